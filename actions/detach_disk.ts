@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { Action } from "../src/protocol/action.ts";
+import { NotImplemented } from "../src/protocol/errors.ts";
+import { Cid } from "../src/protocol/shapes.ts";
+
+const Args = z.tuple([Cid.describe("vm_cid"), Cid.describe("disk_cid")]);
+
+/** detach_disk: not implemented yet. */
+export default class DetachDisk extends Action<typeof Args> {
+  static override readonly args = Args;
+  async run(): Promise<never> {
+    throw new NotImplemented("detach_disk is not implemented yet");
+  }
+}
