@@ -10,7 +10,7 @@ import { parseArguments } from "./arguments.ts";
 import { contextOverlay, Request, type Response } from "./envelope.ts";
 import { CpiError, NotImplemented, toWireError } from "./errors.ts";
 import { describeIssues } from "./issues.ts";
-import { METHOD_NAME } from "./methods.ts";
+import { CONTRACT_METHODS, METHOD_NAME } from "./methods.ts";
 
 export type ActionLoader = (method: string) => Promise<ActionClass | undefined>;
 export type ServicesFactory = (config: Config, log: Logger) => Promise<Services>;
@@ -25,17 +25,14 @@ export interface DispatchOptions {
   services?: ServicesFactory;
 }
 
-/** Lazily loads actions/<method>.ts; esbuild bundles every file of actions/ behind this one call. */
+/**
+ * Lazily loads actions/<method>.ts (esbuild bundles every file of actions/ behind this one call).
+ * Only contract methods are looked up; the registration test keeps actions/ and the list in step.
+ */
 export const loadActionModule: ActionLoader = async (method) => {
-  try {
-    const mod = (await import(`../../actions/${method}.ts`)) as { default?: ActionClass };
-    return mod.default;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const missing = err.code === "ERR_MODULE_NOT_FOUND" || /^Module not found in bundle/.test(err.message ?? "");
-    if (missing) return undefined;
-    throw e;
-  }
+  if (!(CONTRACT_METHODS as readonly string[]).includes(method)) return undefined;
+  const mod = (await import(`../../actions/${method}.ts`)) as { default?: ActionClass };
+  return mod.default;
 };
 
 const defaultServices: ServicesFactory = async (config, log) => (await import("../wiring.ts")).createServices(config, log);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine with Node and npm: installs the npm
+# dependencies and the Debian packages it needs (real Ironic, nginx WebDAV, ISO readers,
+# cloud-init, ruby), builds the bundle, type-checks, and runs every vitest project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash test/harness/install-system-deps.sh
+npm run --silent build
+npx tsc --noEmit
+
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-results.json "$@" || status=$?
+
+# One plain closing line that any CI reads: "N passed, N failed[, N skipped]".
+node -e '
+const r = require("./.tmp/vitest-results.json");
+const skipped = r.numPendingTests + r.numTodoTests;
+console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+if (r.numTotalTests === 0) process.exitCode = 1;
+' || status=1
+exit $status

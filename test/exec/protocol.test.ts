@@ -1,0 +1,102 @@
+// The executable as the director and the CLI see it: stdin in, exactly one JSON document out,
+// exit 0 whenever it could answer, logs only on stderr.
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { CPI_BUNDLE, runCpi } from "../support/cpi-process.ts";
+import { testConfig } from "../support/config.ts";
+
+let configPath: string;
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), "cpi-exec-"));
+  configPath = join(dir, "cpi.json");
+  writeFileSync(configPath, JSON.stringify(testConfig()));
+});
+
+function expectOneResponse(stdout: string) {
+  expect(stdout.endsWith("\n")).toBe(true);
+  expect(stdout.trim().split("\n")).toHaveLength(1);
+  const doc = JSON.parse(stdout);
+  expect(Object.keys(doc).sort()).toEqual(["error", "log", "result"]);
+  expect(typeof doc.log).toBe("string");
+  if (doc.error !== null) {
+    expect(Object.keys(doc.error).sort()).toEqual(["message", "ok_to_retry", "type"]);
+    expect(typeof doc.error.ok_to_retry).toBe("boolean");
+    expect(doc.error.type).toMatch(/^Bosh::Clouds::(CloudError|CpiError|NotImplemented|NotSupported|VMNotFound|DiskNotFound|DiskNotAttached|NoDiskSpace|VMCreationFailed|NetworkNotFound)$/);
+  }
+  return doc;
+}
+
+describe("dist/cpi.js", () => {
+  test("info as the director sends it", async () => {
+    const r = await runCpi({ method: "info", arguments: [], context: { director_uuid: "d1", request_id: "cpi-123456" } }, { configPath });
+    expect(r.code).toBe(0);
+    const doc = expectOneResponse(r.stdout);
+    expect(doc.result).toEqual({ api_version: 2, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] });
+    const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.every((l) => l.request_id === "cpi-123456" && l.method === "info")).toBe(true);
+  });
+
+  test("info as create-env sends it, config from the environment", async () => {
+    const r = await runCpi({ method: "info", arguments: [], context: { director_uuid: "d1", vm: { stemcell: { api_version: 3 } } }, api_version: 1 }, {
+      env: { PATH: process.env.PATH, BOSH_IRONIC_CPI_CONFIG: configPath },
+    });
+    expect(expectOneResponse(r.stdout).result).toMatchObject({ api_version: 2 });
+  });
+
+  test("runs from any directory as a lone file, without node_modules", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cpi-alone-"));
+    copyFileSync(CPI_BUNDLE, join(dir, "cpi.js"));
+    const r = await runCpi({ method: "info", arguments: [] }, { configPath, cwd: dir, bundle: join(dir, "cpi.js"), env: {} });
+    expect(r.code).toBe(0);
+    expect(expectOneResponse(r.stdout).error).toBeNull();
+  });
+
+  const bad: Array<[string, string | object, string, RegExp]> = [
+    ["empty stdin", "", "Bosh::Clouds::CpiError", /not valid JSON/],
+    ["truncated JSON", '{"method":"info","argu', "Bosh::Clouds::CpiError", /not valid JSON/],
+    ["a JSON string", '"info"', "Bosh::Clouds::CpiError", /must be a JSON object/],
+    ["missing method", { arguments: [] }, "Bosh::Clouds::CpiError", /method: is required/],
+    ["missing arguments", { method: "info" }, "Bosh::Clouds::CpiError", /arguments: is required/],
+    ["unknown method", { method: "make_coffee", arguments: [] }, "Bosh::Clouds::NotImplemented", /unknown method 'make_coffee'/],
+    ["wrong argument type", { method: "has_vm", arguments: [{}] }, "Bosh::Clouds::CpiError", /argument 1 'vm_cid': .*expected string/],
+    ["not enough arguments", { method: "create_disk", arguments: [1024] }, "Bosh::Clouds::CpiError", /argument 2 'cloud_properties': is required/],
+    ["negative disk size", { method: "create_disk", arguments: [-5, {}, null] }, "Bosh::Clouds::CpiError", /argument 1 'size'/],
+    ["resize is not supported", { method: "resize_disk", arguments: ["disk-1", 2048] }, "Bosh::Clouds::NotSupported", /cannot be resized/],
+  ];
+  test.each(bad)("%s → typed error, exit 0, no stack on stdout", async (_name, req, type, message) => {
+    const r = await runCpi(req, { configPath });
+    expect(r.code).toBe(0);
+    const doc = expectOneResponse(r.stdout);
+    expect(doc.result).toBeNull();
+    expect(doc.error.type).toBe(type);
+    expect(doc.error.message).toMatch(message);
+    expect(r.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  test("a request over 1 MiB is refused", async () => {
+    const big = JSON.stringify({ method: "info", arguments: ["x".repeat(1024 * 1024)] });
+    const r = await runCpi(big, { configPath });
+    expect(r.code).toBe(0);
+    expect(expectOneResponse(r.stdout).error).toMatchObject({ type: "Bosh::Clouds::CpiError", message: "request is larger than 1048576 bytes" });
+  });
+
+  test("no configuration is a clear CpiError", async () => {
+    const r = await runCpi({ method: "info", arguments: [] }, { env: {} });
+    expect(expectOneResponse(r.stdout).error?.message).toMatch(/pass --config <path> or set BOSH_IRONIC_CPI_CONFIG/);
+  });
+
+  test("secrets from the configuration and the env argument never reach stdout or stderr", async () => {
+    const req = { method: "create_vm", arguments: ["a", "s", {}, {}, [], { bosh: { password: "$6$vm-password-hash" } }] };
+    const r = await runCpi(req, { configPath });
+    const all = r.stdout + r.stderr;
+    for (const secret of ["store-pass-123", "mbus-pass-456", "$6$vm-password-hash"]) expect(all).not.toContain(secret);
+  });
+
+  test("check-config validates a configuration file", async () => {
+    const ok = await runCpi("", { args: ["check-config", "--config", configPath], bundle: CPI_BUNDLE });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+  });
+});
