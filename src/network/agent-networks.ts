@@ -1,0 +1,46 @@
+// The networks map for the agent settings (contract §4.1, §5.3), which is also create_vm's v2
+// second result: every key the director sent, plus `mac` and an explicit `use_dhcp` on every
+// non-vip network (agent issue #64: without them, multi-NIC servers get DHCP everywhere).
+//
+// The agent has no bond or VLAN support: for a bonded network `mac` is the bond's MAC (its first
+// member), for a tagged network its parent's MAC. The agent will apply such a network to that
+// physical interface untagged; bonds and VLANs are for network_data.json readers (the deploy
+// ramdisk, cloud-init based images), not for a stock bosh-agent.
+import type { NetworkSpec } from "../protocol/shapes.ts";
+import { formatIp, maskOfPrefix } from "./address.ts";
+import type { L3Network, NetworkModel } from "./model.ts";
+
+/** One entry of the agent's networks map: the director's keys plus what this CPI adds. */
+export type AgentNetwork = NetworkSpec & {
+  mac?: string;
+  use_dhcp?: boolean;
+  routes?: { Destination: string; Gateway: string; Netmask: string }[];
+};
+export type AgentNetworks = Record<string, AgentNetwork>;
+
+function enrich(spec: NetworkSpec, n: L3Network): AgentNetwork {
+  const out: AgentNetwork = { ...spec, type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"), mac: n.mac, use_dhcp: n.mode === "dhcp" };
+  if (!spec.dns?.length && n.dns.length) out.dns = [...n.dns];
+  if (n.inferredDefaults.length) out.default = [...new Set([...(spec.default ?? []), ...n.inferredDefaults])].sort();
+  // bosh-agent settings.Route has no json tags; Go matches these keys case-insensitively.
+  if (n.routes.length)
+    out.routes = n.routes.map((r) => ({ Destination: formatIp(r.network), Gateway: formatIp(r.gateway), Netmask: formatIp(maskOfPrefix(r.network.family, r.prefix)) }));
+  return out;
+}
+
+function spareEntry(n: L3Network): AgentNetwork {
+  if (n.mode === "dhcp") return { type: "dynamic", mac: n.mac, use_dhcp: true };
+  const a = n.address!;
+  return { type: "manual", ip: formatIp(a.ip), netmask: formatIp(maskOfPrefix(4, a.prefix)), mac: n.mac, use_dhcp: false };
+}
+
+export function agentNetworks(model: NetworkModel): AgentNetworks {
+  const byName = new Map(model.networks.map((n) => [n.name, n]));
+  const out: AgentNetworks = {};
+  for (const [name, spec] of Object.entries(model.given)) {
+    const n = byName.get(name);
+    out[name] = n ? enrich(spec, n) : { ...spec }; // vip: as given, the agent skips it
+  }
+  for (const n of model.networks) if (n.origin === "spare") out[n.name] = spareEntry(n);
+  return out;
+}
