@@ -1,0 +1,71 @@
+// Ironic API microversions: the feature table, version arithmetic and the pinned-version check.
+// Like openstacksdk's baremetal/v1/_common.py: one table, every feature named once.
+// Source: https://docs.openstack.org/ironic/latest/contributor/webapi-version-history.html
+import { IronicUnsupportedFeature } from "./errors.ts";
+
+/** Highest microversion this client was written and tested against (Ironic 21.4 / 2023.1 serves 1.82). */
+export const MAX_SUPPORTED = "1.82";
+/** Below this the client refuses to talk: conductor_group (1.46) is the oldest thing the CPI relies on. */
+export const MIN_SUPPORTED = "1.46";
+
+/** Feature → first microversion that has it. */
+export const FEATURES = {
+  enroll_state: "1.11", //                new nodes start in `enroll`
+  manual_cleaning: "1.15", //             target "clean" with clean_steps
+  power_timeout: "1.27", //               `timeout` on PUT states/power
+  soft_power: "1.27", //                  "soft power off" / "soft rebooting"
+  traits: "1.37", //                      /v1/nodes/{node}/traits, node.traits
+  fault: "1.42", //                       node.fault and ?fault= filter
+  conductor_group: "1.46", //             node.conductor_group and ?conductor_group= filter
+  automated_clean: "1.47", //             node.automated_clean
+  owner: "1.50", //                       node.owner and ?owner= filter
+  description: "1.51", //                 node.description
+  allocations: "1.52", //                 /v1/allocations, node.allocation_uuid
+  allocation_fields: "1.52", //           fields= on allocations
+  configdrive_json: "1.56", //            configdrive as a JSON object
+  retired: "1.61", //                     node.retired
+  lessee: "1.65", //                      node.lessee
+  network_data: "1.66", //                node.network_data
+  deploy_steps: "1.69", //                deploy_steps on PUT states/provision
+  disable_ramdisk: "1.70", //             disable_ramdisk on PUT states/provision
+  shard: "1.82", //                       node.shard
+} as const satisfies Record<string, string>;
+
+export type Feature = keyof typeof FEATURES;
+
+/** Parses "1.82" → [1, 82]; throws on anything else. */
+export function parseVersion(v: string): [number, number] {
+  const m = /^(\d+)\.(\d+)$/.exec(v.trim());
+  if (!m) throw new TypeError(`Not an Ironic microversion: "${v}"`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** <0, 0, >0 like a sort comparator; numeric per part, so 1.9 < 1.10. */
+export function compareVersions(a: string, b: string): number {
+  const [aMaj, aMin] = parseVersion(a);
+  const [bMaj, bMin] = parseVersion(b);
+  return aMaj - bMaj || aMin - bMin;
+}
+
+export function minVersion(...versions: string[]): string {
+  return versions.reduce((lo, v) => (compareVersions(v, lo) < 0 ? v : lo));
+}
+
+/** The negotiated (pinned) version and what it allows. */
+export class Microversion {
+  constructor(
+    /** Sent on every request in X-OpenStack-Ironic-API-Version. */
+    readonly version: string,
+    /** What the server advertised at negotiation. */
+    readonly server: { min: string; max: string },
+  ) {}
+
+  supports(feature: Feature): boolean {
+    return compareVersions(this.version, FEATURES[feature]) >= 0;
+  }
+
+  /** Throws IronicUnsupportedFeature naming the feature, the required and the negotiated version. */
+  require(feature: Feature): void {
+    if (!this.supports(feature)) throw new IronicUnsupportedFeature(feature, FEATURES[feature], this.version);
+  }
+}

@@ -1,0 +1,104 @@
+// /v1/nodes (API reference "Nodes"). Node identifiers may be a UUID or a name everywhere below.
+import { IronicNotFound } from "./errors.ts";
+import type { Feature } from "./microversions.ts";
+import { NODE_FIELD_FEATURES, NODE_LIST_FIELDS, Node, Validation, type NodeCreate, type NodeField } from "./node-schema.ts";
+import { listAll, type PageOptions } from "./pagination.ts";
+import type { JsonPatchOp } from "./patch.ts";
+import type { Transport } from "./transport.ts";
+
+export interface NodeFilters {
+  provision_state?: string;
+  maintenance?: boolean;
+  /** true: only nodes with an instance_uuid; false: only free ones. */
+  associated?: boolean;
+  resource_class?: string;
+  conductor_group?: string;
+  /** API ≥ 1.50 */
+  owner?: string;
+  instance_uuid?: string;
+  driver?: string;
+  /** API ≥ 1.42, e.g. "power failure" */
+  fault?: string;
+}
+
+export interface ListNodesOptions extends NodeFilters, PageOptions {
+  /** Defaults to every field of the Node schema the pinned version has; `uuid` is always added. */
+  fields?: readonly NodeField[];
+  sort_key?: string;
+  sort_dir?: "asc" | "desc";
+}
+
+const FILTER_FEATURES: Partial<Record<keyof NodeFilters, Feature>> = { owner: "owner", fault: "fault" };
+
+export const ident = (id: string) => encodeURIComponent(id);
+
+/**
+ * GET /v1/nodes with filters and `fields=` (API ≥ 1.8), following `next` (API ref "List Nodes").
+ * `allocation_uuid` is refused here: Ironic 21.4 answers `fields=allocation_uuid` on the list with a 500.
+ */
+export async function listNodes(t: Transport, opts: ListNodesOptions = {}): Promise<Node[]> {
+  const { fields, pageSize, sort_key, sort_dir, ...filters } = opts;
+  for (const key of Object.keys(filters) as (keyof NodeFilters)[]) {
+    const feature = FILTER_FEATURES[key];
+    if (feature && filters[key] !== undefined) t.microversion.require(feature);
+  }
+  if (fields?.includes("allocation_uuid")) {
+    throw new RangeError("allocation_uuid cannot be listed (Ironic answers 500); GET the node instead");
+  }
+  const query = { ...filters, sort_key, sort_dir, fields: fieldList(t, fields ?? NODE_LIST_FIELDS, !fields) };
+  return listAll(t, "nodes", "nodes", Node, query, { ...(pageSize ? { pageSize } : {}) });
+}
+
+/** GET /v1/nodes/{node} (API ref "Show Node Details"); `fields` optional, allocation_uuid allowed here. */
+export async function getNode(t: Transport, id: string, opts: { fields?: readonly NodeField[] } = {}): Promise<Node> {
+  const query = opts.fields ? { fields: fieldList(t, opts.fields, false) } : {};
+  return t.get(`nodes/${ident(id)}`, { schema: Node, query });
+}
+
+/** getNode, but undefined instead of IronicNotFound. */
+export async function findNode(t: Transport, id: string, opts: { fields?: readonly NodeField[] } = {}) {
+  try {
+    return await getNode(t, id, opts);
+  } catch (err) {
+    if (err instanceof IronicNotFound) return undefined;
+    throw err;
+  }
+}
+
+/** POST /v1/nodes (API ref "Create Node"); 201 with the node in `enroll` (API ≥ 1.11). 409 on a duplicate name. */
+export async function createNode(t: Transport, body: NodeCreate): Promise<Node> {
+  return t.post("nodes", { schema: Node, json: body });
+}
+
+/**
+ * PATCH /v1/nodes/{node} with a JSON-patch list (API ref "Update Node"); answers the updated node.
+ * Claims are `add /instance_uuid`: a second, different claim is IronicNodeAssociated. Pass idempotent: true
+ * when repeating the list is harmless (a claim with the same UUID is) so a reset connection is retried.
+ */
+export async function patchNode(t: Transport, id: string, ops: readonly JsonPatchOp[], opts: { idempotent?: boolean } = {}): Promise<Node> {
+  return t.patch(`nodes/${ident(id)}`, { schema: Node, json: ops, ...opts });
+}
+
+/** DELETE /v1/nodes/{node} (API ref "Delete Node"); its ports go with it. 409 when active or claimed. */
+export async function deleteNode(t: Transport, id: string): Promise<void> {
+  await t.delete(`nodes/${ident(id)}`);
+}
+
+/** GET /v1/nodes/{node}/validate (API ref "Validate Node"): result per interface. */
+export async function validateNode(t: Transport, id: string): Promise<Validation> {
+  return t.get(`nodes/${ident(id)}/validate`, { schema: Validation });
+}
+
+/** uuid first; with `dropUnsupported`, fields newer than the pinned version are left out, else required. */
+function fieldList(t: Transport, fields: readonly NodeField[], dropUnsupported: boolean): string {
+  const out = new Set<NodeField>(["uuid"]);
+  for (const f of fields) {
+    const feature = NODE_FIELD_FEATURES[f];
+    if (feature && !t.microversion.supports(feature)) {
+      if (dropUnsupported) continue;
+      t.microversion.require(feature);
+    }
+    out.add(f);
+  }
+  return [...out].join(",");
+}

@@ -1,0 +1,37 @@
+// Pure JSON-patch (RFC 6902) builders for PATCH /v1/nodes/{node} and friends. Ironic applies the list
+// atomically. Paths are JSON pointers (RFC 6901): "~" → "~0", "/" → "~1" inside each key.
+
+export type JsonPatchOp =
+  | { op: "add"; path: string; value: unknown }
+  | { op: "replace"; path: string; value: unknown }
+  | { op: "remove"; path: string };
+
+/** One pointer from unescaped segments: pointer("extra", "a/b") → "/extra/a~1b". */
+export function pointer(...segments: (string | number)[]): string {
+  if (segments.length === 0) throw new RangeError("a JSON pointer into a node needs at least one segment");
+  return segments.map((s) => `/${String(s).replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+}
+
+/** Accepts a ready pointer ("/extra/x") or segments (["extra", "x"]). */
+type Target = string | readonly (string | number)[];
+const toPath = (target: Target) => (typeof target === "string" ? target : pointer(...target));
+
+/** "add" creates the key or replaces its value (for object members); Ironic treats it like replace. */
+export function add(target: Target, value: unknown): JsonPatchOp {
+  return { op: "add", path: toPath(target), value };
+}
+
+/** "replace" fails with 400 when the member does not exist. */
+export function replace(target: Target, value: unknown): JsonPatchOp {
+  return { op: "replace", path: toPath(target), value };
+}
+
+/** "remove" fails with 400 when the member does not exist ("can't remove a non-existent object"). */
+export function remove(target: Target): JsonPatchOp {
+  return { op: "remove", path: toPath(target) };
+}
+
+/** add() for each entry of `values` under `parent`, e.g. addAll(["extra"], {bosh_vm_cid: "vm-1"}). */
+export function addAll(parent: readonly (string | number)[], values: Record<string, unknown>): JsonPatchOp[] {
+  return Object.entries(values).map(([key, value]) => add([...parent, key], value));
+}

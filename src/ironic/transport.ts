@@ -1,0 +1,224 @@
+// THE HTTP transport of the Ironic client: one got.extend() with base URL, auth, the pinned microversion,
+// TLS, timeouts and JSON; one retry loop (retry.ts) and the only place IronicHttpError and friends are built.
+import got, { type Got, type Response } from "got";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
+import * as E from "./errors.ts";
+import { Microversion } from "./microversions.ts";
+import { DEFAULT_RETRY, backoffDelay, shouldRetry, type RetryPolicy } from "./retry.ts";
+
+export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
+
+export interface TransportOptions {
+  /** Ironic endpoint without /v1, e.g. https://ironic.example:6385 */
+  url: string;
+  auth?: IronicAuth;
+  /** PEM CA bundle that signed Ironic's (and Keystone's) certificate; replaces the system roots. */
+  caCert?: string;
+  /** Disable TLS verification. The caller is expected to log a warning. */
+  insecure?: boolean;
+  /** Per-attempt request timeout (default 30 000 ms); a NodeLocked 409 alone takes ~3 s. */
+  timeoutMs?: number;
+  /** TCP/TLS connect timeout (default 5 000 ms). */
+  connectTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  logger?: IronicLogger;
+  /** Test hooks for the backoff. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined | null>;
+
+export interface RequestOptions<T> {
+  query?: Query | URLSearchParams;
+  json?: unknown;
+  /** Parses the 2xx body; omitted → the body is ignored and undefined returned. */
+  schema?: z.ZodType<T>;
+  /** Override the method-based idempotency used by the retry policy. */
+  idempotent?: boolean;
+  /** Sees the headers of the successful answer (negotiation reads the version headers). */
+  onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
+}
+
+const NO_LOG: IronicLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
+
+export class Transport {
+  /** Every HTTP attempt sent to Ironic (negotiation and retries included; Keystone not). */
+  requestCount = 0;
+  readonly log: IronicLogger;
+  private readonly http: Got;
+  private readonly auth: AuthHeaders;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly displayBase: string;
+  private pinned: Microversion | undefined;
+
+  constructor(opts: TransportOptions) {
+    const root = opts.url.replace(/\/+$/, "");
+    this.displayBase = redactUrl(root);
+    const common = got.extend({
+      timeout: { connect: opts.connectTimeoutMs ?? 5_000, request: opts.timeoutMs ?? 30_000 },
+      retry: { limit: 0 }, // exactly one retry policy: ours
+      https: { rejectUnauthorized: opts.insecure !== true, ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}) },
+      headers: { "user-agent": "bosh-ironic-cpi", accept: "application/json" },
+      followRedirect: false,
+    });
+    this.http = common.extend({ prefixUrl: `${root}/v1/`, throwHttpErrors: false, responseType: "text" });
+    this.auth = createAuthHeaders(opts.auth ?? { type: "noauth" }, common);
+    this.policy = { ...DEFAULT_RETRY, ...opts.retry };
+    this.log = opts.logger ?? NO_LOG;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = opts.random ?? Math.random;
+    this.rootUrl = `${root}/`;
+  }
+
+  /** The API root (`GET /`), outside /v1. */
+  readonly rootUrl: string;
+
+  /** The negotiated version; set once by versions.ts. */
+  get microversion(): Microversion {
+    if (!this.pinned) throw new Error("Ironic microversion not negotiated yet");
+    return this.pinned;
+  }
+  pin(mv: Microversion): void {
+    this.pinned = mv;
+  }
+
+  get<T>(path: string, opts: RequestOptions<T> = {}) {
+    return this.request("GET", path, opts);
+  }
+  post<T>(path: string, opts: RequestOptions<T> = {}) {
+    return this.request("POST", path, opts);
+  }
+  put<T>(path: string, opts: RequestOptions<T> = {}) {
+    return this.request("PUT", path, opts);
+  }
+  patch<T>(path: string, opts: RequestOptions<T> = {}) {
+    return this.request("PATCH", path, opts);
+  }
+  delete<T>(path: string, opts: RequestOptions<T> = {}) {
+    return this.request("DELETE", path, opts);
+  }
+
+  /** `path` is relative to <url>/v1/ (no leading slash), or an absolute URL (only the API root uses that). */
+  async request<T>(method: string, path: string, opts: RequestOptions<T> = {}): Promise<T> {
+    const searchParams = toSearchParams(opts.query);
+    const shown = this.displayUrl(path, searchParams);
+    for (let attempt = 1; ; attempt++) {
+      this.requestCount++;
+      const started = Date.now();
+      let failure: E.IronicError;
+      try {
+        const headers = { ...(await this.auth()), ...this.versionHeader() };
+        const res: Response<string> = await this.http(/^https?:/.test(path) ? new URL(path) : path, {
+          method: method as "GET",
+          headers,
+          ...(searchParams.size > 0 ? { searchParams } : {}),
+          ...(opts.json !== undefined ? { json: opts.json } : {}),
+        });
+        this.log.debug({ method, url: shown, status: res.statusCode, ms: Date.now() - started, attempt }, "ironic request");
+        if (res.statusCode < 300) {
+          opts.onHeaders?.(res.headers);
+          return parseBody(res, opts.schema, method, shown);
+        }
+        failure = toIronicError(res.statusCode, method, shown, res.body);
+      } catch (err) {
+        if (err instanceof E.IronicError) throw err; // auth and body-parse failures are final
+        failure = fromRequestError(err, method, shown, attempt);
+      }
+      if (attempt >= this.policy.attempts || !shouldRetry(failure, { method, idempotent: opts.idempotent })) throw failure;
+      const delay = backoffDelay(attempt, this.policy, this.random);
+      this.log.warn({ method, url: shown, attempt, delayMs: delay, reason: failure.message }, "retrying Ironic request");
+      await this.sleep(delay);
+    }
+  }
+
+  private versionHeader(): Record<string, string> {
+    return this.pinned ? { "x-openstack-ironic-api-version": this.pinned.version } : {};
+  }
+
+  private displayUrl(path: string, searchParams: URLSearchParams): string {
+    const base = /^https?:/.test(path) ? redactUrl(path) : `${this.displayBase}/v1/${path}`;
+    return searchParams.size > 0 ? `${base}?${searchParams}` : base;
+  }
+}
+
+/** Status → error class; the 409 split goes through errors.classifyConflict, the only text matcher. */
+export function toIronicError(status: number, method: string, url: string, body: string): E.IronicHttpError {
+  const fault = E.decodeIronicFault(body);
+  const init: E.HttpErrorInit = {
+    status,
+    method,
+    url,
+    ironicMessage: fault.message || `HTTP ${status}`,
+    ...(fault.faultcode ? { faultcode: fault.faultcode } : {}),
+  };
+  switch (status) {
+    case 400:
+      return new E.IronicBadRequest(init);
+    case 404:
+      return new E.IronicNotFound(init);
+    case 406:
+      return new E.IronicNotAcceptable(init);
+    case 409: {
+      const kind = E.classifyConflict(fault.message);
+      if (kind === "locked") return new E.IronicNodeLocked(init);
+      if (kind === "associated") return new E.IronicNodeAssociated(init);
+      return new E.IronicConflict(init);
+    }
+    default:
+      return new E.IronicHttpError(init);
+  }
+}
+
+/** got's RequestError → our error, copying only code and message (got's error holds the request headers). */
+export function fromRequestError(err: unknown, method: string, url: string, attempts: number): E.IronicError {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === "string" ? e.code : "ERR_UNKNOWN";
+  const detail = typeof e.message === "string" ? e.message : String(err);
+  if (TLS_CODE.test(code)) return new E.IronicTlsError(url, code, detail);
+  return new E.IronicUnavailable(method, url, code, detail, attempts);
+}
+
+function parseBody<T>(res: Response<string>, schema: z.ZodType<T> | undefined, method: string, url: string): T {
+  if (!schema) return undefined as T;
+  let data: unknown;
+  try {
+    data = res.body === "" ? undefined : JSON.parse(res.body);
+  } catch {
+    throw new E.IronicBadResponse(method, url, "body is not JSON");
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new E.IronicBadResponse(method, url, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+function toSearchParams(query: Query | URLSearchParams | undefined): URLSearchParams {
+  if (query instanceof URLSearchParams) return query;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null) continue;
+    params.set(key, Array.isArray(value) ? value.join(",") : String(value));
+  }
+  return params;
+}
+
+/** Drops user:password@ from a URL for display. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, "//");
+  }
+}

@@ -1,0 +1,54 @@
+import { afterEach, expect, test } from "vitest";
+import { IronicBadRequest, IronicUnsupportedFeature } from "../../../src/ironic/errors.ts";
+import type { FakeHttp } from "../../support/fake-http.ts";
+import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic.ts";
+
+let fake: FakeHttp;
+afterEach(() => fake?.close());
+const base = `/v1/nodes/${NODE_UUID}`;
+
+test("provision: target with configdrive (string or JSON object) and steps", async () => {
+  fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: { status: 202 } });
+  const client = await clientFor(fake);
+  await client.states.provision(NODE_UUID, "active", { configdrive: "H4sIAAAA" });
+  await client.states.provision(NODE_UUID, "active", { configdrive: { meta_data: { uuid: "vm-1" } }, deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }] });
+  await client.states.provision(NODE_UUID, "clean", { clean_steps: [{ interface: "deploy", step: "erase_devices" }], disable_ramdisk: true });
+  expect(fake.calls(`PUT ${base}/states/provision`).map((r) => r.json)).toEqual([
+    { target: "active", configdrive: "H4sIAAAA" },
+    { target: "active", configdrive: { meta_data: { uuid: "vm-1" } }, deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }] },
+    { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices" }], disable_ramdisk: true },
+  ]);
+});
+
+test("provision: JSON configdrive needs 1.56, deploy_steps 1.69 — refused before any request", async () => {
+  fake = await startFakeIronic();
+  const client = await clientFor(fake, { maxVersion: "1.55" });
+  await expect(client.states.provision(NODE_UUID, "active", { configdrive: {} })).rejects.toThrow(/"configdrive_json" needs API microversion 1\.56, but 1\.55/);
+  await expect(client.states.provision(NODE_UUID, "active", { deploy_steps: [] })).rejects.toBeInstanceOf(IronicUnsupportedFeature);
+  expect(client.requestCount).toBe(1);
+});
+
+test("provision: a 400 is not retried, and a reset connection is not retried either", async () => {
+  const body = { error_message: JSON.stringify({ faultcode: "Client", faultstring: 'The requested action "deleted" can not be performed on node "x" while it is in state "available".', debuginfo: null }) };
+  fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: [{ status: 400, body }, { hangUp: true }] });
+  const client = await clientFor(fake);
+  await expect(client.states.provision(NODE_UUID, "deleted")).rejects.toBeInstanceOf(IronicBadRequest);
+  await expect(client.states.provision(NODE_UUID, "deleted")).rejects.toMatchObject({ code: "ECONNRESET" });
+  expect(fake.calls(`PUT ${base}/states/provision`)).toHaveLength(2);
+});
+
+test("power with timeout; maintenance set/unset", async () => {
+  fake = await startFakeIronic({
+    [`PUT ${base}/states/power`]: { status: 202 },
+    [`PUT ${base}/maintenance`]: { status: 202 },
+    [`DELETE ${base}/maintenance`]: { status: 202 },
+  });
+  const client = await clientFor(fake);
+  await client.states.power(NODE_UUID, "power on");
+  await client.states.power(NODE_UUID, "soft power off", { timeoutS: 10 });
+  await client.states.setMaintenance(NODE_UUID, "bosh test");
+  await client.states.unsetMaintenance(NODE_UUID);
+  expect(fake.calls(`PUT ${base}/states/power`).map((r) => r.json)).toEqual([{ target: "power on" }, { target: "soft power off", timeout: 10 }]);
+  expect(fake.calls(`PUT ${base}/maintenance`)[0]?.json).toEqual({ reason: "bosh test" });
+  expect(fake.calls(`DELETE ${base}/maintenance`)).toHaveLength(1);
+});

@@ -1,0 +1,20 @@
+import { expect, test } from "vitest";
+import { add, addAll, pointer, remove, replace } from "../../../src/ironic/patch.ts";
+
+test("RFC 6901 escaping: ~ before /", () => {
+  expect(pointer("extra", "a/b")).toBe("/extra/a~1b");
+  expect(pointer("extra", "x~y")).toBe("/extra/x~0y");
+  expect(pointer("extra", "~1")).toBe("/extra/~01");
+  expect(pointer("properties", "capabilities", 0)).toBe("/properties/capabilities/0");
+  expect(() => pointer()).toThrow(RangeError);
+});
+
+test("builders", () => {
+  expect(add(["instance_uuid"], "i-1")).toEqual({ op: "add", path: "/instance_uuid", value: "i-1" });
+  expect(replace("/instance_info/root_gb", 10)).toEqual({ op: "replace", path: "/instance_info/root_gb", value: 10 });
+  expect(remove(["extra", "bosh/vm"])).toEqual({ op: "remove", path: "/extra/bosh~1vm" });
+  expect(addAll(["extra"], { a: 1, "b/c": { d: 2 } })).toEqual([
+    { op: "add", path: "/extra/a", value: 1 },
+    { op: "add", path: "/extra/b~1c", value: { d: 2 } },
+  ]);
+});

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { IronicStateError, IronicTimeoutError } from "../../../src/ironic/errors.ts";
+import type { IronicLogger } from "../../../src/ironic/transport.ts";
+import type { WaitClock } from "../../../src/ironic/wait.ts";
+import type { FakeHttp } from "../../support/fake-http.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+
+let fake: FakeHttp;
+afterEach(() => fake?.close());
+
+const node = fixture<Record<string, unknown>>("node.json");
+const at = (provision_state: string, extra: Record<string, unknown> = {}) => ({ body: { ...node, provision_state, ...extra } });
+
+/** A clock whose sleep advances time instantly and records each interval. */
+function fakeClock(): WaitClock & { sleeps: number[] } {
+  let now = 0;
+  const sleeps: number[] = [];
+  return { sleeps, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+}
+
+function recordingLogger() {
+  const lines: { level: string; obj: unknown; msg: unknown }[] = [];
+  const rec = (level: string) => (obj: unknown, msg?: unknown) => void lines.push({ level, obj, msg });
+  const logger = { debug: rec("debug"), info: rec("info"), warn: rec("warn"), error: rec("error") } as unknown as IronicLogger;
+  return { logger, lines };
+}
+
+describe("waitForNode", () => {
+  test("adaptive interval 200 → ×1.5 → 3000 cap; reset on each transition; logs only state changes", async () => {
+    const seq = [at("available"), at("deploying"), ...Array(9).fill(at("deploying")), at("active")];
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: seq });
+    const { logger, lines } = recordingLogger();
+    const client = await clientFor(fake, { logger });
+    const clock = fakeClock();
+    const transitions: [string | null, string | null][] = [];
+    const done = await client.waitForNode(NODE_UUID, {
+      until: (n) => n.provision_state === "active",
+      clock,
+      onTransition: (from, to) => transitions.push([from, to]),
+    });
+    expect(done.provision_state).toBe("active");
+    expect(transitions).toEqual([["available", "deploying"], ["deploying", "active"]]);
+    expect(clock.sleeps).toEqual([200, 200, 300, 450, 675, 1012.5, 1518.75, 2278.125, 3000, 3000, 3000]);
+    const infos = lines.filter((l) => l.level === "info");
+    expect(infos.map((l) => l.obj)).toEqual([
+      { resource: `node ${NODE_UUID}`, from: "available", to: "deploying", ms: 200 },
+      { resource: `node ${NODE_UUID}`, from: "deploying", to: "active", ms: 15634 },
+    ]);
+  });
+
+  test("a failure state throws IronicStateError with last_error", async () => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: [at("deploying"), at("deploy failed", { last_error: "Timeout reached while waiting for callback" })] });
+    const client = await clientFor(fake);
+    const err = await client.waitForNode(NODE_UUID, { until: (n) => n.provision_state === "active", clock: fakeClock() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IronicStateError);
+    expect(err).toMatchObject({ state: "deploy failed", lastError: "Timeout reached while waiting for callback" });
+    expect((err as Error).message).toBe(`Ironic node ${NODE_UUID} entered state "deploy failed": Timeout reached while waiting for callback`);
+  });
+
+  test.each(["clean failed", "error", "inspect failed"])("%s is a failure state by default", async (state) => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: at(state) });
+    const client = await clientFor(fake);
+    await expect(client.waitForNode(NODE_UUID, { until: () => false, clock: fakeClock() })).rejects.toBeInstanceOf(IronicStateError);
+  });
+
+  test("`until` wins over failOn; a custom failOn replaces the default", async () => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: at("clean failed") });
+    const client = await clientFor(fake);
+    const n = await client.waitForNode(NODE_UUID, { until: (x) => x.provision_state === "clean failed", clock: fakeClock() });
+    expect(n.provision_state).toBe("clean failed");
+    await expect(client.waitForNode(NODE_UUID, { until: () => false, failOn: ["error"], timeoutMs: 1000, clock: fakeClock() })).rejects.toBeInstanceOf(IronicTimeoutError);
+  });
+
+  test("timeout: IronicTimeoutError with the last state; the last sleep is clipped to the deadline", async () => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: at("deploying") });
+    const client = await clientFor(fake);
+    const clock = fakeClock();
+    const err = await client.waitForNode(NODE_UUID, { until: () => false, timeoutMs: 1000, clock }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IronicTimeoutError);
+    expect(err).toMatchObject({ lastState: "deploying", timeoutMs: 1000 });
+    expect(clock.sleeps).toEqual([200, 300, 450, 50]);
+  });
+
+  test("polls with fields= when asked (provision_state and last_error always included)", async () => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: { body: { uuid: NODE_UUID, provision_state: "active", power_state: "power on" } } });
+    const client = await clientFor(fake);
+    await client.waitForNode(NODE_UUID, { until: (n) => n.power_state === "power on", fields: ["power_state"], clock: fakeClock() });
+    expect(fake.calls(`GET /v1/nodes/${NODE_UUID}`)[0]?.query.get("fields")).toBe("uuid,provision_state,last_error,power_state");
+  });
+});
