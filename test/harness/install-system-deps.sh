@@ -12,12 +12,23 @@ PKGS=(
   ruby
 )
 
+# nginx-light has the core dav module (PUT/DELETE/MKCOL/COPY/MOVE: --with-http_dav_module);
+# libnginx-mod-http-dav-ext adds PROPFIND/OPTIONS. test/harness/webdav.ts loads the .so itself.
+verify() {
+  local bad=()
+  [ -x /usr/bin/ironic ] && [ -x /usr/bin/ironic-dbsync ] || bad+=("/usr/bin/ironic, /usr/bin/ironic-dbsync")
+  [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || bad+=("ngx_http_dav_ext_module.so")
+  /usr/sbin/nginx -V 2>&1 | grep -q -- --with-http_dav_module || bad+=("nginx without --with-http_dav_module")
+  if [ ${#bad[@]} -gt 0 ]; then echo "[install-system-deps] ERROR: missing after install: ${bad[*]}" >&2; exit 1; fi
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$st" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+  verify
   echo "[install-system-deps] all ${#PKGS[@]} packages present" >&2
   exit 0
 fi
@@ -60,4 +71,5 @@ $SUDO apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   $SUDO systemctl disable --now ironic-api ironic-conductor nginx >/dev/null 2>&1 || true
 fi
+verify
 echo "[install-system-deps] done" >&2

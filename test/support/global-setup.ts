@@ -1,0 +1,24 @@
+// vitest globalSetup of the "integration" project: ONE real Ironic and ONE real WebDAV nginx for all
+// integration files, handed to the tests with provide/inject (see servers.ts), stopped in teardown.
+// A server that cannot start fails the run loudly; nothing is skipped.
+import type { TestProject } from "vitest/node";
+import { startIronic, type IronicServer } from "../harness/ironic.ts";
+import { startWebdav, type WebdavServer } from "../harness/webdav.ts";
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const [ironicResult, webdavResult] = await Promise.allSettled([startIronic(), startWebdav()]);
+  const started = [ironicResult, webdavResult].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const teardown = async () => {
+    await Promise.allSettled(started.map((s) => s.stop()));
+  };
+  if (ironicResult.status === "rejected" || webdavResult.status === "rejected") {
+    await teardown();
+    const errors = [ironicResult, webdavResult].flatMap((r) => (r.status === "rejected" ? [String(r.reason?.stack ?? r.reason)] : []));
+    throw new Error(`integration servers could not start:\n${errors.join("\n\n")}`);
+  }
+  const ironic: IronicServer = ironicResult.value;
+  const webdav: WebdavServer = webdavResult.value;
+  project.provide("ironic", { url: ironic.url, stateDir: ironic.stateDir });
+  project.provide("webdav", { url: webdav.url, username: webdav.username, password: webdav.password, dataDir: webdav.dataDir });
+  return teardown;
+}

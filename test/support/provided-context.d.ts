@@ -1,0 +1,25 @@
+// Values the integration global setup (test/support/global-setup.ts) hands to the tests via provide/inject.
+import "vitest";
+
+export interface ProvidedIronic {
+  /** http://127.0.0.1:PORT, no trailing slash */
+  url: string;
+  /** state dir of the shared Ironic (log/ironic.log, ironic.conf) */
+  stateDir: string;
+}
+
+export interface ProvidedWebdav {
+  /** http://127.0.0.1:PORT/ (ends with "/") */
+  url: string;
+  username: string;
+  password: string;
+  /** DAV root on disk: url + "a/b" is dataDir + "/a/b" */
+  dataDir: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    ironic: ProvidedIronic;
+    webdav: ProvidedWebdav;
+  }
+}
