@@ -5,6 +5,7 @@ import { handleRequest, type DispatchOptions } from "../../../src/protocol/dispa
 import { CloudError, VmCreationFailed } from "../../../src/protocol/errors.ts";
 import { testConfig } from "../../support/config.ts";
 
+const NoArgs = z.tuple([]);
 const lines: string[] = [];
 const base: DispatchOptions = { config: testConfig(), log: { write: (l) => void lines.push(l) } };
 const call = (req: unknown, opts: DispatchOptions = {}) =>
@@ -79,8 +80,9 @@ describe("arguments", () => {
 
   test("extra trailing arguments are ignored", async () => {
     const seen: unknown[] = [];
-    class Echo extends Action<z.ZodTuple<[z.ZodString]>> {
-      static override readonly args = z.tuple([z.string().describe("x")]);
+    const EchoArgs = z.tuple([z.string().describe("x")]);
+    class Echo extends Action<typeof EchoArgs> {
+      static override readonly args = EchoArgs;
       async run(args: [string]) {
         seen.push(args);
         return args[0];
@@ -94,8 +96,8 @@ describe("arguments", () => {
 
 describe("errors and results", () => {
   const throwing = (err: unknown) =>
-    class extends Action<z.ZodTuple<[]>> {
-      static override readonly args = z.tuple([]);
+    class extends Action<typeof NoArgs> {
+      static override readonly args = NoArgs;
       async run(): Promise<never> {
         throw err;
       }
@@ -129,8 +131,8 @@ describe("errors and results", () => {
   });
 
   test("undefined results are answered as null", async () => {
-    class Nothing extends Action<z.ZodTuple<[]>> {
-      static override readonly args = z.tuple([]);
+    class Nothing extends Action<typeof NoArgs> {
+      static override readonly args = NoArgs;
       async run() {
         return undefined;
       }
@@ -141,8 +143,8 @@ describe("errors and results", () => {
 
   test("services are built lazily and closed after the call", async () => {
     const events: string[] = [];
-    class UsesServices extends Action<z.ZodTuple<[]>> {
-      static override readonly args = z.tuple([]);
+    class UsesServices extends Action<typeof NoArgs> {
+      static override readonly args = NoArgs;
       async run() {
         await this.ctx.services();
         await this.ctx.services();
@@ -162,8 +164,8 @@ describe("errors and results", () => {
 });
 
 describe("api versions", () => {
-  class Shape extends Action<z.ZodTuple<[]>> {
-    static override readonly args = z.tuple([]);
+  class Shape extends Action<typeof NoArgs> {
+    static override readonly args = NoArgs;
     async run() {
       return { api: this.apiVersion, stemcell: this.ctx.stemcellApiVersion };
     }
