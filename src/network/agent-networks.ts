@@ -22,9 +22,11 @@ function enrich(spec: NetworkSpec, n: L3Network): AgentNetwork {
   const out: AgentNetwork = { ...spec, type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"), mac: n.mac, use_dhcp: n.mode === "dhcp" };
   if (!spec.dns?.length && n.dns.length) out.dns = [...n.dns];
   if (n.inferredDefaults.length) out.default = [...new Set([...(spec.default ?? []), ...n.inferredDefaults])].sort();
-  // bosh-agent settings.Route has no json tags; Go matches these keys case-insensitively.
-  if (n.routes.length)
-    out.routes = n.routes.map((r) => ({ Destination: formatIp(r.network), Gateway: formatIp(r.gateway), Netmask: formatIp(maskOfPrefix(r.network.family, r.prefix)) }));
+  // bosh-agent settings.Route has no json tags (Go matches keys case-insensitively) and is written
+  // as IPv4 "route add -net … netmask …" style: IPv6 routes stay in network_data.json only.
+  const v4 = n.routes.filter((r) => r.network.family === 4);
+  if (v4.length)
+    out.routes = v4.map((r) => ({ Destination: formatIp(r.network), Gateway: formatIp(r.gateway), Netmask: formatIp(maskOfPrefix(4, r.prefix)) }));
   return out;
 }
 
