@@ -14,14 +14,16 @@ function view(buf: Uint8Array): DataView {
 
 /** 7.3.3: 32-bit value, LE then BE (8 bytes). */
 export function putBoth32(buf: Uint8Array, off: number, v: number): void {
-  view(buf).setUint32(off, v, true);
-  view(buf).setUint32(off + 4, v, false);
+  const dv = view(buf);
+  dv.setUint32(off, v, true);
+  dv.setUint32(off + 4, v, false);
 }
 
 /** 7.2.3: 16-bit value, LE then BE (4 bytes). */
 export function putBoth16(buf: Uint8Array, off: number, v: number): void {
-  view(buf).setUint16(off, v, true);
-  view(buf).setUint16(off + 2, v, false);
+  const dv = view(buf);
+  dv.setUint16(off, v, true);
+  dv.setUint16(off + 2, v, false);
 }
 
 export function put32(buf: Uint8Array, off: number, v: number, littleEndian: boolean): void {
@@ -49,7 +51,10 @@ export function putUcs2(buf: Uint8Array, off: number, len: number, text: string)
 
 export function utf16be(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2);
-  for (let i = 0; i < text.length; i++) put16(out, 2 * i, text.charCodeAt(i), false);
+  for (let i = 0; i < text.length; i++) {
+    out[2 * i] = text.charCodeAt(i) >> 8;
+    out[2 * i + 1] = text.charCodeAt(i) & 0xff;
+  }
   return out;
 }
 

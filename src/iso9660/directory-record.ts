@@ -19,8 +19,8 @@ function headLength(idLength: number): number {
 }
 
 /**
- * Room left for the System Use field: the length is one byte (9.1.1) and must be even
- * (SUSP 5 / every reader word-aligns records), so 254 is the largest usable length.
+ * Room left for the System Use field: the record length is one byte (9.1.1), and records are
+ * kept even-length (as genisoimage and libisofs write them), so 254 is the largest usable.
  */
 export function systemUseRoom(idLength: number): number {
   return 254 - headLength(idLength);

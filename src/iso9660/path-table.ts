@@ -5,7 +5,7 @@ import { put16, put32 } from "./bytes.ts";
 import type { Namespace, NsDir } from "./namespace.ts";
 
 function recordLength(dir: NsDir): number {
-  return 8 + dir.id.length + (dir.id.length % 2); // 9.4.8: pad byte after an odd identifier
+  return 8 + dir.id.length + (dir.id.length % 2); // 9.4.6: pad byte after an odd identifier
 }
 
 /** 8.4.13: the size is of the table itself, without padding to the block. */

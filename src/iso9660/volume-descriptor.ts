@@ -65,7 +65,7 @@ function descriptor(type: number, joliet: boolean, f: DescriptorFields): Uint8Ar
   vd.set(date, 830); // 8.4.27 modification
   vd.set(unspecifiedVolumeDate(), 847); // 8.4.28 expiration: never
   vd.set(date, 864); // 8.4.29 effective
-  vd[881] = 1; // 8.4.31 file structure version
+  vd[881] = 1; // 8.4.30 file structure version
   return vd;
 }
 
