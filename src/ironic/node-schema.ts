@@ -34,6 +34,7 @@ export const Node = z.object({
   description: z.string().nullish(),
   /** Conductor host holding the node lock, or null. */
   reservation: z.string().nullish(),
+  /** Full bodies only: `fields=updated_at` is a 400 "not a valid field" (list and single GET) in Ironic 21.4. */
   updated_at: z.string().nullish(),
   provision_updated_at: z.string().nullish(),
 });
@@ -49,8 +50,13 @@ export const NODE_FIELD_FEATURES: Partial<Record<NodeField, Feature>> = {
   network_data: "network_data",
 };
 
-/** Every parsed field except allocation_uuid, which list endpoints cannot return. */
-export const NODE_LIST_FIELDS = (Object.keys(Node.shape) as NodeField[]).filter((f) => f !== "allocation_uuid");
+/** Never valid in `fields=` (400), though present in full bodies. */
+export const NODE_UNSELECTABLE: readonly NodeField[] = ["updated_at"];
+
+/** Every parsed, selectable field except allocation_uuid, which list endpoints cannot return (500). */
+export const NODE_LIST_FIELDS = (Object.keys(Node.shape) as NodeField[]).filter(
+  (f) => f !== "allocation_uuid" && !NODE_UNSELECTABLE.includes(f),
+);
 
 /** Body of POST /v1/nodes: `driver` is required, anything else Ironic accepts may be passed through. */
 export interface NodeCreate {

@@ -1,7 +1,7 @@
 // /v1/nodes (API reference "Nodes"). Node identifiers may be a UUID or a name everywhere below.
 import { IronicNotFound } from "./errors.ts";
 import type { Feature } from "./microversions.ts";
-import { NODE_FIELD_FEATURES, NODE_LIST_FIELDS, Node, Validation, type NodeCreate, type NodeField } from "./node-schema.ts";
+import { NODE_FIELD_FEATURES, NODE_LIST_FIELDS, NODE_UNSELECTABLE, Node, Validation, type NodeCreate, type NodeField } from "./node-schema.ts";
 import { listAll, type PageOptions } from "./pagination.ts";
 import type { JsonPatchOp } from "./patch.ts";
 import type { Transport } from "./transport.ts";
@@ -93,6 +93,7 @@ export async function validateNode(t: Transport, id: string): Promise<Validation
 function fieldList(t: Transport, fields: readonly NodeField[], dropUnsupported: boolean): string {
   const out = new Set<NodeField>(["uuid"]);
   for (const f of fields) {
+    if (NODE_UNSELECTABLE.includes(f)) throw new RangeError(`${f} cannot be selected with fields= (Ironic answers 400)`);
     const feature = NODE_FIELD_FEATURES[f];
     if (feature && !t.microversion.supports(feature)) {
       if (dropUnsupported) continue;

@@ -1,5 +1,7 @@
 // Pure JSON-patch (RFC 6902) builders for PATCH /v1/nodes/{node} and friends. Ironic applies the list
 // atomically. Paths are JSON pointers (RFC 6901): "~" → "~0", "/" → "~1" inside each key.
+// NOTE: Ironic 21.4's patch schema accepts only paths matching ^(/[\w-]+)+$, so a key holding "/", "~", "."
+// or a space is refused with 400 even when correctly escaped; keep keys the CPI writes to [A-Za-z0-9_-].
 
 export type JsonPatchOp =
   | { op: "add"; path: string; value: unknown }

@@ -109,11 +109,11 @@ export class Transport {
     const searchParams = toSearchParams(opts.query);
     const shown = this.displayUrl(path, searchParams);
     for (let attempt = 1; ; attempt++) {
-      this.requestCount++;
-      const started = Date.now();
       let failure: E.IronicError;
       try {
         const headers = { ...(await this.auth()), ...this.versionHeader() };
+        this.requestCount++;
+        const started = Date.now();
         const res: Response<string> = await this.http(/^https?:/.test(path) ? new URL(path) : path, {
           method: method as "GET",
           headers,

@@ -29,6 +29,7 @@ describe("listNodes", () => {
       fields: NODE_LIST_FIELDS.join(","),
     });
     expect(q?.get("fields")).not.toContain("allocation_uuid");
+    expect(q?.get("fields")?.split(",")).not.toContain("updated_at"); // 400 "not a valid field" in Ironic 21.4
   });
 
   test("follows `next` on our own base URL: 5 nodes, limit 2 → 3 requests", async () => {
@@ -71,6 +72,8 @@ describe("listNodes", () => {
     fake = await startFakeIronic();
     const client = await clientFor(fake, { maxVersion: "1.49" });
     await expect(client.nodes.list({ fields: ["allocation_uuid"] })).rejects.toThrow(/allocation_uuid cannot be listed/);
+    await expect(client.nodes.list({ fields: ["updated_at"] })).rejects.toThrow(/updated_at cannot be selected/);
+    await expect(client.nodes.get(NODE_UUID, { fields: ["updated_at"] })).rejects.toThrow(RangeError);
     await expect(client.nodes.list({ owner: "x" })).rejects.toThrow(IronicUnsupportedFeature);
     expect(client.requestCount).toBe(1);
   });
