@@ -1,6 +1,7 @@
 // Bundles the CPI (actions and operator commands included) into one file that runs with plain
 // `node dist/cpi.js` from any directory, with no node_modules beside it.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = {
@@ -14,11 +15,24 @@ const common = {
   keepNames: true, // readable class names in stderr stack traces
   legalComments: "none",
   logLevel: "warning",
-  sourcemap: false,
+  write: false,
 };
 
-await build({ ...common, entryPoints: ["src/main.ts"], outfile: "dist/cpi.js" });
+/** The bundle wrapped in scripts/cpi-bootstrap.cjs, which compiles it with a V8 code cache. */
+function withCodeCache(bundle) {
+  const id = createHash("sha256").update(bundle).digest("hex").slice(0, 16);
+  const bootstrap = readFileSync(new URL("./cpi-bootstrap.cjs", import.meta.url), "utf8");
+  return bootstrap.replace("__BUNDLE_SOURCE__", () => JSON.stringify(bundle)).replace("__BUNDLE_ID__", JSON.stringify(id));
+}
 
-// The repository is "type": "module"; the bundle is CommonJS wherever it is copied to.
+async function bundle(entry) {
+  const out = await build({ ...common, entryPoints: [entry] });
+  const text = out.outputFiles[0].text;
+  if (/\bimport\(/.test(text)) throw new Error(`${entry}: the bundle still contains import(), which the code-cache bootstrap cannot run`);
+  return text;
+}
+
 mkdirSync("dist", { recursive: true });
+writeFileSync("dist/cpi.js", withCodeCache(await bundle("src/main.ts")));
+// The repository is "type": "module"; the bundle is CommonJS wherever it is copied to.
 writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');

@@ -1,8 +1,12 @@
 // The executable: one JSON request on stdin, exactly one JSON response on stdout, exit 0 once it
 // could answer. `node dist/cpi.js <command> …` runs an operator command from src/commands/.
+import { z } from "zod";
 import { configPathFrom } from "./config/load.ts";
 import { CpiError, toWireError } from "./protocol/errors.ts";
 import type { Response } from "./protocol/envelope.ts";
+
+// One parse per schema per process: zod's JIT (new Function per object schema) would only cost time.
+z.config({ jitless: true });
 
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 

@@ -1,0 +1,56 @@
+// dist/cpi.js = this bootstrap + the esbuild bundle embedded as a string. The director starts one
+// process per CPI call (info before nearly every one), so startup is the hot path: V8 would re-parse
+// the whole bundle each time. Here the bundle is compiled with a code cache kept in a private
+// per-user directory, so later processes skip parsing and compiling.
+"use strict";
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const vm = require("node:vm");
+const Module = require("node:module");
+
+const SOURCE = __BUNDLE_SOURCE__;
+const SOURCE_ID = __BUNDLE_ID__;
+
+function cacheDir() {
+  if (process.env.BOSH_IRONIC_CPI_NO_CODE_CACHE === "1" || typeof process.getuid !== "function") return undefined;
+  const dir = path.join(os.tmpdir(), `bosh-ironic-cpi-v8-${process.getuid()}`);
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if (e.code !== "EEXIST") return undefined;
+  }
+  // Only trust a directory that is ours and that nobody else can write: a cache is code.
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
+  return dir;
+}
+
+let dir;
+try {
+  dir = cacheDir();
+} catch {
+  dir = undefined;
+}
+const file = dir && path.join(dir, `${SOURCE_ID}-${process.version}-${process.arch}.bin`);
+let cachedData;
+try {
+  if (file) cachedData = fs.readFileSync(file);
+} catch {
+  cachedData = undefined;
+}
+
+const script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData });
+if (file && (cachedData === undefined || script.cachedDataRejected)) {
+  // Written at exit so the cache also holds the functions this run compiled lazily.
+  process.once("exit", () => {
+    try {
+      const tmp = `${file}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    } catch {
+      /* a cache is an optimisation only */
+    }
+  });
+}
+script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
