@@ -1,0 +1,136 @@
+// The persistent-disk service behind the disk actions. A disk is one whole device inside one server; its
+// record lives on that server's Ironic node (disk-records.ts) and its cid names the node (disk-cid.ts), so
+// every method here costs one GET plus at most one PATCH. Disks never move: attach refuses another server.
+import { chooseUserData, UserDataError } from "../agent/user-data.ts";
+import { IronicBadRequest } from "../ironic/errors.ts";
+import { add } from "../ironic/patch.ts";
+import { CloudError, DiskNotFound, VmNotFound } from "../protocol/errors.ts";
+import type { DiskHint, Metadata } from "../protocol/shapes.ts";
+import { boshRecord } from "../selection/node-record.ts";
+import { createOnVm, createReserved } from "./disk-create.ts";
+import { parseDiskCloudProperties } from "./disk-cloud-properties.ts";
+import { type DiskDeps, type LoadedDisk, loadDisk, readNode, vmHolds } from "./disk-deps.ts";
+import { dropDisk, liveRecords, putDirty, releaseCleaningOps } from "./disk-records.ts";
+import { wipeFreeNode } from "./disk-wipe.ts";
+
+/** Which agent-settings copy attach/detach must keep in step: the registry's, for v1 stemcells. */
+export interface AttachOptions {
+  stemcellApiVersion?: number | undefined;
+}
+
+export class Disks {
+  constructor(private readonly d: DiskDeps) {}
+
+  /** vm_cid null: the disk-first flow (a free server is reserved for the disk). */
+  async create(sizeMib: number, cloudProperties: Record<string, unknown>, vmCid: string | null): Promise<string> {
+    const props = parseDiskCloudProperties(cloudProperties, this.d.config.disks.persistent_devices);
+    return vmCid ? createOnVm(this.d, sizeMib, props, vmCid) : createReserved(this.d, sizeMib, props);
+  }
+
+  async has(cid: string): Promise<boolean> {
+    return (await loadDisk(this.d, cid)) !== undefined;
+  }
+
+  /** Idempotent; answers the v2 hint. */
+  async attach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<DiskHint> {
+    const disk = await this.require(cid);
+    const { node, record } = disk;
+    if (node.uuid !== vmCid) {
+      throw new CloudError(
+        `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
+          `VM ${vmCid} runs on another server. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid}`,
+      );
+    }
+    if (!vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found: node ${node.uuid} holds disk ${cid} but no BOSH VM`);
+    const hint: DiskHint = { path: record.path };
+    if (record.attached && record.vm_cid === vmCid) {
+      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
+    } else {
+      const at = ["extra", "bosh_disks", cid];
+      await this.d.ironic.nodes.patch(node.uuid, [add([...at, "attached"], true), add([...at, "vm_cid"], vmCid), add([...at, "attached_at"], this.d.now().toISOString())]);
+      this.d.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
+    }
+    await this.registry(vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
+    return hint;
+  }
+
+  /** A disk that is not attached, or does not exist, is not an error (contract §3.2). */
+  async detach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<void> {
+    const disk = await loadDisk(this.d, cid);
+    if (!disk) {
+      this.d.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
+    } else if (!disk.record.attached || disk.node.uuid !== vmCid) {
+      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
+    } else {
+      await this.d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
+      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
+    }
+    await this.registry(vmCid, opts, (disks) => Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)));
+  }
+
+  /**
+   * Removes the record; the device becomes dirty. The last live disk gives automated_clean back; a node no VM
+   * holds is wiped right away, a VM's node when the VM is released.
+   */
+  async delete(cid: string): Promise<void> {
+    const { node, record } = await this.require(cid);
+    const remaining = [...liveRecords(node).keys()].filter((c) => c !== cid);
+    const dirty = { since: this.d.now().toISOString(), disk_cid: cid };
+    const ops = [dropDisk(cid), putDirty(node, record.device, dirty), ...(remaining.length === 0 ? releaseCleaningOps(node) : [])];
+    const reservation = boshRecord(node);
+    const reserved = reservation?.phase === "reserved" && !!node.instance_uuid;
+    if (reserved && remaining.length > 0) ops.push(add(["extra", "bosh", "disk_cids"], (reservation.disk_cids ?? []).filter((c) => c !== cid)));
+    let after;
+    try {
+      after = await this.d.ironic.nodes.patch(node.uuid, ops);
+    } catch (err) {
+      // `remove` of a missing record fails the whole patch: a concurrent delete_disk got there first.
+      if (err instanceof IronicBadRequest && !(await this.has(cid))) throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
+      throw err;
+    }
+    this.d.log.info({ disk_cid: cid, node: node.uuid, device: record.device }, "persistent disk deleted; its device is dirty until wiped");
+    if (remaining.length > 0) return;
+    if (reserved || !node.instance_uuid) await wipeFreeNode(this.d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
+    else this.d.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
+  }
+
+  /** Attached disks of the VM, [] when none. */
+  async attached(vmCid: string): Promise<string[]> {
+    const node = await readNode(this.d, vmCid);
+    if (!node || !vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found`);
+    return [...liveRecords(node)].filter(([, r]) => r.attached).map(([cid]) => cid).sort();
+  }
+
+  /** Stored on the record, merged over what is there; failures other than "no such disk" are only logged. */
+  async setMetadata(cid: string, metadata: Metadata): Promise<void> {
+    const { node, record } = await this.require(cid);
+    try {
+      await this.d.ironic.nodes.patch(node.uuid, [add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata })]);
+    } catch (err) {
+      this.d.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
+    }
+  }
+
+  private async require(cid: string): Promise<LoadedDisk> {
+    const disk = await loadDisk(this.d, cid);
+    if (!disk) throw new DiskNotFound(`disk ${cid} not found`);
+    return disk;
+  }
+
+  /** v1 stemcells read settings from the registry: keep its disks.persistent in step. */
+  private async registry(vmCid: string, opts: AttachOptions, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>) {
+    let kind: string;
+    try {
+      kind = chooseUserData(opts.stemcellApiVersion, this.d.config.registry).kind;
+    } catch (err) {
+      if (err instanceof UserDataError) return;
+      throw err;
+    }
+    if (kind !== "registry") return;
+    if (!this.d.settings) {
+      this.d.log.warn({ vm_cid: vmCid }, "the registry is in use but no settings store is wired: disks.persistent not updated");
+      return;
+    }
+    await this.d.settings.updatePersistentDisks(vmCid, update);
+  }
+}
