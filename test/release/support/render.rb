@@ -1,10 +1,11 @@
 # Renders one job template the way BOSH does (bosh-template's EvaluationContext), for tests.
 #
-#   ruby render.rb <job spec file> <template file>   < {"properties": {...}, "spec": {...}}
+#   ruby render.rb <job spec file> <template file>   < {"properties": {...}, "spec": {...}, "undeclared": "ignore"}
 #
 # - Job properties are built from the spec's declarations only: each declared property takes the
-#   manifest value at its dotted path, else the spec default; undeclared manifest properties are
-#   dropped by BOSH, and here they are an error (a typo in a test).
+#   manifest value at its dotted path, else the spec default. BOSH drops undeclared manifest
+#   properties; here they are an error (a typo in a test) unless "undeclared" is "ignore" (a whole
+#   instance group's properties).
 # - p(name | [names], default?) returns the first set value, else the default, else raises
 #   UnknownProperty; if_p(*names) yields when all are set and offers `.else`.
 # - spec is an OpenStruct of the instance spec (name, id, index, az, address, ip, deployment,
@@ -45,14 +46,14 @@ end
 class EvaluationContext
   attr_reader :spec, :raw_properties
 
-  def initialize(declared, manifest_properties, spec)
+  def initialize(declared, manifest_properties, spec, ignore_undeclared: false)
     @raw_properties = {}
     declared.each do |name, definition|
       value = lookup(manifest_properties, name)
       value = (definition || {})['default'] if value.nil?
       store(@raw_properties, name, value) unless value.nil?
     end
-    check_declared(declared.keys, manifest_properties)
+    check_declared(declared.keys, manifest_properties) unless ignore_undeclared
     @spec = to_ostruct(spec.merge('properties' => @raw_properties))
   end
 
@@ -138,7 +139,8 @@ abort 'usage: ruby render.rb <job spec> <template> < {"properties":{},"spec":{}}
 begin
   input = JSON.parse($stdin.read)
   declared = (YAML.safe_load(File.read(job_spec_path)) || {})['properties'] || {}
-  context = EvaluationContext.new(declared, input['properties'] || {}, DEFAULT_SPEC.merge(input['spec'] || {}))
+  context = EvaluationContext.new(declared, input['properties'] || {}, DEFAULT_SPEC.merge(input['spec'] || {}),
+                                  ignore_undeclared: input['undeclared'] == 'ignore')
   template = ERB.new(File.read(template_path), trim_mode: '-')
   template.filename = template_path
   $stdout.write(template.result(context.get_binding))

@@ -23,10 +23,18 @@ export function jobSpec(job: string): JobSpec {
 
 export class RenderError extends Error {}
 
+export interface RenderOptions {
+  /** The instance spec (spec.name, spec.address, ...) over the harness's defaults. */
+  spec?: Record<string, unknown>;
+  /** Drop undeclared properties as BOSH does (a whole instance group's properties) instead of failing. */
+  ignoreUndeclared?: boolean;
+}
+
 /** Renders jobs/<job>/templates/<template>; throws RenderError with Ruby's message on failure. */
-export function renderTemplate(job: string, template: string, properties: Properties, spec: Record<string, unknown> = {}): string {
+export function renderTemplate(job: string, template: string, properties: Properties, opts: RenderOptions = {}): string {
+  const input = { properties, spec: opts.spec ?? {}, undeclared: opts.ignoreUndeclared ? "ignore" : "error" };
   const r = spawnSync("ruby", [RENDER_RB, join(REPO, "jobs", job, "spec"), join(REPO, "jobs", job, "templates", template)], {
-    input: JSON.stringify({ properties, spec }),
+    input: JSON.stringify(input),
     encoding: "utf8",
   });
   if (r.error) throw r.error;
@@ -35,10 +43,10 @@ export function renderTemplate(job: string, template: string, properties: Proper
 }
 
 /** Renders every template of the job into <dir>/<destination>, as BOSH lays out /var/vcap/jobs/<job>. */
-export function renderJob(job: string, properties: Properties, dir: string, spec: Record<string, unknown> = {}): Record<string, string> {
+export function renderJob(job: string, properties: Properties, dir: string, opts: RenderOptions = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [template, destination] of Object.entries(jobSpec(job).templates)) {
-    const text = renderTemplate(job, template, properties, spec);
+    const text = renderTemplate(job, template, properties, opts);
     const path = join(dir, destination);
     mkdirSync(dirname(path), { recursive: true });
     // BOSH makes bin/* executable.
