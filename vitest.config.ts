@@ -5,6 +5,10 @@ import { defineConfig } from "vitest/config";
 //   exec         spawns the built dist/cpi.js (run `npm run build` first); no servers
 //   integration  one real Ironic and one real WebDAV nginx on 127.0.0.1, started by the global setup
 //   release      the BOSH release (jobs/, packages/, release/)
+// Every log line the CPI produces under test is captured and scanned for the secrets the tests used
+// (test/support/log-capture.ts, log-scan.ts): per test file, and once for the whole run.
+const SECRET_SCAN = { globalSetup: ["test/support/log-scan.ts"], setupFiles: ["test/support/log-scan-file.ts"] };
+
 export default defineConfig({
   test: {
     // global teardown stops Ironic (SIGTERM, SIGKILL after 10 s) and nginx
@@ -15,15 +19,17 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          ...SECRET_SCAN,
         },
       },
       {
         test: {
           name: "exec",
           include: ["test/exec/**/*.test.ts"],
-          globalSetup: ["test/support/build-once.ts"],
           environment: "node",
           testTimeout: 30_000,
+          ...SECRET_SCAN,
+          globalSetup: [...SECRET_SCAN.globalSetup, "test/support/build-once.ts"],
         },
       },
       {
@@ -31,7 +37,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/support/global-setup.ts"],
+          ...SECRET_SCAN,
+          globalSetup: [...SECRET_SCAN.globalSetup, "test/support/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // the files share one Ironic and one WebDAV server

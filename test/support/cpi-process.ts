@@ -1,6 +1,7 @@
 // Runs the bundled CPI the way the director does: one process per call, request on stdin.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { captureLog } from "./log-capture.ts";
 
 export const CPI_BUNDLE = fileURLToPath(new URL("../../dist/cpi.js", import.meta.url));
 
@@ -20,6 +21,8 @@ export interface CpiRunOptions {
   cwd?: string;
   bundle?: string;
   node?: string;
+  /** SIGKILL the process this many ms after spawn (crash tests; a bound on a hung call). */
+  killAfterMs?: number;
 }
 
 export function runCpi(request: unknown, opts: CpiRunOptions = {}): Promise<CpiRun> {
@@ -32,10 +35,16 @@ export function runCpi(request: unknown, opts: CpiRunOptions = {}): Promise<CpiR
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
+    const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs);
     child.stdin.on("error", () => {}); // a CPI that stops reading early (size limit) closes the pipe
     child.on("close", (code, signal) => {
+      if (killer) clearTimeout(killer);
       const stdout = Buffer.concat(out).toString("utf8");
       const run = { code, signal, stdout, stderr: Buffer.concat(err).toString("utf8") } as CpiRun;
+      // for the suite-wide secret scan (log-scan.ts): everything the process printed
+      const what = `cpi ${(request as { method?: unknown } | null)?.method ?? opts.args?.[0] ?? "raw"}`;
+      captureLog(`${what} stderr`, run.stderr);
+      captureLog(`${what} stdout`, stdout);
       Object.defineProperty(run, "response", { get: () => JSON.parse(stdout), enumerable: true });
       resolve(run);
     });
