@@ -104,20 +104,23 @@ function failed(e: DirtyDevice, why: string): DirtyDevice {
  * (its provision state moved on, no failure, not in maintenance) the cleaning on undeploy succeeded. A node
  * seen in `clean failed` turns the request into wipe_failed. The caller patches `ops`.
  */
-export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string> } {
+export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string>; failed: Map<string, DirtyDevice> } {
   const ops: JsonPatchOp[] = [];
   const wiped = new Set<string>();
+  const failedNow = new Map<string, DirtyDevice>();
   const state = node.provision_state ?? "";
   const moved = Date.parse(node.provision_updated_at ?? "");
   for (const [dev, e] of dirtyDevices(node)) {
     if (!e.wipe_requested_at) continue;
-    if (state === "clean failed") ops.push(putDirty(node, dev, failed(e, node.last_error ?? "clean failed")));
-    else if (!node.maintenance && IN_SERVICE.has(state) && moved > Date.parse(e.wipe_requested_at)) {
+    if (state === "clean failed") {
+      failedNow.set(dev, failed(e, node.last_error ?? "clean failed"));
+      ops.push(putDirty(node, dev, failedNow.get(dev)!));
+    } else if (!node.maintenance && IN_SERVICE.has(state) && moved > Date.parse(e.wipe_requested_at)) {
       ops.push(dropDirty(dev));
       wiped.add(dev);
     }
   }
-  return { ops, wiped };
+  return { ops, wiped, failed: failedNow };
 }
 
 const IN_SERVICE = new Set(["available", "manageable", "deploying", "wait call-back", "active"]);

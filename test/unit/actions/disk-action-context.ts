@@ -1,0 +1,28 @@
+// Runs a disk action the way dispatch.ts does, against a recording stand-in for services.disks.
+import pino from "pino";
+import type { ActionClass, CallContext } from "../../../src/protocol/action.ts";
+import { Config } from "../../../src/config/schema.ts";
+import type { Services } from "../../../src/services/services.ts";
+import { testConfig } from "../../support/config.ts";
+
+export type Calls = [string, ...unknown[]][];
+
+export async function runDiskAction(Ctor: ActionClass, rawArgs: unknown[], answers: Record<string, unknown> = {}, ctx: Partial<CallContext> = {}) {
+  const calls: Calls = [];
+  const disks = new Proxy({}, {
+    get: (_t, key: string) => async (...a: unknown[]) => {
+      calls.push([key, ...a]);
+      const v = answers[key];
+      if (v instanceof Error) throw v;
+      return v;
+    },
+  });
+  const context: CallContext = {
+    method: "test", apiVersion: 2, stemcellApiVersion: undefined, directorUuid: undefined, requestId: undefined,
+    config: Config.parse(testConfig()), log: pino({ level: "silent" }), now: () => new Date(),
+    services: async () => ({ disks } as unknown as Services), ...ctx,
+  };
+  const args = Ctor.args.parse(rawArgs);
+  const result = await new Ctor(context).run(args);
+  return { result, calls };
+}
