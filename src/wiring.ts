@@ -3,9 +3,40 @@
 import type { Config } from "./config/schema.ts";
 import type { Logger } from "./log/index.ts";
 import type { Services } from "./services/services.ts";
+import { Claims } from "./services/claims.ts";
+import type { DiskDeps, PersistentDiskSettings } from "./services/disk-deps.ts";
+import { NodeDiskPlacement } from "./services/disk-placement-impl.ts";
+import { Disks } from "./services/disks.ts";
+import { connectIronic } from "./services/ironic-connection.ts";
+import { lazy, once } from "./services/lazy.ts";
+import type { SettingsRecords, StemcellSource } from "./services/vm-create.ts";
+import { prepareVmConfigDrive } from "./services/vm-config-drive.ts";
+import { VmService } from "./services/vms.ts";
+import { CpiError } from "./protocol/errors.ts";
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
-  void config;
-  void log;
-  return { close: async () => {} };
+  const now = () => new Date();
+  // One Ironic client per call, negotiated on first use (the VM service, and the disk service later).
+  const ironic = once(() => connectIronic(config, log));
+  // The disk service and the VM service's placement hook share one set of dependencies.
+  const diskDeps = once(async (): Promise<DiskDeps> => {
+    const client = await ironic();
+    const registry = (services as Services & Partial<{ settings: Partial<PersistentDiskSettings> }>).settings;
+    const settings = registry?.updatePersistentDisks ? (registry as PersistentDiskSettings) : undefined;
+    return { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), settings };
+  });
+  const services: Services = {
+    vms: lazy(async () => {
+      const client = await ironic();
+      // The stemcell and registry-record services are wired by their own members of `services`.
+      const more = services as Services & Partial<{ stemcells: StemcellSource; settings: SettingsRecords }>;
+      const stemcells = more.stemcells ?? { resolve: async () => { throw new CpiError("the stemcell service is not wired"); } };
+      const settings = more.settings ?? { put: async () => undefined, remove: async () => undefined };
+      const base = { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), placement: new NodeDiskPlacement(await diskDeps()) };
+      return new VmService({ ...base, stemcells, settings, configDrive: prepareVmConfigDrive });
+    }),
+    disks: lazy(async () => new Disks(await diskDeps())),
+    close: async () => {},
+  };
+  return services;
 }

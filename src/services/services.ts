@@ -1,5 +1,13 @@
 // What actions may use, built per call by src/wiring.ts. Actions import this as a type only.
+import type { Lazy } from "./lazy.ts";
+import type { VmService } from "./vms.ts";
+import type { Disks } from "./disks.ts";
+
 export interface Services {
+  /** create/delete/has/reboot/set metadata of VMs (Ironic nodes); connects to Ironic on first use. */
+  vms: Lazy<VmService>;
+  /** Persistent disks on local devices (records on the Ironic node); connects to Ironic on first use. */
+  disks: Lazy<Disks>;
   /** Closes connections so the process can exit promptly. */
   close(): Promise<void>;
 }

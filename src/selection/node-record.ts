@@ -1,0 +1,67 @@
+// The BOSH records kept on an Ironic node, shared by the VM and disk services (pure: zod only).
+//   extra.bosh        one record per node: who holds it, how it was obtained, in which phase
+//   extra.bosh_disks  { "<disk_cid>": { device, size_mib, attached, state: "live"|"dirty", ... } } (disks service)
+// Both are written with one JSON-patch `add` each, so a node never carries half a record.
+import { z } from "zod";
+
+export const PHASES = ["creating", "created", "deleting", "reserved"] as const;
+export type Phase = (typeof PHASES)[number];
+export const SOURCES = ["available", "manageable", "enrolled"] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** What a node looked like before BOSH changed it, put back on release. */
+const Restore = z.looseObject({
+  automated_clean: z.boolean().nullable().optional(),
+  network_data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const BoshRecord = z.looseObject({
+  vm_cid: z.string().optional(),
+  agent_id: z.string().optional(),
+  phase: z.enum(PHASES),
+  source: z.enum(SOURCES).optional(),
+  claimed_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  director_uuid: z.string().optional(),
+  stemcell_cid: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Seconds the creating phase may take (the vm_type's deploy_timeout), for staleness. */
+  deploy_timeout: z.number().optional(),
+  restore: Restore.optional(),
+  /** phase "reserved": why, and for which disks (disks service). */
+  reservation: z.string().optional(),
+  disk_cids: z.array(z.string()).optional(),
+});
+export type BoshRecord = z.infer<typeof BoshRecord>;
+
+const DiskRecord = z.looseObject({ state: z.string().optional(), attached: z.boolean().optional() });
+const DiskRecords = z.record(z.string(), DiskRecord);
+
+/** The node fields selection and the record helpers read (structurally an Ironic node). */
+export interface RecordNode {
+  uuid: string;
+  instance_uuid?: string | null | undefined;
+  extra?: Record<string, unknown> | null | undefined;
+}
+
+/** extra.bosh parsed, or undefined when absent or not ours to read (a foreign/garbled value). */
+export function boshRecord(node: RecordNode): BoshRecord | undefined {
+  const r = BoshRecord.safeParse(node.extra?.["bosh"]);
+  return r.success ? r.data : undefined;
+}
+
+/** Disk cids whose data lives on this node (state "live"; "dirty" ones are being wiped and hold nothing). */
+export function liveDisks(node: RecordNode): string[] {
+  const r = DiskRecords.safeParse(node.extra?.["bosh_disks"]);
+  if (!r.success) return [];
+  return Object.entries(r.data)
+    .filter(([, d]) => (d.state ?? "live") === "live")
+    .map(([cid]) => cid)
+    .sort();
+}
+
+/** Is this node held by a BOSH VM (not a disk reservation, not mid-teardown)? */
+export function holdsVm(node: RecordNode): boolean {
+  const rec = boshRecord(node);
+  return !!rec && !!node.instance_uuid && (rec.phase === "creating" || rec.phase === "created");
+}

@@ -1,0 +1,59 @@
+// Enrolling a server from vm_type `ironic_params` + `macs` when no node owns those MACs (the 2016 CPI's
+// bosh_defined=2). The node is born claimed (instance_uuid + extra.bosh in the POST itself), gets one port
+// per MAC, is validated by `manage` (power credentials) and optionally inspected; node-prep then cleans and
+// provides it. The 2016 CPI left nodes half-created when a port failed and hid Ironic's error behind a
+// format bug (#8); here a failed port deletes the node again and the error names the MAC.
+import type { IronicClient } from "../ironic/client.ts";
+import { IronicConflict } from "../ironic/errors.ts";
+import type { Node } from "../ironic/node-schema.ts";
+import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
+import type { BoshRecord } from "../selection/node-record.ts";
+import type { IronicParams } from "./vm-cloud-properties.ts";
+import { type VmDeps, transition } from "./vm-deps.ts";
+
+export interface EnrollInput {
+  params: IronicParams;
+  macs: readonly string[];
+  claim: string;
+  record: BoshRecord;
+  timeoutS: number;
+}
+
+/**
+ * Creates node + ports and brings the node to `manageable` (inspected when asked). `onCreated` runs as soon
+ * as the node exists, so the caller's undo (teardown: delete the enrolled node) is in place before ports.
+ */
+export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
+  const { inspect, extra, ...body } = input.params;
+  const stamp = d.now().toISOString();
+  const record: BoshRecord = { ...input.record, source: "enrolled", claimed_at: stamp, updated_at: stamp };
+  let node: Node;
+  try {
+    node = await d.ironic.nodes.create({ ...body, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
+  } catch (err) {
+    if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot enroll ${describe(input)}: ${err.ironicMessage}`, true, { cause: err });
+    throw new CloudError(`cannot enroll ${describe(input)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  d.log.info({ node: node.uuid, macs: input.macs }, "enrolled a new node");
+  onCreated(node);
+  await createPorts(d.ironic, node.uuid, input.macs);
+  await transition(d, node.uuid, "manage", ["manageable"], input.timeoutS);
+  if (inspect) await transition(d, node.uuid, "inspect", ["manageable"], input.timeoutS);
+  return d.ironic.nodes.get(node.uuid);
+}
+
+async function createPorts(ironic: IronicClient, nodeUuid: string, macs: readonly string[]): Promise<void> {
+  for (const [i, mac] of macs.entries()) {
+    try {
+      await ironic.ports.create({ node_uuid: nodeUuid, address: mac, pxe_enabled: i === 0 });
+    } catch (err) {
+      // A duplicate MAC here means a concurrent create_vm enrolled the same server a moment earlier.
+      if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot create the port for ${mac}: ${err.ironicMessage}`, true, { cause: err });
+      throw err;
+    }
+  }
+}
+
+function describe(input: EnrollInput): string {
+  return `a node for MACs ${input.macs.join(", ")} (driver ${input.params.driver}${input.params.name ? `, name ${input.params.name}` : ""})`;
+}

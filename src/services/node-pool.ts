@@ -1,0 +1,122 @@
+// Finding and claiming a server: filtered Ironic queries (≤ 3 requests, in parallel) → pure selection
+// (filters, ranking) → one claim PATCH per attempt. A lost race moves on; after two lost claims the view is
+// stale, so the pool is listed again. Stale claims of crashed create_vm calls met on the way are released.
+import { IronicNodeLocked } from "../ironic/errors.ts";
+import type { Node, NodeField } from "../ironic/node-schema.ts";
+import { VmCreationFailed } from "../protocol/errors.ts";
+import { type Evaluation, type How, evaluate } from "../selection/filters.ts";
+import { noMatchMessage } from "../selection/no-match.ts";
+import type { BoshRecord, Source } from "../selection/node-record.ts";
+import { rank } from "../selection/ranking.ts";
+import { SELECTION_FIELDS, type SelectionRequest, type StalePolicy, poolQueries } from "../selection/request.ts";
+import { isLostClaim } from "./claims.ts";
+import type { VmDeps } from "./vm-deps.ts";
+
+const MAX_PASSES = 6;
+const CLAIMS_PER_PASS = 2;
+
+export interface Acquired {
+  /** The node as the claim PATCH answered it (all fields). */
+  node: Node;
+  how: How;
+  source: Source;
+}
+
+export function stalePolicy(d: VmDeps): StalePolicy {
+  const c = d.config.ironic;
+  return { now: d.now(), deployTimeoutS: c.deploy_timeout, deleteTimeoutS: c.delete_timeout, marginS: c.stale_claim_margin };
+}
+
+function fields(d: VmDeps): NodeField[] {
+  return [...SELECTION_FIELDS, ...(d.ironic.supports("owner") ? (["owner"] as const) : [])];
+}
+
+/** Candidate nodes: the pinned node, the nodes owning the MACs, or the filtered pool plus our own claim. */
+export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: string): Promise<Node[]> {
+  const f = fields(d);
+  if (pinned) return [await d.ironic.nodes.get(pinned, { fields: f })];
+  if (req.macs) {
+    const ports = (await Promise.all(req.macs.map((mac) => d.ironic.ports.byAddress(mac)))).flat();
+    const uuids = [...new Set(ports.map((p) => p.node_uuid).filter((u): u is string => !!u))];
+    return (await Promise.all(uuids.map((u) => d.ironic.nodes.find(u, { fields: f })))).filter((n): n is Node => !!n);
+  }
+  const lists = await Promise.all([
+    ...poolQueries(req).map((q) => d.ironic.nodes.list({ ...q, fields: f })),
+    d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: f }),
+  ]);
+  return lists.flat();
+}
+
+/** Claims the best free node; VmCreationFailed(false) when none matches, (true) when only races were lost. */
+export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, pinned?: string): Promise<Acquired> {
+  const lost = new Set<string>();
+  let last: Evaluation<Node> | undefined;
+  for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    const policy = stalePolicy(d);
+    const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid));
+    last = evaluate(nodes, req, policy);
+    const ranked = rank(last.eligible, { seed: req.seed, states: req.states });
+    if (ranked.length === 0) break;
+    for (const { node, how } of ranked.slice(0, CLAIMS_PER_PASS)) {
+      const got = await tryClaim(d, req, record, node, how, policy);
+      if (got) return got;
+      lost.add(node.uuid);
+    }
+  }
+  if (last && last.eligible.length > 0) {
+    throw new VmCreationFailed(`lost ${lost.size} claim(s) to concurrent create_vm calls; nothing was provisioned, try again`, true);
+  }
+  throw new VmCreationFailed(await describeNoMatch(d, req, last, lost.size), false);
+}
+
+async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, node: Node, how: How, policy: StalePolicy): Promise<Acquired | undefined> {
+  if (how === "ours") {
+    const full = await d.ironic.nodes.get(node.uuid);
+    const rec = full.extra?.["bosh"] as BoshRecord | undefined;
+    return { node: full, how, source: rec?.source ?? sourceOf(full) };
+  }
+  try {
+    if (how === "stale" && !(await d.claims.releaseStale(node, policy))) return undefined;
+    if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
+    const source = sourceOf(node);
+    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, source });
+    // The list was a snapshot: the node may have changed state before our claim landed.
+    if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
+      d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");
+      await d.claims.release(node.uuid, req.claimUuid, { node: claimed });
+      return undefined;
+    }
+    d.log.info({ node: node.uuid, name: node.name, how, source }, "claimed node");
+    return { node: claimed, how, source };
+  } catch (err) {
+    if (isLostClaim(err) || err instanceof IronicNodeLocked) {
+      d.log.info({ node: node.uuid }, "lost the claim to a concurrent request; trying the next node");
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+const sourceOf = (n: Node): Source => (n.provision_state === "manageable" ? "manageable" : "available");
+
+/** The message, plus a diagnostic count of matching nodes outside the state/maintenance filters (failure path only). */
+async function describeNoMatch(d: VmDeps, req: SelectionRequest, ev: Evaluation<Node> | undefined, lostRaces: number): Promise<string> {
+  const elsewhere = new Map<string, number>();
+  if (!req.macs) {
+    try {
+      const all = await d.ironic.nodes.list({
+        ...(req.resourceClass !== undefined ? { resource_class: req.resourceClass } : {}),
+        ...(req.conductorGroup !== undefined ? { conductor_group: req.conductorGroup } : {}),
+        ...(req.owner !== undefined ? { owner: req.owner } : {}),
+        fields: ["uuid", "provision_state", "maintenance"],
+      });
+      for (const n of all) {
+        const reason = n.maintenance ? "in maintenance" : (req.states as readonly string[]).includes(n.provision_state ?? "") ? undefined : `provision_state ${n.provision_state}`;
+        if (reason) elsewhere.set(reason, (elsewhere.get(reason) ?? 0) + 1);
+      }
+    } catch (err) {
+      d.log.warn({ err }, "could not count nodes outside the filters");
+    }
+  }
+  return noMatchMessage(req, { seen: ev?.seen ?? 0, rejected: ev?.rejected ?? new Map(), elsewhere, lostRaces });
+}

@@ -1,0 +1,45 @@
+// Brings a claimed node to `available` for the deploy: `provide` for a node from the manageable pool (or a
+// freshly enrolled one), and manual cleaning for the vm_type's `raid` (target RAID configuration) and
+// `bios_settings` before first use. The 2016 CPI's manual cleaning could never work (bug #4: missing import,
+// Ruby-syntax steps, API 1.9); here it runs with API ≥ 1.15 and remembers what it applied in
+// extra.bosh_prepared, so the next VM on the same server does not clean it again.
+import { createHash } from "node:crypto";
+import type { Node } from "../ironic/node-schema.ts";
+import { add } from "../ironic/patch.ts";
+import { setTargetRaidConfig } from "../ironic/raid.ts";
+import type { VmCloudProperties } from "./vm-cloud-properties.ts";
+import { type VmDeps, transition } from "./vm-deps.ts";
+
+type CleanStep = { interface: string; step: string; args?: Record<string, unknown> };
+
+/** Manual clean steps for raid/bios_settings, in the order Ironic should run them. */
+export function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings">): CleanStep[] {
+  const steps: CleanStep[] = [];
+  if (props.bios_settings) steps.push({ interface: "bios", step: "apply_configuration", args: { settings: props.bios_settings } });
+  if (props.raid) steps.push({ interface: "raid", step: "delete_configuration" }, { interface: "raid", step: "create_configuration" });
+  return steps;
+}
+
+/** Stable digest of what preparation applies (key order does not matter). */
+export function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_settings">): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return createHash("sha256").update(JSON.stringify(canon({ raid: props.raid ?? null, bios: props.bios_settings ?? null }))).digest("hex").slice(0, 32);
+}
+
+/** Returns the node once it is `available` (or as it was when nothing had to be done). */
+export async function prepareNode(d: VmDeps, node: Node, claim: string, props: VmCloudProperties, timeoutS: number): Promise<Node> {
+  let current = node;
+  if (current.provision_state === "enroll") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS);
+  const steps = preparationSteps(props);
+  const digest = steps.length > 0 ? preparationDigest(props) : undefined;
+  if (digest && current.extra?.["bosh_prepared"] !== digest) {
+    d.ironic.require("manual_cleaning");
+    if (current.provision_state === "available") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS);
+    if (props.raid) await setTargetRaidConfig(d.ironic.transport, node.uuid, props.raid as never);
+    current = await transition(d, node.uuid, "clean", ["manageable"], timeoutS, { clean_steps: steps });
+    await d.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
+  }
+  if (current.provision_state === "manageable") current = await transition(d, node.uuid, "provide", ["available"], timeoutS);
+  return current;
+}

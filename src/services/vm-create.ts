@@ -1,0 +1,167 @@
+// create_vm as a sequence of steps, each acquiring step pushing its undo before the next one starts:
+// stemcell → (enroll | select + claim) → config drive → registry record → node settings → provide/clean
+// → deploy → phase "created". Any failure unwinds the stack (undeploy, restore, release or delete the
+// enrolled node) before the director hears about it; the 2016 CPI rolled back nothing (bug #5).
+import type { Node } from "../ironic/node-schema.ts";
+import { type JsonPatchOp, add } from "../ironic/patch.ts";
+import type { Env, Networks } from "../protocol/shapes.ts";
+import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
+import type { SelectionRequest } from "../selection/request.ts";
+import { claimUuid } from "./claim-id.ts";
+import { enroll } from "./enroll.ts";
+import { type Acquired, acquire, candidates } from "./node-pool.ts";
+import { prepareNode } from "./node-prep.ts";
+import { UndoStack } from "./undo.ts";
+import { type VmCloudProperties, parseVmCloudProperties } from "./vm-cloud-properties.ts";
+import type { VmConfigDrive, VmConfigDriveInput } from "./vm-config-drive.ts";
+import { type StemcellImage, deploy } from "./vm-deploy.ts";
+import { type VmDeps, waitForState } from "./vm-deps.ts";
+import { creationError } from "./vm-errors.ts";
+import { teardown } from "./vm-teardown.ts";
+
+/** States of a node whose deploy was already requested. */
+const DEPLOYED = new Set(["active", "deploying", "wait call-back"]);
+
+export interface StemcellSource {
+  resolve(stemcellCid: string): Promise<StemcellImage>;
+}
+/** The registry record store: every VM's agent settings, written on create_vm, removed on delete_vm. */
+export interface SettingsRecords {
+  put(vmCid: string, settings: unknown): Promise<unknown>;
+  remove(vmCid: string): Promise<unknown>;
+}
+export interface CreateDeps extends VmDeps {
+  stemcells: StemcellSource;
+  settings: SettingsRecords;
+  configDrive: (input: VmConfigDriveInput) => VmConfigDrive;
+}
+
+export interface CreateVmInput {
+  agentId: string;
+  stemcellCid: string;
+  cloudProperties: Record<string, unknown>;
+  networks: Networks;
+  diskCids: readonly string[];
+  env: Env;
+  stemcellApiVersion?: number | undefined;
+  directorUuid?: string | undefined;
+}
+export interface CreatedVm {
+  vmCid: string;
+  /** The networks with `mac` (v2 create_vm's second result). */
+  networks: VmConfigDrive["agentNetworks"];
+}
+
+export function selectionRequest(props: VmCloudProperties, agentId: string, diskCids: readonly string[], enrolling = false): SelectionRequest {
+  return {
+    claimUuid: claimUuid(agentId),
+    seed: agentId,
+    states: props.from_manageable || enrolling ? ["available", "manageable"] : ["available"],
+    ...(props.macs ? { macs: props.macs } : {}),
+    ...(props.resource_class !== undefined ? { resourceClass: props.resource_class } : {}),
+    ...(props.conductor_group !== undefined ? { conductorGroup: props.conductor_group } : {}),
+    ...(props.owner !== undefined ? { owner: props.owner } : {}),
+    ...(props.traits ? { traits: props.traits } : {}),
+    ...(props.ironic_properties ? { properties: props.ironic_properties } : {}),
+    diskCids,
+  };
+}
+
+export async function createVm(d: CreateDeps, input: CreateVmInput): Promise<CreatedVm> {
+  const props = parseVmCloudProperties(input.cloudProperties);
+  const image = await d.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
+  const timeoutS = props.deploy_timeout ?? d.config.ironic.deploy_timeout;
+  const record: BoshRecord = {
+    agent_id: input.agentId,
+    phase: "creating",
+    stemcell_cid: input.stemcellCid,
+    deploy_timeout: timeoutS,
+    ...(input.directorUuid ? { director_uuid: input.directorUuid } : {}),
+  };
+  const undo = new UndoStack();
+  let node: Node | undefined;
+  try {
+    const got = await obtain(d, props, input, record, timeoutS, (n) => {
+      node = n;
+      undo.push(`release node ${n.uuid}`, async () => void (await teardown(d, (await d.ironic.nodes.find(n.uuid)) ?? n, { reason: "create_vm rollback" })));
+    });
+    node = got.node;
+    const vmCid = node.uuid;
+    const claim = claimUuid(input.agentId);
+    const drive = await configDrive(d, node, props, input);
+    await d.settings.put(vmCid, drive.agentSettings);
+    undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
+    const state = node.provision_state ?? "";
+    if (got.how === "ours" && DEPLOYED.has(state)) {
+      // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
+      d.log.info({ node: vmCid, state, phase: boshRecord(node)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
+      if (state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
+    } else {
+      await d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids });
+      await d.claims.update(vmCid, claim, { restore: restoreOf(node, props, d, drive) }, nodeOps(node, props, d, drive));
+      await prepareNode(d, node, claim, props, timeoutS);
+      await deploy(d, node, claim, { image, props, configDrive: drive.packed, timeoutS });
+    }
+    await d.claims.update(vmCid, claim, { phase: "created" });
+    undo.commit();
+    d.log.info({ node: vmCid, name: node.name }, "VM created");
+    return { vmCid, networks: drive.agentNetworks };
+  } catch (err) {
+    const failures = await undo.unwind(d.log);
+    throw creationError(err, failures, node?.uuid);
+  }
+}
+
+/** Enroll a server for ironic_params whose MACs no node owns yet; otherwise select and claim one. */
+async function obtain(d: CreateDeps, props: VmCloudProperties, input: CreateVmInput, record: BoshRecord, timeoutS: number, owned: (n: Node) => void): Promise<Acquired> {
+  const enrolling = !!props.ironic_params;
+  const req = selectionRequest(props, input.agentId, input.diskCids, enrolling);
+  const pinned = input.diskCids.length > 0 ? await d.placement.nodeFor(input.diskCids) : undefined;
+  if (props.ironic_params && props.macs && !pinned && (await candidates(d, req)).length === 0) {
+    const node = await enroll(d, { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS }, owned);
+    return { node, how: "free", source: "enrolled" };
+  }
+  const got = await acquire(d, req, record, pinned);
+  owned(got.node);
+  return got;
+}
+
+async function configDrive(d: CreateDeps, node: Node, props: VmCloudProperties, input: CreateVmInput): Promise<VmConfigDrive> {
+  const ports = await d.ironic.ports.byNode(node.uuid);
+  const drive = d.configDrive({
+    config: d.config,
+    vmCid: node.uuid,
+    agentId: input.agentId,
+    node: { uuid: node.uuid, ...(node.name ? { name: node.name } : {}) },
+    ports: ports.map((p) => ({ address: p.address, uuid: p.uuid, ...(p.pxe_enabled !== null && p.pxe_enabled !== undefined ? { pxe_enabled: p.pxe_enabled } : {}) })),
+    networks: input.networks,
+    vmCloudProperties: input.cloudProperties,
+    env: input.env,
+    ...(input.stemcellApiVersion !== undefined ? { stemcellApiVersion: input.stemcellApiVersion } : {}),
+    date: d.now(),
+  });
+  for (const w of drive.warnings) d.log.warn({ node: node.uuid }, w);
+  return drive;
+}
+
+/** automated_clean (vm_type over config; null keeps Ironic's) and network_data for a DHCP-less ramdisk. */
+function nodeOps(node: Node, props: VmCloudProperties, d: VmDeps, drive: VmConfigDrive): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  const clean = props.automated_clean ?? d.config.automated_clean;
+  if (clean !== null && clean !== node.automated_clean && d.ironic.supports("automated_clean")) ops.push(add("/automated_clean", clean));
+  if (drive.nodeNetworkData) {
+    d.ironic.require("network_data");
+    ops.push(add("/network_data", drive.nodeNetworkData));
+  }
+  return ops;
+}
+
+/** What nodeOps changes, as it was, so release can put it back (kept when a retry finds its own claim). */
+function restoreOf(node: Node, props: VmCloudProperties, d: VmDeps, drive: VmConfigDrive): NonNullable<BoshRecord["restore"]> {
+  const previous = boshRecord(node)?.restore ?? {};
+  const restore: NonNullable<BoshRecord["restore"]> = { ...previous };
+  const clean = props.automated_clean ?? d.config.automated_clean;
+  if (clean !== null && clean !== node.automated_clean && !("automated_clean" in previous)) restore.automated_clean = node.automated_clean ?? null;
+  if (drive.nodeNetworkData && !previous.network_data) restore.network_data = node.network_data ?? {};
+  return restore;
+}

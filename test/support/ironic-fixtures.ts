@@ -1,0 +1,85 @@
+// Test nodes on the real Ironic: fake-hardware nodes with unique names and MACs, power state set once
+// (allocations and power sync ignore a null power_state), brought to the state a test needs, and the
+// checks every VM test ends with: nothing claimed without a VM, nothing left behind.
+import { randomBytes } from "node:crypto";
+import { IronicRest, type IronicNodeDoc } from "./ironic-rest.ts";
+
+export interface TestNodeSpec {
+  /** provision state to reach: "available" (default), "manageable" or "enroll" */
+  state?: "available" | "manageable" | "enroll";
+  resource_class?: string;
+  conductor_group?: string;
+  owner?: string;
+  properties?: Record<string, unknown>;
+  traits?: string[];
+  /** number of ports (MACs), default 1 */
+  nics?: number;
+  driver_info?: Record<string, unknown>;
+  deploy_interface?: string;
+  extra?: Record<string, unknown>;
+}
+
+export interface TestNode {
+  uuid: string;
+  name: string;
+  macs: string[];
+}
+
+/** A MAC no other test uses: locally administered, random. */
+export function uniqueMac(): string {
+  const b = randomBytes(5);
+  return ["52", ...[...b].map((x) => x.toString(16).padStart(2, "0"))].join(":");
+}
+
+/** A short random tag for names: "<prefix>-<tag>-<i>". */
+export const uniqueTag = () => randomBytes(3).toString("hex");
+
+export async function createNode(rest: IronicRest, name: string, spec: TestNodeSpec = {}): Promise<TestNode> {
+  const { state = "available", nics = 1, traits, ...fields } = spec;
+  const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", { name, driver: "fake-hardware", ...fields });
+  const macs = Array.from({ length: nics }, uniqueMac);
+  for (const [i, mac] of macs.entries()) await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
+  if (traits) await rest.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits });
+  await rest.power(node.uuid, "power off");
+  if (state !== "enroll") await rest.provision(node.uuid, "manage", ["manageable"]);
+  if (state === "available") await rest.provision(node.uuid, "provide", ["available"]);
+  return { uuid: node.uuid, name, macs };
+}
+
+/** `count` nodes "<prefix>-<i>", a few at a time (one Ironic process serialises its database anyway). */
+export async function createNodes(rest: IronicRest, prefix: string, count: number, spec: TestNodeSpec | ((i: number) => TestNodeSpec) = {}): Promise<TestNode[]> {
+  const out: TestNode[] = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) out[i] = await createNode(rest, `${prefix}-${i}`, typeof spec === "function" ? spec(i) : spec);
+  };
+  await Promise.all(Array.from({ length: Math.min(6, count) }, worker));
+  return out;
+}
+
+/** Nodes whose name starts with `prefix-` (the ones a test created). */
+export async function nodesOf(rest: IronicRest, prefix: string): Promise<IronicNodeDoc[]> {
+  return (await rest.nodes()).filter((n) => n.name?.startsWith(`${prefix}-`));
+}
+
+/** Removes every node of `prefix` whatever its state. */
+export async function removeNodes(rest: IronicRest, prefix: string): Promise<void> {
+  for (const n of await nodesOf(rest, prefix)) await rest.forceDelete(n.uuid);
+}
+
+/**
+ * The invariant after every VM test: a node is claimed (instance_uuid) only while a BOSH VM holds it
+ * (extra.bosh.phase "created", provision_state "active"), listed in `vms`. Answers the offenders.
+ */
+export function claimedWithoutVm(nodes: readonly IronicNodeDoc[], vms: readonly string[] = []): string[] {
+  return nodes
+    .filter((n) => {
+      const rec = n.extra?.["bosh"] as { phase?: string } | undefined;
+      const claimed = !!n.instance_uuid || !!rec;
+      const isVm = vms.includes(n.uuid) && rec?.phase === "created" && n.provision_state === "active" && !!n.instance_uuid;
+      return claimed && !isVm;
+    })
+    .map((n) => `${n.name ?? n.uuid}: ${n.provision_state} instance_uuid=${n.instance_uuid} bosh=${JSON.stringify(n.extra?.["bosh"] ?? null)}`);
+}
+
+export { IronicRest };
