@@ -69,10 +69,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       network_data: join(out, "network_data.json"),
       user_data: join(out, "user-data.json"),
     };
-    writeFileSync(files.iso!, drive.iso);
-    writeFileSync(files.b64!, drive.packed);
+    // The drive and user-data carry env secrets (mbus private key, password hash): owner-only.
+    const secret = { mode: 0o600 };
+    writeFileSync(files.iso!, drive.iso, secret);
+    writeFileSync(files.b64!, drive.packed, secret);
+    writeFileSync(files.user_data!, drive.userData, secret);
     writeFileSync(files.network_data!, `${JSON.stringify(drive.networkData, null, 2)}\n`);
-    writeFileSync(files.user_data!, drive.userData);
     if (drive.nodeNetworkData) {
       files.node_network_data = join(out, "node-network_data.json");
       writeFileSync(files.node_network_data, `${JSON.stringify(drive.nodeNetworkData, null, 2)}\n`);

@@ -3,7 +3,7 @@
 // Joliet, read by cloud-init 22.4's config-drive reader, and unpacked from base64+gzip by the
 // coreutils/gzip command-line tools. No servers; a missing tool fails the test.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run as renderConfigDrive } from "../../src/commands/render-config-drive.ts";
@@ -87,6 +87,7 @@ describe.each(CASES)("config drive '$name' read back by independent readers", (c
     expect(JSON.parse(readFileSync(join(out, "network_data.json"), "utf8"))).toEqual(expected.networkData);
     expect(readFileSync(join(out, "user-data.json"), "utf8")).toBe(expected.userData);
     expect(existsSync(join(out, "node-network_data.json"))).toBe(expected.nodeNetworkData !== undefined);
+    for (const secret of ["config-drive.iso", "config-drive.b64", "user-data.json"]) expect(statSync(join(out, secret)).mode & 0o777).toBe(0o600);
   });
 
   test("strict pycdlib: label config-2, Rock Ridge + Joliet, every file and byte", () => {
@@ -132,4 +133,50 @@ test("cloud-init ignores network_data.json missing from the newest dated folder 
   } finally {
     removeTree(dir);
   }
+});
+
+describe("render-config-drive errors: one JSON line on stdout, exit 1", () => {
+  const runIt = async (argv: string[]) => {
+    const lines: string[] = [];
+    const code = await renderConfigDrive(argv, { stdout: (s) => lines.push(s), stderr: () => {}, env: {} });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.endsWith("\n")).toBe(true);
+    return { code, body: JSON.parse(lines[0]!) as { error: { type: string; message: string; ok_to_retry: boolean } } };
+  };
+  let dir = "";
+  beforeAll(() => {
+    dir = makeTempDir("render-errors-");
+  });
+  afterAll(() => removeTree(dir));
+
+  test("invalid in.json names every offending path", async () => {
+    const argv = writeCommandInput(CASES[0]!, dir);
+    const bad = JSON.parse(readFileSync(argv[3]!, "utf8"));
+    bad.arguments[3].default.netmask = "255.255.255.0x";
+    delete bad.node;
+    writeFileSync(argv[3]!, JSON.stringify(bad));
+    const { code, body } = await runIt(argv);
+    expect(code).toBe(1);
+    expect(body.error.type).toBe("Bosh::Clouds::CpiError");
+    expect(body.error.ok_to_retry).toBe(false);
+    expect(body.error.message).toMatch(/arguments\[3\]\.default\.netmask/);
+    expect(body.error.message).toMatch(/node: is required/);
+  });
+
+  test("the CPI's own errors come out typed: an unknown pinned MAC is a CloudError naming it", async () => {
+    const argv = writeCommandInput(CASES[0]!, dir);
+    const input = JSON.parse(readFileSync(argv[3]!, "utf8"));
+    input.arguments[3].default.cloud_properties = { mac: "de:ad:be:ef:00:01" };
+    writeFileSync(argv[3]!, JSON.stringify(input));
+    const { code, body } = await runIt(argv);
+    expect(code).toBe(1);
+    expect(body.error).toEqual({ type: "Bosh::Clouds::CloudError", message: "network 'default': MAC de:ad:be:ef:00:01 is not a port of this server", ok_to_retry: false });
+  });
+
+  test("missing --out is a usage error", async () => {
+    const argv = writeCommandInput(CASES[0]!, dir).slice(0, 4);
+    const { code, body } = await runIt(argv);
+    expect(code).toBe(1);
+    expect(body.error.message).toMatch(/^usage: render-config-drive .*missing --out/);
+  });
 });
