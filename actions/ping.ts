@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { Action } from "../src/protocol/action.ts";
 
 const Args = z.tuple([]);

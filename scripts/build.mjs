@@ -18,11 +18,16 @@ const common = {
   write: false,
 };
 
-/** The bundle wrapped in scripts/cpi-bootstrap.cjs, which compiles it with a V8 code cache. */
+/**
+ * scripts/cpi-bootstrap.cjs followed by the bundle in a trailing comment; the bootstrap compiles it
+ * with a V8 code cache. esbuild's output is ASCII, so "\x01" never occurs and can stand in the "*\/"
+ * that would end the comment.
+ */
 function withCodeCache(bundle) {
+  if (/[^\n\t\x20-\x7e]/.test(bundle)) throw new Error("the bundle is not plain ASCII; the comment payload needs it");
   const id = createHash("sha256").update(bundle).digest("hex").slice(0, 16);
   const bootstrap = readFileSync(new URL("./cpi-bootstrap.cjs", import.meta.url), "utf8");
-  return bootstrap.replace("__BUNDLE_SOURCE__", () => JSON.stringify(bundle)).replace("__BUNDLE_ID__", JSON.stringify(id));
+  return `${bootstrap.replace("__BUNDLE_ID__", JSON.stringify(id))}/*__BUNDLE__\n${bundle.replaceAll("*/", "*\x01/")}*/\n`;
 }
 
 async function bundle(entry) {

@@ -1,4 +1,4 @@
-// dist/cpi.js = this bootstrap + the esbuild bundle embedded as a string. The director starts one
+// dist/cpi.js = this bootstrap + the esbuild bundle in a trailing comment. The director starts one
 // process per CPI call (info before nearly every one), so startup is the hot path: V8 would re-parse
 // the whole bundle each time. Here the bundle is compiled with a code cache kept in a private
 // per-user directory, so later processes skip parsing and compiling.
@@ -9,8 +9,16 @@ const path = require("node:path");
 const vm = require("node:vm");
 const Module = require("node:module");
 
-const SOURCE = __BUNDLE_SOURCE__;
 const SOURCE_ID = __BUNDLE_ID__;
+const MARKER = "/*__BUNDLE__\n";
+
+/** The bundle, read back from the comment at the end of this file (a string literal would cost a
+ * full scan with escapes at every start). The build replaced every "*\/" in it by "*\x01/". */
+function bundleSource() {
+  const text = fs.readFileSync(__filename, "latin1");
+  const start = text.lastIndexOf(MARKER) + MARKER.length;
+  return text.slice(start, text.lastIndexOf("*/")).replaceAll("*\x01/", "*/");
+}
 
 function cacheDir() {
   if (process.env.BOSH_IRONIC_CPI_NO_CODE_CACHE === "1" || typeof process.getuid !== "function") return undefined;
@@ -40,7 +48,7 @@ try {
   cachedData = undefined;
 }
 
-const script = new vm.Script(Module.wrap(SOURCE), { filename: __filename, cachedData });
+const script = new vm.Script(Module.wrap(bundleSource()), { filename: __filename, cachedData });
 if (file && (cachedData === undefined || script.cachedDataRejected)) {
   // Written at exit so the cache also holds the functions this run compiled lazily.
   process.once("exit", () => {

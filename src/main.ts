@@ -1,12 +1,13 @@
 // The executable: one JSON request on stdin, exactly one JSON response on stdout, exit 0 once it
 // could answer. `node dist/cpi.js <command> …` runs an operator command from src/commands/.
-import { z } from "zod";
+import { config as zodConfig } from "zod/mini";
 import { configPathFrom } from "./config/load.ts";
 import { CpiError, toWireError } from "./protocol/errors.ts";
 import type { Response } from "./protocol/envelope.ts";
+import { InputTooLarge, readAll, writeAll } from "./stdio.ts";
 
 // One parse per schema per process: zod's JIT (new Function per object schema) would only cost time.
-z.config({ jitless: true });
+zodConfig({ jitless: true });
 
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
@@ -17,32 +18,23 @@ export interface CommandIo {
   env: NodeJS.ProcessEnv;
 }
 
-async function readStdin(limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      process.stdin.destroy();
-      throw new CpiError(`request is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 let answered = false;
 
 function answer(response: Response): void {
   if (answered) return;
   answered = true;
-  // Exit from the write callback: pipes can be asynchronous and keep-alive sockets would hold us.
-  process.stdout.write(`${JSON.stringify(response)}\n`, () => process.exit(0));
+  try {
+    writeAll(1, `${JSON.stringify(response)}\n`);
+  } catch {
+    process.exit(1); // stdout is gone: nothing better is possible (bosh-cpi-contract.md §1.5)
+  }
+  // Exit now: keep-alive sockets or timers of a finished call must not hold the process.
+  process.exit(0);
 }
 
 function answerError(err: unknown): void {
   const wire = toWireError(err);
-  process.stderr.write(`${JSON.stringify({ level: 50, msg: "unhandled failure", error: wire.message })}\n`);
+  writeAll(2, `${JSON.stringify({ level: 50, msg: "unhandled failure", error: wire.message })}\n`);
   answer({ result: null, error: wire, log: "" });
 }
 
@@ -69,7 +61,12 @@ async function main(argv: string[]): Promise<void> {
   process.on("uncaughtException", answerError);
   process.on("unhandledRejection", answerError);
   try {
-    const raw = await readStdin(MAX_REQUEST_BYTES);
+    let raw: string;
+    try {
+      raw = readAll(0, MAX_REQUEST_BYTES);
+    } catch (e) {
+      throw e instanceof InputTooLarge ? new CpiError(e.message) : e;
+    }
     const { handleRequest } = await import("./protocol/dispatch.ts");
     answer(await handleRequest(raw, { configPath: configPathFrom(argv, process.env) }));
   } catch (err) {

@@ -1,119 +1,128 @@
 // The only place configuration keys are named. The same schema validates the job-rendered
 // cpi.json, and the cpi-config properties the director merges into `context` (overlay).
-import { z } from "zod";
+// zod/mini: `info` validates this on every call, and the mini API costs a fraction of classic
+// zod to load (startup budget: see scripts/cpi-bootstrap.cjs).
+import * as z from "zod/mini";
 
-const Pem = z.string().includes("-----BEGIN", { message: "must be a PEM bundle" });
+const Pem = z.string().check(z.includes("-----BEGIN", { error: "must be a PEM bundle" }));
 const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const Seconds = z.number().int().positive();
+const NonEmpty = z.string().check(z.minLength(1));
+const Seconds = z.int().check(z.positive());
+const PositiveInt = z.int().check(z.positive());
+const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
+const opt = z.optional;
+const def = z._default;
 
 const IronicAuth = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("noauth") }),
-  z.strictObject({ type: z.literal("http_basic"), username: z.string().min(1), password: z.string().min(1) }),
+  z.strictObject({ type: z.literal("http_basic"), username: NonEmpty, password: NonEmpty }),
   z.strictObject({
     type: z.literal("keystone"),
     auth_url: HttpUrl,
-    username: z.string().min(1),
-    password: z.string().min(1),
-    project_name: z.string().min(1),
-    user_domain_name: z.string().default("Default"),
-    project_domain_name: z.string().default("Default"),
-    region_name: z.string().optional(),
-    interface: z.enum(["public", "internal", "admin"]).default("public"),
+    username: NonEmpty,
+    password: NonEmpty,
+    project_name: NonEmpty,
+    user_domain_name: def(z.string(), "Default"),
+    project_domain_name: def(z.string(), "Default"),
+    region_name: opt(z.string()),
+    interface: def(z.enum(["public", "internal", "admin"]), "public"),
   }),
 ]);
 
 const Ironic = z.strictObject({
   url: HttpUrl,
-  auth: IronicAuth.default({ type: "noauth" }),
-  ca_cert: Pem.optional(),
+  auth: def(IronicAuth, { type: "noauth" }),
+  ca_cert: opt(Pem),
   /** Turns TLS verification off; logged as a warning on every call. */
-  insecure: z.boolean().default(false),
-  max_api_version: z.string().regex(/^1\.\d+$/, "must look like 1.82").optional(),
-  request_timeout: Seconds.default(60),
-  retries: z
-    .strictObject({
-      attempts: z.number().int().min(0).max(50).default(8),
-      base_delay_ms: z.number().int().positive().default(250),
-      max_delay_ms: z.number().int().positive().default(5000),
-    })
-    .prefault({}),
-  poll: z
-    .strictObject({
-      initial_interval_ms: z.number().int().positive().default(200),
-      max_interval_ms: z.number().int().positive().default(3000),
-    })
-    .prefault({}),
+  insecure: def(z.boolean(), false),
+  max_api_version: opt(z.string().check(z.regex(/^1\.\d+$/, "must look like 1.82"))),
+  request_timeout: def(Seconds, 60),
+  retries: z.prefault(
+    z.strictObject({
+      attempts: def(intIn(0, 50), 8),
+      base_delay_ms: def(PositiveInt, 250),
+      max_delay_ms: def(PositiveInt, 5000),
+    }),
+    {},
+  ),
+  poll: z.prefault(
+    z.strictObject({
+      initial_interval_ms: def(PositiveInt, 200),
+      max_interval_ms: def(PositiveInt, 3000),
+    }),
+    {},
+  ),
   /** Defaults for waits; a vm_type may override deploy_timeout. */
-  deploy_timeout: Seconds.default(3600),
-  delete_timeout: Seconds.default(1800),
-  power_timeout: Seconds.default(300),
+  deploy_timeout: def(Seconds, 3600),
+  delete_timeout: def(Seconds, 1800),
+  power_timeout: def(Seconds, 300),
   /** A claim still in phase `creating` this long after deploy_timeout is stale (crashed CPI). */
-  stale_claim_margin: Seconds.default(600),
+  stale_claim_margin: def(Seconds, 600),
 });
 
 const WebdavStore = z.strictObject({
   url: HttpUrl,
   /** What Ironic conductors fetch images from, when they reach the store by another address. */
-  read_url: HttpUrl.optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  ca_cert: Pem.optional(),
-  insecure: z.boolean().default(false),
-  request_timeout: Seconds.default(300),
-  retries: z.number().int().min(0).max(20).default(4),
+  read_url: opt(HttpUrl),
+  username: opt(z.string()),
+  password: opt(z.string()),
+  ca_cert: opt(Pem),
+  insecure: def(z.boolean(), false),
+  request_timeout: def(Seconds, 300),
+  retries: def(intIn(0, 20), 4),
 });
 
 const Registry = z.strictObject({
   /** When the agent reads settings from the registry: stemcells with api_version < 2, or always/never. */
-  mode: z.enum(["auto", "always", "never"]).default("auto"),
+  mode: def(z.enum(["auto", "always", "never"]), "auto"),
   /** Agent-facing registry URL (may carry credentials, as the agent sends URL userinfo as basic auth). */
-  endpoint: HttpUrl.optional(),
+  endpoint: opt(HttpUrl),
   /** Folder of the WebDAV store holding instances/<vm_cid>/settings. */
-  prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("registry"),
+  prefix: def(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/)), "registry"),
 });
 
 const Agent = z.strictObject({
-  mbus: z.string().min(1),
-  ntp: z.array(z.string()).default([]),
-  blobstore: z.record(z.string(), z.unknown()).optional(),
+  mbus: NonEmpty,
+  ntp: def(z.array(z.string()), []),
+  blobstore: opt(z.record(z.string(), z.unknown())),
 });
 
 const Network = z.strictObject({
   /** What NICs without a BOSH network get: a static loopback-range address, DHCP, or nothing. */
-  unused_nics: z.enum(["loopback", "dhcp", "ignore"]).default("loopback"),
-  loopback_base: z.ipv4().default("127.0.0.100"),
-  loopback_prefix: z.number().int().min(8).max(30).default(24),
+  unused_nics: def(z.enum(["loopback", "dhcp", "ignore"]), "loopback"),
+  loopback_base: def(z.ipv4(), "127.0.0.100"),
+  loopback_prefix: def(intIn(8, 30), 24),
   /** Nameservers for agent settings and network_data when a network has none (and the registry pointer). */
-  default_dns: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
+  default_dns: def(z.array(z.union([z.ipv4(), z.ipv6()])), []),
 });
 
 const ConfigDrive = z.strictObject({
-  public_keys: z.array(z.string()).default([]),
+  public_keys: def(z.array(z.string()), []),
   /** Ironic keeps inline config drives in its database. */
-  max_packed_bytes: z.number().int().positive().default(64 * 1024),
+  max_packed_bytes: def(PositiveInt, 64 * 1024),
 });
 
 const Disks = z.strictObject({
-  system_device: z.string().default("/dev/sda"),
+  system_device: def(z.string(), "/dev/sda"),
   /** Hint for disks.ephemeral when the vm_type sets none; unset = the agent partitions the root disk. */
-  ephemeral_device: z.string().optional(),
+  ephemeral_device: opt(z.string()),
   /** Ordered persistent-device hints when a disk_type names none. */
-  persistent_devices: z.array(z.string()).default([]),
+  persistent_devices: def(z.array(z.string()), []),
 });
 
 export const Config = z.strictObject({
   ironic: Ironic,
   stemcell_store: WebdavStore,
-  registry: Registry.prefault({}),
+  registry: z.prefault(Registry, {}),
   agent: Agent,
-  network: Network.prefault({}),
-  config_drive: ConfigDrive.prefault({}),
-  disks: Disks.prefault({}),
-  stemcell_formats: z.array(z.string().min(1)).min(1).default(["openstack-raw", "openstack-qcow2", "ironic-light"]),
+  network: z.prefault(Network, {}),
+  config_drive: z.prefault(ConfigDrive, {}),
+  disks: z.prefault(Disks, {}),
+  stemcell_formats: def(z.array(NonEmpty).check(z.minLength(1)), ["openstack-raw", "openstack-qcow2", "ironic-light"]),
   /** Ironic automated cleaning for BOSH nodes without persistent disks; null = Ironic's own setting. */
-  automated_clean: z.boolean().nullable().default(null),
+  automated_clean: def(z.nullable(z.boolean()), null),
   /** Testing aid (as the AWS/OpenStack CPIs): report a lower api_version from info. */
-  debug: z.strictObject({ api_version: z.number().int().min(1).max(2).optional() }).prefault({}),
+  debug: z.prefault(z.strictObject({ api_version: opt(intIn(1, 2)) }), {}),
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

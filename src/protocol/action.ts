@@ -20,7 +20,8 @@ export interface CallContext {
   now: () => Date;
 }
 
-export type ArgsSchema = z.ZodTuple<readonly z.ZodType[], z.ZodType | null>;
+/** A zod tuple (classic or mini); describe each item with its contract name for error messages. */
+export type ArgsSchema = z.core.$ZodTuple<readonly z.core.$ZodType[], z.core.$ZodType | null>;
 
 export abstract class Action<A extends ArgsSchema = ArgsSchema> {
   /** Positional arguments; describe() each item with its contract name for error messages. */
@@ -32,7 +33,7 @@ export abstract class Action<A extends ArgsSchema = ArgsSchema> {
   protected get log(): Logger {
     return this.ctx.log;
   }
-  abstract run(args: z.infer<A>): Promise<unknown>;
+  abstract run(args: z.core.output<A>): Promise<unknown>;
 }
 
 export interface ActionClass {

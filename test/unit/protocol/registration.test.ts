@@ -2,6 +2,7 @@
 // export, and every contract method has a file (the 2016 CPI silently dropped unregistered classes).
 import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import * as z from "zod/mini";
 import { Action } from "../../../src/protocol/action.ts";
 import { loadActionModule } from "../../../src/protocol/dispatch.ts";
 import { CONTRACT_METHODS } from "../../../src/protocol/methods.ts";
@@ -21,8 +22,9 @@ describe("actions/", () => {
     const cls = await loadActionModule(method);
     expect(cls).toBeDefined();
     expect(cls!.prototype).toBeInstanceOf(Action);
-    expect(cls!.args.def.type).toBe("tuple");
-    for (const item of cls!.args.def.items) expect(item.description, `${method} argument names`).toBeTruthy();
+    const def = cls!.args._zod.def;
+    expect(def.type).toBe("tuple");
+    for (const item of def.items) expect(z.globalRegistry.get(item)?.description, `${method} argument names`).toBeTruthy();
   });
 
   test("an unknown name loads nothing", async () => {
