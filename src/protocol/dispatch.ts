@@ -11,6 +11,7 @@ import { contextOverlay, Request, type Response } from "./envelope.ts";
 import { CpiError, NotImplemented, toWireError } from "./errors.ts";
 import { describeIssues } from "./issues.ts";
 import { CONTRACT_METHODS, METHOD_NAME } from "./methods.ts";
+import { requestShapeProblem } from "./request-limits.ts";
 
 export type ActionLoader = (method: string) => Promise<ActionClass | undefined>;
 export type ServicesFactory = (config: Config, log: Logger) => Promise<Services>;
@@ -45,6 +46,8 @@ function parseRequest(raw: string): Request {
     throw new CpiError(`request is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new CpiError("request must be a JSON object");
+  const shape = requestShapeProblem(doc);
+  if (shape) throw new CpiError(`request ${shape}`);
   const r = Request.safeParse(doc, { reportInput: true });
   if (!r.success) throw new CpiError(`invalid request: ${describeIssues(r.error.issues)}`);
   return r.data;
