@@ -58,7 +58,8 @@ export class NodeDiskPlacement implements DiskPlacement {
     } else {
       const stamp = this.d.now().toISOString();
       const dirty = [...dirtyDevices(node)].filter(([dev]) => !settled.wiped.has(dev));
-      for (const [dev, e] of dirty) ops.push(putDirty(node, dev, { ...(settled.failed.get(dev) ?? e), wipe_requested_at: stamp }));
+      const before = node.automated_clean ?? null;
+      for (const [dev, e] of dirty) ops.push(putDirty(node, dev, { ...(settled.failed.get(dev) ?? e), wipe_requested_at: stamp, automated_clean_before: before }));
       if (dirty.length > 0) answer = { automatedClean: true };
     }
     if (ops.length > 0) await this.d.ironic.nodes.patch(node.uuid, ops);

@@ -1,14 +1,16 @@
 // The disk books, kept in Ironic on the node that holds the devices (never in the CPI: many CPI processes
 // run at once, and an operator must be able to read them with `baremetal node show -f json -c extra`):
 //   extra.bosh_disks         { "<disk cid>": DiskRecord }                    one entry per existing disk
-//   extra.bosh_dirty_devices { "<device hint>": { since, disk_cid, ... } }   used by a deleted disk, not wiped yet
+//   extra.bosh_dirty_devices { "<deviceTag>": { device, since, disk_cid, … } } used by a deleted disk, not wiped yet
 //   extra.bosh_clean_hold    { automated_clean, since }                      automated_clean before the disks
 //                                                                            service forced it false
-// Every change is a JSON-patch of single keys (Ironic applies a patch list atomically). `remove` of a missing
+// Every change is a JSON-patch of single keys (Ironic applies a patch list atomically; its patch paths only
+// allow [A-Za-z0-9_-] segments, hence disk cids and device tags as keys, never device paths). `remove` of a missing
 // key is a 400 for the whole list, which doubles as "someone else already did it" (see disks.ts).
 import { z } from "zod";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
+import { deviceTag } from "./disk-cid.ts";
 
 export const DiskRecord = z.looseObject({
   /** The hint as configured (disk_type / CPI default / node declaration). */
@@ -31,10 +33,14 @@ export const DiskRecord = z.looseObject({
 export type DiskRecord = z.infer<typeof DiskRecord>;
 
 export const DirtyDevice = z.looseObject({
+  /** The device hint (the map key is its deviceTag: Ironic's PATCH paths allow only [A-Za-z0-9_-] keys). */
+  device: z.string().optional(),
   since: z.string(),
   disk_cid: z.string().optional(),
   /** Set when a release asked Ironic to clean the node (automated cleaning on undeploy). */
   wipe_requested_at: z.string().optional(),
+  /** automated_clean before that request turned it on; put back once the wipe is confirmed. */
+  automated_clean_before: z.boolean().nullable().optional(),
   /** The last wipe attempt failed: why (the node's last_error). */
   wipe_failed: z.string().optional(),
 });
@@ -67,13 +73,15 @@ export function liveRecords(node: Pick<Node, "extra">): Map<string, DiskRecord> 
   return new Map([...diskRecords(node)].filter(([, r]) => r.state === "live"));
 }
 
+/** Dirty devices by device hint. */
 export function dirtyDevices(node: Pick<Node, "extra">): Map<string, DirtyDevice> {
   const out = new Map<string, DirtyDevice>();
   const raw = node.extra?.["bosh_dirty_devices"];
   if (!isObject(raw)) return out;
-  for (const [device, v] of Object.entries(raw)) {
+  for (const [key, v] of Object.entries(raw)) {
     const r = DirtyDevice.safeParse(v);
-    out.set(device, r.success ? r.data : { since: "unknown" });
+    const entry = r.success ? r.data : { since: "unknown" };
+    out.set(entry.device ?? key, entry);
   }
   return out;
 }
@@ -90,8 +98,8 @@ function putMember(node: Pick<Node, "extra">, map: string, key: string, value: u
 
 export const putDisk = (node: Pick<Node, "extra">, cid: string, rec: DiskRecord) => putMember(node, "bosh_disks", cid, rec);
 export const dropDisk = (cid: string) => remove(["extra", "bosh_disks", cid]);
-export const putDirty = (node: Pick<Node, "extra">, device: string, d: DirtyDevice) => putMember(node, "bosh_dirty_devices", device, d);
-export const dropDirty = (device: string) => remove(["extra", "bosh_dirty_devices", device]);
+export const putDirty = (node: Pick<Node, "extra">, device: string, d: DirtyDevice) => putMember(node, "bosh_dirty_devices", deviceTag(device), { ...d, device });
+export const dropDirty = (device: string) => remove(["extra", "bosh_dirty_devices", deviceTag(device)]);
 
 /**
  * Ops that keep Ironic's automated cleaning off while the node holds live disks, remembering the value it had

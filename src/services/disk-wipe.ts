@@ -12,7 +12,7 @@ import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
 import { boshRecord } from "../selection/node-record.ts";
 import { uuidV5 } from "./claim-id.ts";
 import { type DiskDeps, readNode } from "./disk-deps.ts";
-import { DirtyDevice, dirtyDevices, dropDirty, liveRecords, putDirty } from "./disk-records.ts";
+import { DirtyDevice, cleanHold, dirtyDevices, dropDirty, liveRecords, putDirty } from "./disk-records.ts";
 
 export type WipeOutcome = "wiped" | "failed" | "skipped";
 
@@ -108,6 +108,7 @@ export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string
   const ops: JsonPatchOp[] = [];
   const wiped = new Set<string>();
   const failedNow = new Map<string, DirtyDevice>();
+  let restore: boolean | null | undefined;
   const state = node.provision_state ?? "";
   const moved = Date.parse(node.provision_updated_at ?? "");
   for (const [dev, e] of dirtyDevices(node)) {
@@ -118,7 +119,12 @@ export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string
     } else if (!node.maintenance && IN_SERVICE.has(state) && moved > Date.parse(e.wipe_requested_at)) {
       ops.push(dropDirty(dev));
       wiped.add(dev);
+      if (e.automated_clean_before !== undefined) restore = e.automated_clean_before;
     }
+  }
+  // The cleaning was ours; the node's own setting comes back (unless live disks hold it off meanwhile).
+  if (restore !== undefined && wiped.size === dirtyDevices(node).size && !cleanHold(node) && node.automated_clean !== restore) {
+    ops.push(add("/automated_clean", restore));
   }
   return { ops, wiped, failed: failedNow };
 }

@@ -1,6 +1,7 @@
 // Runs a disk action the way dispatch.ts does, against a recording stand-in for services.disks.
 import pino from "pino";
 import type { ActionClass, CallContext } from "../../../src/protocol/action.ts";
+import { parseArguments } from "../../../src/protocol/arguments.ts";
 import { Config } from "../../../src/config/schema.ts";
 import type { Services } from "../../../src/services/services.ts";
 import { testConfig } from "../../support/config.ts";
@@ -22,7 +23,7 @@ export async function runDiskAction(Ctor: ActionClass, rawArgs: unknown[], answe
     config: Config.parse(testConfig()), log: pino({ level: "silent" }), now: () => new Date(),
     services: async () => ({ disks } as unknown as Services), ...ctx,
   };
-  const args = Ctor.args.parse(rawArgs);
+  const args = parseArguments("test", Ctor.args, rawArgs);
   const result = await new Ctor(context).run(args);
   return { result, calls };
 }

@@ -16,7 +16,7 @@ describe("disk actions", () => {
   test("create_disk passes size, cloud_properties and vm_cid (null for disk first) and answers the cid", async () => {
     expect(await runDiskAction(CreateDisk, [1024, { device: "/dev/sdc" }, VM], { create: DISK })).toEqual({ result: DISK, calls: [["create", 1024, { device: "/dev/sdc" }, VM]] });
     expect((await runDiskAction(CreateDisk, [1024, {}, null], { create: DISK })).calls).toEqual([["create", 1024, {}, null]]);
-    expect(() => CreateDisk.args.parse([0, {}, null])).toThrow();
+    await expect(runDiskAction(CreateDisk, [0, {}, null])).rejects.toThrow(/size/);
   });
 
   test("attach_disk answers the hint for API v2 and null for v1, telling the service the stemcell's API version", async () => {

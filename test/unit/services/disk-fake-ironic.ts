@@ -25,6 +25,8 @@ function unescape(seg: string) {
 export function applyPatch(node: FakeNode, ops: readonly JsonPatchOp[]): FakeNode {
   const doc = structuredClone(node) as Record<string, unknown>;
   for (const op of ops) {
+    // Ironic's patch schema: "'<path>' does not match '^(/[\\w-]+)+$'"
+    if (!/^(\/[\w-]+)+$/.test(op.path)) throw err(IronicBadRequest, 400, "PATCH", `Schema error for patch: '${op.path}' does not match '^(/[\\w-]+)+$'`);
     const segs = op.path.split("/").slice(1).map(unescape);
     const last = segs.pop()!;
     let parent: Record<string, unknown> = doc;

@@ -3,6 +3,7 @@ import { CloudError, DiskNotFound, NoDiskSpace } from "../../../src/protocol/err
 import { boshRecord } from "../../../src/selection/node-record.ts";
 import { parseDiskCid } from "../../../src/services/disk-cid.ts";
 import { NodeDiskPlacement } from "../../../src/services/disk-placement-impl.ts";
+import { dirtyDevices } from "../../../src/services/disk-records.ts";
 import { Disks } from "../../../src/services/disks.ts";
 import { type FakeIronic, diskDeps, fakeIronic, vmNode } from "./disk-fake-ironic.ts";
 
@@ -15,6 +16,7 @@ const vm = (diskCids: string[]) => ({ vmCid: VM, agentId: "agent-1", claimUuid: 
 let fake: FakeIronic;
 let disks: Disks;
 let placement: NodeDiskPlacement;
+const dirty = (uuid: string) => dirtyDevices(fake.node(uuid));
 const extra = (uuid: string) => fake.node(uuid).extra as Record<string, Record<string, Record<string, unknown>>>;
 
 beforeEach(() => {
@@ -73,7 +75,7 @@ describe("the VM lifecycle around live disks", () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.delete(cid);
     expect(await placement.beforeRelease(fake.node(VM))).toEqual({ automatedClean: true });
-    expect(extra(VM)["bosh_dirty_devices"]!["/dev/disk/by-path/p-2"]).toHaveProperty("wipe_requested_at");
+    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toHaveProperty("wipe_requested_at");
     // the VM service undeploys with cleaning; Ironic answers available, later than the request
     await fake.client.states.provision(VM, "deleted");
     await placement.onVmClaimed(fake.node(VM), vm([]));
@@ -89,7 +91,7 @@ describe("the VM lifecycle around live disks", () => {
     await fake.client.states.provision(VM, "deleted");
     expect(fake.node(VM).provision_state).toBe("clean failed");
     await placement.beforeRelease(fake.node(VM));
-    expect(extra(VM)["bosh_dirty_devices"]!["/dev/disk/by-path/p-2"]).toMatchObject({ wipe_failed: "cleaning failed (fake)" });
+    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toMatchObject({ wipe_failed: "cleaning failed (fake)" });
   });
 
   test("release without disk books changes nothing", async () => {
@@ -134,7 +136,7 @@ describe("disk first (create_disk without a VM)", () => {
     const n = fake.node(FREE2);
     expect(n).toMatchObject({ provision_state: "clean failed", maintenance: true, instance_uuid: null, automated_clean: true });
     expect(n.maintenance_reason).toMatch(/^bosh: cleaning \(wipe of deleted persistent disks\) failed/);
-    expect(extra(FREE2)["bosh_dirty_devices"]!["/dev/disk/by-path/p-2"]).toMatchObject({ disk_cid: cid, wipe_failed: "cleaning failed (fake)" });
+    expect(dirty(FREE2).get("/dev/disk/by-path/p-2")).toMatchObject({ disk_cid: cid, wipe_failed: "cleaning failed (fake)" });
     expect(boshRecord(n)).toBeUndefined();
   });
 

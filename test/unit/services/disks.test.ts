@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { CloudError, DiskNotFound, NoDiskSpace, VmNotFound } from "../../../src/protocol/errors.ts";
 import { parseDiskCid } from "../../../src/services/disk-cid.ts";
 import type { DiskDeps } from "../../../src/services/disk-deps.ts";
+import { dirtyDevices } from "../../../src/services/disk-records.ts";
 import { Disks } from "../../../src/services/disks.ts";
 import { type FakeIronic, diskDeps, fakeIronic, vmNode } from "./disk-fake-ironic.ts";
 
@@ -13,6 +14,7 @@ const PROPS = { devices: ["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"] };
 let fake: FakeIronic;
 let deps: DiskDeps;
 let disks: Disks;
+const dirty = (uuid: string) => dirtyDevices(fake.node(uuid));
 const extra = (uuid: string) => fake.node(uuid).extra as Record<string, Record<string, Record<string, unknown>>>;
 
 beforeEach(() => {
@@ -146,12 +148,12 @@ describe("delete_disk", () => {
     const b = await disks.create(1, PROPS, VM);
     await disks.delete(a);
     expect(await disks.has(a)).toBe(false);
-    expect(extra(VM)["bosh_dirty_devices"]!["/dev/disk/by-path/p-2"]).toMatchObject({ disk_cid: a });
+    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toMatchObject({ disk_cid: a });
     expect(fake.node(VM).automated_clean).toBe(false);
     await disks.delete(b);
     expect(fake.node(VM).automated_clean).toBe(true);
     expect(extra(VM)["bosh_clean_hold"]).toBeUndefined();
-    expect(Object.keys(extra(VM)["bosh_dirty_devices"]!)).toEqual(["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"]);
+    expect([...dirty(VM).keys()].sort()).toEqual(["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"]);
   });
 
   test("is idempotent through DiskNotFound", async () => {
