@@ -13,6 +13,8 @@ import { type VmDeps, transition, waitForState } from "./vm-deps.ts";
 const UNDEPLOYABLE = new Set(["active", "deploy failed", "wait call-back", "error", "rescue", "rescue failed", "rescue wait", "unrescue failed"]);
 /** Ironic is busy with the node; wait until it settles. */
 const MOVING = new Set(["deploying", "deleting", "cleaning", "clean wait", "verifying", "inspecting", "inspect wait", "rescuing", "unrescuing", "adopting"]);
+/** Failures of our own preparation (manual cleaning, inspection) that `manage` recovers from. */
+const RECOVERABLE = new Set(["clean failed", "inspect failed"]);
 const SETTLED = ["available", "manageable", "enroll", "active", "deploy failed", "clean failed", "inspect failed", "error", "wait call-back"];
 
 export interface TeardownResult {
@@ -30,10 +32,10 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
   const rec = boshRecord(node);
   const claim = node.instance_uuid ?? undefined;
   const log = d.log.child({ node: uuid, reason: opts.reason });
+  // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish.
+  let state = await settle(d, uuid, node.provision_state ?? "", rec);
   if (rec && claim) await d.claims.update(uuid, claim, { phase: "deleting" });
   await applyCleaningPolicy(d, node);
-
-  let state = await settle(d, uuid, node.provision_state ?? "", rec);
   if (UNDEPLOYABLE.has(state)) {
     try {
       state = (await transition(d, uuid, "deleted", ["available", "manageable"], d.config.ironic.delete_timeout)).provision_state ?? "";
@@ -46,9 +48,15 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
       return { outcome: "clean failed", node: uuid };
     }
   }
+  if (RECOVERABLE.has(state) && !(await d.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
+    // Our own manual cleaning or inspection failed during create_vm: `manage` takes the node back.
+    state = (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout)).provision_state ?? "";
+  }
   if (rec?.source === "enrolled") return deleteEnrolled(d, uuid, state, rec);
   if (rec?.source === "manageable" && state === "available") {
     await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout);
+  } else if (rec?.source === "available" && state === "manageable") {
+    await transition(d, uuid, "provide", ["available"], d.config.ironic.delete_timeout);
   }
   await release(d, uuid, rec, claim);
   log.info({ source: rec?.source }, "node released");
@@ -68,7 +76,8 @@ async function applyCleaningPolicy(d: VmDeps, node: Node): Promise<void> {
 /** Waits out a transition in progress; a node still deploying cannot be undeployed yet. */
 async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
   if (!MOVING.has(state)) return state;
-  const timeoutS = state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : d.config.ironic.delete_timeout;
+  // A deploy in progress cannot be aborted, only waited out (it ends active, or failed by Ironic's own timeout).
+  const timeoutS = (state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : 0) + d.config.ironic.delete_timeout;
   try {
     return (await waitForState(d, uuid, SETTLED, timeoutS, `node ${uuid} to leave ${state}`)).provision_state ?? "";
   } catch (err) {

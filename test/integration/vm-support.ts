@@ -52,7 +52,7 @@ export interface Harness {
   call(method: string, args: unknown[], apiVersion?: number): Promise<Response>;
 }
 
-export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; now?: () => Date; logWrite?: (line: string) => void } = {}): Harness {
+export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; now?: () => Date; logWrite?: (line: string) => void; stemcells?: StemcellSource } = {}): Harness {
   const settings = new MemorySettings();
   const placement = opts.placement ?? NO_DISK_PLACEMENT;
   const services: ServicesFactory = async (cfg, log) => {
@@ -60,7 +60,7 @@ export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; 
     const now = opts.now ?? (() => new Date());
     const vms = new VmService({
       ironic, config: cfg, log, now, claims: new Claims({ ironic, log, now }), placement,
-      stemcells: FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive,
+      stemcells: opts.stemcells ?? FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive,
     });
     // Other members of Services are not used by the VM methods.
     return { vms, close: async () => {} } as unknown as Services;
@@ -74,5 +74,28 @@ export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; 
         { config, services, log: { level: "debug", write: opts.logWrite ?? (() => {}) } },
         `vm ${method}`,
       ),
+  };
+}
+
+/** A stemcell whose image a local HTTP server really serves (Ironic's `direct` deploy checks the URL). */
+export async function servedStemcell(): Promise<{ stemcells: StemcellSource; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const body = Buffer.from("not really a disk image");
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-length": String(body.length) });
+    res.end(req.method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const { createHash } = await import("node:crypto");
+  return {
+    stemcells: {
+      resolve: async () => ({
+        imageUrl: `http://127.0.0.1:${port}/root.img`,
+        checksums: { sha256: createHash("sha256").update(body).digest("hex"), md5: createHash("md5").update(body).digest("hex") },
+        diskFormat: "raw",
+      }),
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -82,4 +82,17 @@ export function claimedWithoutVm(nodes: readonly IronicNodeDoc[], vms: readonly 
     .map((n) => `${n.name ?? n.uuid}: ${n.provision_state} instance_uuid=${n.instance_uuid} bosh=${JSON.stringify(n.extra?.["bosh"] ?? null)}`);
 }
 
+/**
+ * Leaves the claim a create_vm would leave if its process died right after claiming: instance_uuid set,
+ * extra.bosh in phase `creating`, stamped `ageS` seconds ago.
+ */
+export async function claimAsCrashed(rest: IronicRest, uuid: string, opts: { claim: string; ageS: number; source?: string; deployTimeoutS?: number; phase?: string }): Promise<void> {
+  const at = new Date(Date.now() - opts.ageS * 1000).toISOString();
+  const record = {
+    agent_id: opts.claim, phase: opts.phase ?? "creating", source: opts.source ?? "available", stemcell_cid: "stemcell-crashed",
+    claimed_at: at, updated_at: at, ...(opts.deployTimeoutS !== undefined ? { deploy_timeout: opts.deployTimeoutS } : {}),
+  };
+  await rest.call("PATCH", `/v1/nodes/${uuid}`, [{ op: "add", path: "/instance_uuid", value: opts.claim }, { op: "add", path: "/extra/bosh", value: record }]);
+}
+
 export { IronicRest };

@@ -1,0 +1,68 @@
+// `node dist/cpi.js reconcile --config <cpi.json> [--dry-run]`: finds the claims of CPI calls that died
+// (extra.bosh phase `creating` past deploy_timeout + stale_claim_margin, `deleting` past delete_timeout +
+// margin) and rolls them back exactly like create_vm's rollback (undeploy, restore, release, or delete an
+// enrolled node). The director never learnt these nodes, so nobody else would ever free them. Prints one
+// JSON document on stdout; exit 0 when everything found was handled, 1 otherwise.
+import { loadConfigFile, requireConfigPath } from "../config/load.ts";
+import { createCallLog } from "../log/index.ts";
+import type { CommandIo } from "../main.ts";
+import { toWireError } from "../protocol/errors.ts";
+import { boshRecord, type BoshRecord } from "../selection/node-record.ts";
+import { recordAgeMs, isStale } from "../selection/stale.ts";
+import { Claims } from "../services/claims.ts";
+import { NodeDiskPlacement } from "../services/disk-placement-impl.ts";
+import { connectIronic } from "../services/ironic-connection.ts";
+import { stalePolicy } from "../services/node-pool.ts";
+import type { VmDeps } from "../services/vm-deps.ts";
+import { teardown } from "../services/vm-teardown.ts";
+
+interface Found {
+  node: string;
+  name: string | null;
+  phase: BoshRecord["phase"];
+  provision_state: string | null;
+  age_s: number | null;
+  agent_id?: string | undefined;
+  outcome?: string;
+  error?: string;
+}
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const dryRun = argv.includes("--dry-run");
+  try {
+    const config = loadConfigFile(requireConfigPath(argv, io.env));
+    const log = createCallLog({ write: (line) => io.stderr(line), bindings: { command: "reconcile" } }).logger;
+    const ironic = await connectIronic(config, log);
+    const now = () => new Date();
+    const claims = new Claims({ ironic, log, now });
+    // The disks hook keeps automated cleaning off nodes that hold persistent disks, as in delete_vm.
+    const d: VmDeps = { ironic, config, log, now, claims, placement: new NodeDiskPlacement({ ironic, config, log, now, claims }) };
+    const policy = stalePolicy(d);
+    const nodes = await ironic.nodes.list({ fields: ["uuid", "name", "provision_state", "instance_uuid", "extra"] });
+    const stale: Found[] = [];
+    let fresh = 0;
+    for (const n of nodes) {
+      const rec = boshRecord(n);
+      if (!rec || (rec.phase !== "creating" && rec.phase !== "deleting")) continue;
+      if (!isStale(rec, policy)) {
+        fresh++;
+        continue;
+      }
+      const age = recordAgeMs(rec, policy.now);
+      const found: Found = { node: n.uuid, name: n.name ?? null, phase: rec.phase, provision_state: n.provision_state ?? null, age_s: age === undefined ? null : Math.round(age / 1000), agent_id: rec.agent_id };
+      stale.push(found);
+      if (dryRun) continue;
+      try {
+        found.outcome = (await teardown(d, await ironic.nodes.get(n.uuid), { reason: "reconcile: stale claim" })).outcome;
+      } catch (err) {
+        found.error = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const failed = stale.filter((f) => f.error).length;
+    io.stdout(`${JSON.stringify({ ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh }, null, 2)}\n`);
+    return failed === 0 ? 0 : 1;
+  } catch (err) {
+    io.stdout(`${JSON.stringify({ ok: false, error: toWireError(err) })}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,254 @@
+// create_vm failure paths on the real Ironic: real deploy failures rolled back with nothing leaked,
+// preparation failures, timeouts, stale claims of crashed calls, idempotent retries, foreign claims,
+// refused input. After every test: no node claimed without a VM.
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { run as reconcile } from "../../src/commands/reconcile.ts";
+import { startIronic, type IronicServer } from "../harness/ironic.ts";
+import { IronicRest, claimAsCrashed, claimedWithoutVm, createNode, nodesOf, removeNodes, uniqueMac, uniqueTag } from "../support/ironic-fixtures.ts";
+import { ironicUrl } from "../support/servers.ts";
+import { STEMCELL_CID, harness, servedStemcell, vmConfig } from "./vm-support.ts";
+
+const rest = new IronicRest(ironicUrl());
+const PREFIX = `vmfail-${uniqueTag()}`;
+const NETWORKS = { default: { type: "dynamic", cloud_properties: {} } };
+let h: ReturnType<typeof harness>;
+let image: Awaited<ReturnType<typeof servedStemcell>>;
+let live: string[] = [];
+
+const createVm = (hh: ReturnType<typeof harness>, agentId: string, props: Record<string, unknown>, diskCids: string[] = []) =>
+  hh.call("create_vm", [agentId, STEMCELL_CID, props, NETWORKS, diskCids, {}]);
+
+beforeAll(async () => {
+  image = await servedStemcell();
+  h = harness(vmConfig(), { stemcells: image.stemcells });
+});
+afterEach(async () => {
+  const nodes = await nodesOf(rest, PREFIX);
+  const offenders = claimedWithoutVm(nodes, live);
+  for (const n of nodes) if (n.instance_uuid || n.extra["bosh"]) await rest.forceDelete(n.uuid);
+  live = [];
+  expect(offenders).toEqual([]);
+});
+afterAll(async () => {
+  await removeNodes(rest, PREFIX);
+  await image.close();
+});
+
+describe("real deploy failures are rolled back", () => {
+  it("direct deploy without an agent: deploy failed → VMCreationFailed(ok_to_retry) with last_error, node available again", async () => {
+    const node = await createNode(rest, `${PREFIX}-direct`, { deploy_interface: "direct" });
+    const r = await createVm(h, randomUUID(), { macs: node.macs });
+    expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
+    expect(r.error!.message).toContain(node.uuid);
+    expect(r.error!.message).toMatch(/deploy failed.*Failed to prepare to deploy/);
+    const after = await rest.node(node.uuid);
+    expect(after).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(after.extra["bosh"]).toBeUndefined();
+    expect(after["instance_info"]).toEqual({});
+    expect(h.settings.records.size).toBe(0);
+  });
+
+  it("a node from the manageable pool goes back to manageable", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const node = await createNode(rest, `${PREFIX}-mdirect`, { resource_class: rc, state: "manageable", deploy_interface: "direct" });
+    const r = await createVm(h, randomUUID(), { resource_class: rc, from_manageable: true });
+    expect(r.error).toMatchObject({ ok_to_retry: true });
+    expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "manageable", instance_uuid: null });
+  });
+
+  it("an enrolled node is deleted with its ports", async () => {
+    const macs = [uniqueMac()];
+    const name = `${PREFIX}-edirect`;
+    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, deploy_interface: "direct" } });
+    expect(r.error).toMatchObject({ ok_to_retry: true });
+    expect(await rest.findNode(name)).toBeUndefined();
+    expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${macs[0]}`)).ports).toEqual([]);
+  });
+
+  it("a RAID configuration the server cannot apply (clean failed) is rolled back to available", async () => {
+    const node = await createNode(rest, `${PREFIX}-raid`);
+    const r = await createVm(h, randomUUID(), { macs: node.macs, raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] } });
+    expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed" });
+    expect(r.error!.message).toMatch(/clean failed.*does not support this clean step/);
+    expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+  });
+
+  it("BIOS settings are applied by manual cleaning before first use", async () => {
+    const node = await createNode(rest, `${PREFIX}-bios`);
+    const r = await createVm(h, randomUUID(), { macs: node.macs, bios_settings: [{ name: "hyperthreading", value: "Disabled" }] });
+    expect(r.error).toBeNull();
+    expect((await rest.node(node.uuid)).extra["bosh_prepared"]).toMatch(/^[0-9a-f]{32}$/);
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+  });
+
+  it("Ironic refusing an enrollment (unknown driver) is a clear error and leaves nothing", async () => {
+    const macs = [uniqueMac()];
+    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "no-such-driver", name: `${PREFIX}-baddrv` } });
+    expect(r.error!.message).toMatch(/cannot enroll .*no-such-driver/);
+    expect(await rest.findNode(`${PREFIX}-baddrv`)).toBeUndefined();
+  });
+});
+
+describe("deploy_timeout", () => {
+  let slow: IronicServer;
+  beforeAll(async () => {
+    slow = await startIronic({ fakeDeployDelay: 3, syncInterval: 2 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it("a deploy slower than the vm_type's deploy_timeout fails retryably and the node is undeployed and released", async () => {
+    const slowRest = new IronicRest(slow.url);
+    const node = await createNode(slowRest, `${PREFIX}-slow`);
+    const hs = harness(vmConfig({}, slow.url), { stemcells: image.stemcells });
+    const r = await createVm(hs, randomUUID(), { macs: node.macs, deploy_timeout: 1 });
+    expect(r.error?.message).toMatch(/Timed out/);
+    expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
+    expect(r.error!.message).toMatch(/Timed out/);
+    expect(await slowRest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(claimedWithoutVm(await slowRest.nodes())).toEqual([]);
+  });
+});
+
+describe("stale claims of crashed create_vm calls", () => {
+  it("the next selection pass releases a stale claim and takes the node", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const node = await createNode(rest, `${PREFIX}-stale`, { resource_class: rc });
+    await claimAsCrashed(rest, node.uuid, { claim: randomUUID(), ageS: 3600, deployTimeoutS: 60 });
+    const agentId = randomUUID();
+    const r = await createVm(h, agentId, { resource_class: rc });
+    expect(r.error).toBeNull();
+    expect(await rest.node(node.uuid)).toMatchObject({ instance_uuid: agentId, provision_state: "active" });
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+  });
+
+  it("a claim still within deploy_timeout + margin is left alone", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const node = await createNode(rest, `${PREFIX}-fresh`, { resource_class: rc });
+    const other = randomUUID();
+    await claimAsCrashed(rest, node.uuid, { claim: other, ageS: 5 });
+    const r = await createVm(h, randomUUID(), { resource_class: rc });
+    expect(r.error).toMatchObject({ ok_to_retry: false });
+    expect(r.error!.message).toMatch(/1 claimed by another BOSH VM/);
+    expect((await rest.node(node.uuid)).instance_uuid).toBe(other);
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "remove", path: "/instance_uuid" }, { op: "remove", path: "/extra/bosh" }]);
+  });
+
+  it("`reconcile` rolls back stale claims in any state, reports them as JSON, and skips fresh ones", async () => {
+    const crashedActive = await createNode(rest, `${PREFIX}-rc-active`);
+    const crashedAvailable = await createNode(rest, `${PREFIX}-rc-avail`, { state: "manageable" });
+    const fresh = await createNode(rest, `${PREFIX}-rc-fresh`);
+    await claimAsCrashed(rest, crashedActive.uuid, { claim: randomUUID(), ageS: 7200, deployTimeoutS: 60 });
+    await rest.provision(crashedActive.uuid, "active", ["active"]); // the deploy went on without the CPI
+    await claimAsCrashed(rest, crashedAvailable.uuid, { claim: randomUUID(), ageS: 7200, source: "manageable", deployTimeoutS: 60 });
+    await claimAsCrashed(rest, fresh.uuid, { claim: randomUUID(), ageS: 1 });
+
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
+    writeFileSync(join(dir, "cpi.json"), JSON.stringify(vmConfig()));
+    const out: string[] = [];
+    const code = await reconcile(["--config", join(dir, "cpi.json")], { stdout: (s) => out.push(s), stderr: () => {}, env: {} });
+    const report = JSON.parse(out.join("")) as { ok: boolean; stale: { node: string; outcome?: string; phase: string }[]; in_progress: number };
+    expect(code).toBe(0);
+    expect(report.ok).toBe(true);
+    const mine = report.stale.filter((s) => [crashedActive.uuid, crashedAvailable.uuid].includes(s.node));
+    expect(mine).toHaveLength(2);
+    expect(mine.every((s) => s.outcome === "released" && s.phase === "creating")).toBe(true);
+    expect(report.stale.some((s) => s.node === fresh.uuid)).toBe(false);
+    expect(report.in_progress).toBeGreaterThanOrEqual(1);
+    expect(await rest.node(crashedActive.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(await rest.node(crashedAvailable.uuid)).toMatchObject({ provision_state: "manageable", instance_uuid: null });
+    await rest.call("PATCH", `/v1/nodes/${fresh.uuid}`, [{ op: "remove", path: "/instance_uuid" }, { op: "remove", path: "/extra/bosh" }]);
+  });
+});
+
+describe("retries are idempotent", () => {
+  it("the same agent_id twice answers the same node and deploys once", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    await createNode(rest, `${PREFIX}-idem-a`, { resource_class: rc });
+    await createNode(rest, `${PREFIX}-idem-b`, { resource_class: rc });
+    const agentId = randomUUID();
+    const first = await createVm(h, agentId, { resource_class: rc });
+    expect(first.error).toBeNull();
+    const [vmCid] = first.result as [string];
+    const before = await rest.node(vmCid);
+    const second = await createVm(h, agentId, { resource_class: rc });
+    expect(second.error).toBeNull();
+    expect((second.result as [string])[0]).toBe(vmCid);
+    const after = await rest.node(vmCid);
+    expect(after["provision_updated_at"]).toBe(before["provision_updated_at"]); // no second deploy
+    expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
+  });
+
+  it("a retry after a crash right after the claim continues on the claimed node", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const a = await createNode(rest, `${PREFIX}-cont-a`, { resource_class: rc });
+    await createNode(rest, `${PREFIX}-cont-b`, { resource_class: rc });
+    const agentId = randomUUID();
+    await claimAsCrashed(rest, a.uuid, { claim: agentId, ageS: 2 });
+    const r = await createVm(h, agentId, { resource_class: rc });
+    expect(r.error).toBeNull();
+    expect((r.result as [string])[0]).toBe(a.uuid);
+    expect((await h.call("delete_vm", [a.uuid])).error).toBeNull();
+  });
+
+  it("a non-UUID agent_id claims with a stable UUIDv5 of it", async () => {
+    const node = await createNode(rest, `${PREFIX}-v5`);
+    const r1 = await createVm(h, "agent-not-a-uuid", { macs: node.macs });
+    expect(r1.error).toBeNull();
+    const claim = (await rest.node(node.uuid)).instance_uuid;
+    expect(claim).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await createVm(h, "agent-not-a-uuid", { macs: node.macs })).result).toEqual(r1.result);
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+  });
+});
+
+describe("nodes that are not ours", () => {
+  it("never touches a node claimed outside BOSH", async () => {
+    const node = await createNode(rest, `${PREFIX}-foreign`);
+    const foreign = randomUUID();
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/instance_uuid", value: foreign }]);
+    const r = await createVm(h, randomUUID(), { macs: node.macs });
+    expect(r.error!.message).toMatch(/1 claimed by another instance/);
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull(); // not a BOSH VM: nothing to do
+    expect((await h.call("has_vm", [node.uuid])).result).toBe(false);
+    expect((await rest.node(node.uuid)).instance_uuid).toBe(foreign);
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "remove", path: "/instance_uuid" }]);
+  });
+
+  it("skips nodes holding another VM's persistent disks, takes the node reserved for this VM's disks", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const holding = await createNode(rest, `${PREFIX}-disks`, { resource_class: rc, extra: { bosh_disks: { "disk-other": { device: "/dev/sdb", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "x" } } } });
+    const reserved = await createNode(rest, `${PREFIX}-resv`, { resource_class: rc, extra: { bosh_disks: { "disk-mine": { device: "/dev/sdb", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "x" } } } });
+    const reservation = randomUUID();
+    await rest.call("PATCH", `/v1/nodes/${reserved.uuid}`, [
+      { op: "add", path: "/instance_uuid", value: reservation },
+      { op: "add", path: "/extra/bosh", value: { phase: "reserved", reservation: "disk", disk_cids: ["disk-mine"], claimed_at: new Date().toISOString() } },
+    ]);
+    const none = await createVm(h, randomUUID(), { resource_class: rc });
+    expect(none.error!.message).toMatch(/2 holds persistent disks of another VM/);
+    const r = await createVm(h, randomUUID(), { resource_class: rc }, ["disk-mine"]);
+    expect(r.error).toBeNull();
+    expect((r.result as [string])[0]).toBe(reserved.uuid);
+    expect((await rest.node(holding.uuid)).instance_uuid).toBeNull();
+    expect((await h.call("delete_vm", [reserved.uuid])).error).toBeNull();
+  });
+});
+
+describe("refused input", () => {
+  it("an unknown cloud_properties key names its path and the known keys", async () => {
+    const r = await createVm(h, randomUUID(), { resource_class: "x", ironic_propertes: { cpus: 2 } });
+    expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError", ok_to_retry: false });
+    expect(r.error!.message).toMatch(/unknown key\(s\) ironic_propertes .*known keys: .*ironic_properties/);
+  });
+
+  it("a vm_type that names no server is refused", async () => {
+    const r = await createVm(h, randomUUID(), { boot_mode: "uefi" });
+    expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError" });
+    expect(r.error!.message).toMatch(/name no server: set one of macs, ironic_properties, resource_class, traits, ironic_params/);
+  });
+});
