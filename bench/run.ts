@@ -40,4 +40,5 @@ if (process.argv.includes("--readme")) {
   if (i < 0 || j < 0) throw new Error("README.md has no bench markers");
   writeFileSync("README.md", readme.slice(0, i) + block + readme.slice(j + end.length));
 }
-if (rows.some((r) => !r.met)) process.exitCode = 1;
+// Unmet goals are reported in the table; only a benchmark that could not run fails the command.
+if (rows.some((r) => r.ours === "failed")) process.exitCode = 1;
