@@ -20,11 +20,12 @@ export class ConfigDriveTooLargeError extends Error {
 }
 
 /**
- * gzip level 9 without a name or mtime (zlib writes neither), and the header's OS byte forced to
+ * gzip level 6 (level 9 takes ~15x longer on a config drive for ~2 % fewer bytes: an ISO of mostly
+ * zeros) without a name or mtime (zlib writes neither), and the header's OS byte forced to
  * 3 (Unix): zlib sets it at compile time (19 on macOS builds), and `bosh create-env` runs on laptops.
  */
 export function gzipDeterministic(data: Uint8Array): Uint8Array {
-  const gz = new Uint8Array(gzipSync(data, { level: 9 }));
+  const gz = new Uint8Array(gzipSync(data, { level: 6 }));
   gz[9] = 3;
   return gz;
 }

@@ -27,7 +27,7 @@ describe("packing", () => {
     const gz = gzipDeterministic(new TextEncoder().encode("hello"));
     expect([...gz.subarray(0, 4)]).toEqual([0x1f, 0x8b, 8, 0]); // deflate, FLG = 0 (no FNAME/FEXTRA/FCOMMENT)
     expect([...gz.subarray(4, 8)]).toEqual([0, 0, 0, 0]); // MTIME
-    expect(gz[8]).toBe(2); // XFL: maximum compression (level 9)
+    expect(gz[8]).toBe(0); // XFL: neither fastest nor maximum compression (level 6)
     expect(gz[9]).toBe(3); // OS: Unix
   });
 
