@@ -35,7 +35,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       const base = { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), placement: new NodeDiskPlacement(await diskDeps()) };
       return new VmService({ ...base, stemcells, settings, configDrive: prepareVmConfigDrive });
     }),
-    disks: lazy(async () => new Disks(await diskDeps())),
+    disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
     close: async () => {},
   };
   return services;

@@ -9,6 +9,8 @@ import type { DiskHint, Metadata } from "../protocol/shapes.ts";
 import { boshRecord } from "../selection/node-record.ts";
 import { createOnVm, createReserved } from "./disk-create.ts";
 import { parseDiskCloudProperties } from "./disk-cloud-properties.ts";
+import type { Config } from "../config/schema.ts";
+import { parseDiskCid } from "./disk-cid.ts";
 import { type DiskDeps, type LoadedDisk, loadDisk, readNode, vmHolds } from "./disk-deps.ts";
 import { dropDisk, liveRecords, putDirty, releaseCleaningOps } from "./disk-records.ts";
 import { wipeFreeNode } from "./disk-wipe.ts";
@@ -18,23 +20,36 @@ export interface AttachOptions {
   stemcellApiVersion?: number | undefined;
 }
 
+/**
+ * Built without I/O: Ironic is connected (`deps`) only after the arguments were checked, so a malformed
+ * disk_type, or a cid that names no disk of this CPI, is answered without a request to Ironic.
+ */
 export class Disks {
-  constructor(private readonly d: DiskDeps) {}
+  constructor(
+    private readonly config: Config,
+    private readonly deps: () => Promise<DiskDeps>,
+  ) {}
+
+  /** Over dependencies already built (tests, tools). */
+  static over(deps: DiskDeps): Disks {
+    return new Disks(deps.config, async () => deps);
+  }
 
   /** vm_cid null: the disk-first flow (a free server is reserved for the disk). */
   async create(sizeMib: number, cloudProperties: Record<string, unknown>, vmCid: string | null): Promise<string> {
-    const props = parseDiskCloudProperties(cloudProperties, this.d.config.disks.persistent_devices);
-    return vmCid ? createOnVm(this.d, sizeMib, props, vmCid) : createReserved(this.d, sizeMib, props);
+    const props = parseDiskCloudProperties(cloudProperties, this.config.disks.persistent_devices);
+    const d = await this.deps();
+    return vmCid ? createOnVm(d, sizeMib, props, vmCid) : createReserved(d, sizeMib, props);
   }
 
   async has(cid: string): Promise<boolean> {
-    return (await loadDisk(this.d, cid)) !== undefined;
+    return (await this.load(cid)) !== undefined;
   }
 
   /** Idempotent; answers the v2 hint. */
   async attach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<DiskHint> {
-    const disk = await this.require(cid);
-    const { node, record } = disk;
+    const { node, record } = await this.require(cid);
+    const d = await this.deps();
     if (node.uuid !== vmCid) {
       throw new CloudError(
         `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
@@ -44,28 +59,30 @@ export class Disks {
     if (!vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found: node ${node.uuid} holds disk ${cid} but no BOSH VM`);
     const hint: DiskHint = { path: record.path };
     if (record.attached && record.vm_cid === vmCid) {
-      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
+      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
     } else {
       const at = ["extra", "bosh_disks", cid];
-      await this.d.ironic.nodes.patch(node.uuid, [add([...at, "attached"], true), add([...at, "vm_cid"], vmCid), add([...at, "attached_at"], this.d.now().toISOString())]);
-      this.d.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
+      await d.ironic.nodes.patch(node.uuid, [add([...at, "attached"], true), add([...at, "vm_cid"], vmCid), add([...at, "attached_at"], d.now().toISOString())]);
+      d.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
     }
-    await this.registry(vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
+    await this.registry(d, vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
     return hint;
   }
 
   /** A disk that is not attached, or does not exist, is not an error (contract §3.2). */
   async detach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<void> {
-    const disk = await loadDisk(this.d, cid);
+    const disk = await this.load(cid);
+    if (!disk && !this.usesRegistry(opts)) return; // nothing to detach, nothing to tell the registry
+    const d = await this.deps();
     if (!disk) {
-      this.d.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
+      d.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
     } else if (!disk.record.attached || disk.node.uuid !== vmCid) {
-      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
+      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
     } else {
-      await this.d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
-      this.d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
+      await d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
+      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
     }
-    await this.registry(vmCid, opts, (disks) => Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)));
+    await this.registry(d, vmCid, opts, (disks) => Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)));
   }
 
   /**
@@ -74,29 +91,31 @@ export class Disks {
    */
   async delete(cid: string): Promise<void> {
     const { node, record } = await this.require(cid);
+    const d = await this.deps();
     const remaining = [...liveRecords(node).keys()].filter((c) => c !== cid);
-    const dirty = { since: this.d.now().toISOString(), disk_cid: cid };
+    const dirty = { since: d.now().toISOString(), disk_cid: cid };
     const ops = [dropDisk(cid), putDirty(node, record.device, dirty), ...(remaining.length === 0 ? releaseCleaningOps(node) : [])];
     const reservation = boshRecord(node);
     const reserved = reservation?.phase === "reserved" && !!node.instance_uuid;
     if (reserved && remaining.length > 0) ops.push(add(["extra", "bosh", "disk_cids"], (reservation.disk_cids ?? []).filter((c) => c !== cid)));
     let after;
     try {
-      after = await this.d.ironic.nodes.patch(node.uuid, ops);
+      after = await d.ironic.nodes.patch(node.uuid, ops);
     } catch (err) {
       // `remove` of a missing record fails the whole patch: a concurrent delete_disk got there first.
-      if (err instanceof IronicBadRequest && !(await this.has(cid))) throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
+      if (err instanceof IronicBadRequest && !(await loadDisk(d, cid))) throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
       throw err;
     }
-    this.d.log.info({ disk_cid: cid, node: node.uuid, device: record.device }, "persistent disk deleted; its device is dirty until wiped");
+    d.log.info({ disk_cid: cid, node: node.uuid, device: record.device }, "persistent disk deleted; its device is dirty until wiped");
     if (remaining.length > 0) return;
-    if (reserved || !node.instance_uuid) await wipeFreeNode(this.d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
-    else this.d.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
+    if (reserved || !node.instance_uuid) await wipeFreeNode(d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
+    else d.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
   }
 
   /** Attached disks of the VM, [] when none. */
   async attached(vmCid: string): Promise<string[]> {
-    const node = await readNode(this.d, vmCid);
+    const d = await this.deps();
+    const node = await readNode(d, vmCid);
     if (!node || !vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found`);
     return [...liveRecords(node)].filter(([, r]) => r.attached).map(([cid]) => cid).sort();
   }
@@ -104,33 +123,42 @@ export class Disks {
   /** Stored on the record, merged over what is there; failures other than "no such disk" are only logged. */
   async setMetadata(cid: string, metadata: Metadata): Promise<void> {
     const { node, record } = await this.require(cid);
+    const d = await this.deps();
     try {
-      await this.d.ironic.nodes.patch(node.uuid, [add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata })]);
+      await d.ironic.nodes.patch(node.uuid, [add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata })]);
     } catch (err) {
-      this.d.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
+      d.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
     }
   }
 
+  /** undefined without asking Ironic when the cid is not of this CPI's making. */
+  private async load(cid: string): Promise<LoadedDisk | undefined> {
+    return parseDiskCid(cid) ? loadDisk(await this.deps(), cid) : undefined;
+  }
+
   private async require(cid: string): Promise<LoadedDisk> {
-    const disk = await loadDisk(this.d, cid);
+    const disk = await this.load(cid);
     if (!disk) throw new DiskNotFound(`disk ${cid} not found`);
     return disk;
   }
 
-  /** v1 stemcells read settings from the registry: keep its disks.persistent in step. */
-  private async registry(vmCid: string, opts: AttachOptions, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>) {
-    let kind: string;
+  /** v1 stemcells read settings from the registry (registry.mode, stemcell api_version < 2). */
+  private usesRegistry(opts: AttachOptions): boolean {
     try {
-      kind = chooseUserData(opts.stemcellApiVersion, this.d.config.registry).kind;
+      return chooseUserData(opts.stemcellApiVersion, this.config.registry).kind === "registry";
     } catch (err) {
-      if (err instanceof UserDataError) return;
+      if (err instanceof UserDataError) return false; // no endpoint: create_vm refused such VMs already
       throw err;
     }
-    if (kind !== "registry") return;
-    if (!this.d.settings) {
-      this.d.log.warn({ vm_cid: vmCid }, "the registry is in use but no settings store is wired: disks.persistent not updated");
+  }
+
+  /** Keeps the registry's disks.persistent in step with attach/detach. */
+  private async registry(d: DiskDeps, vmCid: string, opts: AttachOptions, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>) {
+    if (!this.usesRegistry(opts)) return;
+    if (!d.settings) {
+      d.log.warn({ vm_cid: vmCid }, "the registry is in use but no settings store is wired: disks.persistent not updated");
       return;
     }
-    await this.d.settings.updatePersistentDisks(vmCid, update);
+    await d.settings.updatePersistentDisks(vmCid, update);
   }
 }

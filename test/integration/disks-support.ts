@@ -42,7 +42,7 @@ export function diskHarness(config: ConfigInput): DiskHarness {
     const now = () => new Date();
     const deps: DiskDeps = { ironic: client, config: cfg, log, now, claims: new Claims({ ironic: client, log, now }), settings };
     const vms = new VmService({ ...deps, placement: new NodeDiskPlacement(deps), stemcells: FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive });
-    return { vms, disks: new Disks(deps), close: async () => {} } as unknown as Services;
+    return { vms, disks: Disks.over(deps), close: async () => {} } as unknown as Services;
   };
   return {
     settings,

@@ -23,7 +23,7 @@ beforeEach(() => {
   fake = fakeIronic();
   fake.add(vmNode(VM));
   const deps = diskDeps(fake);
-  disks = new Disks(deps);
+  disks = Disks.over(deps);
   placement = new NodeDiskPlacement(deps);
 });
 

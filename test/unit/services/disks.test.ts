@@ -22,7 +22,7 @@ beforeEach(() => {
   fake.add(vmNode(VM));
   fake.add(vmNode(OTHER));
   deps = diskDeps(fake);
-  disks = new Disks(deps);
+  disks = Disks.over(deps);
 });
 
 describe("create_disk on a VM", () => {
@@ -62,7 +62,7 @@ describe("create_disk on a VM", () => {
   });
 
   test("the CPI default applies when the disk_type names none", async () => {
-    const d2 = new Disks(diskDeps(fake, { configOverrides: { disks: { persistent_devices: ["/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"] } } }));
+    const d2 = Disks.over(diskDeps(fake, { configOverrides: { disks: { persistent_devices: ["/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"] } } }));
     const cid = await d2.create(1, {}, VM);
     expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" });
   });
@@ -76,7 +76,7 @@ describe("create_disk on a VM", () => {
   test("an Ironic without per-node automated_clean refuses: the disk would be erased", async () => {
     const old = fakeIronic({ version: "1.46" });
     old.add(vmNode(VM));
-    await expect(new Disks(diskDeps(old)).create(1, PROPS, VM)).rejects.toThrow(/automated_clean \(needs 1.47\)/);
+    await expect(Disks.over(diskDeps(old)).create(1, PROPS, VM)).rejects.toThrow(/automated_clean \(needs 1.47\)/);
   });
 });
 
@@ -131,7 +131,7 @@ describe("attach, detach, has, get_disks, metadata", () => {
   test("with the registry in use (v1 stemcell) attach and detach keep disks.persistent in step", async () => {
     const stored: Record<string, Record<string, { path: string }>> = { [VM]: { other: { path: "/x" } } };
     const settings = { updatePersistentDisks: async (vm: string, f: (d: Record<string, { path: string }>) => Record<string, { path: string }>) => void (stored[vm] = f(stored[vm] ?? {})) };
-    const d1 = new Disks(diskDeps(fake, { settings, configOverrides: { registry: { endpoint: "http://registry.example:25777" } } }));
+    const d1 = Disks.over(diskDeps(fake, { settings, configOverrides: { registry: { endpoint: "http://registry.example:25777" } } }));
     const cid = await d1.create(1, PROPS, VM);
     await d1.attach(VM, cid, { stemcellApiVersion: 1 });
     expect(stored[VM]).toEqual({ other: { path: "/x" }, [cid]: { path: "/dev/disk/by-path/p-2" } });
