@@ -15,6 +15,8 @@ export interface CandidateNode extends RecordNode {
   conductor_group?: string | null | undefined;
   owner?: string | null | undefined;
   traits?: string[] | null | undefined;
+  /** Conductor holding the node's lock at listing time (an operation is running on it). */
+  reservation?: string | null | undefined;
 }
 
 /**

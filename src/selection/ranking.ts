@@ -1,6 +1,8 @@
 // Deterministic order of the eligible nodes: our own claim first (a retried call), then a node reserved
 // for our disks, free before stale claims; preferred provision state first (available needs no `provide`);
-// the smallest server that fits (cpus, memory_mb, local_gb); ties broken by a hash of (seed, node uuid).
+// the smallest server that fits (cpus, memory_mb, local_gb); a node locked at listing time (someone is
+// claiming it: Ironic would make us wait for its lock) after the unlocked ones of its size; ties broken
+// by a hash of (seed, node uuid).
 // That last key is rendezvous hashing: each agent_id sees its own permutation of equal servers, so parallel
 // create_vm calls rarely reach for the same node, while a retry with the same agent_id walks the same order.
 import type { CandidateNode, How } from "./filters.ts";
@@ -33,6 +35,7 @@ export function rank<T extends CandidateNode>(
       HOW_ORDER[e.how],
       Math.max(0, opts.states.indexOf(e.node.provision_state ?? "")),
       ...sizeKey(e.node.properties),
+      e.node.reservation ? 1 : 0,
       hash32(`${opts.seed}/${e.node.uuid}`),
     ],
   }));

@@ -31,10 +31,13 @@ export interface StalePolicy {
   marginS: number;
 }
 
-/** Node fields selection reads; every one is a column Ironic can return in a list (`fields=`). */
+/**
+ * Node fields selection reads; every one is a column Ironic can return in a list (`fields=`). `reservation`
+ * (the conductor holding the node's lock right now) lets ranking avoid a node another call is claiming.
+ */
 export const SELECTION_FIELDS = [
   "uuid", "name", "provision_state", "maintenance", "instance_uuid", "extra", "properties", "resource_class",
-  "conductor_group", "traits",
+  "conductor_group", "traits", "reservation",
 ] as const;
 
 export interface PoolQuery {

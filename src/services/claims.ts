@@ -9,7 +9,7 @@ import { IronicNodeAssociated } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
 import type { Logger } from "../log/index.ts";
-import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
+import { type BoshRecord, boshRecord, liveDisks } from "../selection/node-record.ts";
 import type { StalePolicy } from "../selection/request.ts";
 import { isStale } from "../selection/stale.ts";
 
@@ -58,7 +58,7 @@ export class Claims {
    * the same stale claim (another pass may have released and re-claimed it meanwhile).
    */
   async releaseStale(seen: Node, policy: StalePolicy): Promise<boolean> {
-    const now = await this.d.ironic.nodes.find(seen.uuid, { fields: ["uuid", "instance_uuid", "extra", "automated_clean", "network_data"] });
+    const now = await this.d.ironic.nodes.find(seen.uuid);
     const rec = now && boshRecord(now);
     const before = boshRecord(seen);
     if (!now || !rec || !before || now.instance_uuid !== seen.instance_uuid || rec.claimed_at !== before.claimed_at) return false;
@@ -68,16 +68,21 @@ export class Claims {
   }
 }
 
+/** Provision states in which the node holds no deployment, so instance_info is only what the claim wrote. */
+const UNDEPLOYED = new Set(["available", "manageable", "enroll"]);
+
 /** JSON-patch that undoes a claim on `node` as it is now (remove of an absent member is a 400, so check). */
 export function releaseOps(node: Node, networkDataSupported: boolean): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   if (node.instance_uuid) ops.push(remove("/instance_uuid"));
   const rec = boshRecord(node);
   if (node.extra && "bosh" in node.extra) ops.push(remove("/extra/bosh"));
+  // The claim wrote instance_info (node-setup.ts); Ironic clears it on undeploy, a never-deployed node here.
+  if (UNDEPLOYED.has(node.provision_state ?? "") && node.instance_info && Object.keys(node.instance_info).length > 0) ops.push(add("/instance_info", {}));
   const restore = rec?.restore;
-  if (restore && "automated_clean" in restore) {
-    ops.push(restore.automated_clean === null || restore.automated_clean === undefined ? add("/automated_clean", null) : add("/automated_clean", restore.automated_clean));
-  }
+  // While persistent disks live on the node, the disks service owns automated_clean (extra.bosh_clean_hold).
+  const disksHoldCleaning = liveDisks(node).length > 0 || !!node.extra?.["bosh_clean_hold"];
+  if (restore && "automated_clean" in restore && !disksHoldCleaning) ops.push(add("/automated_clean", restore.automated_clean ?? null));
   if (restore?.network_data && networkDataSupported) ops.push(add("/network_data", restore.network_data));
   return ops;
 }

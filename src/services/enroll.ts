@@ -8,6 +8,7 @@ import { IronicConflict } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
 import type { BoshRecord } from "../selection/node-record.ts";
+import type { NodeSetup } from "./node-setup.ts";
 import type { IronicParams } from "./vm-cloud-properties.ts";
 import { type VmDeps, transition } from "./vm-deps.ts";
 
@@ -17,6 +18,8 @@ export interface EnrollInput {
   claim: string;
   record: BoshRecord;
   timeoutS: number;
+  /** instance_info and automated_clean for the new node (node-setup.ts), written by the POST itself. */
+  setup: NodeSetup;
 }
 
 /**
@@ -27,9 +30,10 @@ export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: No
   const { inspect, extra, ...body } = input.params;
   const stamp = d.now().toISOString();
   const record: BoshRecord = { ...input.record, source: "enrolled", claimed_at: stamp, updated_at: stamp };
+  const { instanceInfo, fields } = input.setup;
   let node: Node;
   try {
-    node = await d.ironic.nodes.create({ ...body, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
+    node = await d.ironic.nodes.create({ ...body, ...fields, instance_info: instanceInfo, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
   } catch (err) {
     if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot enroll ${describe(input)}: ${err.ironicMessage}`, true, { cause: err });
     throw new CloudError(`cannot enroll ${describe(input)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

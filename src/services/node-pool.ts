@@ -1,19 +1,22 @@
-// Finding and claiming a server: filtered Ironic queries (≤ 3 requests, in parallel) → pure selection
+// Finding and claiming a server: filtered Ironic queries (one per provision state, in parallel) → pure selection
 // (filters, ranking) → one claim PATCH per attempt. A lost race moves on; after two lost claims the view is
 // stale, so the pool is listed again. Stale claims of crashed create_vm calls met on the way are released.
-import { IronicNodeLocked } from "../ironic/errors.ts";
+import { IronicConflict, IronicNodeLocked } from "../ironic/errors.ts";
 import type { Node, NodeField } from "../ironic/node-schema.ts";
 import { VmCreationFailed } from "../protocol/errors.ts";
 import { type Evaluation, type How, evaluate } from "../selection/filters.ts";
 import { noMatchMessage } from "../selection/no-match.ts";
-import type { BoshRecord, Source } from "../selection/node-record.ts";
+import { type BoshRecord, type Source, boshRecord } from "../selection/node-record.ts";
 import { rank } from "../selection/ranking.ts";
 import { SELECTION_FIELDS, type SelectionRequest, type StalePolicy, poolQueries } from "../selection/request.ts";
 import { isLostClaim } from "./claims.ts";
+import { type NodeSetup, setupOps } from "./node-setup.ts";
 import type { VmDeps } from "./vm-deps.ts";
 
-const MAX_PASSES = 6;
-const CLAIMS_PER_PASS = 2;
+// After a lost claim the snapshot is stale (the winner's node is still listed as free): list again, it
+// costs one cheap GET while a second lost claim costs a lock wait of up to seconds in Ironic.
+const MAX_PASSES = 8;
+const CLAIMS_PER_PASS = 1;
 
 export interface Acquired {
   /** The node as the claim PATCH answered it (all fields). */
@@ -28,8 +31,12 @@ export function stalePolicy(d: VmDeps): StalePolicy {
 }
 
 function fields(d: VmDeps): NodeField[] {
-  return [...SELECTION_FIELDS, ...(d.ironic.supports("owner") ? (["owner"] as const) : [])];
+  const optional = (["owner", "automated_clean"] as const).filter((f) => d.ironic.supports(f));
+  return [...SELECTION_FIELDS, ...optional];
 }
+
+/** The claim's extra ops and record fields for one node (instance_info, automated_clean, restore). */
+export type SetupFor = (node: Pick<Node, "automated_clean" | "extra">) => NodeSetup;
 
 /** Candidate nodes: the pinned node, the nodes owning the MACs, or the filtered pool plus our own claim. */
 export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: string): Promise<Node[]> {
@@ -40,15 +47,13 @@ export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: stri
     const uuids = [...new Set(ports.map((p) => p.node_uuid).filter((u): u is string => !!u))];
     return (await Promise.all(uuids.map((u) => d.ironic.nodes.find(u, { fields: f })))).filter((n): n is Node => !!n);
   }
-  const lists = await Promise.all([
-    ...poolQueries(req).map((q) => d.ironic.nodes.list({ ...q, fields: f })),
-    d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: f }),
-  ]);
-  return lists.flat();
+  // No lookup of our own claim here: Ironic keeps instance_uuid unique across nodes, so claiming another
+  // node while one already holds our claim UUID fails (409), and only then do we look it up (tryClaim).
+  return (await Promise.all(poolQueries(req).map((q) => d.ironic.nodes.list({ ...q, fields: f })))).flat();
 }
 
 /** Claims the best free node; VmCreationFailed(false) when none matches, (true) when only races were lost. */
-export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, pinned?: string): Promise<Acquired> {
+export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, setup: SetupFor, pinned?: string): Promise<Acquired> {
   const lost = new Set<string>();
   let last: Evaluation<Node> | undefined;
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
@@ -56,9 +61,14 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
     const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid));
     last = evaluate(nodes, req, policy);
     const ranked = rank(last.eligible, { seed: req.seed, states: req.states });
-    if (ranked.length === 0) break;
+    if (ranked.length === 0) {
+      // Nothing free; a retried create_vm may still hold its node from the first attempt.
+      const mine = await ownClaim(d, req);
+      if (mine) return mine;
+      break;
+    }
     for (const { node, how } of ranked.slice(0, CLAIMS_PER_PASS)) {
-      const got = await tryClaim(d, req, record, node, how, policy);
+      const got = await tryClaim(d, req, record, node, how, policy, setup);
       if (got) return got;
       lost.add(node.uuid);
     }
@@ -69,17 +79,17 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
   throw new VmCreationFailed(await describeNoMatch(d, req, last, lost.size), false);
 }
 
-async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, node: Node, how: How, policy: StalePolicy): Promise<Acquired | undefined> {
+async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, node: Node, how: How, policy: StalePolicy, setup: SetupFor): Promise<Acquired | undefined> {
   if (how === "ours") {
     const full = await d.ironic.nodes.get(node.uuid);
-    const rec = full.extra?.["bosh"] as BoshRecord | undefined;
-    return { node: full, how, source: rec?.source ?? sourceOf(full) };
+    return { node: full, how, source: boshRecord(full)?.source ?? sourceOf(full) };
   }
   try {
     if (how === "stale" && !(await d.claims.releaseStale(node, policy))) return undefined;
     if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
     const source = sourceOf(node);
-    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, source });
+    const extra = setup(node);
+    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source }, setupOps(extra));
     // The list was a snapshot: the node may have changed state before our claim landed.
     if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
       d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");
@@ -93,8 +103,22 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
       d.log.info({ node: node.uuid }, "lost the claim to a concurrent request; trying the next node");
       return undefined;
     }
+    if (err instanceof IronicConflict) {
+      // "Instance X is already associated with a node": an earlier create_vm with this agent_id holds one.
+      const mine = await ownClaim(d, req);
+      if (mine) return mine;
+    }
     throw err;
   }
+}
+
+/** The node already claimed with this call's claim UUID (a retried or resumed create_vm), if any. */
+export async function ownClaim(d: VmDeps, req: SelectionRequest): Promise<Acquired | undefined> {
+  const [found] = await d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: ["uuid"] });
+  if (!found) return undefined;
+  const full = await d.ironic.nodes.get(found.uuid);
+  d.log.info({ node: full.uuid, state: full.provision_state }, "this agent_id already holds a node; resuming that create_vm");
+  return { node: full, how: "ours", source: boshRecord(full)?.source ?? sourceOf(full) };
 }
 
 const sourceOf = (n: Node): Source => (n.provision_state === "manageable" ? "manageable" : "available");

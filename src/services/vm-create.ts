@@ -3,18 +3,19 @@
 // → deploy → phase "created". Any failure unwinds the stack (undeploy, restore, release or delete the
 // enrolled node) before the director hears about it; the 2016 CPI rolled back nothing (bug #5).
 import type { Node } from "../ironic/node-schema.ts";
-import { type JsonPatchOp, add } from "../ironic/patch.ts";
+import { add } from "../ironic/patch.ts";
 import type { Env, Networks } from "../protocol/shapes.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import type { SelectionRequest } from "../selection/request.ts";
 import { claimUuid } from "./claim-id.ts";
 import { enroll } from "./enroll.ts";
-import { type Acquired, acquire, candidates } from "./node-pool.ts";
+import { type Acquired, type SetupFor, acquire, candidates } from "./node-pool.ts";
+import { type StemcellImage, nodeSetup, setupOps } from "./node-setup.ts";
 import { prepareNode } from "./node-prep.ts";
 import { UndoStack } from "./undo.ts";
 import { type VmCloudProperties, parseVmCloudProperties } from "./vm-cloud-properties.ts";
 import type { VmConfigDrive, VmConfigDriveInput } from "./vm-config-drive.ts";
-import { type StemcellImage, deploy } from "./vm-deploy.ts";
+import { deploy } from "./vm-deploy.ts";
 import { type VmDeps, waitForState } from "./vm-deps.ts";
 import { creationError } from "./vm-errors.ts";
 import { teardown } from "./vm-teardown.ts";
@@ -78,29 +79,40 @@ export async function createVm(d: CreateDeps, input: CreateVmInput): Promise<Cre
     deploy_timeout: timeoutS,
     ...(input.directorUuid ? { director_uuid: input.directorUuid } : {}),
   };
+  const setup = (n: Pick<Node, "automated_clean" | "extra">) =>
+    nodeSetup(n, image, props, { config: d.config, automatedCleanSupported: d.ironic.supports("automated_clean") });
   const undo = new UndoStack();
   let node: Node | undefined;
   try {
-    const got = await obtain(d, props, input, record, timeoutS, (n) => {
+    const got = await obtain(d, props, input, record, timeoutS, setup, (n) => {
       node = n;
       undo.push(`release node ${n.uuid}`, async () => void (await teardown(d, (await d.ironic.nodes.find(n.uuid)) ?? n, { reason: "create_vm rollback" })));
     });
     node = got.node;
     const vmCid = node.uuid;
     const claim = claimUuid(input.agentId);
-    const drive = await configDrive(d, node, props, input);
+    const state = node.provision_state ?? "";
+    const deployed = got.how === "ours" && DEPLOYED.has(state);
+    const claimed = node;
+    const [drive] = await Promise.all([
+      configDrive(d, node, props, input),
+      deployed ? undefined : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
+    ]);
     await d.settings.put(vmCid, drive.agentSettings);
     undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
-    const state = node.provision_state ?? "";
-    if (got.how === "ours" && DEPLOYED.has(state)) {
+    if (deployed) {
       // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
-      d.log.info({ node: vmCid, state, phase: boshRecord(node)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
+      d.log.info({ node: vmCid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
       if (state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
     } else {
-      await d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids });
-      await d.claims.update(vmCid, claim, { restore: restoreOf(node, props, d, drive) }, nodeOps(node, props, d, drive));
+      if (got.how === "ours") {
+        // A crashed call's claim: write instance_info & co again rather than trust what it got to.
+        const again = setup(node);
+        await d.claims.update(vmCid, claim, again.record, setupOps(again));
+      }
+      if (drive.nodeNetworkData) await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
       await prepareNode(d, node, claim, props, timeoutS);
-      await deploy(d, node, claim, { image, props, configDrive: drive.packed, timeoutS });
+      await deploy(d, node, { props, configDrive: drive.packed, timeoutS });
     }
     await d.claims.update(vmCid, claim, { phase: "created" });
     undo.commit();
@@ -113,15 +125,24 @@ export async function createVm(d: CreateDeps, input: CreateVmInput): Promise<Cre
 }
 
 /** Enroll a server for ironic_params whose MACs no node owns yet; otherwise select and claim one. */
-async function obtain(d: CreateDeps, props: VmCloudProperties, input: CreateVmInput, record: BoshRecord, timeoutS: number, owned: (n: Node) => void): Promise<Acquired> {
+async function obtain(
+  d: CreateDeps,
+  props: VmCloudProperties,
+  input: CreateVmInput,
+  record: BoshRecord,
+  timeoutS: number,
+  setup: SetupFor,
+  owned: (n: Node) => void,
+): Promise<Acquired> {
   const enrolling = !!props.ironic_params;
   const req = selectionRequest(props, input.agentId, input.diskCids, enrolling);
   const pinned = input.diskCids.length > 0 ? await d.placement.nodeFor(input.diskCids) : undefined;
   if (props.ironic_params && props.macs && !pinned && (await candidates(d, req)).length === 0) {
-    const node = await enroll(d, { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS }, owned);
+    const fresh = setup({ automated_clean: null, extra: {} });
+    const node = await enroll(d, { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh }, owned);
     return { node, how: "free", source: "enrolled" };
   }
-  const got = await acquire(d, req, record, pinned);
+  const got = await acquire(d, req, record, setup, pinned);
   owned(got.node);
   return got;
 }
@@ -144,24 +165,10 @@ async function configDrive(d: CreateDeps, node: Node, props: VmCloudProperties, 
   return drive;
 }
 
-/** automated_clean (vm_type over config; null keeps Ironic's) and network_data for a DHCP-less ramdisk. */
-function nodeOps(node: Node, props: VmCloudProperties, d: VmDeps, drive: VmConfigDrive): JsonPatchOp[] {
-  const ops: JsonPatchOp[] = [];
-  const clean = props.automated_clean ?? d.config.automated_clean;
-  if (clean !== null && clean !== node.automated_clean && d.ironic.supports("automated_clean")) ops.push(add("/automated_clean", clean));
-  if (drive.nodeNetworkData) {
-    d.ironic.require("network_data");
-    ops.push(add("/network_data", drive.nodeNetworkData));
-  }
-  return ops;
-}
-
-/** What nodeOps changes, as it was, so release can put it back (kept when a retry finds its own claim). */
-function restoreOf(node: Node, props: VmCloudProperties, d: VmDeps, drive: VmConfigDrive): NonNullable<BoshRecord["restore"]> {
-  const previous = boshRecord(node)?.restore ?? {};
-  const restore: NonNullable<BoshRecord["restore"]> = { ...previous };
-  const clean = props.automated_clean ?? d.config.automated_clean;
-  if (clean !== null && clean !== node.automated_clean && !("automated_clean" in previous)) restore.automated_clean = node.automated_clean ?? null;
-  if (drive.nodeNetworkData && !previous.network_data) restore.network_data = node.network_data ?? {};
-  return restore;
+/** node.network_data for a DHCP-less provisioning ramdisk (API >= 1.66); the previous value is kept to restore. */
+async function setNetworkData(d: VmDeps, node: Node, claim: string, networkData: Record<string, unknown>): Promise<void> {
+  d.ironic.require("network_data");
+  const restore = { ...(boshRecord(node)?.restore ?? {}) };
+  if (!restore.network_data) restore.network_data = node.network_data ?? {};
+  await d.claims.update(node.uuid, claim, { restore }, [add("/network_data", networkData)]);
 }
