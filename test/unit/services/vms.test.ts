@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import { IronicNodeAssociated, IronicUnavailable } from "../../../src/ironic/errors.ts";
+import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../src/protocol/errors.ts";
+import type { DiskPlacement } from "../../../src/services/disk-placement.ts";
+import { type CreateVmInput, VmService, describeVm } from "../../../src/services/vms.ts";
+import { rank } from "../../../src/selection/ranking.ts";
+import { type VmFake, vmDeps, vmFakeIronic } from "./vm-fake-ironic.ts";
+
+const AGENT = "0b7a3a1e-58a4-4cbb-9bb4-3d1c4a6c9e01";
+const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
+  agentId: AGENT, stemcellCid: "sc-1", cloudProperties: { resource_class: "rc" }, networks: { default: { type: "dynamic" } }, diskCids: [], env: {}, stemcellApiVersion: 2, directorUuid: "dir-1", ...over,
+});
+const setup = (nodes: number, over: Parameters<typeof vmDeps>[1] = {}) => {
+  const fake = vmFakeIronic();
+  for (let i = 0; i < nodes; i++) fake.add({ uuid: uid(i), resource_class: "rc", properties: { cpus: 8 } });
+  const deps = vmDeps(fake, over);
+  return { fake, deps, vms: new VmService(deps) };
+};
+/** vm_cids are node UUIDs; the service refuses to resolve anything else (it could match a node name). */
+const uid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+const N0 = uid(0);
+const N1 = uid(1);
+const bosh = (fake: VmFake, uuid: string) => fake.node(uuid).extra?.["bosh"] as Record<string, unknown> | undefined;
+
+describe("create_vm", () => {
+  it("claims with instance_info in one PATCH, deploys with the config drive, records phase created", async () => {
+    const { fake, deps, vms } = setup(1);
+    const vm = await vms.create(input());
+    expect(vm.vmCid).toBe(N0);
+    expect(vm.networks["default"]).toMatchObject({ type: "dynamic", mac: fake.ports[0]!.address });
+    const n = fake.node(N0);
+    expect(n).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
+    expect(bosh(fake, N0)).toMatchObject({ phase: "created", source: "available", agent_id: AGENT, director_uuid: "dir-1", stemcell_cid: "sc-1" });
+    const patches = fake.calls.filter((c) => c.startsWith("PATCH"));
+    expect(patches[0]).toMatch(/add \/instance_uuid, add \/extra\/bosh, add \/instance_info\/image_source/);
+    expect(patches).toHaveLength(2); // the claim, and phase "created"
+    expect(fake.calls).toContain(`PROVISION ${N0} active`);
+    expect(deps.records.map.get(N0)).toMatchObject({ agent_id: AGENT });
+  });
+
+  it("moves on when a claim is lost to a concurrent call, listing the pool again", async () => {
+    const { fake, vms } = setup(2);
+    const first = rank([N0, N1].map((uuid) => ({ node: { uuid, provision_state: "available", properties: { cpus: 8 } }, how: "free" as const })), { seed: AGENT, states: ["available"] })[0]!.node.uuid;
+    fake.patchFailures.set(first, [new IronicNodeAssociated({ status: 409, method: "PATCH", url: "x", ironicMessage: "associated" })]);
+    const vm = await vms.create(input());
+    expect(vm.vmCid).toBe(first === N0 ? N1 : N0);
+    expect(fake.calls.filter((c) => c.startsWith("LIST"))).toHaveLength(2);
+    expect(fake.node(first).instance_uuid).toBeNull();
+  });
+
+  it("lost races on every node end in VMCreationFailed that names them", async () => {
+    const { fake, vms } = setup(2);
+    const lost = () => [new IronicNodeAssociated({ status: 409, method: "PATCH", url: "x", ironicMessage: "associated" })];
+    fake.patchFailures.set(N0, lost());
+    fake.patchFailures.set(N1, lost());
+    const err = await vms.create(input()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: expect.stringMatching(/2 claim\(s\) lost to concurrent create_vm calls/) });
+  });
+
+  it("a retried call answers the node it already deployed, without a second deploy", async () => {
+    const { fake, vms } = setup(2);
+    const first = await vms.create(input());
+    fake.calls.length = 0;
+    const again = await vms.create(input());
+    expect(again.vmCid).toBe(first.vmCid);
+    expect(fake.calls.some((c) => c.startsWith("PROVISION"))).toBe(false);
+  });
+
+  it("a deploy failure is rolled back: node released, record removed, VMCreationFailed(ok_to_retry) with last_error", async () => {
+    const { fake, deps, vms } = setup(1);
+    fake.node(N0).failDeploy = "Timeout reached while waiting for callback";
+    const err = await vms.create(input()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VmCreationFailed);
+    expect(err).toMatchObject({ okToRetry: true, message: expect.stringMatching(new RegExp(`${N0}.*deploy failed.*Timeout reached while waiting for callback`)) });
+    expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null, instance_info: {} });
+    expect(bosh(fake, N0)).toBeUndefined();
+    expect(deps.records.map.size).toBe(0);
+  });
+
+  it("a rollback that cannot finish is not retryable and says so", async () => {
+    const { fake, vms } = setup(1);
+    fake.node(N0).failDeploy = "boom";
+    fake.node(N0).failUndeploy = new IronicUnavailable("PUT", "x", "ECONNREFUSED", "refused", 3);
+    const err = await vms.create(input()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ okToRetry: false, message: expect.stringMatching(new RegExp(`rollback incomplete: release node ${N0}.*reconcile`)) });
+  });
+
+  it("no matching server: VMCreationFailed(false) naming the filters", async () => {
+    const { vms } = setup(1);
+    const err = await vms.create(input({ cloudProperties: { resource_class: "rc", ironic_properties: { cpus: 64 } } })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ okToRetry: false, message: expect.stringMatching(/no free Ironic node matches .*1 ironic_properties\.cpus below 64/) });
+  });
+
+  it("invalid cloud_properties never reach Ironic", async () => {
+    const { fake, vms } = setup(1);
+    await expect(vms.create(input({ cloudProperties: { resource_clas: "rc" } }))).rejects.toBeInstanceOf(CpiError);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("a node from the manageable pool is provided first and goes back to manageable on rollback", async () => {
+    const fake = vmFakeIronic();
+    fake.add({ uuid: "m", resource_class: "rc", provision_state: "manageable", failDeploy: "nope" });
+    const vms = new VmService(vmDeps(fake));
+    await expect(vms.create(input({ cloudProperties: { resource_class: "rc", from_manageable: true } }))).rejects.toBeInstanceOf(VmCreationFailed);
+    expect(fake.calls).toContain("PROVISION m provide");
+    expect(fake.node("m")).toMatchObject({ provision_state: "manageable", instance_uuid: null });
+  });
+
+  it("enrolls a server born claimed with instance_info, ports for each MAC; deletes it on rollback", async () => {
+    const fake = vmFakeIronic();
+    const vms = new VmService(vmDeps(fake));
+    const macs = ["52:54:00:aa:00:01", "52:54:00:aa:00:02"];
+    const vm = await vms.create(input({ cloudProperties: { macs, ironic_params: { driver: "fake-hardware", name: "srv-1" } } }));
+    const n = fake.node(vm.vmCid);
+    expect(n).toMatchObject({ name: "srv-1", instance_uuid: AGENT, provision_state: "active" });
+    expect(n.instance_info).toMatchObject({ image_source: "http://store/img" });
+    expect(bosh(fake, vm.vmCid)).toMatchObject({ source: "enrolled" });
+    expect(fake.ports.filter((p) => p.node_uuid === vm.vmCid).map((p) => p.address)).toEqual(macs);
+    await vms.delete(vm.vmCid);
+    expect(fake.nodes.has(vm.vmCid)).toBe(false);
+    expect(fake.ports).toEqual([]);
+  });
+
+  it("automated_clean from the vm_type is set with the claim and restored on release", async () => {
+    const { fake, vms } = setup(1);
+    const vm = await vms.create(input({ cloudProperties: { resource_class: "rc", automated_clean: false } }));
+    expect(fake.node(vm.vmCid).automated_clean).toBe(false);
+    expect(bosh(fake, vm.vmCid)).toMatchObject({ restore: { automated_clean: null } });
+    await vms.delete(vm.vmCid);
+    expect(fake.node(vm.vmCid).automated_clean).toBeNull();
+  });
+});
+
+describe("delete_vm", () => {
+  it("undeploys, releases and removes the registry record; a second call succeeds", async () => {
+    const { fake, deps, vms } = setup(1);
+    const vm = await vms.create(input());
+    await vms.delete(vm.vmCid);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(bosh(fake, N0)).toBeUndefined();
+    expect(deps.records.map.size).toBe(0);
+    await expect(vms.delete(vm.vmCid)).resolves.toBeUndefined();
+    await expect(vms.delete("6f1c7e0a-0000-4000-8000-00000000dead")).resolves.toBeUndefined();
+  });
+
+  it("asks the disks hook first and keeps automated cleaning off when it says so", async () => {
+    const seen: string[] = [];
+    const placement: DiskPlacement = {
+      nodeFor: async () => undefined,
+      onVmClaimed: async (n) => void seen.push(`claimed ${n.uuid}`),
+      beforeRelease: async (n) => (seen.push(`release ${n.uuid}`), { automatedClean: false }),
+    };
+    const { fake, vms } = setup(1, { placement });
+    fake.node(N0).failUndeployClean = true; // would fail if cleaning ran
+    const vm = await vms.create(input());
+    await vms.delete(vm.vmCid);
+    expect(seen).toEqual([`claimed ${N0}`, `release ${N0}`]);
+    const patchBeforeUndeploy = fake.calls.slice(0, fake.calls.indexOf(`PROVISION ${N0} deleted`)).filter((c) => c.includes("automated_clean"));
+    expect(patchBeforeUndeploy.length).toBeGreaterThan(0);
+    expect(fake.node(N0).provision_state).toBe("available");
+  });
+
+  it("a cleaning failure after undeploy is logged, the node left (in maintenance) for the operator, the call succeeds", async () => {
+    const { fake, vms } = setup(1);
+    fake.node(N0).failUndeployClean = true;
+    const vm = await vms.create(input());
+    await vms.delete(vm.vmCid);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "clean failed", maintenance: true, instance_uuid: null });
+    expect(bosh(fake, N0)).toBeUndefined();
+  });
+
+  it("never touches a node reserved for disks or held outside BOSH", async () => {
+    const { fake, vms } = setup(0);
+    fake.add({ uuid: "r", instance_uuid: "res-1", extra: { bosh: { phase: "reserved", reservation: "disk", disk_cids: ["d"] } } });
+    fake.add({ uuid: "f", instance_uuid: "foreign", provision_state: "active" });
+    await vms.delete("r");
+    await vms.delete("f");
+    expect(fake.calls.filter((c) => !c.startsWith("GET"))).toEqual([]);
+  });
+
+  it("an Ironic failure during teardown is a CloudError (deletion not certain)", async () => {
+    const { fake, vms } = setup(1);
+    const vm = await vms.create(input());
+    fake.node(vm.vmCid).failUndeploy = new IronicUnavailable("PUT", "x", "ECONNRESET", "reset", 5);
+    await expect(vms.delete(vm.vmCid)).rejects.toBeInstanceOf(CloudError);
+  });
+});
+
+describe("has_vm, reboot_vm, set_vm_metadata", () => {
+  it("has_vm: true only for a node a BOSH VM holds; false for absent nodes and non-UUID cids", async () => {
+    const { fake, vms } = setup(1);
+    fake.add({ uuid: "11111111-2222-4333-8444-555555555555", instance_uuid: "c", extra: { bosh: { phase: "created" } } });
+    fake.add({ uuid: "21111111-2222-4333-8444-555555555555", instance_uuid: "c2", extra: { bosh: { phase: "reserved" } } });
+    expect(await vms.has("11111111-2222-4333-8444-555555555555")).toBe(true);
+    expect(await vms.has("21111111-2222-4333-8444-555555555555")).toBe(false);
+    expect(await vms.has("31111111-2222-4333-8444-555555555555")).toBe(false);
+    expect(await vms.has("node-0")).toBe(false);
+  });
+
+  it("reboot_vm reboots through Ironic and waits for power on; VMNotFound otherwise", async () => {
+    const { fake, vms } = setup(0);
+    fake.add({ uuid: "11111111-2222-4333-8444-555555555555", instance_uuid: "c", provision_state: "active", extra: { bosh: { phase: "created" } } });
+    await vms.reboot("11111111-2222-4333-8444-555555555555");
+    expect(fake.calls).toContain("POWER 11111111-2222-4333-8444-555555555555 rebooting");
+    await expect(vms.reboot("41111111-2222-4333-8444-555555555555")).rejects.toBeInstanceOf(VmNotFound);
+  });
+
+  it("set_vm_metadata writes extra.bosh.metadata and the description; failures are swallowed", async () => {
+    const { fake, vms } = setup(0);
+    const id = "11111111-2222-4333-8444-555555555555";
+    fake.add({ uuid: id, instance_uuid: "c", extra: { bosh: { phase: "created" } } });
+    await vms.setMetadata(id, { deployment: "cf", instance_group: "router", index: "0" });
+    expect(fake.node(id)).toMatchObject({ description: "cf/router/0", extra: { bosh: { metadata: { deployment: "cf" } } } });
+    fake.patchFailures.set(id, [new IronicUnavailable("PATCH", "x", "ECONNRESET", "reset", 1)]);
+    await expect(vms.setMetadata(id, { a: "b" })).resolves.toBeUndefined();
+    await expect(vms.setMetadata("51111111-2222-4333-8444-555555555555", {})).resolves.toBeUndefined();
+  });
+
+  it("describeVm builds deployment/instance_group/index from what the director sends", () => {
+    expect(describeVm({ deployment: "cf", job: "router", index: "2" })).toBe("cf/router/2");
+    expect(describeVm({ deployment: "cf", compiling: "golang" })).toBe("cf/compiling golang");
+    expect(describeVm({})).toBeUndefined();
+  });
+});
