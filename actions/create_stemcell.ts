@@ -1,14 +1,18 @@
 import { z } from "zod";
 import { Action } from "../src/protocol/action.ts";
-import { NotImplemented } from "../src/protocol/errors.ts";
 import { CloudProperties } from "../src/protocol/shapes.ts";
 
 const Args = z.tuple([z.string().min(1).describe("image_path"), CloudProperties.describe("cloud_properties")]);
 
-/** create_stemcell: not implemented yet. */
+/**
+ * create_stemcell: store the stemcell's root.img in the WebDAV store (streamed, checksummed) and answer a
+ * new stemcell CID; a light stemcell (image_url + image_checksum) is only checked and recorded. The
+ * director deletes image_path right after the call, so the upload completes before we answer.
+ */
 export default class CreateStemcell extends Action<typeof Args> {
   static override readonly args = Args;
-  async run(): Promise<never> {
-    throw new NotImplemented("create_stemcell is not implemented yet");
+  async run([imagePath, cloudProperties]: z.infer<typeof Args>): Promise<string> {
+    const { stemcells } = await this.ctx.services();
+    return stemcells.create(imagePath, cloudProperties);
   }
 }

@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { Action } from "../src/protocol/action.ts";
-import { NotImplemented } from "../src/protocol/errors.ts";
 import { Cid } from "../src/protocol/shapes.ts";
 
 const Args = z.tuple([Cid.describe("stemcell_cid")]);
 
-/** delete_stemcell: not implemented yet. */
+/** delete_stemcell: remove the stemcell's objects from the store; a stemcell already gone is fine. */
 export default class DeleteStemcell extends Action<typeof Args> {
   static override readonly args = Args;
-  async run(): Promise<never> {
-    throw new NotImplemented("delete_stemcell is not implemented yet");
+  async run([stemcellCid]: z.infer<typeof Args>): Promise<null> {
+    const { stemcells } = await this.ctx.services();
+    await stemcells.delete(stemcellCid);
+    return null;
   }
 }

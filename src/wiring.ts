@@ -13,6 +13,11 @@ import type { SettingsRecords, StemcellSource } from "./services/vm-create.ts";
 import { prepareVmConfigDrive } from "./services/vm-config-drive.ts";
 import { VmService } from "./services/vms.ts";
 import { CpiError } from "./protocol/errors.ts";
+import { RegistryRecords } from "./registry/records.ts";
+import { SettingsService } from "./services/settings.ts";
+import { StemcellService } from "./services/stemcells.ts";
+import { storeOptions } from "./webdav/options.ts";
+import { WebdavStore } from "./webdav/store.ts";
 
 export async function createServices(config: Config, log: Logger): Promise<Services> {
   const now = () => new Date();
@@ -21,10 +26,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   // The disk service and the VM service's placement hook share one set of dependencies.
   const diskDeps = once(async (): Promise<DiskDeps> => {
     const client = await ironic();
-    const registry = (services as Services & Partial<{ settings: Partial<PersistentDiskSettings> }>).settings;
-    const settings = registry?.updatePersistentDisks ? (registry as PersistentDiskSettings) : undefined;
+    const settings: PersistentDiskSettings = services.settings;
     return { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), settings };
   });
+  // One WebDAV store per call (no I/O until used) for stemcells and agent settings records.
+  const store = new WebdavStore(storeOptions(config.stemcell_store, log));
   const services: Services = {
     vms: lazy(async () => {
       const client = await ironic();
@@ -36,7 +42,9 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       return new VmService({ ...base, stemcells, settings, configDrive: prepareVmConfigDrive });
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
-    close: async () => {},
+    stemcells: new StemcellService({ store, log, now }),
+    settings: new SettingsService({ records: new RegistryRecords(store, config.registry.prefix), log }),
+    close: async () => store.close(),
   };
   return services;
 }

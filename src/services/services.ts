@@ -2,12 +2,18 @@
 import type { Lazy } from "./lazy.ts";
 import type { VmService } from "./vms.ts";
 import type { Disks } from "./disks.ts";
+import type { SettingsService } from "./settings.ts";
+import type { StemcellService } from "./stemcells.ts";
 
 export interface Services {
   /** create/delete/has/reboot/set metadata of VMs (Ironic nodes); connects to Ironic on first use. */
   vms: Lazy<VmService>;
   /** Persistent disks on local devices (records on the Ironic node); connects to Ironic on first use. */
   disks: Lazy<Disks>;
+  /** Stemcells in the WebDAV store: create, delete, resolve (image URL + checksums for create_vm). */
+  stemcells: StemcellService;
+  /** Agent settings records (the registry) in the WebDAV store. */
+  settings: SettingsService;
   /** Closes connections so the process can exit promptly. */
   close(): Promise<void>;
 }

@@ -1,0 +1,196 @@
+// Stemcells in the WebDAV store: <cid>/root.img (streamed from the stemcell's image, checksummed on
+// the way) and <cid>/stemcell.json (the record, written last). Light stemcells only get the record.
+// create_vm finds the image through resolve(). Store and image failures become Bosh::Clouds errors here.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log/index.ts";
+import { BoshError, CloudError, CpiError } from "../protocol/errors.ts";
+import type { ImageDigest } from "../stemcell/digest.ts";
+import { StemcellImageError } from "../stemcell/errors.ts";
+import { formatDisagreement } from "../stemcell/format.ts";
+import { openRootImage } from "../stemcell/image.ts";
+import { LEGACY_CID, legacyObjectNames, parseLegacyMeta } from "../stemcell/legacy.ts";
+import { IMAGE_NAME, RECORD_NAME, StemcellRecord, type Checksums } from "../stemcell/record.ts";
+import { UnsafeKeyError, WebdavError, describeStoreError, storeErrorStatus } from "../webdav/errors.ts";
+import { storeKey, type StoreKey } from "../webdav/paths.ts";
+import type { WebdavStore } from "../webdav/store.ts";
+import { parseImageChecksum, parseStemcellCloudProperties, type StemcellCloudProperties } from "./stemcell-cloud-properties.ts";
+
+/** What create_vm needs to deploy a stemcell. */
+export interface ResolvedStemcell {
+  cid: string;
+  /** Where Ironic conductors fetch the image (stemcell_store.read_url based; a light stemcell's own URL). */
+  imageUrl: string;
+  /** Uploaded stemcells have sha256 and md5; a light one has the one its image_checksum named. */
+  checksums: Checksums;
+  /** "raw" | "qcow2" by the image's first bytes; a light stemcell's declared disk_format, if any. */
+  diskFormat: string | undefined;
+  size: number | undefined;
+  light: boolean;
+}
+
+export interface StemcellServiceDeps {
+  store: WebdavStore;
+  log: Logger;
+  now?: () => Date;
+  newCid?: () => string;
+}
+
+/** resolve() of a CID the store does not know; on the wire a CloudError. */
+export class StemcellNotFound extends CloudError {}
+
+/** Anything thrown below → a Bosh::Clouds error that names the operation, never a credential. */
+function toBoshError(what: string, err: unknown): BoshError {
+  if (err instanceof BoshError) return err;
+  if (err instanceof UnsafeKeyError) return new CpiError(`${what}: ${err.message}`, { cause: err });
+  if (err instanceof StemcellImageError || err instanceof WebdavError) return new CloudError(`${what}: ${err.message}`, { cause: err });
+  return new CloudError(`${what}: ${describeStoreError(err)}`, { cause: err });
+}
+
+const redact = (url: string) => url.replace(/\/\/[^/@]*@/, "//");
+const isAbort = (err: unknown) => (err as { name?: unknown })?.name === "AbortError";
+
+export class StemcellService {
+  private readonly store: WebdavStore;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly newCid: () => string;
+
+  constructor(deps: StemcellServiceDeps) {
+    this.store = deps.store;
+    this.log = deps.log;
+    this.now = deps.now ?? (() => new Date());
+    this.newCid = deps.newCid ?? (() => `stemcell-${randomUUID()}`);
+  }
+
+  /** create_stemcell: returns the new CID. A failure leaves nothing in the store. */
+  async create(imagePath: string, cloudProperties: unknown): Promise<string> {
+    const props = parseStemcellCloudProperties(cloudProperties);
+    const cid = this.newCid();
+    try {
+      return props.image_url ? await this.createLight(cid, props, props.image_url) : await this.upload(cid, imagePath, props);
+    } catch (err) {
+      throw toBoshError(`create_stemcell ${cid}`, err);
+    }
+  }
+
+  /** delete_stemcell: idempotent. */
+  async delete(cid: string): Promise<void> {
+    try {
+      const removed = await this.store.removeCollection(storeKey(cid));
+      if (LEGACY_CID.test(cid)) for (const name of Object.values(legacyObjectNames(cid))) await this.store.remove(storeKey(name));
+      this.log.info({ stemcell_cid: cid }, removed ? `deleted stemcell ${cid}` : `stemcell ${cid} was already gone`);
+    } catch (err) {
+      throw toBoshError(`delete_stemcell ${cid}`, err);
+    }
+  }
+
+  async resolve(cid: string): Promise<ResolvedStemcell> {
+    try {
+      const text = await this.store.getText(storeKey(cid, RECORD_NAME));
+      if (text === undefined) return await this.resolveLegacy(cid);
+      const parsed = StemcellRecord.safeParse(JSON.parse(text));
+      if (!parsed.success) throw new CloudError(`stemcell ${cid}: its record in the store is not valid (${parsed.error.issues[0]?.message})`);
+      const r = parsed.data;
+      return r.light
+        ? { cid, imageUrl: r.image_url, checksums: r.checksums, diskFormat: r.format ?? undefined, size: r.size ?? undefined, light: true }
+        : { cid, imageUrl: this.store.readUrl(storeKey(cid, IMAGE_NAME)), checksums: r.checksums, diskFormat: r.format, size: r.size, light: false };
+    } catch (err) {
+      if (err instanceof SyntaxError) throw new CloudError(`stemcell ${cid}: its record in the store is not JSON`);
+      throw toBoshError(`stemcell ${cid}`, err);
+    }
+  }
+
+  private async resolveLegacy(cid: string): Promise<ResolvedStemcell> {
+    const names = legacyObjectNames(cid);
+    const meta = LEGACY_CID.test(cid) ? await this.store.getText(storeKey(names.meta)) : undefined;
+    const parsed = meta === undefined ? undefined : parseLegacyMeta(meta);
+    if (!parsed) throw new StemcellNotFound(`stemcell ${cid} not found in the stemcell store`);
+    const imageUrl = this.store.readUrl(storeKey(names.image));
+    return { cid, imageUrl, checksums: { md5: parsed.md5 }, diskFormat: "qcow2", size: undefined, light: false };
+  }
+
+  private async upload(cid: string, imagePath: string, props: StemcellCloudProperties): Promise<string> {
+    const log = this.log.child({ stemcell_cid: cid });
+    const dir = storeKey(cid);
+    await this.store.stat(dir); // fails fast (retried, typed) when the store is down, before reading the image
+    try {
+      const digest = await this.uploadImage(imagePath, dir, log);
+      const mismatch = formatDisagreement(props.disk_format, digest.format);
+      if (mismatch) log.warn({ declared: props.disk_format, detected: digest.format }, mismatch);
+      const record: StemcellRecord = {
+        ...this.common(cid, props),
+        light: false,
+        format: digest.format,
+        declared_disk_format: props.disk_format ?? null,
+        size: digest.size,
+        checksums: { sha256: digest.sha256, md5: digest.md5 },
+        image: IMAGE_NAME,
+      };
+      await this.store.putText(storeKey(cid, RECORD_NAME), `${JSON.stringify(record, null, 2)}\n`);
+      log.info({ size: digest.size, format: digest.format, sha256: digest.sha256 }, `stemcell ${cid} stored (${digest.format}, ${digest.size} bytes)`);
+      return cid;
+    } catch (err) {
+      await this.store.removeCollection(dir).catch((e: unknown) => log.error({ err: describeStoreError(e) }, `could not remove the partial stemcell ${dir.path}/`));
+      throw err;
+    }
+  }
+
+  /** A server without nginx's create_full_put_path answers 409 when <cid>/ is missing: make it, stream again. */
+  private async uploadImage(imagePath: string, dir: StoreKey, log: Logger): Promise<ImageDigest> {
+    const key = storeKey(...dir.segments, IMAGE_NAME);
+    try {
+      return await this.streamImage(imagePath, key, log);
+    } catch (err) {
+      if (storeErrorStatus(err) !== 409) throw err;
+      await this.store.ensureCollection(dir);
+      return await this.streamImage(imagePath, key, log);
+    }
+  }
+
+  /** image → gunzip → untar → checksum → PUT, all streamed; then the stored size is checked. */
+  private async streamImage(imagePath: string, key: StoreKey, log: Logger): Promise<ImageDigest> {
+    const image = await openRootImage(imagePath, { onProgress: (percent, bytes) => log.info({ percent, bytes }, `uploading root.img: ${percent} %`) });
+    log.info({ size: image.size, path: key.path }, `uploading root.img (${image.size} bytes) to ${key.path}`);
+    const upload = this.store.putStream(key, image.body, image.size).catch((err: unknown) => {
+      image.abort();
+      throw err;
+    });
+    const [sent, read] = await Promise.allSettled([upload, image.done]);
+    // a broken image also breaks the upload: report the cause, not the symptom
+    if (read.status === "rejected" && !isAbort(read.reason)) throw read.reason;
+    if (sent.status === "rejected") throw sent.reason;
+    if (read.status === "rejected") throw read.reason;
+    const stored = await this.store.stat(key);
+    if (stored?.size !== image.size) throw new CloudError(`the store holds ${stored?.size ?? "no"} bytes at ${key.path}, expected ${image.size}`);
+    return read.value;
+  }
+
+  private async createLight(cid: string, props: StemcellCloudProperties, url: string): Promise<string> {
+    const checksums = parseImageChecksum(props.image_checksum ?? "");
+    const probe = await this.store.probe(url);
+    if (!probe.reachable) throw new CloudError(`light stemcell image_url ${redact(url)} is not reachable: ${probe.detail}`);
+    const record: StemcellRecord = {
+      ...this.common(cid, props),
+      light: true,
+      format: props.disk_format ?? null,
+      size: probe.size ?? null,
+      checksums,
+      image_url: url,
+    };
+    await this.store.putText(storeKey(cid, RECORD_NAME), `${JSON.stringify(record, null, 2)}\n`);
+    this.log.info({ stemcell_cid: cid, image_url: redact(url) }, `light stemcell ${cid} recorded (${redact(url)})`);
+    return cid;
+  }
+
+  private common(cid: string, p: StemcellCloudProperties) {
+    return {
+      record_version: 1 as const,
+      cid,
+      name: p.name ?? null,
+      version: p.version ?? null,
+      os_distro: p.os_distro ?? null,
+      architecture: p.architecture ?? null,
+      created_at: this.now().toISOString(),
+    };
+  }
+}

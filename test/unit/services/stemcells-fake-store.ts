@@ -1,0 +1,95 @@
+// An in-memory stand-in for WebdavStore (unit tests of the stemcell and settings services): objects
+// by path, a request counter, and switches to make an operation fail.
+import type { Readable } from "node:stream";
+import { WebdavHttpError } from "../../../src/webdav/errors.ts";
+import type { StoreKey } from "../../../src/webdav/paths.ts";
+import type { ProbeResult } from "../../../src/webdav/probe.ts";
+import type { StoreStat, WebdavStore } from "../../../src/webdav/store.ts";
+
+export class FakeStore {
+  readonly objects = new Map<string, Buffer>();
+  readonly calls: string[] = [];
+  requestCount = 0;
+  /** "METHOD /path" → error to throw (checked before the operation). */
+  readonly failures = new Map<string, Error>();
+  /** Fail a streamed PUT after this many bytes were read from its body. */
+  failStreamAfter: { bytes: number; error: Error } | undefined;
+  probeResult: ProbeResult = { reachable: true, status: 200, size: 1234, detail: "200 OK" };
+  readonly url = "http://store.example/base/";
+
+  asStore(): WebdavStore {
+    return this as unknown as WebdavStore;
+  }
+
+  readUrl(key: StoreKey): string {
+    return `http://read.example/images/${key.segments.join("/")}`;
+  }
+
+  private op(method: string, path: string): void {
+    this.requestCount++;
+    this.calls.push(`${method} ${path}`);
+    const f = this.failures.get(`${method} ${path}`);
+    if (f) throw f;
+  }
+
+  async getText(key: StoreKey): Promise<string | undefined> {
+    this.op("GET", key.path);
+    return this.objects.get(key.path)?.toString("utf8");
+  }
+
+  async putText(key: StoreKey, text: string): Promise<void> {
+    this.op("PUT", key.path);
+    this.objects.set(key.path, Buffer.from(text));
+  }
+
+  async putStream(key: StoreKey, body: Readable, size: number): Promise<void> {
+    this.op("PUT", key.path);
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of body) {
+      chunks.push(c as Buffer);
+      n += (c as Buffer).length;
+      if (this.failStreamAfter && n >= this.failStreamAfter.bytes) {
+        body.destroy();
+        throw this.failStreamAfter.error;
+      }
+    }
+    if (n !== size) throw new WebdavHttpError("PUT", key.path, 400, "length mismatch");
+    this.objects.set(key.path, Buffer.concat(chunks));
+  }
+
+  async stat(key: StoreKey): Promise<StoreStat | undefined> {
+    this.op("PROPFIND", key.path);
+    const o = this.objects.get(key.path);
+    if (o) return { size: o.length, type: "file" };
+    const dir = [...this.objects.keys()].some((p) => p.startsWith(`${key.path}/`));
+    return dir ? { size: 0, type: "directory" } : undefined;
+  }
+
+  async exists(key: StoreKey): Promise<boolean> {
+    return (await this.stat(key)) !== undefined;
+  }
+
+  async remove(key: StoreKey): Promise<boolean> {
+    this.op("DELETE", key.path);
+    return this.objects.delete(key.path);
+  }
+
+  async removeCollection(key: StoreKey): Promise<boolean> {
+    this.op("DELETE", `${key.path}/`);
+    let any = false;
+    for (const p of [...this.objects.keys()]) if (p.startsWith(`${key.path}/`)) any = this.objects.delete(p) || any;
+    return any;
+  }
+
+  async ensureCollection(key: StoreKey): Promise<void> {
+    this.op("MKCOL", `${key.path}/`);
+  }
+
+  async probe(url: string): Promise<ProbeResult> {
+    this.calls.push(`PROBE ${url}`);
+    return this.probeResult;
+  }
+
+  close(): void {}
+}
