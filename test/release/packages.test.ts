@@ -1,12 +1,14 @@
 // The release layout as `bosh create-release` reads it (release/build.sh assembles it in a temp dir,
 // fetching the real Node.js blob), packages compiled as the agent compiles them, and bin/cpi answering
-// an `info` request from a /var/vcap-style tree (director) and from an installation (create-env).
-import { execFileSync, spawnSync } from "node:child_process";
+// an `info` request from a /var/vcap-style tree (director) and from an installation (create-env); the
+// registry job's BPM command serving a record from a (fake) WebDAV store.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import YAML from "yaml";
+import { startFakeHttp } from "../support/fake-http.ts";
 import { ALL, REQUIRED } from "./support/ironic-cpi-properties.ts";
 import { REPO, jobSpec, renderJob } from "./support/render.ts";
 import {
@@ -97,22 +99,25 @@ describe("compiled packages", () => {
 
   test("bosh-ironic-cpi installs the bundles next to a package.json that makes them CommonJS", () => {
     expect(existsSync(join(installs["bosh-ironic-cpi"]!, "cpi.js"))).toBe(true);
+    expect(existsSync(join(installs["bosh-ironic-cpi"]!, "registry.js"))).toBe(true);
     expect(JSON.parse(readFileSync(join(installs["bosh-ironic-cpi"]!, "package.json"), "utf8"))).toEqual({ type: "commonjs" });
   });
 });
 
-describe("bin/cpi answers info", () => {
-  const INFO = JSON.stringify({ method: "info", arguments: [], context: { director_uuid: "d1d5" } });
-
-  /** packages/<name> -> the compiled install (BOSH links /var/vcap/packages/<name> to data/packages/...). */
-  function tree(root: string, properties: object): { packages: string; jobs: string } {
-    const packages = join(root, "packages");
-    const jobs = join(root, "jobs");
+/** packages/<name> -> the compiled install (BOSH links /var/vcap/packages/<name> to data/packages/...). */
+function tree(root: string, job: string, properties: object): { packages: string; jobs: string } {
+  const packages = join(root, "packages");
+  const jobs = join(root, "jobs");
+  if (!existsSync(packages)) {
     mkdirSync(packages, { recursive: true });
     for (const [name, install] of Object.entries(installs)) symlinkSync(install, join(packages, name));
-    renderJob("ironic_cpi", properties, join(jobs, "ironic_cpi"));
-    return { packages, jobs };
   }
+  renderJob(job, properties, join(jobs, job));
+  return { packages, jobs };
+}
+
+describe("bin/cpi answers info", () => {
+  const INFO = JSON.stringify({ method: "info", arguments: [], context: { director_uuid: "d1d5" } });
 
   function answer(stdout: string) {
     // exactly one JSON document on stdout, nothing else
@@ -123,7 +128,7 @@ describe("bin/cpi answers info", () => {
 
   test("on a director: environment cleared, packages and jobs found under /var/vcap", () => {
     const vcap = join(tmp, "director/var/vcap");
-    const { jobs } = tree(vcap, REQUIRED);
+    const { jobs } = tree(vcap, "ironic_cpi", REQUIRED);
     // The only change: the test's /var/vcap is a temp dir (the defaults themselves are checked in ironic-cpi-job.test.ts).
     const script = readFileSync(join(jobs, "ironic_cpi/bin/cpi"), "utf8");
     expect(script).toContain("/var/vcap/packages");
@@ -145,7 +150,7 @@ describe("bin/cpi answers info", () => {
 
   test("under create-env: BOSH_PACKAGES_DIR/BOSH_JOBS_DIR point into the installation; the rendered config is read", () => {
     const installation = join(tmp, "home/.bosh/installations/3f2b");
-    const { packages, jobs } = tree(installation, ALL); // ALL reports api_version 1 (debug.api_version)
+    const { packages, jobs } = tree(installation, "ironic_cpi", ALL); // ALL reports api_version 1 (debug.api_version)
     const r = spawnSync(join(jobs, "ironic_cpi/bin/cpi"), [], {
       input: INFO,
       encoding: "utf8",
@@ -168,5 +173,45 @@ describe("bin/cpi answers info", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/node\/bin\/node not found/);
+  });
+});
+
+describe("the registry job's BPM process", () => {
+  test("runs registry.js from the packages with the rendered config, serves a record from the store, stops on SIGTERM", async () => {
+    const store = await startFakeHttp({ "GET /bosh/registry/instances/vm-1/settings": { body: '{"agent_id":"agent-1"}' } });
+    try {
+      const vcap = join(tmp, "registry/var/vcap");
+      const props = {
+        registry: { address: "127.0.0.1", port: 0, username: "registry", password: "registry-secret" },
+        stemcell_store: { url: `${store.url}/bosh` },
+      };
+      const { jobs } = tree(vcap, "registry", props);
+      // The test's /var/vcap is a temp dir: BPM runs exactly this command inside the job's container.
+      const bpm = YAML.parse(readFileSync(join(jobs, "registry/config/bpm.yml"), "utf8").replaceAll("/var/vcap/", `${vcap}/`));
+      const [proc] = bpm.processes as { executable: string; args: string[] }[];
+      const child = spawn(proc!.executable, proc!.args, { env: { PATH: "/usr/bin:/bin", TMPDIR: tmpdir() }, stdio: ["ignore", "pipe", "pipe"] });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      let stderr = "";
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const m = /registry listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+          if (m) resolve(Number(m[1]));
+        });
+        void exited.then((code) => reject(new Error(`registry exited ${code}: ${stderr}`)));
+      });
+
+      const url = `http://127.0.0.1:${port}/instances/vm-1/settings`;
+      expect((await fetch(url)).status).toBe(401);
+      const auth = `Basic ${Buffer.from("registry:registry-secret").toString("base64")}`;
+      const res = await fetch(url, { headers: { authorization: auth } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ settings: '{"agent_id":"agent-1"}', status: "ok" });
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -105,8 +105,9 @@ export function compilePackage(releaseDir: string, name: string, root: string): 
   const log = execFileSync("bash", ["-x", "packaging"], {
     cwd: compile,
     encoding: "utf8",
+    // as bosh-agent and create-env's compiler run it (an isolated environment)
     env: {
-      PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+      PATH: "/usr/local/bin:/usr/bin:/bin",
       BOSH_COMPILE_TARGET: compile,
       BOSH_INSTALL_TARGET: install,
       BOSH_PACKAGE_NAME: name,
