@@ -2,7 +2,7 @@
 // and for the director, validated by the CPI's schema), the cloud-config example against the CPI's
 // vm_type, disk_type and network schemas, and the cpi-config example as context overlays of a real call.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -180,3 +180,21 @@ describe("cpi-config.yml", () => {
   });
 });
 
+
+describe("docs/deploying.md", () => {
+  const doc = readFileSync(join(REPO, "docs/deploying.md"), "utf8");
+
+  test("names every manifest of release/manifests, and every manifest it names exists", () => {
+    const files = readdirSync(join(REPO, "release/manifests")).sort();
+    for (const file of files) expect(doc, file).toContain(`release/manifests/${file}`);
+    const named = [...doc.matchAll(/release\/manifests\/([\w.-]+\.yml)/g)].map((m) => m[1]!);
+    expect(named.filter((f) => !files.includes(f))).toEqual([]);
+  });
+
+  test("shows create-env with the ops file, the director's CPI, multi-CPI and how to build the release", () => {
+    expect(doc).toMatch(/bosh create-env bosh-deployment\/bosh\.yml[\s\S]*-o bosh-ironic-cpi\/release\/manifests\/cpi\.yml/);
+    expect(doc).toContain("director.cpi_job: ironic_cpi");
+    expect(doc).toContain("bosh update-cpi-config");
+    expect(doc).toContain("npm run release");
+  });
+});
