@@ -47,7 +47,6 @@ function toBoshError(what: string, err: unknown): BoshError {
 }
 
 const redact = (url: string) => url.replace(/\/\/[^/@]*@/, "//");
-const isAbort = (err: unknown) => (err as { name?: unknown })?.name === "AbortError";
 
 export class StemcellService {
   private readonly store: WebdavStore;
@@ -156,8 +155,8 @@ export class StemcellService {
       throw err;
     });
     const [sent, read] = await Promise.allSettled([upload, image.done]);
-    // a broken image also breaks the upload: report the cause, not the symptom
-    if (read.status === "rejected" && !isAbort(read.reason)) throw read.reason;
+    // a broken image also breaks the upload (and a broken upload the reading): report the cause
+    if (read.status === "rejected" && read.reason instanceof StemcellImageError) throw read.reason;
     if (sent.status === "rejected") throw sent.reason;
     if (read.status === "rejected") throw read.reason;
     const stored = await this.store.stat(key);

@@ -4,11 +4,12 @@
 // first byte flows, which is what an upload with a Content-Length needs.
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DigestStream, type ImageDigest } from "./digest.ts";
 import { StemcellImageError } from "./errors.ts";
+import { progressSteps, type ProgressReport } from "./progress.ts";
 import { TarMemberExtractor, type TarMember } from "./tar-extract.ts";
 
 export interface RootImage {
@@ -23,8 +24,8 @@ export interface RootImage {
 }
 
 export interface OpenOptions {
-  /** Called with the running count of root.img bytes read. */
-  onBytes?: (bytes: number) => void;
+  /** Called at every 10 % of root.img read (and hashed, and handed on). */
+  onProgress?: ProgressReport;
   /** Name of the member to read; root.img for OpenStack stemcells. */
   member?: string;
 }
@@ -65,14 +66,24 @@ export async function openRootImage(path: string, opts: OpenOptions = {}): Promi
     throw imageError(err, path);
   }
   const extractor = new TarMemberExtractor(opts.member);
-  const digest = new DigestStream(opts.onBytes);
+  // the member's header (and so its size) is known before its first byte reaches the digest
+  let tick = (_bytes: number) => {};
+  extractor.once("member", (m: TarMember) => {
+    if (opts.onProgress) tick = progressSteps(m.size, opts.onProgress);
+  });
+  const digest = new DigestStream((bytes) => tick(bytes));
   const abort = new AbortController();
   const source = createReadStream(path, { highWaterMark: READ_CHUNK });
-  const stages = gzip ? [source, createGunzip({ chunkSize: 256 * 1024 }), extractor, digest] : [source, extractor, digest];
+  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: 256 * 1024 }), extractor, digest] : [source, extractor, digest];
+  // Whose fault is a failure? A stage before the digest failing while the digest is still intact is
+  // the image's problem; an upload that broke destroys the body (the digest) first, with its own
+  // error, which is not. Listeners go on before pipeline()'s, so they run before it destroys the rest.
+  let imageFailed = false;
+  for (const stage of stages.slice(0, -1)) stage.once("error", () => (imageFailed ||= !digest.destroyed));
   const done = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal: abort.signal }).then(
     () => digest.result as ImageDigest,
     (err: unknown) => {
-      throw imageError(err, path);
+      throw imageFailed ? imageError(err, path) : err;
     },
   );
   done.catch(() => undefined); // callers await it later; never an unhandled rejection meanwhile

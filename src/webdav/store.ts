@@ -125,9 +125,13 @@ export class WebdavStore {
         done(null, chunk);
       },
     });
-    pipeline(body, tap, (err) => {
-      if (err && err.name !== "AbortError") bodyError = err;
+    // The body failing on its own (its source broke) is not the server's fault. When the request
+    // fails instead, the tap is destroyed first and the body after it, which is not counted. This
+    // listener goes on before pipeline()'s, so it runs before pipeline destroys the tap.
+    body.once("error", (err) => {
+      if (!tap.destroyed) bodyError = err;
     });
+    pipeline(body, tap, () => {});
     this.requestCount++;
     const started = Date.now();
     try {

@@ -67,6 +67,14 @@ describe("openRootImage", () => {
     await expect(openRootImage(join(dir, "missing"))).rejects.toMatchObject({ problem: "UNREADABLE" });
   });
 
+  it("a consumer that breaks (an upload that failed) is not blamed on the image", async () => {
+    const img = await openRootImage(file(stemcellImage(rawImage(2_000_000))));
+    img.body.destroy(new Error("socket hang up"));
+    const err = await img.done.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(StemcellImageError);
+    expect(err).toMatchObject({ message: "socket hang up" });
+  });
+
   it("abort() stops reading and rejects done", async () => {
     const img = await openRootImage(file(stemcellImage(rawImage(2_000_000))));
     img.abort();
