@@ -32,13 +32,19 @@ export interface StalePolicy {
 }
 
 /**
- * Node fields selection reads; every one is a column Ironic can return in a list (`fields=`). `reservation`
- * (the conductor holding the node's lock right now) lets ranking avoid a node another call is claiming.
+ * Node fields selection reads; every one is a column Ironic can return in a list (`fields=`). Only what the
+ * request needs is fetched: with a thousand nodes the list is the cost of selection. `reservation` (the
+ * conductor holding the node's lock right now) lets ranking avoid a node another call is claiming.
  */
-export const SELECTION_FIELDS = [
-  "uuid", "name", "provision_state", "maintenance", "instance_uuid", "extra", "properties", "resource_class",
-  "conductor_group", "traits", "reservation",
-] as const;
+export function selectionFields(req: SelectionRequest): string[] {
+  return [
+    "uuid", "provision_state", "maintenance", "instance_uuid", "extra", "properties", "reservation",
+    ...(req.resourceClass !== undefined ? ["resource_class"] : []),
+    ...(req.conductorGroup !== undefined ? ["conductor_group"] : []),
+    ...(req.owner !== undefined ? ["owner"] : []),
+    ...(req.traits ? ["traits"] : []),
+  ];
+}
 
 export interface PoolQuery {
   provision_state: PoolState;

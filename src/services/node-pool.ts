@@ -8,7 +8,7 @@ import { type Evaluation, type How, evaluate } from "../selection/filters.ts";
 import { noMatchMessage } from "../selection/no-match.ts";
 import { type BoshRecord, type Source, boshRecord } from "../selection/node-record.ts";
 import { rank } from "../selection/ranking.ts";
-import { SELECTION_FIELDS, type SelectionRequest, type StalePolicy, poolQueries } from "../selection/request.ts";
+import { type SelectionRequest, type StalePolicy, poolQueries, selectionFields } from "../selection/request.ts";
 import { isLostClaim } from "./claims.ts";
 import { type NodeSetup, setupOps } from "./node-setup.ts";
 import type { VmDeps } from "./vm-deps.ts";
@@ -30,9 +30,9 @@ export function stalePolicy(d: VmDeps): StalePolicy {
   return { now: d.now(), deployTimeoutS: c.deploy_timeout, deleteTimeoutS: c.delete_timeout, marginS: c.stale_claim_margin };
 }
 
-function fields(d: VmDeps): NodeField[] {
-  const optional = (["owner", "automated_clean"] as const).filter((f) => d.ironic.supports(f));
-  return [...SELECTION_FIELDS, ...optional];
+/** What selection reads, plus automated_clean (the claim records its previous value) when Ironic has it. */
+function fields(d: VmDeps, req: SelectionRequest): NodeField[] {
+  return [...(selectionFields(req) as NodeField[]), ...(d.ironic.supports("automated_clean") ? (["automated_clean"] as const) : [])];
 }
 
 /** The claim's extra ops and record fields for one node (instance_info, automated_clean, restore). */
@@ -40,7 +40,7 @@ export type SetupFor = (node: Pick<Node, "automated_clean" | "extra">) => NodeSe
 
 /** Candidate nodes: the pinned node, the nodes owning the MACs, or the filtered pool plus our own claim. */
 export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: string): Promise<Node[]> {
-  const f = fields(d);
+  const f = fields(d, req);
   if (pinned) return [await d.ironic.nodes.get(pinned, { fields: f })];
   if (req.macs) {
     const ports = (await Promise.all(req.macs.map((mac) => d.ironic.ports.byAddress(mac)))).flat();
@@ -96,7 +96,7 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
       await d.claims.release(node.uuid, req.claimUuid, { node: claimed });
       return undefined;
     }
-    d.log.info({ node: node.uuid, name: node.name, how, source }, "claimed node");
+    d.log.info({ node: node.uuid, name: claimed.name, how, source }, "claimed node");
     return { node: claimed, how, source };
   } catch (err) {
     if (isLostClaim(err) || err instanceof IronicNodeLocked) {
