@@ -39,5 +39,7 @@ async function bundle(entry) {
 
 mkdirSync("dist", { recursive: true });
 writeFileSync("dist/cpi.js", withCodeCache(await bundle("src/main.ts")));
+// The registry server (release job `registry`): long-running, so no code-cache bootstrap.
+writeFileSync("dist/registry.js", await bundle("src/registry/main.ts"));
 // The repository is "type": "module"; the bundle is CommonJS wherever it is copied to.
 writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
