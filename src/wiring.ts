@@ -9,10 +9,8 @@ import { NodeDiskPlacement } from "./services/disk-placement-impl.ts";
 import { Disks } from "./services/disks.ts";
 import { connectIronic } from "./services/ironic-connection.ts";
 import { lazy, once } from "./services/lazy.ts";
-import type { SettingsRecords, StemcellSource } from "./services/vm-create.ts";
 import { prepareVmConfigDrive } from "./services/vm-config-drive.ts";
 import { VmService } from "./services/vms.ts";
-import { CpiError } from "./protocol/errors.ts";
 import { RegistryRecords } from "./registry/records.ts";
 import { SettingsService } from "./services/settings.ts";
 import { StemcellService } from "./services/stemcells.ts";
@@ -34,12 +32,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   const services: Services = {
     vms: lazy(async () => {
       const client = await ironic();
-      // The stemcell and registry-record services are wired by their own members of `services`.
-      const more = services as Services & Partial<{ stemcells: StemcellSource; settings: SettingsRecords }>;
-      const stemcells = more.stemcells ?? { resolve: async () => { throw new CpiError("the stemcell service is not wired"); } };
-      const settings = more.settings ?? { put: async () => undefined, remove: async () => undefined };
       const base = { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), placement: new NodeDiskPlacement(await diskDeps()) };
-      return new VmService({ ...base, stemcells, settings, configDrive: prepareVmConfigDrive });
+      return new VmService({ ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive });
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
     stemcells: new StemcellService({ store, log, now }),
