@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
-bash test/harness/install-system-deps.sh
-npm run --silent build
+bash scripts/setup.sh
 npx tsc --noEmit
 
 mkdir -p .tmp
