@@ -8,7 +8,7 @@ import type { DiskDeps, PersistentDiskSettings } from "./services/disk-deps.ts";
 import { NodeDiskPlacement } from "./services/disk-placement-impl.ts";
 import { Disks } from "./services/disks.ts";
 import { connectIronic } from "./services/ironic-connection.ts";
-import { lazy, once } from "./services/lazy.ts";
+import { once } from "./services/lazy.ts";
 import { prepareVmConfigDrive } from "./services/vm-config-drive.ts";
 import { VmService } from "./services/vms.ts";
 import { RegistryRecords } from "./registry/records.ts";
@@ -30,10 +30,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
   // One WebDAV store per call (no I/O until used) for stemcells and agent settings records.
   const store = new WebdavStore(storeOptions(config.stemcell_store, log));
   const services: Services = {
-    vms: lazy(async () => {
+    // checks create_vm's arguments before it connects to Ironic
+    vms: new VmService(config, log, async () => {
       const client = await ironic();
       const base = { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), placement: new NodeDiskPlacement(await diskDeps()) };
-      return new VmService({ ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive });
+      return { ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive };
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
     stemcells: new StemcellService({ store, log, now }),

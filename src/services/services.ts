@@ -6,8 +6,8 @@ import type { SettingsService } from "./settings.ts";
 import type { StemcellService } from "./stemcells.ts";
 
 export interface Services {
-  /** create/delete/has/reboot/set metadata of VMs (Ironic nodes); connects to Ironic on first use. */
-  vms: Lazy<VmService>;
+  /** create/delete/has/reboot/set metadata of VMs (Ironic nodes); checks arguments, then connects to Ironic. */
+  vms: VmService;
   /** Persistent disks on local devices (records on the Ironic node); connects to Ironic on first use. */
   disks: Lazy<Disks>;
   /** Stemcells in the WebDAV store: create, delete, resolve (image URL + checksums for create_vm). */

@@ -71,7 +71,7 @@ const Properties = z.strictObject({
   /** Overrides the CPI's `automated_clean` for these servers. */
   automated_clean: z.boolean().optional(),
   /** Seconds; overrides ironic.deploy_timeout. */
-  deploy_timeout: z.number().int().positive().optional(),
+  deploy_timeout: z.number().int().positive().max(7 * 24 * 3600, "must be at most 7 days (604800 s)").optional(),
   // Owned by the network / config-drive layer (services/vm-config-drive.ts validates them):
   provisioning_network: z.unknown().optional(),
   ephemeral_disk: z.unknown().optional(),

@@ -13,7 +13,7 @@ import { type Acquired, type SetupFor, acquire, candidates } from "./node-pool.t
 import { type StemcellImage, nodeSetup, setupOps } from "./node-setup.ts";
 import { prepareNode } from "./node-prep.ts";
 import { UndoStack } from "./undo.ts";
-import { type VmCloudProperties, parseVmCloudProperties } from "./vm-cloud-properties.ts";
+import type { VmCloudProperties } from "./vm-cloud-properties.ts";
 import type { VmConfigDrive, VmConfigDriveInput } from "./vm-config-drive.ts";
 import { deploy } from "./vm-deploy.ts";
 import { type VmDeps, waitForState } from "./vm-deps.ts";
@@ -68,8 +68,8 @@ export function selectionRequest(props: VmCloudProperties, agentId: string, disk
   };
 }
 
-export async function createVm(d: CreateDeps, input: CreateVmInput): Promise<CreatedVm> {
-  const props = parseVmCloudProperties(input.cloudProperties);
+/** `props` come from precheckCreateVm (vm-precheck.ts), which ran before anything was sent. */
+export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmCloudProperties): Promise<CreatedVm> {
   const image = await d.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
   const timeoutS = props.deploy_timeout ?? d.config.ironic.deploy_timeout;
   const record: BoshRecord = {

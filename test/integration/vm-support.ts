@@ -58,7 +58,7 @@ export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; 
   const services: ServicesFactory = async (cfg, log) => {
     const ironic = await connectIronic(cfg, log);
     const now = opts.now ?? (() => new Date());
-    const vms = new VmService({
+    const vms = new VmService(cfg, log, {
       ironic, config: cfg, log, now, claims: new Claims({ ironic, log, now }), placement,
       stemcells: opts.stemcells ?? FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive,
     });

@@ -10,11 +10,12 @@ const AGENT = "0b7a3a1e-58a4-4cbb-9bb4-3d1c4a6c9e01";
 const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
   agentId: AGENT, stemcellCid: "sc-1", cloudProperties: { resource_class: "rc" }, networks: { default: { type: "dynamic" } }, diskCids: [], env: {}, stemcellApiVersion: 2, directorUuid: "dir-1", ...over,
 });
+const serviceFor = (deps: ReturnType<typeof vmDeps>) => new VmService(deps.config, deps.log, deps);
 const setup = (nodes: number, over: Parameters<typeof vmDeps>[1] = {}) => {
   const fake = vmFakeIronic();
   for (let i = 0; i < nodes; i++) fake.add({ uuid: uid(i), resource_class: "rc", properties: { cpus: 8 } });
   const deps = vmDeps(fake, over);
-  return { fake, deps, vms: new VmService(deps) };
+  return { fake, deps, vms: new VmService(deps.config, deps.log, deps) };
 };
 /** vm_cids are node UUIDs; the service refuses to resolve anything else (it could match a node name). */
 const uid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
@@ -100,7 +101,7 @@ describe("create_vm", () => {
   it("a node from the manageable pool is provided first and goes back to manageable on rollback", async () => {
     const fake = vmFakeIronic();
     fake.add({ uuid: "m", resource_class: "rc", provision_state: "manageable", failDeploy: "nope" });
-    const vms = new VmService(vmDeps(fake));
+    const vms = serviceFor(vmDeps(fake));
     await expect(vms.create(input({ cloudProperties: { resource_class: "rc", from_manageable: true } }))).rejects.toBeInstanceOf(VmCreationFailed);
     expect(fake.calls).toContain("PROVISION m provide");
     expect(fake.node("m")).toMatchObject({ provision_state: "manageable", instance_uuid: null });
@@ -108,7 +109,7 @@ describe("create_vm", () => {
 
   it("enrolls a server born claimed with instance_info, ports for each MAC; deletes it on rollback", async () => {
     const fake = vmFakeIronic();
-    const vms = new VmService(vmDeps(fake));
+    const vms = serviceFor(vmDeps(fake));
     const macs = ["52:54:00:aa:00:01", "52:54:00:aa:00:02"];
     const vm = await vms.create(input({ cloudProperties: { macs, ironic_params: { driver: "fake-hardware", name: "srv-1" } } }));
     const n = fake.node(vm.vmCid);
