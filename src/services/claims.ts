@@ -83,7 +83,11 @@ export function releaseOps(node: Node, networkDataSupported: boolean): JsonPatch
   // While persistent disks live on the node, the disks service owns automated_clean (extra.bosh_clean_hold).
   const disksHoldCleaning = liveDisks(node).length > 0 || !!node.extra?.["bosh_clean_hold"];
   if (restore && "automated_clean" in restore && !disksHoldCleaning) ops.push(add("/automated_clean", restore.automated_clean ?? null));
-  if (restore?.network_data && networkDataSupported) ops.push(add("/network_data", restore.network_data));
+  if (restore?.network_data && networkDataSupported) {
+    // Ironic validates network_data against its schema: an empty document cannot be added, only reset.
+    const empty = Object.keys(restore.network_data).length === 0;
+    ops.push(empty ? remove("/network_data") : add("/network_data", restore.network_data));
+  }
   return ops;
 }
 

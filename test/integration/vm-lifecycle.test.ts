@@ -101,10 +101,14 @@ describe("selection by hardware spec", () => {
     expect(r.error!.message).toMatch(/1 provision_state manageable/);
   });
 
-  it("filters on traits and conductor_group", async () => {
+  it("filters on traits, owner and conductor_group", async () => {
     const rc = `rc-${uniqueTag()}`;
-    const nodes = await createNodes(rest, `${PREFIX}-traits`, 2, (i) => ({ resource_class: rc, traits: i === 1 ? ["CUSTOM_GPU", "CUSTOM_FAST"] : ["CUSTOM_FAST"] }));
-    const r = await createVm(randomUUID(), { resource_class: rc, traits: ["CUSTOM_GPU"], conductor_group: "" });
+    const nodes = await createNodes(rest, `${PREFIX}-traits`, 3, (i) => ({
+      resource_class: rc,
+      owner: i === 2 ? "team-b" : "team-a",
+      traits: i === 0 ? ["CUSTOM_FAST"] : ["CUSTOM_GPU", "CUSTOM_FAST"],
+    }));
+    const r = await createVm(randomUUID(), { resource_class: rc, traits: ["CUSTOM_GPU"], owner: "team-a", conductor_group: "" });
     expect(r.error).toBeNull();
     expect((r.result as [string])[0]).toBe(nodes[1]!.uuid);
     expect((await h.call("delete_vm", [nodes[1]!.uuid])).error).toBeNull();
@@ -160,6 +164,20 @@ describe("enrollment", () => {
     expect((await rest.node(node.uuid)).extra["bosh"]).toMatchObject({ source: "available" });
     expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
     expect(await rest.findNode(node.uuid)).toBeDefined(); // not ours to delete
+  });
+});
+
+describe("deploy options", () => {
+  it("writes root device hints and boot mode into instance_info, network_data for a DHCP-less ramdisk, and restores it", async () => {
+    const node = await createNode(rest, `${PREFIX}-opts`);
+    const r = await createVm(randomUUID(), { macs: node.macs, root_device: { wwn: "0x5000c500a1b2c3d4" }, boot_mode: "uefi", provisioning_network: "default" });
+    expect(r.error).toBeNull();
+    const doc = await rest.node(node.uuid);
+    expect(doc["instance_info"]).toMatchObject({ root_device: { wwn: "0x5000c500a1b2c3d4" }, capabilities: { boot_mode: "uefi" } });
+    expect(doc["network_data"]).toMatchObject({ links: [expect.objectContaining({ ethernet_mac_address: node.macs[0] })], networks: [expect.objectContaining({ ip_address: "10.0.0.10" })] });
+    expect(doc.extra["bosh"]).toMatchObject({ restore: { network_data: {} } });
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await rest.node(node.uuid))["network_data"]).toEqual({});
   });
 });
 

@@ -35,8 +35,10 @@ export function uniqueMac(): string {
 export const uniqueTag = () => randomBytes(3).toString("hex");
 
 export async function createNode(rest: IronicRest, name: string, spec: TestNodeSpec = {}): Promise<TestNode> {
-  const { state = "available", nics = 1, traits, ...fields } = spec;
+  const { state = "available", nics = 1, traits, owner, ...fields } = spec;
   const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", { name, driver: "fake-hardware", ...fields });
+  // noauth Ironic refuses an owner in the POST ("project scoped admin"), not in a PATCH
+  if (owner !== undefined) await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/owner", value: owner }]);
   const macs = Array.from({ length: nics }, uniqueMac);
   for (const [i, mac] of macs.entries()) await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
   if (traits) await rest.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits });
