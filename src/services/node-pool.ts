@@ -107,6 +107,10 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
       // "Instance X is already associated with a node": an earlier create_vm with this agent_id holds one.
       const mine = await ownClaim(d, req);
       if (mine) return mine;
+      // "Node X can not be updated while a state transition is in progress": the list was a snapshot and
+      // another create_vm claimed the node and started its deploy before our PATCH (found by the crash tests).
+      d.log.info({ node: node.uuid, reason: err.ironicMessage }, "lost the node to a concurrent request; trying the next node");
+      return undefined;
     }
     throw err;
   }
