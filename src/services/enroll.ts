@@ -3,6 +3,7 @@
 // per MAC, is validated by `manage` (power credentials) and optionally inspected; node-prep then cleans and
 // provides it. The 2016 CPI left nodes half-created when a port failed and hid Ironic's error behind a
 // format bug (#8); here a failed port deletes the node again and the error names the MAC.
+import { randomUUID } from "node:crypto";
 import type { IronicClient } from "../ironic/client.ts";
 import { IronicConflict } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
@@ -29,11 +30,13 @@ export interface EnrollInput {
 export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
   const { inspect, extra, ...body } = input.params;
   const stamp = d.now().toISOString();
-  const record: BoshRecord = { ...input.record, source: "enrolled", claimed_at: stamp, updated_at: stamp };
+  // The node's UUID is chosen here so the record born with it can name its vm_cid.
+  const uuid = body.uuid ?? randomUUID();
+  const record: BoshRecord = { ...input.record, vm_cid: uuid, source: "enrolled", claimed_at: stamp, updated_at: stamp };
   const { instanceInfo, fields } = input.setup;
   let node: Node;
   try {
-    node = await d.ironic.nodes.create({ ...body, ...fields, instance_info: instanceInfo, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
+    node = await d.ironic.nodes.create({ ...body, uuid, ...fields, instance_info: instanceInfo, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
   } catch (err) {
     if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot enroll ${describe(input)}: ${err.ironicMessage}`, true, { cause: err });
     throw new CloudError(`cannot enroll ${describe(input)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

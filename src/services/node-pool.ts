@@ -89,7 +89,7 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
     if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
     const source = sourceOf(node);
     const extra = setup(node);
-    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source }, setupOps(extra));
+    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source, vm_cid: node.uuid }, setupOps(extra));
     // The list was a snapshot: the node may have changed state before our claim landed.
     if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
       d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");

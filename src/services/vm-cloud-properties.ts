@@ -29,6 +29,7 @@ const IronicParams = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
+  uuid: z.uuid().optional(),
   chassis_uuid: z.uuid().optional(),
   ...interfaceFields,
   /** Run Ironic inspection (manageable → inspect → manageable) before first use. */

@@ -93,8 +93,8 @@ export function vmFakeIronic() {
       },
       create: async (body: Record<string, unknown>) => {
         calls.push(`CREATE ${String(body["name"] ?? "")}`);
-        const uuid = `e0000000-0000-4000-8000-${String(nodes.size).padStart(12, "0")}`;
-        const node: VmFakeNode = { uuid, provision_state: "enroll", maintenance: false, instance_uuid: null, extra: {}, properties: {}, automated_clean: null, instance_info: {}, ...(body as object) } as VmFakeNode;
+        const uuid = typeof body["uuid"] === "string" ? body["uuid"] : `e0000000-0000-4000-8000-${String(nodes.size).padStart(12, "0")}`;
+        const node: VmFakeNode = { provision_state: "enroll", maintenance: false, instance_uuid: null, extra: {}, properties: {}, automated_clean: null, instance_info: {}, ...(body as object), uuid } as VmFakeNode;
         nodes.set(uuid, node);
         return structuredClone(node);
       },

@@ -31,7 +31,7 @@ describe("create_vm", () => {
     expect(vm.networks["default"]).toMatchObject({ type: "dynamic", mac: fake.ports[0]!.address });
     const n = fake.node(N0);
     expect(n).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
-    expect(bosh(fake, N0)).toMatchObject({ phase: "created", source: "available", agent_id: AGENT, director_uuid: "dir-1", stemcell_cid: "sc-1" });
+    expect(bosh(fake, N0)).toMatchObject({ vm_cid: N0, phase: "created", source: "available", agent_id: AGENT, director_uuid: "dir-1", stemcell_cid: "sc-1" });
     const patches = fake.calls.filter((c) => c.startsWith("PATCH"));
     expect(patches[0]).toMatch(/add \/instance_uuid, add \/extra\/bosh, add \/instance_info\/image_source/);
     expect(patches).toHaveLength(2); // the claim, and phase "created"
@@ -115,7 +115,7 @@ describe("create_vm", () => {
     const n = fake.node(vm.vmCid);
     expect(n).toMatchObject({ name: "srv-1", instance_uuid: AGENT, provision_state: "active" });
     expect(n.instance_info).toMatchObject({ image_source: "http://store/img" });
-    expect(bosh(fake, vm.vmCid)).toMatchObject({ source: "enrolled" });
+    expect(bosh(fake, vm.vmCid)).toMatchObject({ source: "enrolled", vm_cid: vm.vmCid });
     expect(fake.ports.filter((p) => p.node_uuid === vm.vmCid).map((p) => p.address)).toEqual(macs);
     await vms.delete(vm.vmCid);
     expect(fake.nodes.has(vm.vmCid)).toBe(false);
