@@ -7,10 +7,10 @@ import { BoshError, CloudError, CpiError } from "../protocol/errors.ts";
 import type { ImageDigest } from "../stemcell/digest.ts";
 import { StemcellImageError } from "../stemcell/errors.ts";
 import { formatDisagreement } from "../stemcell/format.ts";
-import { openRootImage } from "../stemcell/image.ts";
+import { openRootImage, type RootImage } from "../stemcell/image.ts";
 import { LEGACY_CID, legacyObjectNames, parseLegacyMeta } from "../stemcell/legacy.ts";
 import { IMAGE_NAME, RECORD_NAME, StemcellRecord, type Checksums } from "../stemcell/record.ts";
-import { UnsafeKeyError, WebdavError, describeStoreError, storeErrorStatus } from "../webdav/errors.ts";
+import { UnsafeKeyError, WebdavError, describeStoreError } from "../webdav/errors.ts";
 import { storeKey, type StoreKey } from "../webdav/paths.ts";
 import type { WebdavStore } from "../webdav/store.ts";
 import { parseImageChecksum, parseStemcellCloudProperties, type StemcellCloudProperties } from "./stemcell-cloud-properties.ts";
@@ -113,7 +113,7 @@ export class StemcellService {
     const dir = storeKey(cid);
     await this.store.stat(dir); // fails fast (retried, typed) when the store is down, before reading the image
     try {
-      const digest = await this.uploadImage(imagePath, dir, log);
+      const digest = await this.streamImage(imagePath, storeKey(cid, IMAGE_NAME), log);
       const mismatch = formatDisagreement(props.disk_format, digest.format);
       if (mismatch) log.warn({ declared: props.disk_format, detected: digest.format }, mismatch);
       const record: StemcellRecord = {
@@ -134,34 +134,32 @@ export class StemcellService {
     }
   }
 
-  /** A server without nginx's create_full_put_path answers 409 when <cid>/ is missing: make it, stream again. */
-  private async uploadImage(imagePath: string, dir: StoreKey, log: Logger): Promise<ImageDigest> {
-    const key = storeKey(...dir.segments, IMAGE_NAME);
-    try {
-      return await this.streamImage(imagePath, key, log);
-    } catch (err) {
-      if (storeErrorStatus(err) !== 409) throw err;
-      await this.store.ensureCollection(dir);
-      return await this.streamImage(imagePath, key, log);
-    }
-  }
-
-  /** image → gunzip → untar → checksum → PUT, all streamed; then the stored size is checked. */
+  /**
+   * image → gunzip → untar → checksum → PUT, all streamed; then the stored size is checked. The store
+   * retries a failed upload (a 5xx, a dropped connection) by asking for a fresh body: the image file is
+   * opened and read again from its start.
+   */
   private async streamImage(imagePath: string, key: StoreKey, log: Logger): Promise<ImageDigest> {
-    const image = await openRootImage(imagePath, { onProgress: (percent, bytes) => log.info({ percent, bytes }, `uploading root.img: ${percent} %`) });
-    log.info({ size: image.size, path: key.path }, `uploading root.img (${image.size} bytes) to ${key.path}`);
-    const upload = this.store.putStream(key, image.body, image.size).catch((err: unknown) => {
-      image.abort();
-      throw err;
-    });
-    const [sent, read] = await Promise.allSettled([upload, image.done]);
-    // a broken image also breaks the upload (and a broken upload the reading): report the cause
-    if (read.status === "rejected" && read.reason instanceof StemcellImageError) throw read.reason;
-    if (sent.status === "rejected") throw sent.reason;
-    if (read.status === "rejected") throw read.reason;
+    let image: RootImage | undefined;
+    const onProgress = (percent: number, bytes: number) => log.info({ percent, bytes }, `uploading root.img: ${percent} %`);
+    const open = async () => {
+      image?.abort();
+      image = await openRootImage(imagePath, { onProgress });
+      log.info({ size: image.size, path: key.path }, `uploading root.img (${image.size} bytes) to ${key.path}`);
+      return { body: image.body, size: image.size };
+    };
+    try {
+      await this.store.putStreamFrom(key, open);
+    } catch (err) {
+      image?.abort();
+      // a broken image also breaks the upload: report the cause, not the symptom
+      const read: unknown = await image?.done.then(() => undefined, (e: unknown) => e);
+      throw read instanceof StemcellImageError ? read : err;
+    }
+    const digest = await (image as RootImage).done; // the whole archive read: gzip CRC and tar checked
     const stored = await this.store.stat(key);
-    if (stored?.size !== image.size) throw new CloudError(`the store holds ${stored?.size ?? "no"} bytes at ${key.path}, expected ${image.size}`);
-    return read.value;
+    if (stored?.size !== digest.size) throw new CloudError(`the store holds ${stored?.size ?? "no"} bytes at ${key.path}, expected ${digest.size}`);
+    return digest;
   }
 
   private async createLight(cid: string, props: StemcellCloudProperties, url: string): Promise<string> {

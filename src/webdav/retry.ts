@@ -15,7 +15,7 @@ const TRANSIENT_CODES = new Set([
   "ECONNABORTED",
   "UND_ERR_SOCKET",
 ]);
-const TRANSIENT_STATUS = new Set([500, 502, 503, 504, 507]);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 
 export function isTransient(err: unknown): boolean {
   if (err instanceof WebdavHttpError) return TRANSIENT_STATUS.has(err.status);

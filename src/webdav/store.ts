@@ -110,10 +110,9 @@ export class WebdavStore {
 
   /**
    * Streams `body` (exactly `size` bytes) to `key` with an explicit Content-Length. Not retried: the
-   * body cannot be replayed. A stall longer than the timeout aborts the upload. Parents are not
-   * created first, so nothing exists before the object does (nginx's create_full_put_path makes
-   * them with the object); a server that needs them answers 409, and the caller, who can reopen its
-   * source, calls ensureCollection and streams again.
+   * body cannot be replayed (putStreamFrom can). A stall longer than the timeout aborts the upload.
+   * Parents are not created first, so nothing exists before the object does (nginx's
+   * create_full_put_path makes them with the object); a server that needs them answers 409.
    */
   async putStream(key: StoreKey, body: Readable, size: number): Promise<void> {
     const abort = new AbortController();
@@ -147,6 +146,32 @@ export class WebdavStore {
       throw this.toError(err, "PUT", key.path);
     } finally {
       clearTimeout(idle);
+    }
+  }
+
+  /**
+   * putStream with the store's retry policy, for a body its owner can produce again: every attempt
+   * calls `open()` for a fresh one. A 409 (a server without create_full_put_path missing the parents)
+   * makes the parents once and streams again, without counting as a retry.
+   */
+  async putStreamFrom(key: StoreKey, open: () => Promise<{ body: Readable; size: number }>): Promise<void> {
+    let madeParents = false;
+    for (let retry = 0; ; ) {
+      const { body, size } = await open();
+      try {
+        return await this.putStream(key, body, size);
+      } catch (err) {
+        body.destroy();
+        if (err instanceof WebdavHttpError && err.status === 409 && !madeParents) {
+          madeParents = true;
+          await this.ensureParents(key);
+          continue;
+        }
+        if (++retry > this.retries || !isTransient(err)) throw err;
+        const delay = backoffDelay(retry, this.backoff);
+        this.log.warn({ method: "PUT", path: key.path, attempt: retry + 1, delay_ms: delay, reason: (err as Error).message }, "streaming again to WebDAV");
+        await this.sleep(delay);
+      }
     }
   }
 

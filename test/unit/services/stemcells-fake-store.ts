@@ -58,6 +58,26 @@ export class FakeStore {
     this.objects.set(key.path, Buffer.concat(chunks));
   }
 
+  /** The real store's contract in short: a fresh body per attempt, parents made once on 409, 5xx retried twice. */
+  async putStreamFrom(key: StoreKey, open: () => Promise<{ body: Readable; size: number }>): Promise<void> {
+    let madeParents = false;
+    for (let retry = 0; ; ) {
+      const { body, size } = await open();
+      try {
+        return await this.putStream(key, body, size);
+      } catch (err) {
+        body.destroy();
+        const status = err instanceof WebdavHttpError ? err.status : 0;
+        if (status === 409 && !madeParents) {
+          madeParents = true;
+          await this.ensureCollection({ segments: key.segments.slice(0, -1), path: key.path.replace(/\/[^/]*$/, "") });
+          continue;
+        }
+        if (++retry > 2 || status < 500 || status === 507) throw err;
+      }
+    }
+  }
+
   async stat(key: StoreKey): Promise<StoreStat | undefined> {
     this.op("PROPFIND", key.path);
     const o = this.objects.get(key.path);

@@ -65,19 +65,34 @@ describe("create_stemcell (upload)", () => {
 
   it("a server without create_full_put_path (409): makes <cid>/ and streams again from the file", async () => {
     const root = rawImage(50_000);
-    let first = true;
+    const replies = [new WebdavHttpError("PUT", "/x", 409, "Conflict")];
     const original = store.putStream.bind(store);
     store.putStream = async (key, body, size) => {
-      if (first) {
-        first = false;
-        body.destroy();
-        throw new WebdavHttpError("PUT", key.path, 409, "Conflict");
-      }
-      return original(key, body, size);
+      const reply = replies.shift();
+      if (!reply) return original(key, body, size);
+      body.resume();
+      throw reply;
     };
     const cid = await svc.create(imageFile(stemcellImage(root)), MF);
     expect(store.calls).toContain(`MKCOL /${cid}/`);
     expect(store.objects.get(`/${cid}/root.img`)?.equals(root)).toBe(true);
+  });
+
+  it("a 503 during the upload: the image is read again from its start and streamed again", async () => {
+    const root = rawImage(3_000_000);
+    let attempts = 0;
+    const original = store.putStream.bind(store);
+    store.putStream = async (key, body, size) => {
+      if (++attempts === 1) {
+        for await (const _ of body) break; // a part of the body went out, then the server failed
+        throw new WebdavHttpError("PUT", key.path, 503, "Service Unavailable");
+      }
+      return original(key, body, size);
+    };
+    const cid = await svc.create(imageFile(stemcellImage(root)), MF);
+    expect(attempts).toBe(2);
+    expect(store.objects.get(`/${cid}/root.img`)?.equals(root)).toBe(true);
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums.sha256).toBe(sha256(root));
   });
 });
 

@@ -81,6 +81,32 @@ describe("WebdavStore", () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it("putStreamFrom: a 503 or a dropped connection is retried with a fresh body, a 401 is not", async () => {
+    const { fake, store, delays } = await setup({ "PUT /base/s/root.img": [{ status: 503 }, { hangUp: true }, { status: 201 }], "PUT /base/s/denied": { status: 401 } });
+    let opened = 0;
+    const open = async () => {
+      opened++;
+      return { body: Readable.from([Buffer.alloc(50_000, opened)]), size: 50_000 };
+    };
+    await store.putStreamFrom(storeKey("s", "root.img"), open);
+    expect(opened).toBe(3);
+    expect(delays).toHaveLength(2);
+    expect(fake.calls("PUT /base/s/root.img").at(-1)?.body).toBe(Buffer.alloc(50_000, 3).toString("utf8"));
+    opened = 0;
+    await expect(store.putStreamFrom(storeKey("s", "denied"), open)).rejects.toMatchObject({ status: 401 });
+    expect(opened).toBe(1);
+  });
+
+  it("putStreamFrom: a 409 makes the parents once and streams again, not counted as a retry", async () => {
+    const { fake, store, delays } = await setup(
+      { "PUT /base/a/b/root.img": [{ status: 409 }, { status: 201 }], "MKCOL /base/a/": { status: 201 }, "MKCOL /base/a/b/": { status: 201 } },
+      { retries: 0 },
+    );
+    await store.putStreamFrom(storeKey("a", "b", "root.img"), async () => ({ body: Readable.from([Buffer.alloc(10)]), size: 10 }));
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["PUT /base/a/b/root.img", "MKCOL /base/a/", "MKCOL /base/a/b/", "PUT /base/a/b/root.img"]);
+    expect(delays).toHaveLength(0);
+  });
+
   it("says so when the upload's own source failed", async () => {
     const { store } = await setup({ "PUT /base/s/root.img": { status: 201 } });
     const body = new Readable({ read() {} });
