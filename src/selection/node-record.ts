@@ -51,13 +51,21 @@ export function boshRecord(node: RecordNode): BoshRecord | undefined {
 }
 
 /** Disk cids whose data lives on this node (state "live"; "dirty" ones are being wiped and hold nothing). */
-export function liveDisks(node: RecordNode): string[] {
+export function liveDisks(node: Pick<RecordNode, "extra">): string[] {
   const r = DiskRecords.safeParse(node.extra?.["bosh_disks"]);
   if (!r.success) return [];
   return Object.entries(r.data)
     .filter(([, d]) => (d.state ?? "live") === "live")
     .map(([cid]) => cid)
     .sort();
+}
+
+/**
+ * While persistent disks live on a node the disks service owns its automated_clean (kept false, the
+ * previous value in extra.bosh_clean_hold): nothing on the VM side may set or restore it then.
+ */
+export function disksHoldCleaning(node: Pick<RecordNode, "extra">): boolean {
+  return liveDisks(node).length > 0 || !!node.extra?.["bosh_clean_hold"];
 }
 
 /** Is this node held by a BOSH VM (not a disk reservation, not mid-teardown)? */

@@ -9,7 +9,7 @@ import { IronicNodeAssociated } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
 import type { Logger } from "../log/index.ts";
-import { type BoshRecord, boshRecord, liveDisks } from "../selection/node-record.ts";
+import { type BoshRecord, boshRecord, disksHoldCleaning } from "../selection/node-record.ts";
 import type { StalePolicy } from "../selection/request.ts";
 import { isStale } from "../selection/stale.ts";
 
@@ -80,9 +80,7 @@ export function releaseOps(node: Node, networkDataSupported: boolean): JsonPatch
   // The claim wrote instance_info (node-setup.ts); Ironic clears it on undeploy, a never-deployed node here.
   if (UNDEPLOYED.has(node.provision_state ?? "") && node.instance_info && Object.keys(node.instance_info).length > 0) ops.push(add("/instance_info", {}));
   const restore = rec?.restore;
-  // While persistent disks live on the node, the disks service owns automated_clean (extra.bosh_clean_hold).
-  const disksHoldCleaning = liveDisks(node).length > 0 || !!node.extra?.["bosh_clean_hold"];
-  if (restore && "automated_clean" in restore && !disksHoldCleaning) ops.push(add("/automated_clean", restore.automated_clean ?? null));
+  if (restore && "automated_clean" in restore && !disksHoldCleaning(node)) ops.push(add("/automated_clean", restore.automated_clean ?? null));
   if (restore?.network_data && networkDataSupported) {
     // Ironic validates network_data against its schema: an empty document cannot be added, only reset.
     const empty = Object.keys(restore.network_data).length === 0;

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add } from "../ironic/patch.ts";
-import type { BoshRecord } from "../selection/node-record.ts";
+import { type BoshRecord, disksHoldCleaning } from "../selection/node-record.ts";
 import type { VmCloudProperties } from "./vm-cloud-properties.ts";
 
 export interface StemcellImage {
@@ -56,7 +56,10 @@ export function nodeSetup(
   const restore: NonNullable<BoshRecord["restore"]> = { ...previous };
   const fields: NodeSetup["fields"] = {};
   const clean = props.automated_clean ?? opts.config.automated_clean;
-  if (clean !== null && opts.automatedCleanSupported && clean !== (node.automated_clean ?? null)) {
+  // A node holding persistent disks keeps the disks service's automated_clean (false): a `provide` from
+  // the manageable pool would otherwise run cleaning and erase them.
+  const mayClean = opts.automatedCleanSupported && !disksHoldCleaning(node);
+  if (clean !== null && mayClean && clean !== (node.automated_clean ?? null)) {
     fields.automated_clean = clean;
     if (!("automated_clean" in previous)) restore.automated_clean = node.automated_clean ?? null;
   }

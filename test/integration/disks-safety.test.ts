@@ -136,11 +136,9 @@ describe("with automated_clean: true in the CPI config", () => {
     expect((await rest.node(node.uuid)).extra["bosh_dirty_devices"]).toEqual({});
   });
 
-  // KNOWN GAP, on the VM side (services/vm-create.ts nodeOps, services/claims.ts releaseOps): a create_vm sets
-  // automated_clean from the config and a release restores the pre-claim value even while the node holds a
-  // live disk. Undeploys never clean (beforeRelease answers false), but a `provide` (manageable pool) or an
-  // operator could. `it.fails` turns red once the VM side leaves automated_clean alone on such nodes.
-  it.fails("keeps automated_clean false on a node with a live disk across delete_vm and create_vm", async () => {
+  // The VM side neither sets automated_clean at the claim nor restores it at release while disks hold the
+  // node (selection/node-record.ts disksHoldCleaning): a `provide` would otherwise erase the disk.
+  it("keeps automated_clean false on a node with a live disk across delete_vm and create_vm", async () => {
     const hh = diskHarness(config());
     const node = await createNode(rest, `${PREFIX}-acgap`);
     const vm1 = await createVm(hh, { macs: node.macs });
