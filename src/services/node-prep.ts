@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import type { Node } from "../ironic/node-schema.ts";
 import { add } from "../ironic/patch.ts";
 import { setTargetRaidConfig } from "../ironic/raid.ts";
+import { CloudError } from "../protocol/errors.ts";
+import { liveDisks } from "../selection/node-record.ts";
 import type { VmCloudProperties } from "./vm-cloud-properties.ts";
 import { type VmDeps, transition } from "./vm-deps.ts";
 
@@ -34,6 +36,14 @@ export async function prepareNode(d: VmDeps, node: Node, claim: string, props: V
   const steps = preparationSteps(props);
   const digest = steps.length > 0 ? preparationDigest(props) : undefined;
   if (digest && current.extra?.["bosh_prepared"] !== digest) {
+    const disks = liveDisks(current);
+    // Rebuilding a RAID (delete_configuration) destroys what is on its devices; BIOS settings do not.
+    if (props.raid && disks.length > 0) {
+      throw new CloudError(
+        `vm_type raid would rebuild the RAID of node ${node.name ?? node.uuid}, which holds persistent disks (${disks.join(", ")}); ` +
+          "delete those disks first, or leave raid out of this vm_type",
+      );
+    }
     d.ironic.require("manual_cleaning");
     if (current.provision_state === "available") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS);
     if (props.raid) await setTargetRaidConfig(d.ironic.transport, node.uuid, props.raid as never);
