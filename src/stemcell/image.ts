@@ -46,7 +46,7 @@ async function isGzip(path: string): Promise<boolean> {
 }
 
 /** Node's fs and zlib errors → StemcellImageError; ours and aborts pass through. */
-export function imageError(err: unknown, path: string): Error {
+function imageError(err: unknown, path: string): Error {
   if (err instanceof StemcellImageError) return err;
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
   if (e.name === "AbortError") return err as Error;
@@ -74,7 +74,7 @@ export async function openRootImage(path: string, opts: OpenOptions = {}): Promi
   const digest = new DigestStream((bytes) => tick(bytes));
   const abort = new AbortController();
   const source = createReadStream(path, { highWaterMark: READ_CHUNK });
-  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: 256 * 1024 }), extractor, digest] : [source, extractor, digest];
+  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: 256 << 10 }), extractor, digest] : [source, extractor, digest];
   // Whose fault is a failure? A stage before the digest failing while the digest is still intact is
   // the image's problem; an upload that broke destroys the body (the digest) first, with its own
   // error, which is not. Listeners go on before pipeline()'s, so they run before it destroys the rest.

@@ -50,8 +50,3 @@ export function describeStoreError(err: unknown): string {
   if (err instanceof WebdavError) return err.message;
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
-
-/** The HTTP status of a store failure, when the server answered. */
-export function storeErrorStatus(err: unknown): number | undefined {
-  return err instanceof WebdavHttpError ? err.status : undefined;
-}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { splitCredentials } from "../../../src/webdav/connection.ts";
-import { describeStoreError, storeErrorStatus, WebdavHttpError, WebdavUnavailable } from "../../../src/webdav/errors.ts";
+import { describeStoreError, WebdavHttpError, WebdavUnavailable } from "../../../src/webdav/errors.ts";
 
 describe("store URL", () => {
   it("moves URL credentials out of the base, which always ends in /", () => {
@@ -12,7 +12,5 @@ describe("store URL", () => {
   it("describes failures with method, path and status or code only", () => {
     expect(describeStoreError(new WebdavHttpError("PUT", "/s/root.img", 507, "Insufficient Storage"))).toBe("WebDAV PUT /s/root.img: 507 Insufficient Storage");
     expect(describeStoreError(new WebdavUnavailable("GET", "/r", "ECONNREFUSED", "http://127.0.0.1:1"))).toBe("WebDAV GET /r: no answer from http://127.0.0.1:1 (ECONNREFUSED)");
-    expect(storeErrorStatus(new WebdavHttpError("PUT", "/x", 409))).toBe(409);
-    expect(storeErrorStatus(new Error("x"))).toBeUndefined();
   });
 });
