@@ -4,13 +4,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { benchColdStart } from "./cold-start.bench.ts";
 import { benchConfigDrive } from "./configdrive.bench.ts";
+import { benchStemcellUpload } from "./stemcell-upload.bench.ts";
 import { type BenchRow, formatTable } from "./table.ts";
+import { benchVm } from "./vm.bench.ts";
 
 type Bench = { name: string; run: () => Promise<BenchRow[]> };
 
 const BENCHES: Bench[] = [
   { name: "cold start", run: () => benchColdStart() },
   { name: "config drive", run: () => benchConfigDrive() },
+  { name: "vm", run: () => benchVm() },
+  { name: "stemcell", run: () => benchStemcellUpload() },
 ];
 
 const only = process.argv.filter((a) => a.startsWith("--only=")).map((a) => a.slice(7));
