@@ -13,12 +13,15 @@ export function storeListing(dataDir: string, folder: string): string[] {
     .sort();
 }
 
-/** Stemcell folders (one per cid) and whether each is complete: it has its stemcell.json record. */
-export function stemcellFolders(dataDir: string, folder: string): { cid: string; complete: boolean; files: string[] }[] {
+/**
+ * Stemcell folders (one per cid) and whether each is complete: it has its stemcell.json record. `other`
+ * names folders of the store that are not stemcells (the registry records' prefix).
+ */
+export function stemcellFolders(dataDir: string, folder: string, other: readonly string[] = ["registry"]): { cid: string; complete: boolean; files: string[] }[] {
   const root = join(dataDir, folder);
   if (!existsSync(root)) return [];
   return readdirSync(root)
-    .filter((d) => statSync(join(root, d)).isDirectory())
+    .filter((d) => !other.includes(d) && statSync(join(root, d)).isDirectory())
     .map((cid) => {
       const files = (readdirSync(join(root, cid), { recursive: true }) as string[]).sort();
       return { cid, complete: files.includes("stemcell.json"), files };
