@@ -6,10 +6,12 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----EN
 const MIN_SECRET_LENGTH = 4;
 export const REDACTED = "[REDACTED]";
 
-/** Collects string values found under secret-looking keys, at any depth. */
+/** Collects string values under secret-looking keys, and passwords in URL userinfo, at any depth. */
 export function collectSecrets(value: unknown, into: Set<string> = new Set(), underSecret = false): Set<string> {
   if (typeof value === "string") {
     if (underSecret && value.length >= MIN_SECRET_LENGTH) into.add(value);
+    const inUrl = urlPassword(value);
+    if (inUrl && inUrl.length >= MIN_SECRET_LENGTH) into.add(inUrl);
   } else if (Array.isArray(value)) {
     for (const v of value) collectSecrets(v, into, underSecret);
   } else if (value && typeof value === "object") {

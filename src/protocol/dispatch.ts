@@ -3,7 +3,7 @@
 import type { Config } from "../config/schema.ts";
 import { CONFIG_ENV, deepMerge, loadConfigFile, parseConfig } from "../config/load.ts";
 import { createCallLog, type CallLogOptions, type Logger } from "../log/index.ts";
-import { collectSecrets, urlPassword } from "../log/secrets.ts";
+import { collectSecrets } from "../log/secrets.ts";
 import type { Services } from "../services/services.ts";
 import type { ActionClass, CallContext } from "./action.ts";
 import { parseArguments } from "./arguments.ts";
@@ -53,16 +53,8 @@ function parseRequest(raw: string): Request {
   return r.data;
 }
 
-function registerSecrets(log: ReturnType<typeof createCallLog>, config: Config | undefined, args: unknown): void {
-  const found = collectSecrets(args);
-  if (config) {
-    collectSecrets(config, found);
-    const endpoint = urlPassword(config.registry.endpoint);
-    if (endpoint) found.add(endpoint);
-    const mbus = urlPassword(config.agent.mbus);
-    if (mbus) found.add(mbus);
-  }
-  log.scrubber.add(found);
+function registerSecrets(log: ReturnType<typeof createCallLog>, value: unknown): void {
+  log.scrubber.add(collectSecrets(value));
 }
 
 export async function handleRequest(raw: string, opts: DispatchOptions = {}): Promise<Response> {
@@ -76,13 +68,13 @@ export async function handleRequest(raw: string, opts: DispatchOptions = {}): Pr
     if (!METHOD_NAME.test(method)) throw new NotImplemented(`unknown method '${method.slice(0, 64)}'`);
     const ActionCtor = await (opts.loadAction ?? loadActionModule)(method);
     if (!ActionCtor) throw new NotImplemented(`unknown method '${method}'`);
-    registerSecrets(callLog, undefined, req.arguments);
+    registerSecrets(callLog, req.arguments);
     const args = parseArguments(method, ActionCtor.args, req.arguments);
 
     const overlay = contextOverlay(req.context);
-    registerSecrets(callLog, undefined, overlay);
+    registerSecrets(callLog, overlay);
     const config = loadConfiguration(opts, overlay);
-    registerSecrets(callLog, config, undefined);
+    registerSecrets(callLog, config);
 
     let built: Promise<Services> | undefined;
     const ctx: CallContext = {

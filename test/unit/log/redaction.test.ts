@@ -15,6 +15,10 @@ describe("collectSecrets", () => {
     expect([...found].sort()).toEqual(["$6$hash", "KEYDATA", "aws-secret", "bmc-pw", "ironic-pw", "tok-123"]);
   });
 
+  test("takes passwords out of URLs anywhere (a light stemcell's image_url, an endpoint)", () => {
+    expect([...collectSecrets([{ image_url: "https://u:img-pass@store/x.img" }, "nats://n:mbus-pw@1.2.3.4:4222"])].sort()).toEqual(["img-pass", "mbus-pw"]);
+  });
+
   test("reads the password out of URL userinfo", () => {
     expect(urlPassword("http://registry:p%40ss@10.0.0.1:25777")).toBe("p@ss");
     expect(urlPassword("nats://10.0.0.1:4222")).toBeUndefined();
