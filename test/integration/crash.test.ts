@@ -9,12 +9,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
 import { boshRecord } from "../../src/selection/node-record.ts";
 import { runCpi } from "../support/cpi-process.ts";
 import { type CallResult, Director } from "../support/director.ts";
-import { prng } from "../support/fault-proxy.ts";
+import { type FaultProxy, type ProxiedRequest, prng, startFaultProxy } from "../support/fault-proxy.ts";
 import { type Fleet, buildFleet } from "../support/fleet.ts";
 import { directorEnv, manualNetwork } from "../support/lifecycle.ts";
 import { type LifecycleServers, lifecycleConfig, prepareStore, writeConfig } from "../support/lifecycle-config.ts";
@@ -43,7 +43,10 @@ const nextNetwork = () => manualNetwork(`10.0.${2 + Math.floor(ip / 250)}.${(ip+
 /** What the director knows: it learnt these from answers. */
 const known = { vms: new Set<string>(), disks: new Set<string>(), stemcells: new Set<string>() };
 const figures = new Map<string, { kills: number; killed: number; finishedFirst: number }>();
-const problems: string[] = [];
+/** Broken invariants and follow-ups that must succeed; reset for each test. */
+let problems: string[] = [];
+/** create_vm failures the director saw during follow-ups (it retried or redeployed). */
+const directorSaw: string[] = [];
 
 function tally(method: string, r: CallResult): boolean {
   const f = figures.get(method) ?? { kills: 0, killed: 0, finishedFirst: 0 };
@@ -69,6 +72,25 @@ async function must(method: string, args: unknown[], what: string): Promise<unkn
   return r.response.result;
 }
 
+/**
+ * create_vm as the director runs it: VMCreationFailed with ok_to_retry is retried with the same arguments
+ * (director.max_vm_create_tries, 5); any other failure ends that deploy, and the next deploy asks again
+ * with a new agent_id. Failures the director saw are counted, not fatal: the invariants are what matter.
+ */
+async function createVmAsDirector(args: unknown[], what: string): Promise<string | undefined> {
+  let call = [...args];
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const r = await director.call("create_vm", call, { skipInfo: true });
+    const result = r.response?.result;
+    if (r.response && !r.response.error && Array.isArray(result)) return result[0] as string;
+    const err = r.response?.error;
+    directorSaw.push(`${what}: ${err ? `${err.type} (ok_to_retry ${err.ok_to_retry}): ${err.message}` : r.protocolError}`);
+    if (!err?.ok_to_retry) call = [randomUUID(), ...call.slice(1)];
+  }
+  problems.push(`${what}: no VM after 5 create_vm calls`);
+  return undefined;
+}
+
 /** Nodes held by a BOSH record or an instance_uuid whose VM the director does not know. */
 async function claimedWithoutKnownVm(): Promise<string[]> {
   return (await fleet.nodes())
@@ -89,11 +111,17 @@ beforeAll(async () => {
 afterAll(async () => {
   const rows = [...figures].map(([m, f]) => `${m} ${f.kills} kills (${f.killed} killed mid-call, ${f.finishedFirst} answered first)`);
   process.stdout.write(`\ncrash: ${rows.join("; ")}\n`);
+  process.stdout.write(`crash: ${directorSaw.length} create_vm failures the director saw in follow-ups (it retried or redeployed)\n`);
+  for (const f of directorSaw.slice(0, 10)) process.stdout.write(`  ${f.slice(0, 300)}\n`);
   await fleet?.destroy().catch(() => undefined);
   await ironic?.stop();
 });
 
 describe("SIGKILL at random points, then carry on as the director would", () => {
+  beforeEach(() => {
+    problems = [];
+  });
+
   test("create_stemcell: a retry stores it; no partial stemcell is left", async () => {
     const image = writeStemcellImage(join(work, "image"), 8 * 1024 * 1024).path;
     for (let round = 0; round < ROUNDS; round++) {
@@ -131,8 +159,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         const ok = !killed && r.response && !r.response.error;
         if (ok) return (r.response!.result as [string])[0];
         // the director learnt nothing: it retries the same call, or a later deploy asks for a new VM
-        const result = await must("create_vm", args(lane % 2 === 0 ? agent : randomUUID()), "follow-up create_vm");
-        return Array.isArray(result) ? (result[0] as string) : undefined;
+        return createVmAsDirector(args(lane % 2 === 0 ? agent : randomUUID()), "follow-up create_vm");
       });
       for (const vm of made) if (vm) known.vms.add(vm);
       // the director deletes what it knows (a recreate, a scale-down); the dead calls' claims stay behind
@@ -147,8 +174,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
   test("delete_vm: the director's retry finishes the deletion; has_vm is false; the node is released", async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const vms = await lanes(async () => {
-        const r = await must("create_vm", [randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for delete_vm");
-        return Array.isArray(r) ? (r[0] as string) : undefined;
+        return createVmAsDirector([randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for delete_vm");
       });
       await Promise.all(
         vms.map(async (vm) => {
@@ -177,8 +203,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
 
     beforeAll(async () => {
       const made = await lanes(async () => {
-        const r = await must("create_vm", [randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for disks");
-        return Array.isArray(r) ? (r[0] as string) : undefined;
+        return createVmAsDirector([randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for disks");
       });
       vms.push(...made.filter((vm): vm is string => !!vm));
       await Promise.all(
@@ -281,5 +306,46 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     await must("delete_stemcell", [stemcell], "final delete_stemcell");
     expect(stemcellFolders(webdav().dataDir, servers.storeFolder).filter((f) => !f.complete)).toEqual([]);
     expect(problems).toEqual([]);
+  }, 300_000);
+});
+
+describe("a kill right after a write, pinned by a proxy", () => {
+  /** Resolves once the proxy has passed on the upstream's answer to a request matching `match`. */
+  function answered(proxy: FaultProxy, from: number, match: (r: ProxiedRequest) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const poll = setInterval(() => {
+        if (proxy.requests.slice(from).some((r) => match(r) && r.status !== undefined)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 2);
+    });
+  }
+
+  test("create_disk killed after its record PATCH: the director never learns the disk; its server must not be lost", async () => {
+    const proxy = await startFaultProxy({ upstream: ironic.url });
+    try {
+      const d = new Director({ configPath: writeConfig(work, lifecycleConfig({ ...servers, ironicUrl: proxy.url }, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }), "pinned.json"), callTimeoutMs: 120_000 });
+      const image = writeStemcellImage(join(work, "pinned-image"), 64 * 1024).path;
+      const sc = (await d.call("create_stemcell", [image, stemcellCloudProperties()])).response?.result as string;
+      const vm = ((await d.call("create_vm", [randomUUID(), sc, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()])).response?.result as [string])[0];
+      const from = proxy.requests.length;
+      const killed = await d.call("create_disk", [2048, fleet.diskType, vm], { killWhen: answered(proxy, from, (r) => r.method === "PATCH" && r.path === `/v1/nodes/${vm}`) });
+      expect(killed.run.signal).toBe("SIGKILL");
+      // the director carries on: a new create_disk, attach, later the VM and the disk go away
+      const disk = (await d.call("create_disk", [2048, fleet.diskType, vm])).response?.result as string;
+      expect((await d.call("attach_disk", [vm, disk])).response?.error).toBeNull();
+      expect((await d.call("detach_disk", [vm, disk])).response?.error).toBeNull();
+      expect((await d.call("delete_disk", [disk])).response?.error).toBeNull();
+      expect((await d.call("delete_vm", [vm])).response?.error).toBeNull();
+      expect((await d.call("delete_stemcell", [sc])).response?.error).toBeNull();
+      await runCpi("", { args: ["reconcile", "--config", configPath], env: { PATH: process.env.PATH } });
+      const node = await fleet.ironic.node(vm);
+      const held = Object.entries((node.extra["bosh_disks"] as Record<string, { state?: string }> | undefined) ?? {}).filter(([, r]) => (r.state ?? "live") === "live");
+      // a live record keeps the server for "the VM that names this disk" — a VM that will never exist
+      expect(held.map(([cid]) => cid), `server ${node.name} held by a disk nobody knows`).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   }, 300_000);
 });

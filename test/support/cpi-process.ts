@@ -23,6 +23,8 @@ export interface CpiRunOptions {
   node?: string;
   /** SIGKILL the process this many ms after spawn (crash tests; a bound on a hung call). */
   killAfterMs?: number;
+  /** SIGKILL the process when this settles (crash tests that kill at a chosen request). */
+  killWhen?: Promise<unknown>;
 }
 
 export function runCpi(request: unknown, opts: CpiRunOptions = {}): Promise<CpiRun> {
@@ -36,6 +38,7 @@ export function runCpi(request: unknown, opts: CpiRunOptions = {}): Promise<CpiR
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
     const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs);
+    void opts.killWhen?.finally(() => child.exitCode === null && child.kill("SIGKILL"));
     child.stdin.on("error", () => {}); // a CPI that stops reading early (size limit) closes the pipe
     child.on("close", (code, signal) => {
       if (killer) clearTimeout(killer);

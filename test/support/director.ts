@@ -60,12 +60,13 @@ export class Director {
     this.directorUuid = opts.directorUuid ?? "d31d24e5-0000-4000-8000-00000000d1d5";
   }
 
-  private runOpts(killAfterMs?: number) {
+  private runOpts(killAfterMs?: number, killWhen?: Promise<unknown>) {
     const kill = killAfterMs ?? this.opts.callTimeoutMs;
     return {
       configPath: this.opts.configPath,
       env: this.opts.env ?? { PATH: process.env.PATH },
       ...(kill !== undefined ? { killAfterMs: kill } : {}),
+      ...(killWhen ? { killWhen } : {}),
     };
   }
 
@@ -79,13 +80,13 @@ export class Director {
     }
   }
 
-  /** One call: info, then the method. `killAfterMs` SIGKILLs the method's process (crash tests). */
-  async call(method: string, args: unknown[], opts: { killAfterMs?: number; skipInfo?: boolean } = {}): Promise<CallResult> {
+  /** One call: info, then the method. `killAfterMs`/`killWhen` SIGKILL the method's process (crash tests). */
+  async call(method: string, args: unknown[], opts: { killAfterMs?: number; killWhen?: Promise<unknown>; skipInfo?: boolean } = {}): Promise<CallResult> {
     if (!opts.skipInfo) await this.info();
     const context: Record<string, unknown> = { director_uuid: this.directorUuid, request_id: requestId() };
     if (STEMCELL_CONTEXT.has(method)) context["vm"] = { stemcell: { api_version: 2 } };
     const t0 = performance.now();
-    const run = await runCpi({ method, arguments: args, context, api_version: 2 }, this.runOpts(opts.killAfterMs));
+    const run = await runCpi({ method, arguments: args, context, api_version: 2 }, this.runOpts(opts.killAfterMs, opts.killWhen));
     const duration_ms = Math.round(performance.now() - t0);
     return { method, run, duration_ms, ...checkResponse(run) };
   }
