@@ -41,9 +41,18 @@ export class WebdavUnavailable extends WebdavError {
     readonly origin: string,
     options?: ErrorOptions,
   ) {
-    super(`WebDAV ${method} ${path}: no answer from ${origin} (${code})`, options);
+    super(
+      TLS_CODE.test(code)
+        ? `WebDAV ${method} ${path}: TLS verification of ${origin} failed (${code}); ` +
+            "configure the CA bundle that signed the store's certificate (ca_cert), or insecure: true for testing only"
+        : `WebDAV ${method} ${path}: no answer from ${origin} (${code})`,
+      options,
+    );
   }
 }
+
+/** Node's and OpenSSL's codes for a certificate that could not be verified. */
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 /** One line for a caller that wraps store failures into its own error type. */
 export function describeStoreError(err: unknown): string {

@@ -6,6 +6,7 @@ import type { StoreLogger, StoreOptions } from "./store.ts";
 export type StoreConfig = Config["stemcell_store"];
 
 export function storeOptions(c: StoreConfig, log?: StoreLogger): StoreOptions {
+  if (c.insecure) log?.warn({ url: c.url }, "TLS verification of the WebDAV store is turned off (stemcell_store.insecure)");
   return {
     url: c.url,
     readUrl: c.read_url,

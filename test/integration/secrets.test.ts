@@ -76,7 +76,7 @@ describe("logs", () => {
       },
     };
     const calls: [string, unknown[]][] = [
-      ["has_vm", ["vm-1"]],
+      ["has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]],
       ["create_stemcell", [image.path, stemcellCloudProperties()]],
       ["create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0101", "stemcell-x", fleet.vmTypes.enrolled, manualNetwork("10.0.1.60"), [], directorEnv()]],
       ["create_disk", [1024, {}, null]],
@@ -87,7 +87,7 @@ describe("logs", () => {
     }
     // cpi-config properties arrive in the context: a Keystone password there must stay hidden too
     const r = await runCpi(
-      { method: "has_vm", arguments: ["vm-1"], context: { director_uuid: d.directorUuid, request_id: "cpi-424242", ...keystone }, api_version: 2 },
+      { method: "has_vm", arguments: ["7f1d2c3b-0000-4000-8000-0000000000b1"], context: { director_uuid: d.directorUuid, request_id: "cpi-424242", ...keystone }, api_version: 2 },
       { configPath: writeConfig(work, lifecycleConfig(servers), "plain.json"), env: { PATH: process.env.PATH } },
     );
     expect(r.response.error).not.toBeNull();

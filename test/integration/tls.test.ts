@@ -76,30 +76,30 @@ function expectTlsFailure(r: CallResult): void {
 describe("Ironic over HTTPS", () => {
   test("verification is on by default: an unknown CA fails with a TLS error, nothing reaches Ironic", async () => {
     const before = ironicTls.requests.length;
-    const r = await director("ironic-default", {}).call("has_vm", ["vm-tls-1"]);
+    const r = await director("ironic-default", {}).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
     expectTlsFailure(r);
     expect(r.response?.error?.message).toMatch(/ca_cert/);
     expect(ironicTls.requests.length).toBe(before);
   });
 
   test("ca_cert makes it pass", async () => {
-    const r = await director("ironic-ca", { ironic: { ca_cert: pki.ca } }).call("has_vm", ["vm-tls-1"]);
+    const r = await director("ironic-ca", { ironic: { ca_cert: pki.ca } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(ironicTls.requests.length).toBeGreaterThan(0);
   });
 
   test("another CA's bundle fails", async () => {
-    expectTlsFailure(await director("ironic-other", { ironic: { ca_cert: pki.otherCa } }).call("has_vm", ["vm-tls-1"]));
+    expectTlsFailure(await director("ironic-other", { ironic: { ca_cert: pki.otherCa } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]));
   });
 
   test("a certificate for another host name fails even with the right CA", async () => {
-    const r = await director("ironic-name", { ironic: { url: ironicWrongName.url, ca_cert: pki.ca } }).call("has_vm", ["vm-tls-1"]);
+    const r = await director("ironic-name", { ironic: { url: ironicWrongName.url, ca_cert: pki.ca } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
     expectTlsFailure(r);
     expect(ironicWrongName.requests).toEqual([]);
   });
 
   test("insecure: true works and logs a warning", async () => {
-    const r = await director("ironic-insecure", { ironic: { insecure: true } }).call("has_vm", ["vm-tls-1"]);
+    const r = await director("ironic-insecure", { ironic: { insecure: true } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(warnings(r).join("\n")).toMatch(/TLS verification .*off|insecure/i);
   });
@@ -111,19 +111,19 @@ describe("Keystone over HTTPS", () => {
 
   test("verification is on by default: the token request fails with a TLS error", async () => {
     const before = keystone.requests.length;
-    const r = await director("keystone-default", withKeystone({ url: ironicUrl() })).call("has_vm", ["vm-tls-2"]);
+    const r = await director("keystone-default", withKeystone({ url: ironicUrl() })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
     expectTlsFailure(r);
     expect(keystone.requests.length).toBe(before);
   });
 
   test("ca_cert (the same bundle as Ironic's) makes it pass; the token is used", async () => {
-    const r = await director("keystone-ca", withKeystone({ ca_cert: pki.ca })).call("has_vm", ["vm-tls-2"]);
+    const r = await director("keystone-ca", withKeystone({ ca_cert: pki.ca })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(keystone.calls("POST /v3/auth/tokens").length).toBeGreaterThan(0);
   });
 
   test("insecure: true works and logs a warning", async () => {
-    const r = await director("keystone-insecure", withKeystone({ insecure: true })).call("has_vm", ["vm-tls-2"]);
+    const r = await director("keystone-insecure", withKeystone({ insecure: true })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(warnings(r).join("\n")).toMatch(/TLS verification .*off|insecure/i);
   });
