@@ -1,6 +1,6 @@
 // /v1/nodes/{node}/states/* and /maintenance (API reference "Node State Change", "Node Management").
 // All answer 202 and act asynchronously: follow up with wait.ts.
-import { ident } from "./nodes.ts";
+import { getNode, ident } from "./nodes.ts";
 import type { Transport } from "./transport.ts";
 
 /** Verbs of PUT states/provision (not states): "deleted" undeploys, "provide" makes a manageable node available. */
@@ -22,10 +22,28 @@ export interface ProvisionOptions {
   disable_ramdisk?: boolean;
 }
 
+/** Where each verb takes a node (passing or ending); seeing one of them means the request landed. */
+const RESULT_STATES: Partial<Record<ProvisionTarget, readonly string[]>> = {
+  active: ["deploying", "wait call-back", "deploy failed", "active"],
+  rebuild: ["deploying", "wait call-back", "deploy failed"],
+  deleted: ["deleting", "cleaning", "clean wait", "clean failed", "available", "error"],
+  manage: ["verifying", "manageable"],
+  provide: ["cleaning", "clean wait", "clean failed", "available"],
+  inspect: ["inspecting", "inspect wait", "inspect failed"],
+  clean: ["cleaning", "clean wait", "clean failed"],
+};
+
+/** Did a provision request for `target` take effect on this node (read right after an unknown outcome)? */
+export function provisionLanded(node: { provision_state?: string | null; target_provision_state?: string | null }, target: ProvisionTarget): boolean {
+  if (node.target_provision_state) return true; // a transition is under way: ours (another one would have refused ours)
+  return RESULT_STATES[target]?.includes(node.provision_state ?? "") ?? false;
+}
+
 /**
  * PUT /v1/nodes/{node}/states/provision (API ref "Change Node Provision State"). 202; 400 for a target not
- * allowed in the current state or in maintenance. Not retried after a reset connection: a repeated
- * transition meets the node mid-way and fails with a misleading 400.
+ * allowed in the current state or in maintenance. Never blindly repeated (a repeated transition meets the
+ * node mid-way and fails with a misleading 400): after an answer of unknown outcome the node is read, and
+ * the request sent again only when it did not take effect.
  */
 export async function setProvisionState(t: Transport, id: string, target: ProvisionTarget, opts: ProvisionOptions = {}): Promise<void> {
   const mv = t.microversion;
@@ -33,7 +51,8 @@ export async function setProvisionState(t: Transport, id: string, target: Provis
   if (opts.clean_steps !== undefined) mv.require("manual_cleaning");
   if (opts.deploy_steps !== undefined) mv.require("deploy_steps");
   if (opts.disable_ramdisk !== undefined) mv.require("disable_ramdisk");
-  await t.put(`nodes/${ident(id)}/states/provision`, { json: { target, ...opts }, idempotent: false });
+  const landed = async () => provisionLanded(await getNode(t, id, { fields: ["provision_state", "target_provision_state"] }), target);
+  await t.put(`nodes/${ident(id)}/states/provision`, { json: { target, ...opts }, idempotent: false, landed });
 }
 
 export type PowerTarget = "power on" | "power off" | "rebooting" | "soft power off" | "soft rebooting";

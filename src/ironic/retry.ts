@@ -48,6 +48,14 @@ export function shouldRetry(err: unknown, req: RetryRequest): boolean {
 }
 
 /**
+ * A failure after which nobody knows whether Ironic acted: the request may have been processed
+ * (502/503/504 from a proxy, a reset or timed-out connection). ECONNREFUSED never reached it.
+ */
+export function outcomeUnknown(err: unknown, method: string): boolean {
+  return shouldRetry(err, { method, idempotent: true }) && !shouldRetry(err, { method, idempotent: false });
+}
+
+/**
  * Delay before retry number `retry` (1-based): exponential, capped, with "equal jitter" —
  * half fixed, half random — so concurrent losers of a lock spread out but never retry instantly.
  */

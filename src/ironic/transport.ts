@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
 import { Microversion } from "./microversions.ts";
-import { DEFAULT_RETRY, backoffDelay, shouldRetry, type RetryPolicy } from "./retry.ts";
+import { DEFAULT_RETRY, backoffDelay, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";
 
 export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
@@ -40,6 +40,11 @@ export interface RequestOptions<T> {
   idempotent?: boolean;
   /** Sees the headers of the successful answer (negotiation reads the version headers). */
   onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
+  /**
+   * For a request that is not idempotent: after a failure of unknown outcome (retry.ts
+   * outcomeUnknown), did it take effect? true = treat as done; false = safe to send again.
+   */
+  landed?: () => Promise<boolean>;
 }
 
 const NO_LOG: IronicLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -130,7 +135,14 @@ export class Transport {
         if (err instanceof E.IronicError) throw err; // auth and body-parse failures are final
         failure = fromRequestError(err, method, shown, attempt);
       }
-      if (attempt >= this.policy.attempts || !shouldRetry(failure, { method, idempotent: opts.idempotent })) throw failure;
+      if (attempt >= this.policy.attempts) throw failure;
+      if (!shouldRetry(failure, { method, idempotent: opts.idempotent })) {
+        if (!opts.landed || !outcomeUnknown(failure, method)) throw failure;
+        if (await opts.landed()) {
+          this.log.info({ method, url: shown, attempt, reason: failure.message }, "Ironic request took effect despite the failed answer");
+          return undefined as T;
+        }
+      }
       const delay = backoffDelay(attempt, this.policy, this.random);
       this.log.warn({ method, url: shown, attempt, delayMs: delay, reason: failure.message }, "retrying Ironic request");
       await this.sleep(delay);

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "vitest";
 import { IronicBadRequest, IronicUnsupportedFeature } from "../../../src/ironic/errors.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
+import { provisionLanded } from "../../../src/ironic/node-states.ts";
 import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic.ts";
 
 let fake: FakeHttp;
@@ -28,13 +29,45 @@ test("provision: JSON configdrive needs 1.56, deploy_steps 1.69 — refused befo
   expect(client.requestCount).toBe(1);
 });
 
-test("provision: a 400 is not retried, and a reset connection is not retried either", async () => {
+test("provision: a 400 is not retried", async () => {
   const body = { error_message: JSON.stringify({ faultcode: "Client", faultstring: 'The requested action "deleted" can not be performed on node "x" while it is in state "available".', debuginfo: null }) };
-  fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: [{ status: 400, body }, { hangUp: true }] });
+  fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: { status: 400, body } });
   const client = await clientFor(fake);
   await expect(client.states.provision(NODE_UUID, "deleted")).rejects.toBeInstanceOf(IronicBadRequest);
-  await expect(client.states.provision(NODE_UUID, "deleted")).rejects.toMatchObject({ code: "ECONNRESET" });
-  expect(fake.calls(`PUT ${base}/states/provision`)).toHaveLength(2);
+  expect(fake.calls(`PUT ${base}/states/provision`)).toHaveLength(1);
+});
+
+test("provision: after a reset connection the node is read; a request that took effect is not sent again", async () => {
+  fake = await startFakeIronic({
+    [`PUT ${base}/states/provision`]: [{ hangUp: true }, { status: 202 }],
+    [`GET ${base}`]: { status: 200, body: { uuid: NODE_UUID, provision_state: "deleting", target_provision_state: "available" } },
+  });
+  const client = await clientFor(fake);
+  await client.states.provision(NODE_UUID, "deleted");
+  expect(fake.calls(`PUT ${base}/states/provision`)).toHaveLength(1);
+  expect(fake.calls(`GET ${base}`)[0]?.query.get("fields")).toBe("uuid,provision_state,target_provision_state");
+});
+
+test("provision: after a 503 the node is read; a request that did not take effect is sent again", async () => {
+  fake = await startFakeIronic({
+    [`PUT ${base}/states/provision`]: [{ status: 503, body: "busy" }, { status: 202 }],
+    [`GET ${base}`]: { status: 200, body: { uuid: NODE_UUID, provision_state: "available", target_provision_state: null } },
+  });
+  const client = await clientFor(fake);
+  await client.states.provision(NODE_UUID, "active", { configdrive: "H4sIAAAA" });
+  expect(fake.calls(`PUT ${base}/states/provision`).map((r) => r.json)).toEqual([
+    { target: "active", configdrive: "H4sIAAAA" },
+    { target: "active", configdrive: "H4sIAAAA" },
+  ]);
+});
+
+test("provisionLanded: an in-progress transition or a state the verb leads to", () => {
+  expect(provisionLanded({ provision_state: "available", target_provision_state: "active" }, "active")).toBe(true);
+  expect(provisionLanded({ provision_state: "active", target_provision_state: null }, "active")).toBe(true);
+  expect(provisionLanded({ provision_state: "available", target_provision_state: null }, "active")).toBe(false);
+  expect(provisionLanded({ provision_state: "active", target_provision_state: null }, "deleted")).toBe(false);
+  expect(provisionLanded({ provision_state: "available", target_provision_state: null }, "deleted")).toBe(true);
+  expect(provisionLanded({ provision_state: "manageable", target_provision_state: null }, "clean")).toBe(false);
 });
 
 test("power with timeout; maintenance set/unset", async () => {
