@@ -51,7 +51,8 @@ export async function setProvisionState(t: Transport, id: string, target: Provis
   if (opts.clean_steps !== undefined) mv.require("manual_cleaning");
   if (opts.deploy_steps !== undefined) mv.require("deploy_steps");
   if (opts.disable_ramdisk !== undefined) mv.require("disable_ramdisk");
-  const landed = async () => provisionLanded(await getNode(t, id, { fields: ["provision_state", "target_provision_state"] }), target);
+  const landed = async () =>
+    provisionLanded(await getNode(t, id, { fields: ["provision_state", "target_provision_state"] }), target) && { result: undefined };
   await t.put(`nodes/${ident(id)}/states/provision`, { json: { target, ...opts }, idempotent: false, landed });
 }
 

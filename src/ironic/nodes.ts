@@ -3,7 +3,7 @@ import { IronicNotFound } from "./errors.ts";
 import type { Feature } from "./microversions.ts";
 import { NODE_FIELD_FEATURES, NODE_LIST_FIELDS, NODE_UNSELECTABLE, Node, Validation, type NodeCreate, type NodeField } from "./node-schema.ts";
 import { listAll, type PageOptions } from "./pagination.ts";
-import type { JsonPatchOp } from "./patch.ts";
+import { type JsonPatchOp, patchApplied } from "./patch.ts";
 import type { Transport } from "./transport.ts";
 
 export interface NodeFilters {
@@ -73,10 +73,15 @@ export async function createNode(t: Transport, body: NodeCreate): Promise<Node> 
 /**
  * PATCH /v1/nodes/{node} with a JSON-patch list (API ref "Update Node"); answers the updated node.
  * Claims are `add /instance_uuid`: a second, different claim is IronicNodeAssociated. Pass idempotent: true
- * when repeating the list is harmless (a claim with the same UUID is) so a reset connection is retried.
+ * when repeating the list is harmless (a claim with the same UUID is). Otherwise an answer lost to a reset
+ * or a 503 is settled by reading the node: sent again only when it does not show the patch yet.
  */
 export async function patchNode(t: Transport, id: string, ops: readonly JsonPatchOp[], opts: { idempotent?: boolean } = {}): Promise<Node> {
-  return t.patch(`nodes/${ident(id)}`, { schema: Node, json: ops, ...opts });
+  const landed = async () => {
+    const node = await getNode(t, id);
+    return patchApplied(node, ops) && { result: node };
+  };
+  return t.patch(`nodes/${ident(id)}`, { schema: Node, json: ops, ...opts, landed });
 }
 
 /** DELETE /v1/nodes/{node} (API ref "Delete Node"); its ports go with it. 409 when active or claimed. */

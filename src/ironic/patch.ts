@@ -37,3 +37,36 @@ export function remove(target: Target): JsonPatchOp {
 export function addAll(parent: readonly (string | number)[], values: Record<string, unknown>): JsonPatchOp[] {
   return Object.entries(values).map(([key, value]) => add([...parent, key], value));
 }
+
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => isDeepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** The value at a JSON pointer, or undefined (also for array appends "-", which cannot be checked). */
+function at(doc: unknown, path: string): { found: boolean; value?: unknown } {
+  let cur: unknown = doc;
+  for (const raw of path.split("/").slice(1)) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) return { found: false };
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return { found: true, value: cur };
+}
+
+/**
+ * Does `doc` (a node read back) already show every op of a patch? Used after an answer was lost, to tell
+ * a patch that took effect from one that must be sent again. Ironic shows a removed scalar field as null.
+ */
+export function patchApplied(doc: unknown, ops: readonly JsonPatchOp[]): boolean {
+  return ops.every((op) => {
+    if (op.path.endsWith("/-")) return false;
+    const cur = at(doc, op.path);
+    if (op.op === "remove") return !cur.found || cur.value === null;
+    return cur.found && isDeepEqual(cur.value, op.value);
+  });
+}

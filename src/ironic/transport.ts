@@ -42,9 +42,10 @@ export interface RequestOptions<T> {
   onHeaders?: (headers: Record<string, string | string[] | undefined>) => void;
   /**
    * For a request that is not idempotent: after a failure of unknown outcome (retry.ts
-   * outcomeUnknown), did it take effect? true = treat as done; false = safe to send again.
+   * outcomeUnknown), did it take effect? `{result}` = done, answered with `result`; false = safe to
+   * send again.
    */
-  landed?: () => Promise<boolean>;
+  landed?: () => Promise<{ result: T } | false>;
 }
 
 const NO_LOG: IronicLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -138,9 +139,10 @@ export class Transport {
       if (attempt >= this.policy.attempts) throw failure;
       if (!shouldRetry(failure, { method, idempotent: opts.idempotent })) {
         if (!opts.landed || !outcomeUnknown(failure, method)) throw failure;
-        if (await opts.landed()) {
+        const done = await opts.landed();
+        if (done) {
           this.log.info({ method, url: shown, attempt, reason: failure.message }, "Ironic request took effect despite the failed answer");
-          return undefined as T;
+          return done.result;
         }
       }
       const delay = backoffDelay(attempt, this.policy, this.random);

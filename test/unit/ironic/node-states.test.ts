@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "vitest";
 import { IronicBadRequest, IronicUnsupportedFeature } from "../../../src/ironic/errors.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
 import { provisionLanded } from "../../../src/ironic/node-states.ts";
+import { add } from "../../../src/ironic/patch.ts";
 import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic.ts";
 
 let fake: FakeHttp;
@@ -84,4 +85,19 @@ test("power with timeout; maintenance set/unset", async () => {
   expect(fake.calls(`PUT ${base}/states/power`).map((r) => r.json)).toEqual([{ target: "power on" }, { target: "soft power off", timeout: 10 }]);
   expect(fake.calls(`PUT ${base}/maintenance`)[0]?.json).toEqual({ reason: "bosh test" });
   expect(fake.calls(`DELETE ${base}/maintenance`)).toHaveLength(1);
+});
+
+test("patch: an answer lost to a reset is settled by reading the node — applied, or sent again", async () => {
+  const node = { uuid: NODE_UUID, instance_uuid: null, extra: { bosh: { phase: "created" } } };
+  fake = await startFakeIronic({
+    [`PATCH ${base}`]: [{ hangUp: true }, { hangUp: true }, { status: 200, body: { ...node, extra: { bosh: { phase: "deleting" } } } }],
+    [`GET ${base}`]: [{ status: 200, body: node }, { status: 200, body: node }],
+  });
+  const client = await clientFor(fake);
+  // shown by the node already: done after one PATCH, answered with the node read back
+  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "created")])).toMatchObject({ extra: { bosh: { phase: "created" } } });
+  expect(fake.calls(`PATCH ${base}`)).toHaveLength(1);
+  // not shown: sent again
+  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "deleting")])).toMatchObject({ extra: { bosh: { phase: "deleting" } } });
+  expect(fake.calls(`PATCH ${base}`)).toHaveLength(3);
 });
