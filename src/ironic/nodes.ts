@@ -67,7 +67,15 @@ export async function findNode(t: Transport, id: string, opts: { fields?: readon
 
 /** POST /v1/nodes (API ref "Create Node"); 201 with the node in `enroll` (API ≥ 1.11). 409 on a duplicate name. */
 export async function createNode(t: Transport, body: NodeCreate): Promise<Node> {
-  return t.post("nodes", { schema: Node, json: body });
+  // A lost answer is settled by the node's name (or uuid), when the body gives one; without, it is final.
+  const id = body.uuid ?? body.name;
+  const landed = id
+    ? async () => {
+        const node = await findNode(t, id);
+        return node !== undefined && node.driver === body.driver && { result: node };
+      }
+    : undefined;
+  return t.post("nodes", { schema: Node, json: body, ...(landed ? { landed } : {}) });
 }
 
 /**

@@ -53,7 +53,12 @@ export interface PortCreate {
 
 /** POST /v1/ports (API ref "Create Port"): 201; 409 duplicate MAC; 400 malformed MAC. */
 export async function createPort(t: Transport, body: PortCreate): Promise<Port> {
-  return t.post("ports", { schema: Port, json: body });
+  // MACs are unique: a lost answer is settled by looking the address up.
+  const landed = async () => {
+    const port = (await listPortsByAddress(t, body.address)).find((p) => p.node_uuid === body.node_uuid);
+    return port !== undefined && { result: port };
+  };
+  return t.post("ports", { schema: Port, json: body, landed });
 }
 
 /** DELETE /v1/ports/{port_id} (API ref "Delete Port"): 204; 404 when already gone. */

@@ -101,3 +101,19 @@ test("patch: an answer lost to a reset is settled by reading the node — applie
   expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "deleting")])).toMatchObject({ extra: { bosh: { phase: "deleting" } } });
   expect(fake.calls(`PATCH ${base}`)).toHaveLength(3);
 });
+
+test("create: a node or port whose answer was lost is found by name or MAC instead of created twice", async () => {
+  const node = { uuid: NODE_UUID, name: "enrolled-1", driver: "fake-hardware" };
+  const port = { uuid: "p-1", address: "52:54:00:00:00:01", node_uuid: NODE_UUID };
+  fake = await startFakeIronic({
+    "POST /v1/nodes": { hangUp: true },
+    "GET /v1/nodes/enrolled-1": { status: 200, body: node },
+    "POST /v1/ports": { hangUp: true },
+    "GET /v1/ports": { status: 200, body: { ports: [port] } },
+  });
+  const client = await clientFor(fake);
+  expect(await client.nodes.create({ name: "enrolled-1", driver: "fake-hardware" })).toMatchObject({ uuid: NODE_UUID });
+  expect(await client.ports.create({ node_uuid: NODE_UUID, address: port.address })).toMatchObject({ uuid: "p-1" });
+  expect(fake.calls("POST /v1/nodes")).toHaveLength(1);
+  expect(fake.calls("POST /v1/ports")).toHaveLength(1);
+});

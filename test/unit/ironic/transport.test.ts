@@ -45,24 +45,24 @@ describe("retries", () => {
     expect(fake.calls(`PATCH /v1/nodes/${NODE_UUID}`)).toHaveLength(3);
   });
 
-  test("POST is not retried on 503", async () => {
-    fake = await startFakeIronic({ "POST /v1/ports": [e503, { status: 201, body: fixture("port.json") }] });
+  test("POST is not retried on 503 (when its effect cannot be checked)", async () => {
+    fake = await startFakeIronic({ "POST /v1/allocations": [e503, { status: 201, body: {} }] });
     const client = await clientFor(fake);
-    await expect(client.ports.create({ node_uuid: NODE_UUID, address: "52:54:00:12:34:56" })).rejects.toMatchObject({ status: 503 });
-    expect(fake.calls("POST /v1/ports")).toHaveLength(1);
+    await expect(client.allocations.create({ resource_class: "bosh" })).rejects.toMatchObject({ status: 503 });
+    expect(fake.calls("POST /v1/allocations")).toHaveLength(1);
   });
 
   test("socket hang up: GET retried, POST not", async () => {
     fake = await startFakeIronic({
       [`GET /v1/nodes/${NODE_UUID}`]: [{ hangUp: true }, { body: node }],
-      "POST /v1/ports": [{ hangUp: true }, { status: 201, body: fixture("port.json") }],
+      "POST /v1/allocations": [{ hangUp: true }, { status: 201, body: {} }],
     });
     const client = await clientFor(fake);
     expect((await client.nodes.get(NODE_UUID)).uuid).toBe(NODE_UUID);
-    const err = await client.ports.create({ node_uuid: NODE_UUID, address: "52:54:00:12:34:56" }).catch((e: unknown) => e);
+    const err = await client.allocations.create({ resource_class: "bosh" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(E.IronicUnavailable);
     expect((err as E.IronicUnavailable).code).toBe("ECONNRESET");
-    expect(fake.calls("POST /v1/ports")).toHaveLength(1);
+    expect(fake.calls("POST /v1/allocations")).toHaveLength(1);
   });
 
   test("connection refused: even POST is retried, then IronicUnavailable", async () => {
