@@ -1,16 +1,21 @@
 // `node dist/cpi.js reconcile --config <cpi.json> [--dry-run]`: finds the claims of CPI calls that died
 // (extra.bosh phase `creating` past deploy_timeout + stale_claim_margin, `deleting` past delete_timeout +
 // margin) and rolls them back exactly like create_vm's rollback (undeploy, restore, release, or delete an
-// enrolled node). The director never learnt these nodes, so nobody else would ever free them. Prints one
-// JSON document on stdout; exit 0 when everything found was handled, 1 otherwise.
+// enrolled node). The director never learnt these nodes, so nobody else would ever free them. Likewise
+// disk records of a create_disk that died before answering (selection/orphan-disks.ts) are deleted the
+// way delete_disk does it (the device turns dirty and is wiped). Prints one JSON document on stdout;
+// exit 0 when everything found was handled, 1 otherwise.
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import { createCallLog } from "../log/index.ts";
 import type { CommandIo } from "../main.ts";
+import type { Node } from "../ironic/node-schema.ts";
 import { toWireError } from "../protocol/errors.ts";
 import { boshRecord, type BoshRecord } from "../selection/node-record.ts";
 import { recordAgeMs, isStale } from "../selection/stale.ts";
 import { Claims } from "../services/claims.ts";
 import { NodeDiskPlacement } from "../services/disk-placement-impl.ts";
+import { Disks } from "../services/disks.ts";
+import { orphanDisks } from "../selection/orphan-disks.ts";
 import { connectIronic } from "../services/ironic-connection.ts";
 import { stalePolicy } from "../services/node-pool.ts";
 import type { VmDeps } from "../services/vm-deps.ts";
@@ -58,11 +63,42 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
         found.error = err instanceof Error ? err.message : String(err);
       }
     }
-    const failed = stale.filter((f) => f.error).length;
-    io.stdout(`${JSON.stringify({ ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh }, null, 2)}\n`);
+    const orphans = await deleteOrphanDisks(d, nodes, new Disks(config, async () => d), dryRun);
+    const failed = [...stale, ...orphans].filter((f) => f.error).length;
+    io.stdout(`${JSON.stringify({ ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh, orphan_disks: orphans }, null, 2)}\n`);
     return failed === 0 ? 0 : 1;
   } catch (err) {
     io.stdout(`${JSON.stringify({ ok: false, error: toWireError(err) })}\n`);
     return 1;
   }
+}
+
+interface OrphanFound {
+  node: string;
+  disk: string;
+  age_s: number;
+  outcome?: string;
+  error?: string;
+}
+
+/** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
+async function deleteOrphanDisks(d: VmDeps, listed: readonly Pick<Node, "uuid" | "extra">[], disks: Disks, dryRun: boolean): Promise<OrphanFound[]> {
+  const found: OrphanFound[] = [];
+  const marginMs = d.config.ironic.stale_claim_margin * 1000;
+  for (const { uuid } of listed.filter((n) => orphanDisks(n, d.now(), marginMs).length > 0)) {
+    const node = await d.ironic.nodes.find(uuid, { fields: ["uuid", "extra"] });
+    if (!node) continue;
+    for (const o of orphanDisks(node, d.now(), marginMs)) {
+      const f: OrphanFound = { node: uuid, disk: o.cid, age_s: Math.round(o.ageMs / 1000) };
+      found.push(f);
+      if (dryRun) continue;
+      try {
+        await disks.delete(o.cid);
+        f.outcome = "deleted";
+      } catch (err) {
+        f.error = err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+  return found;
 }
