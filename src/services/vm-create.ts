@@ -105,14 +105,23 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
       d.log.info({ node: vmCid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
       if (state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
     } else {
-      if (got.how === "ours") {
-        // A crashed call's claim: write instance_info & co again rather than trust what it got to.
-        const again = setup(node);
-        await d.claims.update(vmCid, claim, again.record, setupOps(again));
+      try {
+        if (got.how === "ours") {
+          // A crashed call's claim: write instance_info & co again rather than trust what it got to.
+          const again = setup(node);
+          await d.claims.update(vmCid, claim, again.record, setupOps(again));
+        }
+        if (drive.nodeNetworkData) await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
+        await prepareNode(d, node, claim, props, timeoutS);
+        await deploy(d, node, { props, configDrive: drive.packed, timeoutS });
+      } catch (err) {
+        // The killed call this one retries may have got its deploy request through after we read the node:
+        // that deploy is ours (same agent_id, same settings), so finish it instead of rolling it back.
+        const now = got.how === "ours" ? await d.ironic.nodes.find(vmCid, { fields: ["uuid", "provision_state"] }) : undefined;
+        if (!now || !DEPLOYED.has(now.provision_state ?? "")) throw err;
+        d.log.info({ node: vmCid, state: now.provision_state }, "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it");
+        if (now.provision_state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
       }
-      if (drive.nodeNetworkData) await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
-      await prepareNode(d, node, claim, props, timeoutS);
-      await deploy(d, node, { props, configDrive: drive.packed, timeoutS });
     }
     await d.claims.update(vmCid, claim, { phase: "created" });
     undo.commit();

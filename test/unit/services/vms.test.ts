@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IronicNodeAssociated, IronicUnavailable } from "../../../src/ironic/errors.ts";
+import { IronicConflict, IronicNodeAssociated, IronicUnavailable } from "../../../src/ironic/errors.ts";
 import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../src/protocol/errors.ts";
 import type { DiskPlacement } from "../../../src/services/disk-placement.ts";
 import { type CreateVmInput, VmService, describeVm } from "../../../src/services/vms.ts";
@@ -65,6 +65,28 @@ describe("create_vm", () => {
     const again = await vms.create(input());
     expect(again.vmCid).toBe(first.vmCid);
     expect(fake.calls.some((c) => c.startsWith("PROVISION"))).toBe(false);
+  });
+
+  it("a retried call whose predecessor's deploy starts meanwhile finishes that deploy instead of undoing it", async () => {
+    const { fake, vms } = setup(1);
+    const first = await vms.create(input());
+    // as if the first call had been killed right after its claim: claimed, phase creating, not deployed
+    const rec = bosh(fake, first.vmCid)!;
+    fake.nodes.set(first.vmCid, { ...fake.node(first.vmCid), provision_state: "available", extra: { ...fake.node(first.vmCid).extra, bosh: { ...rec, phase: "creating" } } });
+    // ...whose deploy request lands just as the retry re-writes the node
+    const landing = new IronicConflict({ status: 409, method: "PATCH", url: "x", ironicMessage: "Node can not be updated while a state transition is in progress." });
+    fake.patchFailures.set(first.vmCid, [landing]);
+    const patch = fake.client.nodes.patch.bind(fake.client.nodes);
+    fake.client.nodes.patch = async (id, ops, o) => {
+      if (fake.patchFailures.get(id)?.length) fake.nodes.set(id, { ...fake.node(id), provision_state: "active" });
+      return patch(id, ops, o);
+    };
+    fake.calls.length = 0;
+    const again = await vms.create(input());
+    expect(again.vmCid).toBe(first.vmCid);
+    expect(fake.calls.some((c) => c.startsWith("PROVISION"))).toBe(false);
+    expect(fake.node(first.vmCid)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
+    expect(bosh(fake, first.vmCid)).toMatchObject({ phase: "created" });
   });
 
   it("a deploy failure is rolled back: node released, record removed, VMCreationFailed(ok_to_retry) with last_error", async () => {
