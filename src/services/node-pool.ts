@@ -11,6 +11,7 @@ import { rank } from "../selection/ranking.ts";
 import { type SelectionRequest, type StalePolicy, poolQueries, selectionFields } from "../selection/request.ts";
 import { isLostClaim } from "./claims.ts";
 import { type NodeSetup, setupOps } from "./node-setup.ts";
+import { releaseStaleDeployed } from "./stale-deployed.ts";
 import type { VmDeps } from "./vm-deps.ts";
 
 // After a lost claim the snapshot is stale (the winner's node is still listed as free): list again, it
@@ -65,6 +66,7 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
       // Nothing free; a retried create_vm may still hold its node from the first attempt.
       const mine = await ownClaim(d, req);
       if (mine) return mine;
+      if (pass < MAX_PASSES && (await releaseStaleDeployed(d, req, policy))) continue;
       break;
     }
     for (const { node, how } of ranked.slice(0, CLAIMS_PER_PASS)) {

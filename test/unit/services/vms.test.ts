@@ -89,6 +89,26 @@ describe("create_vm", () => {
     expect(bosh(fake, first.vmCid)).toMatchObject({ phase: "created" });
   });
 
+  it("with no free node, tears down the stale claim of a create_vm that died after its deploy, and takes that node", async () => {
+    const { fake, vms } = setup(1);
+    const dead = "5a5a5a5a-0000-4000-8000-00000000dead";
+    const rec = { vm_cid: N0, agent_id: dead, phase: "creating", source: "available", claimed_at: "2026-11-20T00:00:00Z", updated_at: "2026-11-20T00:00:00Z" };
+    fake.nodes.set(N0, { ...fake.node(N0), provision_state: "active", instance_uuid: dead, extra: { bosh: rec } });
+    const vm = await vms.create(input());
+    expect(vm.vmCid).toBe(N0);
+    expect(fake.calls).toContain(`PROVISION ${N0} deleted`);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
+  });
+
+  it("leaves a deployed claim alone while it is young: no free server", async () => {
+    const { fake, vms } = setup(1);
+    const busy = "5a5a5a5a-0000-4000-8000-00000000b05e";
+    const now = "2026-11-21T12:00:00Z";
+    fake.nodes.set(N0, { ...fake.node(N0), provision_state: "active", instance_uuid: busy, extra: { bosh: { vm_cid: N0, agent_id: busy, phase: "creating", source: "available", claimed_at: now, updated_at: now } } });
+    await expect(vms.create(input())).rejects.toMatchObject({ okToRetry: false });
+    expect(fake.calls.some((c) => c.includes("deleted"))).toBe(false);
+  });
+
   it("a deploy failure is rolled back: node released, record removed, VMCreationFailed(ok_to_retry) with last_error", async () => {
     const { fake, deps, vms } = setup(1);
     fake.node(N0).failDeploy = "Timeout reached while waiting for callback";
