@@ -37,7 +37,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       return { ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive };
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
-    stemcells: new StemcellService({ store, log, now }),
+    stemcells: new StemcellService({ store, log, now, staleMs: config.ironic.stale_claim_margin * 1000 }),
     settings: new SettingsService({ records: new RegistryRecords(store, config.registry.prefix), log }),
     close: async () => store.close(),
   };

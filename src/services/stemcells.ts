@@ -14,6 +14,7 @@ import { UnsafeKeyError, WebdavError, describeStoreError } from "../webdav/error
 import { storeKey, type StoreKey } from "../webdav/paths.ts";
 import type { WebdavStore } from "../webdav/store.ts";
 import { parseImageChecksum, parseStemcellCloudProperties, type StemcellCloudProperties } from "./stemcell-cloud-properties.ts";
+import { sweepUnfinishedStemcells } from "./stemcell-sweep.ts";
 
 /** What create_vm needs to deploy a stemcell. */
 export interface ResolvedStemcell {
@@ -33,6 +34,8 @@ export interface StemcellServiceDeps {
   log: Logger;
   now?: () => Date;
   newCid?: () => string;
+  /** How long a stemcell folder without its record must be left before it counts as a dead call's leftover. */
+  staleMs?: number;
 }
 
 /** resolve() of a CID the store does not know; on the wire a CloudError. */
@@ -53,8 +56,10 @@ export class StemcellService {
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly newCid: () => string;
+  private readonly staleMs: number;
 
   constructor(deps: StemcellServiceDeps) {
+    this.staleMs = deps.staleMs ?? 600_000;
     this.store = deps.store;
     this.log = deps.log;
     this.now = deps.now ?? (() => new Date());
@@ -65,6 +70,7 @@ export class StemcellService {
   async create(imagePath: string, cloudProperties: unknown): Promise<string> {
     const props = parseStemcellCloudProperties(cloudProperties);
     const cid = this.newCid();
+    await sweepUnfinishedStemcells(this.store, this.log, this.now(), this.staleMs);
     try {
       return props.image_url ? await this.createLight(cid, props, props.image_url) : await this.upload(cid, imagePath, props);
     } catch (err) {
@@ -75,7 +81,9 @@ export class StemcellService {
   /** delete_stemcell: idempotent. */
   async delete(cid: string): Promise<void> {
     try {
-      const removed = await this.store.removeCollection(storeKey(cid));
+      const key = storeKey(cid); // refuses an unsafe CID before any request, the sweep's included
+      await sweepUnfinishedStemcells(this.store, this.log, this.now(), this.staleMs);
+      const removed = await this.store.removeCollection(key);
       if (LEGACY_CID.test(cid)) for (const name of Object.values(legacyObjectNames(cid))) await this.store.remove(storeKey(name));
       this.log.info({ stemcell_cid: cid }, removed ? `deleted stemcell ${cid}` : `stemcell ${cid} was already gone`);
     } catch (err) {

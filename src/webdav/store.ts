@@ -32,6 +32,13 @@ export interface StoreStat {
   type: "file" | "directory";
 }
 
+export interface StoreEntry {
+  name: string;
+  type: "file" | "directory";
+  /** Last modification as the server reports it (undefined when it reports none). */
+  modified: Date | undefined;
+}
+
 const NO_LOG = { debug() {}, info() {}, warn() {} } as unknown as StoreLogger;
 const isStatus = (err: unknown, status: number) => err instanceof WebdavHttpError && err.status === status;
 
@@ -85,6 +92,18 @@ export class WebdavStore {
       return { size: st.size, type: st.type };
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The entries of a collection (the base when no key), one PROPFIND of depth 1; [] when absent. */
+  async list(key?: StoreKey): Promise<StoreEntry[]> {
+    const path = key ? `${key.path}/` : "/";
+    try {
+      const found = (await this.requests.call("PROPFIND", path, (signal) => this.conn.client.getDirectoryContents(path, { signal }))) as Array<{ basename: string; type: "file" | "directory"; lastmod?: string }>;
+      return found.map((e) => ({ name: e.basename, type: e.type, modified: e.lastmod ? new Date(e.lastmod) : undefined }));
+    } catch (err) {
+      if (isStatus(err, 404)) return [];
       throw err;
     }
   }

@@ -102,6 +102,21 @@ export class FakeStore {
     return any;
   }
 
+  /** Depth-1 listing derived from the object paths (the sweep of unfinished stemcells reads it). */
+  async list(key?: StoreKey): Promise<Array<{ name: string; type: "file" | "directory"; modified: Date | undefined }>> {
+    const base = key ? `${key.path}/` : "/";
+    this.op("PROPFIND", base);
+    const seen = new Map<string, "file" | "directory">();
+    for (const p of this.objects.keys()) {
+      if (!p.startsWith(base)) continue;
+      const [head, ...rest] = p.slice(base.length).split("/");
+      if (head) seen.set(head, rest.length > 0 ? "directory" : "file");
+    }
+    return [...seen].map(([name, type]) => ({ name, type, modified: this.modified }));
+  }
+  /** What list() reports as every entry's modification time. */
+  modified: Date | undefined = new Date("2026-11-21T00:00:00Z");
+
   async ensureCollection(key: StoreKey): Promise<void> {
     this.op("MKCOL", `${key.path}/`);
   }

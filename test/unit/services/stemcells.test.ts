@@ -42,7 +42,7 @@ describe("create_stemcell (upload)", () => {
     expect(cid).toMatch(/^stemcell-[0-9a-f-]{36}$/);
     expect(Cid.safeParse(cid).success).toBe(true);
     expect(store.objects.get(`/${cid}/root.img`)?.equals(root)).toBe(true);
-    expect(store.calls).toEqual([`PROPFIND /${cid}`, `PUT /${cid}/root.img`, `PROPFIND /${cid}/root.img`, `PUT /${cid}/stemcell.json`]);
+    expect(store.calls).toEqual(["PROPFIND /", `PROPFIND /${cid}`, `PUT /${cid}/root.img`, `PROPFIND /${cid}/root.img`, `PUT /${cid}/stemcell.json`]);
     expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString())).toEqual({
       record_version: 1, cid, name: MF.name, version: "1.404", os_distro: "ubuntu", architecture: "x86_64",
       created_at: "2026-11-21T10:00:00.000Z", light: false, format: "raw", declared_disk_format: "raw",
@@ -132,7 +132,7 @@ describe("create_stemcell failures leave nothing behind", () => {
     const err = await svc.create(join(dir, "never-read"), MF).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudError);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
-    expect(store.calls).toEqual([`PROPFIND /${cid}`]);
+    expect(store.calls).toEqual(["PROPFIND /", `PROPFIND /${cid}`]);
   });
 
   it("invalid cloud_properties: CpiError, no request", async () => {
@@ -147,7 +147,7 @@ describe("light stemcells", () => {
 
   it("checks reachability, records, uploads nothing; resolve hands out the image_url", async () => {
     const cid = await svc.create("/nonexistent/ignored", LIGHT);
-    expect(store.calls).toEqual([`PROBE ${LIGHT.image_url}`, `PUT /${cid}/stemcell.json`]);
+    expect(store.calls).toEqual(["PROPFIND /", `PROBE ${LIGHT.image_url}`, `PUT /${cid}/stemcell.json`]);
     expect(await svc.resolve(cid)).toEqual({ cid, imageUrl: LIGHT.image_url, checksums: { sha256: "ab".repeat(32) }, diskFormat: "qcow2", size: 1234, light: true });
     expect(JSON.stringify(lines)).not.toContain("user:pw");
   });
@@ -208,5 +208,36 @@ describe("resolve and delete", () => {
     await expect(svc.delete(bad)).rejects.toBeInstanceOf(CpiError);
     await expect(svc.resolve(bad)).rejects.toBeInstanceOf(CpiError);
     expect(store.requestCount).toBe(0);
+  });
+});
+
+describe("unfinished stemcells (a create_stemcell killed before its record)", () => {
+  const dead = "stemcell-00000000-0000-4000-8000-0000000000d1";
+  const done = "stemcell-00000000-0000-4000-8000-0000000000d2";
+  const sweepStore = () => {
+    const s = new FakeStore();
+    s.objects.set(`/${dead}/root.img`, Buffer.from("half"));
+    s.objects.set(`/${done}/root.img`, Buffer.from("whole"));
+    s.objects.set(`/${done}/stemcell.json`, Buffer.from("{}"));
+    return s;
+  };
+  const at = (iso: string) => () => new Date(iso);
+
+  it("are removed by the next create_stemcell and delete_stemcell once older than the stale margin", async () => {
+    for (const call of ["create", "delete"] as const) {
+      const s = sweepStore();
+      const svc = new StemcellService({ store: s.asStore(), log: pino({ level: "silent" }), now: at("2026-11-21T00:11:00Z"), staleMs: 600_000 });
+      if (call === "create") await svc.create(imageFile(stemcellImage(rawImage(4096))), MF);
+      else await svc.delete("stemcell-00000000-0000-4000-8000-0000000000ff");
+      expect([...s.objects.keys()].some((p) => p.startsWith(`/${dead}/`)), call).toBe(false);
+      expect(s.objects.has(`/${done}/stemcell.json`), call).toBe(true);
+    }
+  });
+
+  it("are left alone while younger than the margin (an upload may be finishing)", async () => {
+    const s = sweepStore();
+    const svc = new StemcellService({ store: s.asStore(), log: pino({ level: "silent" }), now: at("2026-11-21T00:05:00Z"), staleMs: 600_000 });
+    await svc.delete("stemcell-00000000-0000-4000-8000-0000000000ff");
+    expect(s.objects.has(`/${dead}/root.img`)).toBe(true);
   });
 });
