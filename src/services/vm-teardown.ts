@@ -3,7 +3,7 @@
 // manageable, or deleted when BOSH enrolled it) and drop the claim. One path for delete_vm, for create_vm's
 // rollback and for `reconcile`, so all three leave nodes alike. Every step re-reads Ironic: a retried
 // delete_vm after a crash continues where the previous one stopped (the 2016 CPI crashed here, bug #9).
-import { IronicConflict, IronicNotFound, IronicStateError } from "../ironic/errors.ts";
+import { IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { add } from "../ironic/patch.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
@@ -32,10 +32,22 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
   const rec = boshRecord(node);
   const claim = node.instance_uuid ?? undefined;
   const log = d.log.child({ node: uuid, reason: opts.reason });
-  // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish.
-  let state = await settle(d, uuid, node.provision_state ?? "", rec);
-  if (rec && claim) await d.claims.update(uuid, claim, { phase: "deleting" });
-  await applyCleaningPolicy(d, node);
+  // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish. The state is
+  // read afresh: a killed earlier call (delete_vm retried by the director) may have started an undeploy
+  // after `node` was read, and a request it had in flight may still land: then settle and patch again.
+  const fresh = async () => settle(d, uuid, (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "", rec);
+  let state = await fresh();
+  const whenSettled = async (patch: () => Promise<unknown>) => {
+    try {
+      await patch();
+    } catch (err) {
+      if (!(err instanceof IronicConflict) || err instanceof IronicNodeAssociated) throw err;
+      state = await fresh();
+      await patch();
+    }
+  };
+  if (rec && claim) await whenSettled(() => d.claims.update(uuid, claim, { phase: "deleting" }));
+  await whenSettled(() => applyCleaningPolicy(d, node));
   if (UNDEPLOYABLE.has(state)) {
     try {
       state = (await transition(d, uuid, "deleted", ["available", "manageable"], d.config.ironic.delete_timeout)).provision_state ?? "";
