@@ -1,29 +1,10 @@
-// Runs a disk action the way dispatch.ts does, against a recording stand-in for services.disks.
-import pino from "pino";
+// Runs a disk action against a recording stand-in for services.disks (action-context.ts).
 import type { ActionClass, CallContext } from "../../../src/protocol/action.ts";
-import { parseArguments } from "../../../src/protocol/arguments.ts";
-import { Config } from "../../../src/config/schema.ts";
-import type { Services } from "../../../src/services/services.ts";
-import { testConfig } from "../../support/config.ts";
+import { runAction } from "./action-context.ts";
 
-export type Calls = [string, ...unknown[]][];
+export type { Calls } from "./action-context.ts";
 
 export async function runDiskAction(Ctor: ActionClass, rawArgs: unknown[], answers: Record<string, unknown> = {}, ctx: Partial<CallContext> = {}) {
-  const calls: Calls = [];
-  const disks = new Proxy({}, {
-    get: (_t, key: string) => async (...a: unknown[]) => {
-      calls.push([key, ...a]);
-      const v = answers[key];
-      if (v instanceof Error) throw v;
-      return v;
-    },
-  });
-  const context: CallContext = {
-    method: "test", apiVersion: 2, stemcellApiVersion: undefined, directorUuid: undefined, requestId: undefined,
-    config: Config.parse(testConfig()), log: pino({ level: "silent" }), now: () => new Date(),
-    services: async () => ({ disks } as unknown as Services), ...ctx,
-  };
-  const args = parseArguments("test", Ctor.args, rawArgs);
-  const result = await new Ctor(context).run(args);
+  const { result, calls } = await runAction("disks", Ctor, rawArgs, answers, ctx);
   return { result, calls };
 }

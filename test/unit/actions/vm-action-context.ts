@@ -1,29 +1,8 @@
-// Runs a VM action the way dispatch.ts does (arguments parsed by its zod tuple), against a recording
-// stand-in for services.vms.
-import pino from "pino";
+// Runs a VM action against a recording stand-in for services.vms (action-context.ts), as the director
+// calls it for a v2 stemcell.
 import type { ActionClass, CallContext } from "../../../src/protocol/action.ts";
-import { parseArguments } from "../../../src/protocol/arguments.ts";
-import { Config } from "../../../src/config/schema.ts";
-import type { Services } from "../../../src/services/services.ts";
-import { testConfig } from "../../support/config.ts";
+import { runAction } from "./action-context.ts";
 
 export async function runVmAction(Ctor: ActionClass, rawArgs: unknown[], answers: Record<string, unknown> = {}, ctx: Partial<CallContext> = {}) {
-  const calls: [string, ...unknown[]][] = [];
-  let built = false;
-  const vms = new Proxy({}, {
-    get: (_t, key: string) => async (...a: unknown[]) => {
-      calls.push([key, ...a]);
-      const v = answers[key];
-      if (v instanceof Error) throw v;
-      return v;
-    },
-  });
-  const context: CallContext = {
-    method: "test", apiVersion: 2, stemcellApiVersion: 2, directorUuid: "dir", requestId: "cpi-1",
-    config: Config.parse(testConfig()), log: pino({ level: "silent" }), now: () => new Date(),
-    services: async () => ((built = true), { vms } as unknown as Services), ...ctx,
-  };
-  const args = parseArguments("test", Ctor.args, rawArgs);
-  const result = await new Ctor(context).run(args);
-  return { result, calls, servicesBuilt: () => built };
+  return runAction("vms", Ctor, rawArgs, answers, { stemcellApiVersion: 2, directorUuid: "dir", requestId: "cpi-1", ...ctx });
 }
