@@ -2,6 +2,7 @@
 // atomically. Paths are JSON pointers (RFC 6901): "~" → "~0", "/" → "~1" inside each key.
 // NOTE: Ironic 21.4's patch schema accepts only paths matching ^(/[\w-]+)+$, so a key holding "/", "~", "."
 // or a space is refused with 400 even when correctly escaped; keep keys the CPI writes to [A-Za-z0-9_-].
+import { isDeepStrictEqual } from "node:util";
 
 export type JsonPatchOp =
   | { op: "add"; path: string; value: unknown }
@@ -38,15 +39,6 @@ export function addAll(parent: readonly (string | number)[], values: Record<stri
   return Object.entries(values).map(([key, value]) => add([...parent, key], value));
 }
 
-function isDeepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k) => isDeepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 /** The value at a JSON pointer, or undefined (also for array appends "-", which cannot be checked). */
 function at(doc: unknown, path: string): { found: boolean; value?: unknown } {
   let cur: unknown = doc;
@@ -67,6 +59,6 @@ export function patchApplied(doc: unknown, ops: readonly JsonPatchOp[]): boolean
     if (op.path.endsWith("/-")) return false;
     const cur = at(doc, op.path);
     if (op.op === "remove") return !cur.found || cur.value === null;
-    return cur.found && isDeepEqual(cur.value, op.value);
+    return cur.found && isDeepStrictEqual(cur.value, op.value);
   });
 }

@@ -3,6 +3,7 @@
 // the log scan knows them. Each run gets its own folder of the WebDAV store.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deepMerge } from "../../src/config/load.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { SECRETS } from "./secrets.ts";
 
@@ -38,17 +39,7 @@ export function lifecycleConfig(s: LifecycleServers, overrides: Json = {}): Conf
     agent: { mbus: `nats://nats:${SECRETS.mbusPassword}@10.0.0.6:4222`, ntp: ["10.0.0.2"] },
     network: { default_dns: ["10.0.0.2"] },
   };
-  return merge(base, overrides) as ConfigInput;
-}
-
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const cur = out[k];
-    const isObj = (x: unknown): x is Json => typeof x === "object" && x !== null && !Array.isArray(x);
-    out[k] = isObj(cur) && isObj(v) ? merge(cur, v) : v;
-  }
-  return out;
+  return deepMerge(base, overrides) as ConfigInput;
 }
 
 export function writeConfig(dir: string, config: ConfigInput, name = "cpi.json"): string {
