@@ -7,6 +7,7 @@ import { Claims } from "./services/claims.ts";
 import type { DiskDeps, PersistentDiskSettings } from "./services/disk-deps.ts";
 import { NodeDiskPlacement } from "./services/disk-placement-impl.ts";
 import { Disks } from "./services/disks.ts";
+import { ironicNeedsMd5 } from "./services/image-checksums.ts";
 import { connectIronic } from "./services/ironic-connection.ts";
 import { once } from "./services/lazy.ts";
 import { prepareVmConfigDrive } from "./services/vm-config-drive.ts";
@@ -37,7 +38,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       return { ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive };
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
-    stemcells: new StemcellService({ store, log, now, staleMs: config.ironic.stale_claim_margin * 1000 }),
+    stemcells: new StemcellService({ store, log, now, staleMs: config.ironic.stale_claim_margin * 1000, md5Needed: () => ironicNeedsMd5(config, log) }),
     settings: new SettingsService({ records: new RegistryRecords(store, config.registry.prefix), log }),
     close: async () => store.close(),
   };

@@ -33,6 +33,17 @@ export const FEATURES = {
 
 export type Feature = keyof typeof FEATURES;
 
+/**
+ * Server max microversion of Ussuri (Ironic 15.0), the first release whose conductors deploy an image
+ * checked by image_os_hash_algo/value alone; older ones insist on an md5 image_checksum as well. A
+ * release, not a feature of the pinned version: a configured cap must not make a new Ironic look old.
+ */
+export const OS_HASH_ALONE_SINCE = "1.65";
+
+export function serverNeedsMd5(server: { max: string }): boolean {
+  return compareVersions(server.max, OS_HASH_ALONE_SINCE) < 0;
+}
+
 /** Parses "1.82" → [1, 82]; throws on anything else. */
 export function parseVersion(v: string): [number, number] {
   const m = /^(\d+)\.(\d+)$/.exec(v.trim());

@@ -21,7 +21,7 @@ export interface ResolvedStemcell {
   cid: string;
   /** Where Ironic conductors fetch the image (stemcell_store.read_url based; a light stemcell's own URL). */
   imageUrl: string;
-  /** Uploaded stemcells have sha256 and md5; a light one has the one its image_checksum named. */
+  /** Uploaded stemcells have sha256 (and md5 for old Ironic); a light one has the one its image_checksum named. */
   checksums: Checksums;
   /** "raw" | "qcow2" by the image's first bytes; a light stemcell's declared disk_format, if any. */
   diskFormat: string | undefined;
@@ -36,6 +36,8 @@ export interface StemcellServiceDeps {
   newCid?: () => string;
   /** How long a stemcell folder without its record must be left before it counts as a dead call's leftover. */
   staleMs?: number;
+  /** Must an upload compute md5 too (Ironic before Ussuri)? Default: yes. */
+  md5Needed?: () => Promise<boolean>;
 }
 
 /** resolve() of a CID the store does not know; on the wire a CloudError. */
@@ -57,8 +59,10 @@ export class StemcellService {
   private readonly now: () => Date;
   private readonly newCid: () => string;
   private readonly staleMs: number;
+  private readonly md5Needed: () => Promise<boolean>;
 
   constructor(deps: StemcellServiceDeps) {
+    this.md5Needed = deps.md5Needed ?? (async () => true);
     this.staleMs = deps.staleMs ?? 600_000;
     this.store = deps.store;
     this.log = deps.log;
@@ -120,8 +124,9 @@ export class StemcellService {
     const log = this.log.child({ stemcell_cid: cid });
     const dir = storeKey(cid);
     await this.store.stat(dir); // fails fast (retried, typed) when the store is down, before reading the image
+    const md5 = await this.md5Needed();
     try {
-      const digest = await this.streamImage(imagePath, storeKey(cid, IMAGE_NAME), log);
+      const digest = await this.streamImage(imagePath, storeKey(cid, IMAGE_NAME), md5, log);
       const mismatch = formatDisagreement(props.disk_format, digest.format);
       if (mismatch) log.warn({ declared: props.disk_format, detected: digest.format }, mismatch);
       const record: StemcellRecord = {
@@ -130,7 +135,7 @@ export class StemcellService {
         format: digest.format,
         declared_disk_format: props.disk_format ?? null,
         size: digest.size,
-        checksums: { sha256: digest.sha256, md5: digest.md5 },
+        checksums: { sha256: digest.sha256, ...(digest.md5 ? { md5: digest.md5 } : {}) },
         image: IMAGE_NAME,
       };
       await this.store.putText(storeKey(cid, RECORD_NAME), `${JSON.stringify(record, null, 2)}\n`);
@@ -147,12 +152,12 @@ export class StemcellService {
    * retries a failed upload (a 5xx, a dropped connection) by asking for a fresh body: the image file is
    * opened and read again from its start.
    */
-  private async streamImage(imagePath: string, key: StoreKey, log: Logger): Promise<ImageDigest> {
+  private async streamImage(imagePath: string, key: StoreKey, md5: boolean, log: Logger): Promise<ImageDigest> {
     let image: RootImage | undefined;
     const onProgress = (percent: number, bytes: number) => log.info({ percent, bytes }, `uploading root.img: ${percent} %`);
     const open = async () => {
       image?.abort();
-      image = await openRootImage(imagePath, { onProgress });
+      image = await openRootImage(imagePath, { onProgress, md5 });
       log.info({ size: image.size, path: key.path }, `uploading root.img (${image.size} bytes) to ${key.path}`);
       return { body: image.body, size: image.size };
     };

@@ -2,8 +2,10 @@
 // stemcell → (enroll | select + claim) → config drive → registry record → node settings → provide/clean
 // → deploy → phase "created". Any failure unwinds the stack (undeploy, restore, release or delete the
 // enrolled node) before the director hears about it; the 2016 CPI rolled back nothing (bug #5).
+import { serverNeedsMd5 } from "../ironic/microversions.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { add } from "../ironic/patch.ts";
+import { CloudError } from "../protocol/errors.ts";
 import type { Env, Networks } from "../protocol/shapes.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import type { SelectionRequest } from "../selection/request.ts";
@@ -71,6 +73,10 @@ export function selectionRequest(props: VmCloudProperties, agentId: string, disk
 /** `props` come from precheckCreateVm (vm-precheck.ts), which ran before anything was sent. */
 export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmCloudProperties): Promise<CreatedVm> {
   const image = await d.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
+  if (!image.checksums.md5 && serverNeedsMd5(d.ironic.serverVersions)) {
+    const fix = image.light ? "give the light stemcell an md5 image_checksum" : "upload it again (bosh upload-stemcell --fix), which computes md5 for this Ironic";
+    throw new CloudError(`stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${d.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`);
+  }
   const timeoutS = props.deploy_timeout ?? d.config.ironic.deploy_timeout;
   const record: BoshRecord = {
     agent_id: input.agentId,

@@ -28,9 +28,12 @@ export interface OpenOptions {
   onProgress?: ProgressReport;
   /** Name of the member to read; root.img for OpenStack stemcells. */
   member?: string;
+  /** Also compute md5 (old Ironic). */
+  md5?: boolean;
 }
 
 const READ_CHUNK = 256 << 10;
+const INFLATE_CHUNK = 1 << 20;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Is the file gzip? A plain tar is accepted too (stemcell builders always gzip, hand-made ones may not). */
@@ -71,10 +74,10 @@ export async function openRootImage(path: string, opts: OpenOptions = {}): Promi
   extractor.once("member", (m: TarMember) => {
     if (opts.onProgress) tick = progressSteps(m.size, opts.onProgress);
   });
-  const digest = new DigestStream((bytes) => tick(bytes));
+  const digest = new DigestStream({ md5: opts.md5 === true, onBytes: (bytes) => tick(bytes) });
   const abort = new AbortController();
   const source = createReadStream(path, { highWaterMark: READ_CHUNK });
-  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: 256 << 10 }), extractor, digest] : [source, extractor, digest];
+  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: INFLATE_CHUNK }), extractor, digest] : [source, extractor, digest];
   // Whose fault is a failure? A stage before the digest failing while the digest is still intact is
   // the image's problem; an upload that broke destroys the body (the digest) first, with its own
   // error, which is not. Listeners go on before pipeline()'s, so they run before it destroys the rest.

@@ -96,6 +96,26 @@ describe("create_stemcell (upload)", () => {
   });
 });
 
+describe("create_stemcell checksums follow the Ironic", () => {
+  it("sha256 only when Ironic does without md5; asked once per upload, never for a light stemcell", async () => {
+    let asked = 0;
+    const log = pino({ level: "silent" });
+    const current = new StemcellService({ store: store.asStore(), log, md5Needed: async () => (asked++, false) });
+    const root = rawImage(700_000);
+    const cid = await current.create(imageFile(stemcellImage(root)), MF);
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({ sha256: sha256(root) });
+    expect((await current.resolve(cid)).checksums).toEqual({ sha256: sha256(root) });
+    await current.create("/unused", { ...MF, image_url: "http://images.example/x.img", image_checksum: "ab".repeat(32) });
+    expect(asked).toBe(1);
+  });
+
+  it("md5 as well when Ironic needs it (the default)", async () => {
+    const root = rawImage(700_000);
+    const cid = await svc.create(imageFile(stemcellImage(root)), MF);
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({ sha256: sha256(root), md5: md5(root) });
+  });
+});
+
 describe("create_stemcell failures leave nothing behind", () => {
   it.each([
     ["a corrupt gzip", () => { const g = stemcellImage(rawImage(300_000)); g[g.length >> 1]! ^= 0xff; return g; }, /not a valid gzip stream/],

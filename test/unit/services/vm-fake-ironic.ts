@@ -59,6 +59,7 @@ export function vmFakeIronic() {
 
   const client = {
     version: "1.82",
+    serverVersions: { min: "1.1", max: "1.82" },
     supports: () => true,
     require: () => undefined,
     nodes: {

@@ -4,7 +4,7 @@ import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../src
 import type { DiskPlacement } from "../../../src/services/disk-placement.ts";
 import { type CreateVmInput, VmService, describeVm } from "../../../src/services/vms.ts";
 import { rank } from "../../../src/selection/ranking.ts";
-import { type VmFake, vmDeps, vmFakeIronic } from "./vm-fake-ironic.ts";
+import { IMAGE, type VmFake, vmDeps, vmFakeIronic } from "./vm-fake-ironic.ts";
 
 const AGENT = "0b7a3a1e-58a4-4cbb-9bb4-3d1c4a6c9e01";
 const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
@@ -132,6 +132,22 @@ describe("create_vm", () => {
     const { vms } = setup(1);
     const err = await vms.create(input({ cloudProperties: { resource_class: "rc", ironic_properties: { cpus: 64 } } })).catch((e: unknown) => e);
     expect(err).toMatchObject({ okToRetry: false, message: expect.stringMatching(/no free Ironic node matches .*1 ironic_properties\.cpus below 64/) });
+  });
+
+  it("a stemcell without md5 on an Ironic before Ussuri is refused before any claim, saying how to fix it", async () => {
+    const { fake, deps } = setup(1);
+    Object.assign(fake.client, { serverVersions: { min: "1.1", max: "1.58" } });
+    const sha256Only = { ...IMAGE, checksums: { sha256: IMAGE.checksums.sha256 } };
+    const vms = serviceFor({ ...deps, stemcells: { resolve: async () => sha256Only } });
+    const err = await vms.create(input()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudError);
+    expect((err as Error).message).toMatch(/stemcell sc-1 has no md5 checksum, which this Ironic \(API up to 1\.58, older than Ussuri\) requires: upload it again \(bosh upload-stemcell --fix\)/);
+    expect(fake.calls.filter((c) => !c.startsWith("GET"))).toEqual([]);
+    // the same stemcell deploys on a current Ironic: image_os_hash_* alone
+    Object.assign(fake.client, { serverVersions: { min: "1.1", max: "1.82" } });
+    await vms.create(input());
+    expect(fake.node(N0).instance_info).toMatchObject({ image_os_hash_algo: "sha256", image_os_hash_value: IMAGE.checksums.sha256 });
+    expect(fake.node(N0).instance_info).not.toHaveProperty("image_checksum");
   });
 
   it("invalid cloud_properties never reach Ironic", async () => {

@@ -8,8 +8,8 @@ import { qcow2Image } from "./tar-builder.ts";
 
 const hex = (algo: string, b: Buffer) => createHash(algo).update(b).digest("hex");
 
-async function digestOf(chunks: Buffer[]) {
-  const d = new DigestStream();
+async function digestOf(chunks: Buffer[], opts: { md5?: boolean } = {}) {
+  const d = new DigestStream(opts);
   const out: Buffer[] = [];
   await pipeline(Readable.from(chunks), d, async function* (src) {
     for await (const c of src) out.push(c as Buffer);
@@ -18,11 +18,17 @@ async function digestOf(chunks: Buffer[]) {
 }
 
 describe("DigestStream", () => {
-  it("passes bytes through unchanged and hashes them (sha256 here, md5 on a thread)", async () => {
+  it("passes bytes through unchanged and hashes them with sha256 (on a thread)", async () => {
     const data = randomBytes(3 * 1024 * 1024 + 17);
     const chunks = [data.subarray(0, 3), data.subarray(3, 2_000_000), data.subarray(2_000_000)];
     const { result, out } = await digestOf(chunks);
     expect(out.equals(data)).toBe(true);
+    expect(result).toEqual({ size: data.length, sha256: hex("sha256", data), format: "raw" });
+  });
+
+  it("adds md5 only when asked to (Ironic before Ussuri)", async () => {
+    const data = randomBytes(1024 * 1024 + 5);
+    const { result } = await digestOf([data.subarray(0, 7), data.subarray(7)], { md5: true });
     expect(result).toEqual({ size: data.length, sha256: hex("sha256", data), md5: hex("md5", data), format: "raw" });
   });
 
@@ -34,7 +40,7 @@ describe("DigestStream", () => {
 
   it("reports the running byte count", async () => {
     const counts: number[] = [];
-    const d = new DigestStream((n) => counts.push(n));
+    const d = new DigestStream({ onBytes: (n) => counts.push(n) });
     await pipeline(Readable.from([Buffer.alloc(10), Buffer.alloc(5)]), d, async function* (src) {
       for await (const _ of src);
     });
