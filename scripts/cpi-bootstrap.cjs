@@ -10,26 +10,39 @@ const vm = require("node:vm");
 const Module = require("node:module");
 
 const SOURCE_ID = __BUNDLE_ID__;
+/** Offsets in the payload of every "*\/", which the build wrote as "*\x01/" so the comment holds. */
+const ESCAPED = __ESCAPED__;
 const MARKER = "/*__BUNDLE__\n";
 
 /** The bundle, read back from the comment at the end of this file (a string literal would cost a
- * full scan with escapes at every start). The build replaced every "*\/" in it by "*\x01/". */
+ * full scan with escapes at every start). Slices are views, so only the compile copies it once. */
 function bundleSource() {
   const text = fs.readFileSync(__filename, "latin1");
-  const start = text.lastIndexOf(MARKER) + MARKER.length;
-  return text.slice(start, text.lastIndexOf("*/")).replaceAll("*\x01/", "*/");
+  const start = text.indexOf(MARKER) + MARKER.length; // the first: it follows this short bootstrap
+  const end = text.lastIndexOf("*/");
+  let source = "";
+  let from = start;
+  for (const at of ESCAPED) {
+    source += `${text.slice(from, start + at)}*/`;
+    from = start + at + 3;
+  }
+  return source + text.slice(from, end);
 }
 
 function cacheDir() {
   if (process.env.BOSH_IRONIC_CPI_NO_CODE_CACHE === "1" || typeof process.getuid !== "function") return undefined;
   const dir = path.join(os.tmpdir(), `bosh-ironic-cpi-v8-${process.getuid()}`);
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    if (e.code !== "EEXIST") return undefined;
+  // lstat first: on every call but the first the directory exists, and a failed mkdir costs an Error
+  let st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (st === undefined) {
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if (e.code !== "EEXIST") return undefined;
+    }
+    st = fs.lstatSync(dir);
   }
   // Only trust a directory that is ours and that nobody else can write: a cache is code.
-  const st = fs.lstatSync(dir);
   if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined;
   return dir;
 }

@@ -8,7 +8,7 @@ import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { bundle as bundleEntry } from "../../scripts/bundle.mjs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryRecords } from "../../src/registry/records.ts";
@@ -103,8 +103,8 @@ describe("the bundled registry process", () => {
   let cert: string;
   beforeAll(async () => {
     bundle = join(work, "registry.js");
-    // the same options as scripts/build.mjs, into a private file (dist/ belongs to the build)
-    await build({ entryPoints: ["src/registry/main.ts"], bundle: true, platform: "node", target: "node20", format: "cjs", outfile: bundle, logLevel: "warning" });
+    // bundled as scripts/build.mjs does, into a private file (dist/ belongs to the build)
+    writeFileSync(bundle, await bundleEntry("src/registry/main.ts"));
     writeFileSync(join(work, "package.json"), '{ "type": "commonjs" }\n');
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
       "-keyout", join(work, "key.pem"), "-out", join(work, "cert.pem")], { stdio: "ignore" });
