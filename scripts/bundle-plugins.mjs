@@ -1,7 +1,7 @@
 // esbuild plugins that keep startup work out of the bundle. The director starts one process per call
 // (info before nearly every one), so what a module does when it is loaded is paid on every call.
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 /** Replaces each `from` that occurs exactly once in `text`; anything else means the package changed. */
 function patchOnce(text, file, edits) {
@@ -63,5 +63,20 @@ export const zodEnglishOnly = {
       loader: "js",
       contents: 'export { default as en } from "./en.js";',
     }));
+  },
+};
+
+/**
+ * The `info` bundle: src/protocol/loaders.ts, the only module with dynamic imports (actions, services,
+ * commands), becomes loaders-info.ts, which knows info's action alone. The bootstrap runs this bundle
+ * for info requests only.
+ */
+export const infoLoaders = {
+  name: "info-loaders",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*loaders\.ts$/ }, (args) => {
+      const path = resolve(args.resolveDir, args.path);
+      return path.endsWith(join("src", "protocol", "loaders.ts")) ? { path: path.replace(/loaders\.ts$/, "loaders-info.ts") } : undefined;
+    });
   },
 };

@@ -1,7 +1,9 @@
-// dist/cpi.js = this bootstrap + the esbuild bundle in a trailing comment. The director starts one
-// process per CPI call (info before nearly every one), so startup is the hot path: V8 would re-parse
-// the whole bundle each time. Here the bundle is compiled with a code cache kept in a private
-// per-user directory, so later processes skip parsing and compiling.
+// dist/cpi.js = this bootstrap + two esbuild bundles in trailing comments: `info`, with only what the
+// info method needs, as it is, and `full`, the whole CPI, brotli-compressed and base64-encoded. The director starts one process per CPI
+// call, info before nearly every one, so startup is the hot path. This reads the request, runs the info
+// bundle for info and the full one for everything else (operator commands included), and compiles each
+// with a V8 code cache kept in a private per-user directory, so later processes skip parsing and
+// compiling. The request's bytes are handed to the bundle (src/main.ts: requestText).
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
@@ -9,24 +11,67 @@ const path = require("node:path");
 const vm = require("node:vm");
 const Module = require("node:module");
 
-const SOURCE_ID = __BUNDLE_ID__;
-/** Offsets in the payload of every "*\/", which the build wrote as "*\x01/" so the comment holds. */
-const ESCAPED = __ESCAPED__;
-const MARKER = "/*__BUNDLE__\n";
+/**
+ * name: { id: hash of the bundle, length: characters in its comment, and either `escaped`: offsets of
+ * the "*\/" written as "*\x01/" so the comment holds, or `brotli`: base64 of the compressed bundle }.
+ * Written by scripts/bundle.mjs.
+ */
+const PAYLOADS = __PAYLOADS__;
+/** One byte more than src/main.ts's MAX_REQUEST_BYTES: enough to tell a request that is too large. */
+const READ_LIMIT = 1024 * 1024 + 1;
+const HANDED_OVER = Symbol.for("bosh-ironic-cpi.request");
 
-/** The bundle, read back from the comment at the end of this file (a string literal would cost a
- * full scan with escapes at every start). Slices are views, so only the compile copies it once. */
-function bundleSource() {
+/** stdin up to READ_LIMIT bytes, as src/stdio.ts readAll reads it (a parent may hand over a non-blocking pipe). */
+function readRequest() {
+  const chunks = [];
+  let size = 0;
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  while (size < READ_LIMIT) {
+    let n;
+    try {
+      n = fs.readSync(0, buf, 0, Math.min(buf.length, READ_LIMIT - size), null);
+    } catch (e) {
+      if (e.code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (e.code === "EOF") break;
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+    size += n;
+  }
+  return Buffer.concat(chunks);
+}
+
+function isInfo(request) {
+  if (request.length >= READ_LIMIT) return false;
+  try {
+    return JSON.parse(request.toString("utf8"))?.method === "info";
+  } catch {
+    return false; // the full bundle answers what is wrong with it
+  }
+}
+
+/**
+ * A bundle, read back from its comment in this file (a string literal would cost a full scan with
+ * escapes at every start). Its marker follows this short bootstrap, so indexOf is cheap; slices are
+ * views, so only the compile copies the text. zlib (and with it Node's streams) loads for `full` alone.
+ */
+function bundleSource(name) {
+  const p = PAYLOADS[name];
   const text = fs.readFileSync(__filename, "latin1");
-  const start = text.indexOf(MARKER) + MARKER.length; // the first: it follows this short bootstrap
-  const end = text.lastIndexOf("*/");
+  const marker = `/*__${name.toUpperCase()}__\n`;
+  const start = text.indexOf(marker) + marker.length;
+  if (p.brotli) return require("node:zlib").brotliDecompressSync(Buffer.from(text.slice(start, start + p.length), "base64")).toString("latin1");
   let source = "";
   let from = start;
-  for (const at of ESCAPED) {
+  for (const at of p.escaped) {
     source += `${text.slice(from, start + at)}*/`;
     from = start + at + 3;
   }
-  return source + text.slice(from, end);
+  return source + text.slice(from, start + p.length);
 }
 
 function cacheDir() {
@@ -47,31 +92,44 @@ function cacheDir() {
   return dir;
 }
 
-let dir;
-try {
-  dir = cacheDir();
-} catch {
-  dir = undefined;
-}
-const file = dir && path.join(dir, `${SOURCE_ID}-${process.version}-${process.arch}.bin`);
-let cachedData;
-try {
-  if (file) cachedData = fs.readFileSync(file);
-} catch {
-  cachedData = undefined;
+function run(name) {
+  let file;
+  let cachedData;
+  try {
+    const dir = cacheDir();
+    file = dir && path.join(dir, `${PAYLOADS[name].id}-${process.version}-${process.arch}.bin`);
+    if (file) cachedData = fs.readFileSync(file);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(bundleSource(name)), { filename: __filename, cachedData });
+  if (file && (cachedData === undefined || script.cachedDataRejected)) {
+    // Written at exit so the cache also holds the functions this run compiled lazily.
+    process.once("exit", () => {
+      try {
+        const tmp = `${file}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, file);
+      } catch {
+        /* a cache is an optimisation only */
+      }
+    });
+  }
+  script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
 }
 
-const script = new vm.Script(Module.wrap(bundleSource()), { filename: __filename, cachedData });
-if (file && (cachedData === undefined || script.cachedDataRejected)) {
-  // Written at exit so the cache also holds the functions this run compiled lazily.
-  process.once("exit", () => {
-    try {
-      const tmp = `${file}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-      fs.renameSync(tmp, file);
-    } catch {
-      /* a cache is an optimisation only */
-    }
-  });
+let bundle = "full";
+const command = process.argv[2];
+if (command === undefined || command.startsWith("-")) {
+  let request;
+  try {
+    request = readRequest();
+  } catch {
+    request = undefined; // the full bundle reads again and reports the error
+  }
+  if (request !== undefined) {
+    globalThis[HANDED_OVER] = request;
+    if (isInfo(request)) bundle = "info";
+  }
 }
-script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
+run(bundle);

@@ -4,19 +4,15 @@ import { config as zodConfig } from "zod/mini";
 import { configPathFrom } from "./config/load.ts";
 import { CpiError, toWireError } from "./protocol/errors.ts";
 import type { Response } from "./protocol/envelope.ts";
-import { InputTooLarge, readAll, writeAll } from "./stdio.ts";
+import { type CommandIo, loadCommand } from "./protocol/loaders.ts";
+import { InputTooLarge, inputTooLarge, readAll, writeAll } from "./stdio.ts";
 
 // One parse per schema per process: zod's JIT (new Function per object schema) would only cost time.
 zodConfig({ jitless: true });
 
 export const MAX_REQUEST_BYTES = 1024 * 1024;
-
-type CommandModule = { run(argv: string[], io: CommandIo): Promise<number> };
-export interface CommandIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-}
+/** globalThis key of the request bytes the bootstrap read (its READ_LIMIT is MAX_REQUEST_BYTES + 1). */
+const HANDED_OVER = Symbol.for("bosh-ironic-cpi.request");
 
 let answered = false;
 
@@ -44,15 +40,27 @@ async function runCommand(name: string, argv: string[]): Promise<void> {
     stderr: (s) => process.stderr.write(s),
     env: process.env,
   };
-  let mod: CommandModule;
-  try {
-    mod = (await import(`./commands/${name}.ts`)) as CommandModule;
-  } catch {
+  const mod = await loadCommand(name);
+  if (!mod) {
     process.stderr.write(`unknown command '${name}'\n`);
     process.exitCode = 2;
     return;
   }
   process.exitCode = await mod.run(argv, io);
+}
+
+/**
+ * The request's bytes: read here, or already read by the code-cache bootstrap (scripts/cpi-bootstrap.cjs),
+ * which looks at the method to choose between the `info` bundle and the full one. It stops reading
+ * past the limit, so more bytes than the limit is the same error either way.
+ */
+function requestText(): string {
+  const g = globalThis as { [HANDED_OVER]?: Buffer };
+  const handed = g[HANDED_OVER];
+  if (handed === undefined) return readAll(0, MAX_REQUEST_BYTES);
+  delete g[HANDED_OVER];
+  if (handed.length > MAX_REQUEST_BYTES) throw inputTooLarge(MAX_REQUEST_BYTES);
+  return handed.toString("utf8");
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -63,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     let raw: string;
     try {
-      raw = readAll(0, MAX_REQUEST_BYTES);
+      raw = requestText();
     } catch (e) {
       throw e instanceof InputTooLarge ? new CpiError(e.message) : e;
     }

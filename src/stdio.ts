@@ -8,6 +8,8 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 
 export class InputTooLarge extends Error {}
 
+export const inputTooLarge = (limit: number) => new InputTooLarge(`request is larger than ${limit} bytes`);
+
 /** Reads fd until end of file; more than `limit` bytes throws InputTooLarge. */
 export function readAll(fd: number, limit: number): string {
   const chunks: Buffer[] = [];
@@ -28,7 +30,7 @@ export function readAll(fd: number, limit: number): string {
     }
     if (n === 0) break;
     size += n;
-    if (size > limit) throw new InputTooLarge(`request is larger than ${limit} bytes`);
+    if (size > limit) throw inputTooLarge(limit);
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString("utf8");

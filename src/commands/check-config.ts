@@ -2,7 +2,7 @@
 // CPI call will, so an operator (or the release's template tests) can check a rendered cpi.json.
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import { toWireError } from "../protocol/errors.ts";
-import type { CommandIo } from "../main.ts";
+import type { CommandIo } from "../protocol/loaders.ts";
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {

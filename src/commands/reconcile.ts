@@ -7,7 +7,7 @@
 // exit 0 when everything found was handled, 1 otherwise.
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import { createCallLog } from "../log/index.ts";
-import type { CommandIo } from "../main.ts";
+import type { CommandIo } from "../protocol/loaders.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { toWireError } from "../protocol/errors.ts";
 import { boshRecord, type BoshRecord } from "../selection/node-record.ts";

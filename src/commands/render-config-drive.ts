@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
-import type { CommandIo } from "../main.ts";
+import type { CommandIo } from "../protocol/loaders.ts";
 import { CpiError, toWireError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";

@@ -5,16 +5,16 @@ import { CONFIG_ENV, deepMerge, loadConfigFile, parseConfig } from "../config/lo
 import { createCallLog, type CallLogOptions, type Logger } from "../log/index.ts";
 import { collectSecrets } from "../log/secrets.ts";
 import type { Services } from "../services/services.ts";
-import type { ActionClass, CallContext } from "./action.ts";
+import type { CallContext } from "./action.ts";
 import { parseArguments } from "./arguments.ts";
 import { contextOverlay, Request, type Response } from "./envelope.ts";
 import { CpiError, NotImplemented, toWireError } from "./errors.ts";
 import { describeIssues } from "./issues.ts";
-import { CONTRACT_METHODS, METHOD_NAME } from "./methods.ts";
+import { type ActionLoader, type ServicesFactory, loadActionModule, loadServices } from "./loaders.ts";
+import { METHOD_NAME } from "./methods.ts";
 import { requestShapeProblem } from "./request-limits.ts";
 
-export type ActionLoader = (method: string) => Promise<ActionClass | undefined>;
-export type ServicesFactory = (config: Config, log: Logger) => Promise<Services>;
+export type { ActionLoader, ServicesFactory } from "./loaders.ts";
 
 export interface DispatchOptions {
   configPath?: string;
@@ -25,18 +25,6 @@ export interface DispatchOptions {
   loadAction?: ActionLoader;
   services?: ServicesFactory;
 }
-
-/**
- * Lazily loads actions/<method>.ts (esbuild bundles every file of actions/ behind this one call).
- * Only contract methods are looked up; the registration test keeps actions/ and the list in step.
- */
-export const loadActionModule: ActionLoader = async (method) => {
-  if (!(CONTRACT_METHODS as readonly string[]).includes(method)) return undefined;
-  const mod = (await import(`../../actions/${method}.ts`)) as { default?: ActionClass };
-  return mod.default;
-};
-
-const defaultServices: ServicesFactory = async (config, log) => (await import("../wiring.ts")).createServices(config, log);
 
 function parseRequest(raw: string): Request {
   let doc: unknown;
@@ -87,7 +75,7 @@ export async function handleRequest(raw: string, opts: DispatchOptions = {}): Pr
       log,
       now: opts.now ?? (() => new Date()),
       services: () => {
-        built ??= (opts.services ?? defaultServices)(config, log);
+        built ??= (opts.services ?? loadServices)(config, log);
         closeServices = async () => (await built)?.close();
         return built;
       },

@@ -20,29 +20,67 @@ function run(file: string, env: Record<string, string> = {}): string {
 }
 
 describe("the code-cache bootstrap", () => {
-  // every way "*/" can occur in minified code, which would end the comment that carries the bundle
-  const source = [
-    'const s = ["*/", "a*/b*/", `*/${1}`];',
-    "const r = [/\\s*,\\s*/, /[*/]/, /\\/\\*/];",
-    "process.stdout.write(JSON.stringify({ s, r: r.map(String), f: String(() => \"*/\") }));",
-  ].join("\n");
-  const expected = JSON.parse(execFileSync(process.execPath, ["-e", source], { encoding: "utf8" })) as unknown;
+  // Each synthetic bundle reports itself, every way "*/" can occur in minified code (which would end
+  // the comment that carries it), and the request bytes the bootstrap handed over.
+  const program = (name: string) =>
+    [
+      'const s = ["*/", "a*/b*/", `*/${1}`];',
+      "const r = [/\\s*,\\s*/, /[*/]/, /\\/\\*/];",
+      'const handed = globalThis[Symbol.for("bosh-ironic-cpi.request")];',
+      `process.stdout.write(JSON.stringify({ bundle: "${name}", s, r: r.map(String), f: String(() => "*/"), handed: handed === undefined ? null : { length: handed.length, text: handed.subarray(0, 200).toString() } }));`,
+    ].join("\n");
+  const file = join(work, "cpi.js");
+  writeFileSync(file, withCodeCache({ info: program("info"), full: program("full") }));
+  const cacheHome = mkdtempSync(join(work, "tmp-"));
+  const call = (input: string | Buffer, args: string[] = [], env: Record<string, string> = {}) =>
+    JSON.parse(execFileSync(process.execPath, [file, ...args], { input, env: { ...process.env, TMPDIR: cacheHome, ...env }, encoding: "utf8" })) as {
+      bundle: string; s: string[]; r: string[]; f: string; handed: { length: number; text: string } | null;
+    };
+  const expected = JSON.parse(execFileSync(process.execPath, ["-e", program("x")], { encoding: "utf8" })) as { s: string[]; r: string[]; f: string };
+  const info = JSON.stringify({ method: "info", arguments: [], context: {} });
 
-  it("runs the bundle as written, first building the cache, then from it, or without one", () => {
-    const file = join(work, "cpi.js");
-    writeFileSync(file, withCodeCache(source));
-    const cacheHome = mkdtempSync(join(work, "tmp-"));
-    const env = { TMPDIR: cacheHome };
-    expect(JSON.parse(run(file, env))).toEqual(expected);
+  it("runs the info bundle for info, as written, and hands it the request", () => {
+    const got = call(info, ["--config", "c.json"]);
+    expect(got).toMatchObject({ bundle: "info", s: expected.s, r: expected.r, f: expected.f, handed: { length: info.length, text: info } });
+  });
+
+  it("runs the full bundle, decompressed, for every other method, for what is not a request, and for commands", () => {
+    const other = JSON.stringify({ method: "create_vm", arguments: [], context: {} });
+    expect(call(other)).toMatchObject({ bundle: "full", s: expected.s, r: expected.r, f: expected.f, handed: { text: other } });
+    expect(call("not json")).toMatchObject({ bundle: "full", handed: { text: "not json" } });
+    expect(call('{"method": ["info"]}')).toMatchObject({ bundle: "full" });
+    // an operator command reads its own input
+    expect(call(info, ["check-config"])).toMatchObject({ bundle: "full", handed: null });
+  });
+
+  it("stops reading one byte past the request limit, so the CPI can say the request is too large", () => {
+    const big = Buffer.alloc(1024 * 1024 + 1000, "x"); // the rest fits in the pipe: no EPIPE for the writer
+    expect(call(big)).toMatchObject({ bundle: "full", handed: { length: 1024 * 1024 + 1 } });
+  });
+
+  it("keeps one code cache per bundle and runs the same without one", () => {
     const dirs = readdirSync(cacheHome);
     expect(dirs).toEqual([`bosh-ironic-cpi-v8-${process.getuid!()}`]);
-    expect(readdirSync(join(cacheHome, dirs[0]!))).toHaveLength(1);
-    expect(JSON.parse(run(file, env))).toEqual(expected);
-    expect(JSON.parse(run(file, { ...env, BOSH_IRONIC_CPI_NO_CODE_CACHE: "1" }))).toEqual(expected);
+    expect(readdirSync(join(cacheHome, dirs[0]!))).toHaveLength(2);
+    expect(call(info)).toMatchObject({ bundle: "info", s: expected.s });
+    expect(call(info, [], { BOSH_IRONIC_CPI_NO_CODE_CACHE: "1" })).toMatchObject({ bundle: "info", s: expected.s });
   });
 
   it("refuses a bundle that is not plain ASCII", () => {
-    expect(() => withCodeCache('const s = "é";')).toThrow(/not plain ASCII/);
+    expect(() => withCodeCache({ info: 'const s = "\u00e9";' })).toThrow(/not plain ASCII/);
+  });
+});
+
+describe("the info bundle", () => {
+  it("holds the protocol, configuration and logging, and none of the actions, services or HTTP clients", async () => {
+    const [info, full] = await Promise.all([bundle("src/main.ts", { infoOnly: true }), bundle("src/main.ts")]);
+    for (const text of [info, full]) expect(text).toContain("stemcell_formats"); // config schema, info's answer
+    // got, the webdav client, the VM service, the ISO9660 writer
+    for (const marker of ["ERR_NON_2XX_3XX_RESPONSE", "PROPFIND", "node already deployed for this agent_id", "CD001"]) {
+      expect(full.includes(marker), `full bundle holds ${marker}`).toBe(true);
+      expect(info.includes(marker), `info bundle holds ${marker}`).toBe(false);
+    }
+    expect(info.length).toBeLessThan(full.length / 4);
   });
 });
 

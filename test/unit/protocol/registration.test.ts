@@ -4,7 +4,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import * as z from "zod/mini";
 import { Action } from "../../../src/protocol/action.ts";
-import { loadActionModule } from "../../../src/protocol/dispatch.ts";
+import { loadActionModule } from "../../../src/protocol/loaders.ts";
 import { CONTRACT_METHODS } from "../../../src/protocol/methods.ts";
 
 const files = readdirSync(new URL("../../../actions/", import.meta.url), { withFileTypes: true });
