@@ -39,8 +39,10 @@ export async function bundle(entry, { infoOnly = false } = {}) {
 export function withCodeCache(bundles) {
   const payloads = {};
   let comments = "";
-  for (const [name, text] of Object.entries(bundles)) {
-    if (/[^\n\t\x20-\x7e]/.test(text)) throw new Error(`the ${name} bundle is not plain ASCII; the bootstrap reads it as latin1`);
+  for (const [name, bundleText] of Object.entries(bundles)) {
+    if (/[^\n\t\x20-\x7e]/.test(bundleText)) throw new Error(`the ${name} bundle is not plain ASCII; the bootstrap reads it as latin1`);
+    // node:module's Module.wrap, done here so the bootstrap compiles a slice of its file as it is
+    const text = `(function (exports, require, module, __filename, __dirname) { ${bundleText}\n});`;
     const id = createHash("sha256").update(text).digest("hex").slice(0, 16);
     let body;
     if (name === "info") {

@@ -9,7 +9,6 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const vm = require("node:vm");
-const Module = require("node:module");
 
 /**
  * name: { id: hash of the bundle, length: characters in its comment, and either `escaped`: offsets of
@@ -102,7 +101,8 @@ function run(name) {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(bundleSource(name)), { filename: __filename, cachedData });
+  // the build wrapped each bundle as Module.wrap would: a slice of the file is the script, no copy
+  const script = new vm.Script(bundleSource(name), { filename: __filename, cachedData });
   if (file && (cachedData === undefined || script.cachedDataRejected)) {
     // Written at exit so the cache also holds the functions this run compiled lazily.
     process.once("exit", () => {
