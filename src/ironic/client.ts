@@ -1,6 +1,7 @@
 // The Ironic client facade: createIronicClient() builds the transport, negotiates the microversion once
 // (one GET /) and groups the resource functions. Knows nothing of the CPI or its director.
 import * as allocations from "./allocations.ts";
+import * as inventory from "./inventory.ts";
 import type { Feature } from "./microversions.ts";
 import * as states from "./node-states.ts";
 import * as nodes from "./nodes.ts";
@@ -30,6 +31,7 @@ function build(t: Transport) {
       patch: bind(t, nodes.patchNode),
       delete: bind(t, nodes.deleteNode),
       validate: bind(t, nodes.validateNode),
+      inventoryDisks: bind(t, inventory.getInventoryDisks),
     },
     states: {
       provision: bind(t, states.setProvisionState),

@@ -28,6 +28,7 @@ export const FEATURES = {
   network_data: "1.66", //                node.network_data
   deploy_steps: "1.69", //                deploy_steps on PUT states/provision
   disable_ramdisk: "1.70", //             disable_ramdisk on PUT states/provision
+  inventory: "1.81", //                   /v1/nodes/{node}/inventory
   shard: "1.82", //                       node.shard
 } as const satisfies Record<string, string>;
 

@@ -12,7 +12,6 @@ import { type Chosen, chooseDevice } from "./disk-choice.ts";
 import type { DiskCloudProperties } from "./disk-cloud-properties.ts";
 import { type DiskDeps, diskNodeFields, readNode, vmHolds } from "./disk-deps.ts";
 import { declaredDevices } from "./disk-devices.ts";
-import { inventoryDisks } from "./disk-inventory.ts";
 import { type DiskRecord, dropDisk, holdCleaningOps, liveRecords, putDisk } from "./disk-records.ts";
 
 const ATTEMPTS = 3;
@@ -68,7 +67,7 @@ async function pickDevice(d: DiskDeps, node: Node, props: DiskCloudProperties, s
     return { ok: false as const, reasons: ["(none) no persistent device configured: set disk_type cloud_properties device/devices, disks.persistent_devices, or the node's properties.bosh_persistent_devices"] };
   }
   const known = hints.every((h) => declared.devices.some((x) => x.device === h && x.capacityMib !== undefined));
-  const inventory = known ? undefined : await inventoryDisks(d.ironic, node.uuid);
+  const inventory = known ? undefined : await d.ironic.nodes.inventoryDisks(node.uuid);
   return chooseDevice({ node, hints, sizeMib, declared: declared.devices, inventory, systemDevice: d.config.disks.system_device });
 }
 

@@ -6,6 +6,7 @@
 // It answers: the agent path of a hint, its capacity when known, and whether it is the root device (never a
 // candidate: Ironic writes the stemcell and the config drive there).
 import { z } from "zod";
+import type { InventoryDisk } from "../ironic/inventory.ts";
 import { type DeviceHint, hintValue, parseHint } from "./disk-hints.ts";
 
 const MIB = 1024 * 1024;
@@ -45,15 +46,7 @@ export function declaredDevices(properties: Record<string, unknown> | null | und
   };
 }
 
-export const InventoryDisk = z.looseObject({
-  name: z.string().nullish(),
-  size: z.coerce.number().nullish(),
-  serial: z.string().nullish(),
-  wwn: z.string().nullish(),
-  wwn_with_extension: z.string().nullish(),
-  by_path: z.string().nullish(),
-});
-export type InventoryDisk = z.infer<typeof InventoryDisk>;
+export type { InventoryDisk };
 
 const lower = (s: string | null | undefined) => (s ? s.toLowerCase() : undefined);
 

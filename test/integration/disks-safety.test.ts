@@ -3,10 +3,9 @@
 // operator reads them with the Ironic CLI, and automated_clean with the CPI's automated_clean: true.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IronicRest, claimedWithoutVm, createNode, nodesOf, removeNodes, uniqueTag } from "../support/ironic-fixtures.ts";
-import { ironic, ironicUrl } from "../support/servers.ts";
+import { IronicRest, claimedWithoutVm, createNode, nodesOf, removeNodes, setInventory, uniqueTag } from "../support/ironic-fixtures.ts";
+import { ironicUrl } from "../support/servers.ts";
 import { STEMCELL_CID, cleaningsOf, diskHarness, ok, vmConfig } from "./disks-support.ts";
 
 const rest = new IronicRest(ironicUrl());
@@ -27,13 +26,6 @@ const deleteVm = async (hh: ReturnType<typeof diskHarness>, vmCid: string) => {
 };
 const dirtyOf = (extra: Record<string, unknown>) =>
   Object.fromEntries(Object.values((extra["bosh_dirty_devices"] ?? {}) as Record<string, Record<string, unknown>>).map((e) => [e["device"] as string, e]));
-
-/** Ironic stores an inspected node's inventory in its database; fake-hardware never inspects, so put one there. */
-function setInventory(nodeUuid: string, inventory: unknown): void {
-  const db = join(ironic().stateDir, "ironic.sqlite");
-  const json = JSON.stringify(inventory).replace(/'/g, "''");
-  execFileSync("sqlite3", [db, `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`]);
-}
 
 beforeAll(() => {
   h = diskHarness(vmConfig());

@@ -7,6 +7,7 @@ import * as E from "../../src/ironic/errors.ts";
 import type { Node } from "../../src/ironic/node-schema.ts";
 import { add, remove } from "../../src/ironic/patch.ts";
 import type { IronicLogger } from "../../src/ironic/transport.ts";
+import { setInventory } from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
 
 const run = randomBytes(3).toString("hex");
@@ -104,6 +105,13 @@ describe("nodes and ports", () => {
     const gone = await client.nodes.get(node.uuid).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(E.IronicNotFound);
     expect((gone as E.IronicNotFound).message).toBe(`Ironic GET ${ironicUrl()}/v1/nodes/${node.uuid} failed with HTTP 404: Node ${node.uuid} could not be found.`);
+  });
+
+  test("inventory: none for a node never inspected (404), its disks once Ironic holds one", async () => {
+    const node = await newNode("inventory");
+    expect(await client.nodes.inventoryDisks(node.uuid)).toBeUndefined();
+    setInventory(node.uuid, { cpu: { count: 4 }, disks: [{ name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" }] });
+    expect(await client.nodes.inventoryDisks(node.uuid)).toEqual([{ name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" }]);
   });
 
   test("list with filters, fields and pagination (limit 2 over 5 nodes)", async () => {

@@ -1,8 +1,11 @@
 // Test nodes on the real Ironic: fake-hardware nodes with unique names and MACs, power state set once
 // (allocations and power sync ignore a null power_state), brought to the state a test needs, and the
 // checks every VM test ends with: nothing claimed without a VM, nothing left behind.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { IronicRest, type IronicNodeDoc } from "./ironic-rest.ts";
+import { ironic } from "./servers.ts";
 
 export interface TestNodeSpec {
   /** provision state to reach: "available" (default), "manageable" or "enroll" */
@@ -98,3 +101,10 @@ export async function claimAsCrashed(rest: IronicRest, uuid: string, opts: { cla
 }
 
 export { IronicRest };
+
+/** Ironic stores an inspected node's inventory in its database; fake-hardware never inspects, so put one there. */
+export function setInventory(nodeUuid: string, inventory: unknown): void {
+  const db = join(ironic().stateDir, "ironic.sqlite");
+  const json = JSON.stringify(inventory).replace(/'/g, "''");
+  execFileSync("sqlite3", [db, `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`]);
+}

@@ -83,6 +83,11 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
     supports: (f: string) => f !== "automated_clean" || compareVersions(version, "1.47") >= 0,
     require: () => undefined,
     nodes: {
+      inventoryDisks: async (id: string) => {
+        calls.push(`GET nodes/${id}/inventory`);
+        if (compareVersions(version, "1.81") < 0) return undefined;
+        return (get(id).inventory as { disks?: unknown[] } | undefined)?.disks;
+      },
       find: async (id: string) => {
         calls.push(`GET ${id}`);
         const n = nodes.get(id);
@@ -116,15 +121,6 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
       const n = structuredClone(get(id));
       if (o.until(n)) return n;
       throw new IronicStateError(`node ${id}`, n.provision_state ?? "?", n.last_error ?? null);
-    },
-    transport: {
-      get: async (path: string) => {
-        calls.push(`GET ${path}`);
-        const id = path.split("/")[1]!;
-        const inv = get(id).inventory;
-        if (!inv) throw err(IronicNotFound, 404, "GET", "Node inventory record could not be found.");
-        return { inventory: inv };
-      },
     },
   } as unknown as IronicClient;
   return {
