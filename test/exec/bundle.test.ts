@@ -53,6 +53,22 @@ describe("the code-cache bootstrap", () => {
     expect(call(info, ["check-config"])).toMatchObject({ bundle: "full", handed: null });
   });
 
+  it("waits out a non-blocking stdin whose writer is slow (EAGAIN) and still routes info to the info bundle", () => {
+    const parent = [
+      "import os, subprocess, sys, time",
+      "r, w = os.pipe()",
+      "os.set_blocking(r, False)  # shared with the child's stdin",
+      "p = subprocess.Popen(sys.argv[1:3], stdin=r, stdout=subprocess.PIPE, env={**os.environ, 'TMPDIR': sys.argv[4]})",
+      "os.close(r)",
+      "time.sleep(0.3)",
+      "os.write(w, sys.argv[3].encode())",
+      "os.close(w)",
+      "sys.stdout.write(p.communicate()[0].decode())",
+    ].join("\n");
+    const out = execFileSync("python3", ["-c", parent, process.execPath, file, info, cacheHome], { encoding: "utf8" });
+    expect(JSON.parse(out)).toMatchObject({ bundle: "info", handed: { text: info } });
+  });
+
   it("stops reading one byte past the request limit, so the CPI can say the request is too large", () => {
     const big = Buffer.alloc(1024 * 1024 + 1000, "x"); // the rest fits in the pipe: no EPIPE for the writer
     expect(call(big)).toMatchObject({ bundle: "full", handed: { length: 1024 * 1024 + 1 } });

@@ -1,5 +1,6 @@
 // The executable as the director and the CLI see it: stdin in, exactly one JSON document out,
 // exit 0 whenever it could answer, logs only on stderr.
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,6 +52,24 @@ describe("dist/cpi.js", () => {
     const r = await runCpi({ method: "info", arguments: [] }, { configPath, cwd: dir, bundle: join(dir, "cpi.js"), env: {} });
     expect(r.code).toBe(0);
     expect(expectOneResponse(r.stdout).error).toBeNull();
+  });
+
+  test.each(["info", "has_vm"])("reads %s from a non-blocking pipe whose writer is slow (EAGAIN waited out)", (method) => {
+    // The pipe's O_NONBLOCK is shared with the child's stdin; the writer starts 300 ms after the spawn.
+    const parent = [
+      "import os, subprocess, sys, time",
+      "r, w = os.pipe()",
+      "os.set_blocking(r, False)",
+      "p = subprocess.Popen(sys.argv[1:4], stdin=r, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)",
+      "os.close(r)",
+      "time.sleep(0.3)",
+      "os.write(w, sys.argv[4].encode())",
+      "os.close(w)",
+      "sys.stdout.write(p.communicate()[0].decode())",
+    ].join("\n");
+    const request = JSON.stringify({ method, arguments: method === "info" ? [] : ["not-a-node"], context: { director_uuid: "d1" } });
+    const out = execFileSync("python3", ["-c", parent, process.execPath, CPI_BUNDLE, `--config=${configPath}`, request], { encoding: "utf8" });
+    expect(expectOneResponse(out)).toMatchObject({ error: null, result: method === "info" ? { api_version: 2 } : false });
   });
 
   const bad: Array<[string, string | object, string, RegExp]> = [
