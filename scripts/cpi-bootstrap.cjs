@@ -1,9 +1,9 @@
-// dist/cpi.js = this bootstrap + two esbuild bundles in trailing comments: `info`, with only what the
-// info method needs, as it is, and `full`, the whole CPI, brotli-compressed and base64-encoded. The director starts one process per CPI
-// call, info before nearly every one, so startup is the hot path. This reads the request, runs the info
-// bundle for info and the full one for everything else (operator commands included), and compiles each
-// with a V8 code cache kept in a private per-user directory, so later processes skip parsing and
-// compiling. The request's bytes are handed to the bundle (src/main.ts: requestText).
+// dist/cpi.js = this bootstrap + two esbuild bundles in trailing comments: `info`, only what the info
+// method needs, as it is, and `full`, the whole CPI, brotli-compressed and base64-encoded. The director
+// starts one process per CPI call, info before nearly every one, so startup is the hot path. This reads
+// the request, runs the info bundle for info and the full one for everything else (operator commands
+// included), and compiles it with a V8 code cache kept in a private per-user directory, so later
+// processes skip parsing and compiling. The request's bytes are handed over (src/main.ts: requestText).
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
@@ -55,8 +55,9 @@ function isInfo(request) {
 
 /**
  * A bundle, read back from its comment in this file (a string literal would cost a full scan with
- * escapes at every start). Its marker follows this short bootstrap, so indexOf is cheap; slices are
- * views, so only the compile copies the text. zlib (and with it Node's streams) loads for `full` alone.
+ * escapes at every start). Its marker follows this short bootstrap, so indexOf is cheap; a slice is a
+ * view, so without escapes V8 compiles the file's own text. zlib (and with it Node's streams) loads
+ * for `full` alone.
  */
 function bundleSource(name) {
   const p = PAYLOADS[name];
