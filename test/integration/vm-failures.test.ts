@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { run as reconcile } from "../../src/commands/reconcile.ts";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
 import { IronicRest, claimAsCrashed, claimedWithoutVm, createNode, nodesOf, removeNodes, uniqueMac, uniqueTag } from "../support/ironic-fixtures.ts";
+import { startFaultProxy } from "../support/fault-proxy.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { STEMCELL_CID, harness, servedStemcell, vmConfig } from "./vm-support.ts";
 
@@ -250,5 +251,40 @@ describe("refused input", () => {
     const r = await createVm(h, randomUUID(), { boot_mode: "uefi" });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError" });
     expect(r.error!.message).toMatch(/name no server: set one of macs, ironic_properties, resource_class, traits, ironic_params/);
+  });
+});
+
+describe("a retried delete_vm after a killed one", () => {
+  it("follows the killed call's undeploy when it lands first (Ironic refuses ours with a 400) and releases the node", async () => {
+    const node = await createNode(rest, `${PREFIX}-undeploy-race`);
+    const agentId = randomUUID();
+    // The killed call's PUT states/provision {target: deleted} reaches Ironic just before ours.
+    let armed = false;
+    const landed: string[] = [];
+    const proxy = await startFaultProxy({
+      upstream: ironicUrl(),
+      before: async ({ method, path }) => {
+        if (!armed || method !== "PUT" || path !== `/v1/nodes/${node.uuid}/states/provision`) return;
+        armed = false;
+        await rest.call("PUT", path, { target: "deleted" });
+        for (let n = await rest.node(node.uuid); n.provision_state === "active"; n = await rest.node(node.uuid)) await new Promise((r) => setTimeout(r, 50));
+        landed.push(String((await rest.node(node.uuid)).provision_state));
+      },
+    });
+    try {
+      const hh = harness(vmConfig({}, proxy.url), { stemcells: image.stemcells });
+      const vmCid = (await createVm(hh, agentId, { macs: node.macs })).result as [string, unknown];
+      expect(vmCid[0]).toBe(node.uuid);
+      armed = true;
+      const r = await hh.call("delete_vm", [node.uuid]);
+      expect(landed).toHaveLength(1);
+      expect(proxy.requests.some((q) => q.method === "PUT" && q.path.endsWith("/states/provision") && q.status === 400)).toBe(true);
+      expect(r.error).toBeNull();
+      const after = await rest.node(node.uuid);
+      expect(after).toMatchObject({ provision_state: "available", instance_uuid: null });
+      expect(after.extra["bosh"]).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
   });
 });

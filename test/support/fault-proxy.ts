@@ -29,6 +29,8 @@ export interface FaultProxyOptions {
   tls?: { key: string; cert: string };
   /** Only requests for which this is true may get a fault (default: all). */
   eligible?: (req: { method: string; path: string }) => boolean;
+  /** Runs (and is awaited) before a request is forwarded: to make something happen upstream first. */
+  before?: (req: { method: string; path: string }) => Promise<void>;
 }
 
 export interface ProxiedRequest {
@@ -129,7 +131,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     requests.push(entry);
     const eligible = opts.eligible?.({ method: entry.method, path: entry.path }) ?? true;
     const fault = eligible && rate > 0 && random() < rate ? pick(random, weights) : undefined;
-    if (!fault) return forward(req, res, entry);
+    if (!fault) {
+      if (!opts.before) return forward(req, res, entry);
+      req.pause(); // the body waits in the socket; pipe() resumes it once forwarded
+      opts.before({ method: entry.method, path: entry.path }).then(() => forward(req, res, entry), () => res.destroy());
+      return;
+    }
     entry.fault = fault;
     faults[fault]++;
     switch (fault) {

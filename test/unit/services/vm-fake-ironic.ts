@@ -22,6 +22,8 @@ export interface VmFakeNode extends FakeNode {
   failUndeployClean?: boolean;
   /** provision "deleted" throws this */
   failUndeploy?: Error;
+  /** a killed earlier call's undeploy lands just before ours: the node is undeployed, ours refused (400) */
+  undeployRace?: boolean;
 }
 
 const err = (Cls: typeof IronicBadRequest, status: number, method: string, msg: string) => new Cls({ status, method, url: "fake", ironicMessage: msg });
@@ -49,6 +51,10 @@ export function vmFakeIronic() {
     }
     if (target === "deleted") {
       if (n.failUndeploy) throw n.failUndeploy;
+      if (n.undeployRace) {
+        set(id, { provision_state: "available", instance_uuid: null, instance_info: {}, last_error: null, undeployRace: false });
+        throw err(IronicBadRequest, 400, "PUT", `The requested action "deleted" can not be performed on node "${id}" while it is in state "available".`);
+      }
       if (n.failUndeployClean && n.automated_clean !== false) return void set(id, { provision_state: "clean failed", maintenance: true, last_error: "cleaning failed", instance_uuid: null, instance_info: {} });
       return void set(id, { provision_state: "available", instance_uuid: null, instance_info: {}, last_error: null });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IronicConflict, IronicNodeAssociated, IronicUnavailable } from "../../../src/ironic/errors.ts";
+import { IronicBadRequest, IronicConflict, IronicNodeAssociated, IronicUnavailable } from "../../../src/ironic/errors.ts";
 import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../src/protocol/errors.ts";
 import type { DiskPlacement } from "../../../src/services/disk-placement.ts";
 import { type CreateVmInput, VmService, describeVm } from "../../../src/services/vms.ts";
@@ -235,6 +235,25 @@ describe("delete_vm", () => {
     await vms.delete("r");
     await vms.delete("f");
     expect(fake.calls.filter((c) => !c.startsWith("GET"))).toEqual([]);
+  });
+
+  it("a retry whose undeploy is refused because a killed earlier call's undeploy landed first follows it and releases the node", async () => {
+    const { fake, deps, vms } = setup(1);
+    const vm = await vms.create(input());
+    fake.node(N0).undeployRace = true;
+    await vms.delete(vm.vmCid);
+    expect(fake.calls).toContain(`PROVISION ${N0} deleted`);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(bosh(fake, N0)).toBeUndefined();
+    expect(deps.records.map.size).toBe(0);
+  });
+
+  it("an undeploy refused while the node is still deployed is an error, not a release", async () => {
+    const { fake, vms } = setup(1);
+    const vm = await vms.create(input());
+    fake.node(N0).failUndeploy = new IronicBadRequest({ status: 400, method: "PUT", url: "x", ironicMessage: "refused" });
+    await expect(vms.delete(vm.vmCid)).rejects.toBeInstanceOf(CloudError);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
   });
 
   it("an Ironic failure during teardown is a CloudError (deletion not certain)", async () => {
