@@ -11,7 +11,7 @@ import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
 import type { BoshRecord } from "../selection/node-record.ts";
 import type { NodeSetup } from "./node-setup.ts";
 import type { IronicParams } from "./vm-cloud-properties.ts";
-import { type VmDeps, transition } from "./vm-deps.ts";
+import { ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm-deps.ts";
 
 export interface EnrollInput {
   params: IronicParams;
@@ -44,8 +44,8 @@ export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: No
   d.log.info({ node: node.uuid, macs: input.macs }, "enrolled a new node");
   onCreated(node);
   await createPorts(d.ironic, node.uuid, input.macs);
-  await transition(d, node.uuid, "manage", ["manageable"], input.timeoutS);
-  if (inspect) await transition(d, node.uuid, "inspect", ["manageable"], input.timeoutS);
+  await transition(d, node.uuid, "manage", ["manageable"], input.timeoutS, ENROLL);
+  if (inspect) await transition(d, node.uuid, "inspect", ["manageable"], input.timeoutS, MANAGEABLE);
   return d.ironic.nodes.get(node.uuid);
 }
 

@@ -10,7 +10,7 @@ import { setTargetRaidConfig } from "../ironic/raid.ts";
 import { CloudError } from "../protocol/errors.ts";
 import { liveDisks } from "../selection/node-record.ts";
 import type { VmCloudProperties } from "./vm-cloud-properties.ts";
-import { type VmDeps, transition } from "./vm-deps.ts";
+import { AVAILABLE, ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm-deps.ts";
 
 type CleanStep = { interface: string; step: string; args?: Record<string, unknown> };
 
@@ -32,7 +32,7 @@ export function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_
 /** Returns the node once it is `available` (or as it was when nothing had to be done). */
 export async function prepareNode(d: VmDeps, node: Node, claim: string, props: VmCloudProperties, timeoutS: number): Promise<Node> {
   let current = node;
-  if (current.provision_state === "enroll") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS);
+  if (current.provision_state === "enroll") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, ENROLL);
   const steps = preparationSteps(props);
   const digest = steps.length > 0 ? preparationDigest(props) : undefined;
   if (digest && current.extra?.["bosh_prepared"] !== digest) {
@@ -45,11 +45,11 @@ export async function prepareNode(d: VmDeps, node: Node, claim: string, props: V
       );
     }
     d.ironic.require("manual_cleaning");
-    if (current.provision_state === "available") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS);
+    if (current.provision_state === "available") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
     if (props.raid) await setTargetRaidConfig(d.ironic.transport, node.uuid, props.raid as never);
-    current = await transition(d, node.uuid, "clean", ["manageable"], timeoutS, { clean_steps: steps });
+    current = await transition(d, node.uuid, "clean", ["manageable"], timeoutS, MANAGEABLE, { clean_steps: steps });
     await d.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
   }
-  if (current.provision_state === "manageable") current = await transition(d, node.uuid, "provide", ["available"], timeoutS);
+  if (current.provision_state === "manageable") current = await transition(d, node.uuid, "provide", ["available"], timeoutS, MANAGEABLE);
   return current;
 }

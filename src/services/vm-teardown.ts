@@ -3,11 +3,11 @@
 // manageable, or deleted when BOSH enrolled it) and drop the claim. One path for delete_vm, for create_vm's
 // rollback and for `reconcile`, so all three leave nodes alike. Every step re-reads Ironic: a retried
 // delete_vm after a crash continues where the previous one stopped (the 2016 CPI crashed here, bug #9).
-import { IronicBadRequest, IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../ironic/errors.ts";
+import { IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { add } from "../ironic/patch.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
-import { type VmDeps, transition, waitForState } from "./vm-deps.ts";
+import { AVAILABLE, MANAGEABLE, type VmDeps, transition, waitForState } from "./vm-deps.ts";
 
 /** States from which `deleted` (undeploy) is accepted. */
 const UNDEPLOYABLE = new Set(["active", "deploy failed", "wait call-back", "error", "rescue", "rescue failed", "rescue wait", "unrescue failed"]);
@@ -50,7 +50,7 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
   await whenSettled(() => applyCleaningPolicy(d, node));
   if (UNDEPLOYABLE.has(state)) {
     try {
-      state = await transitionOnce(d, uuid, "deleted", ["available", "manageable"], UNDEPLOYABLE);
+      state = (await transition(d, uuid, "deleted", ["available", "manageable"], d.config.ironic.delete_timeout, UNDEPLOYABLE)).provision_state ?? "";
     } catch (err) {
       if (!(err instanceof IronicStateError && err.state === "clean failed")) throw err;
       // The VM is gone (undeployed); cleaning failed afterwards. Ironic keeps the node out of service
@@ -62,36 +62,17 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
   }
   if (RECOVERABLE.has(state) && !(await d.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
     // Our own manual cleaning or inspection failed during create_vm: `manage` takes the node back.
-    state = await transitionOnce(d, uuid, "manage", ["manageable"], RECOVERABLE);
+    state = (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, RECOVERABLE)).provision_state ?? "";
   }
   if (rec?.source === "enrolled") return deleteEnrolled(d, uuid, state, rec);
   if (rec?.source === "manageable" && state === "available") {
-    await transitionOnce(d, uuid, "manage", ["manageable"], new Set(["available"]));
+    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
   } else if (rec?.source === "available" && state === "manageable") {
-    await transitionOnce(d, uuid, "provide", ["available"], new Set(["manageable"]));
+    await transition(d, uuid, "provide", ["available"], d.config.ironic.delete_timeout, MANAGEABLE);
   }
   await release(d, uuid, rec, claim);
   log.info({ source: rec?.source }, "node released");
   return { outcome: "released", node: uuid };
-}
-
-/**
- * A provision-state change that a killed earlier call may have asked for too. When its request lands
- * between our read of the node and ours, Ironic refuses ours (400: not allowed in the state the node is
- * now in) and the node is already on its way, so follow it to `until` as if it were ours. `from`: the
- * states our request applies to; a refusal in one of them is a real one.
- */
-async function transitionOnce(d: VmDeps, uuid: string, target: "deleted" | "manage" | "provide", until: readonly string[], from: ReadonlySet<string>): Promise<string> {
-  const timeoutS = d.config.ironic.delete_timeout;
-  try {
-    return (await transition(d, uuid, target, until, timeoutS)).provision_state ?? "";
-  } catch (err) {
-    if (!(err instanceof IronicBadRequest)) throw err;
-    const now = (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "";
-    if (from.has(now)) throw err;
-    d.log.info({ node: uuid, target, state: now }, `an earlier call's ${target} got there first; following it`);
-    return (await waitForState(d, uuid, until, timeoutS, `${target} of node ${uuid}`)).provision_state ?? "";
-  }
 }
 
 /** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */
@@ -140,7 +121,7 @@ async function deleteEnrolled(d: VmDeps, uuid: string, state: string, rec: BoshR
     if (err instanceof IronicNotFound) return { outcome: "gone", node: uuid };
     if (!(err instanceof IronicConflict) || state !== "available") throw err;
     // Ironic may be configured to refuse deleting available nodes: manage first.
-    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout);
+    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
     await d.ironic.nodes.delete(uuid);
   }
   d.log.info({ node: uuid }, "deleted the node BOSH had enrolled (and its ports)");

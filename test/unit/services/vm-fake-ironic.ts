@@ -22,8 +22,8 @@ export interface VmFakeNode extends FakeNode {
   failUndeployClean?: boolean;
   /** provision "deleted" throws this */
   failUndeploy?: Error;
-  /** a killed earlier call's undeploy lands just before ours: the node is undeployed, ours refused (400) */
-  undeployRace?: boolean;
+  /** a killed earlier call's request for this target lands just before ours: done, ours refused (400) */
+  raceOn?: string;
 }
 
 const err = (Cls: typeof IronicBadRequest, status: number, method: string, msg: string) => new Cls({ status, method, url: "fake", ironicMessage: msg });
@@ -41,9 +41,16 @@ export function vmFakeIronic() {
   };
   const set = (id: string, change: Partial<VmFakeNode>) => nodes.set(id, { ...get(id), ...change, provision_updated_at: new Date().toISOString() });
 
-  const provision = async (id: string, target: string, opts: Record<string, unknown> = {}) => {
+  const provision = async (id: string, target: string, opts: Record<string, unknown> = {}): Promise<void> => {
     calls.push(`PROVISION ${id} ${target}`);
     const n = get(id);
+    if (n.raceOn === target) {
+      set(id, { raceOn: undefined });
+      await provision(id, target, opts); // the other call's request
+      calls.pop();
+      const now = get(id).provision_state;
+      throw err(IronicBadRequest, 400, "PUT", `The requested action "${target}" can not be performed on node "${id}" while it is in state "${now}".`);
+    }
     if (target === "active") {
       if (n.provision_state !== "available") throw err(IronicBadRequest, 400, "PUT", `can not deploy in state ${n.provision_state}`);
       if (n.failDeploy) return void set(id, { provision_state: "deploy failed", last_error: n.failDeploy });
@@ -51,10 +58,7 @@ export function vmFakeIronic() {
     }
     if (target === "deleted") {
       if (n.failUndeploy) throw n.failUndeploy;
-      if (n.undeployRace) {
-        set(id, { provision_state: "available", instance_uuid: null, instance_info: {}, last_error: null, undeployRace: false });
-        throw err(IronicBadRequest, 400, "PUT", `The requested action "deleted" can not be performed on node "${id}" while it is in state "available".`);
-      }
+
       if (n.failUndeployClean && n.automated_clean !== false) return void set(id, { provision_state: "clean failed", maintenance: true, last_error: "cleaning failed", instance_uuid: null, instance_info: {} });
       return void set(id, { provision_state: "available", instance_uuid: null, instance_info: {}, last_error: null });
     }

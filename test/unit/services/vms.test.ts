@@ -156,6 +156,14 @@ describe("create_vm", () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it("a retry whose provide is refused because a killed earlier call's provide landed first follows it and deploys", async () => {
+    const { fake, vms } = setup(0);
+    fake.add({ uuid: N0, resource_class: "rc", provision_state: "manageable", raceOn: "provide" });
+    const vm = await vms.create(input({ cloudProperties: { resource_class: "rc", from_manageable: true } }));
+    expect(vm.vmCid).toBe(N0);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
+  });
+
   it("a node from the manageable pool is provided first and goes back to manageable on rollback", async () => {
     const fake = vmFakeIronic();
     fake.add({ uuid: "m", resource_class: "rc", provision_state: "manageable", failDeploy: "nope" });
@@ -240,7 +248,7 @@ describe("delete_vm", () => {
   it("a retry whose undeploy is refused because a killed earlier call's undeploy landed first follows it and releases the node", async () => {
     const { fake, deps, vms } = setup(1);
     const vm = await vms.create(input());
-    fake.node(N0).undeployRace = true;
+    fake.node(N0).raceOn = "deleted";
     await vms.delete(vm.vmCid);
     expect(fake.calls).toContain(`PROVISION ${N0} deleted`);
     expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null });
