@@ -10,7 +10,6 @@ import { RECORD_NAME } from "../stemcell/record.ts";
 
 const GENERATED_CID = /^stemcell-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-
 const newest = (entries: readonly StoreEntry[], fallback: Date | undefined): number =>
   Math.max(fallback?.getTime() ?? 0, ...entries.map((e) => e.modified?.getTime() ?? 0));
 

@@ -123,8 +123,9 @@ export class StemcellService {
   private async upload(cid: string, imagePath: string, props: StemcellCloudProperties): Promise<string> {
     const log = this.log.child({ stemcell_cid: cid });
     const dir = storeKey(cid);
-    await this.store.stat(dir); // fails fast (retried, typed) when the store is down, before reading the image
-    const md5 = await this.md5Needed();
+    // the store's stat fails fast (retried, typed) when it is down, before the image is read; Ironic is
+    // asked meanwhile whether it needs md5 (never fails: no answer means yes)
+    const [, md5] = await Promise.all([this.store.stat(dir), this.md5Needed()]);
     try {
       const digest = await this.streamImage(imagePath, storeKey(cid, IMAGE_NAME), md5, log);
       const mismatch = formatDisagreement(props.disk_format, digest.format);
