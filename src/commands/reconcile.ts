@@ -1,6 +1,6 @@
 // `node dist/cpi.js reconcile --config <cpi.json> [--dry-run]`: finds the claims of CPI calls that died
 // (extra.bosh phase `creating` past deploy_timeout + stale_claim_margin, `deleting` past delete_timeout +
-// margin) and rolls them back exactly like create_vm's rollback (undeploy, restore, release, or delete an
+// margin, `created` but never acknowledged by a director within the margin: selection/stale.ts) and rolls them back exactly like create_vm's rollback (undeploy, restore, release, or delete an
 // enrolled node). The director never learnt these nodes, so nobody else would ever free them. Likewise
 // disk records of a create_disk that died before answering (selection/orphan-disks.ts) are deleted the
 // way delete_disk does it (the device turns dirty and is wiped). Prints one JSON document on stdout;
@@ -10,6 +10,7 @@ import { createCallLog } from "../log/index.ts";
 import type { CommandIo } from "../protocol/loaders.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { toWireError } from "../protocol/errors.ts";
+import { deployFailures } from "../selection/deploy-failures.ts";
 import { boshRecord, type BoshRecord } from "../selection/node-record.ts";
 import { recordAgeMs, isStale } from "../selection/stale.ts";
 import { Claims } from "../services/claims.ts";
@@ -28,8 +29,20 @@ interface Found {
   provision_state: string | null;
   age_s: number | null;
   agent_id?: string | undefined;
+  vm_cid?: string | undefined;
   outcome?: string;
   error?: string;
+}
+
+/** A server with a failed-deploy record (selection/deploy-failures.ts), for the operator. */
+interface FailedServer {
+  node: string;
+  name: string | null;
+  failed_deploys: number;
+  last_at: string;
+  last_error: string | null;
+  maintenance: boolean;
+  maintenance_reason: string | null;
 }
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -43,29 +56,44 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     // The disks hook keeps automated cleaning off nodes that hold persistent disks, as in delete_vm.
     const d: VmDeps = { ironic, config, log, now, claims, placement: new NodeDiskPlacement({ ironic, config, log, now, claims }) };
     const policy = stalePolicy(d);
-    const nodes = await ironic.nodes.list({ fields: ["uuid", "name", "provision_state", "instance_uuid", "extra"] });
+    const nodes = await ironic.nodes.list({ fields: ["uuid", "name", "provision_state", "instance_uuid", "extra", "maintenance", "maintenance_reason"] });
     const stale: Found[] = [];
     let fresh = 0;
     for (const n of nodes) {
       const rec = boshRecord(n);
-      if (!rec || (rec.phase !== "creating" && rec.phase !== "deleting")) continue;
+      if (!rec || (rec.phase !== "creating" && rec.phase !== "deleting" && rec.phase !== "created")) continue;
       if (!isStale(rec, policy)) {
-        fresh++;
+        if (rec.phase !== "created") fresh++;
         continue;
       }
       const age = recordAgeMs(rec, policy.now);
-      const found: Found = { node: n.uuid, name: n.name ?? null, phase: rec.phase, provision_state: n.provision_state ?? null, age_s: age === undefined ? null : Math.round(age / 1000), agent_id: rec.agent_id };
+      const found: Found = {
+        node: n.uuid, name: n.name ?? null, phase: rec.phase, provision_state: n.provision_state ?? null,
+        age_s: age === undefined ? null : Math.round(age / 1000), agent_id: rec.agent_id, vm_cid: rec.vm_cid,
+      };
       stale.push(found);
       if (dryRun) continue;
       try {
-        found.outcome = (await teardown(d, await ironic.nodes.get(n.uuid), { reason: "reconcile: stale claim" })).outcome;
+        // Re-read: the claim may have moved on since the listing (finished, acknowledged, released).
+        const now = await ironic.nodes.get(n.uuid);
+        const again = boshRecord(now);
+        if (!again || now.instance_uuid !== n.instance_uuid || again.claimed_at !== rec.claimed_at || again.phase !== rec.phase || !isStale(again, stalePolicy(d))) {
+          found.outcome = "changed meanwhile; left alone";
+          continue;
+        }
+        found.outcome = (await teardown(d, now, { reason: `reconcile: stale ${rec.phase} claim` })).outcome;
       } catch (err) {
         found.error = err instanceof Error ? err.message : String(err);
       }
     }
     const orphans = await deleteOrphanDisks(d, nodes, new Disks(config, async () => d), dryRun);
     const failed = [...stale, ...orphans].filter((f) => f.error).length;
-    io.stdout(`${JSON.stringify({ ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh, orphan_disks: orphans }, null, 2)}\n`);
+    const failedServers = nodes.flatMap((n): FailedServer[] => {
+      const f = deployFailures(n);
+      return f ? [{ node: n.uuid, name: n.name ?? null, failed_deploys: f.count, last_at: f.last_at, last_error: f.last_error ?? null, maintenance: !!n.maintenance, maintenance_reason: n.maintenance_reason ?? null }] : [];
+    });
+    const report = { ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh, orphan_disks: orphans, failed_servers: failedServers };
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return failed === 0 ? 0 : 1;
   } catch (err) {
     io.stdout(`${JSON.stringify({ ok: false, error: toWireError(err) })}\n`);

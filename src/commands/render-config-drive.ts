@@ -3,7 +3,7 @@
 // a server will be told (network_data.json, user-data) or hand the ISO to a BMC by hand.
 // in.json = {"arguments": [agent_id, stemcell_cid, cloud_properties, networks, disk_cids, env],
 //            "node": {"uuid", "name"?}, "ports": [{address, pxe_enabled?}], "stemcell_api_version"?: 2,
-//            "vm_cid"?: (default node.uuid), "date"?: ISO 8601 (default now)}
+//            "vm_cid"?: (default: the claim UUID create_vm would use for agent_id), "date"?: ISO 8601 (default now)}
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -12,6 +12,7 @@ import type { CommandIo } from "../protocol/loaders.ts";
 import { CpiError, toWireError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";
+import { claimUuid } from "../services/claim-id.ts";
 import { prepareVmConfigDrive } from "../services/vm-config-drive.ts";
 
 const Input = z.strictObject({
@@ -51,7 +52,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const [agentId, , cloudProperties, networks, , env] = input.arguments;
     const drive = prepareVmConfigDrive({
       config,
-      vmCid: input.vm_cid ?? input.node.uuid,
+      vmCid: input.vm_cid ?? claimUuid(agentId),
       agentId,
       node: { uuid: input.node.uuid, ...(input.node.name ? { name: input.node.name } : {}) },
       ports: input.ports.map((p) => ({ address: p.address, ...(p.pxe_enabled != null ? { pxe_enabled: p.pxe_enabled } : {}) })),

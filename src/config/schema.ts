@@ -110,6 +110,13 @@ const Disks = z.strictObject({
   persistent_devices: def(z.array(z.string()), []),
 });
 
+const Placement = z.strictObject({
+  /** Seconds a server that failed a deploy ranks behind every healthy candidate. */
+  avoid_failed_for: def(z.int().check(z.gte(0)), 3600),
+  /** Consecutive failed deploys after which the CPI puts the server into maintenance (0: never). */
+  maintenance_after_failures: def(intIn(0, 1000), 3),
+});
+
 export const Config = z.strictObject({
   ironic: Ironic,
   stemcell_store: WebdavStore,
@@ -118,6 +125,7 @@ export const Config = z.strictObject({
   network: z.prefault(Network, {}),
   config_drive: z.prefault(ConfigDrive, {}),
   disks: z.prefault(Disks, {}),
+  placement: z.prefault(Placement, {}),
   stemcell_formats: def(z.array(NonEmpty).check(z.minLength(1)), ["openstack-raw", "openstack-qcow2", "ironic-light"]),
   /** Ironic automated cleaning for BOSH nodes without persistent disks; null = Ironic's own setting. */
   automated_clean: def(z.nullable(z.boolean()), null),

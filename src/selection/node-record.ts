@@ -22,6 +22,10 @@ export const BoshRecord = z.looseObject({
   source: z.enum(SOURCES).optional(),
   claimed_at: z.string().optional(),
   updated_at: z.string().optional(),
+  /** When create_vm finished (phase "created"); the director must acknowledge the VM within the stale margin. */
+  created_at: z.string().optional(),
+  /** When the director first addressed the VM by its cid (set_vm_metadata, which it sends right after create_vm). */
+  acknowledged_at: z.string().optional(),
   director_uuid: z.string().optional(),
   stemcell_cid: z.string().optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
@@ -72,4 +76,15 @@ export function disksHoldCleaning(node: Pick<RecordNode, "extra">): boolean {
 export function holdsVm(node: RecordNode): boolean {
   const rec = boshRecord(node);
   return !!rec && !!node.instance_uuid && (rec.phase === "creating" || rec.phase === "created");
+}
+
+/**
+ * Is this node held by the VM `vmCid` names? A VM cid names one provisioning: the claim's instance_uuid,
+ * recorded as extra.bosh.vm_cid. VMs made before that identity carry the node UUID as both (legacy): they
+ * still resolve, and a later VM on the same node (vm_cid = its own claim) never answers to the old cid.
+ */
+export function holdsVmCid(node: RecordNode, vmCid: string): boolean {
+  const rec = boshRecord(node);
+  if (!rec || !holdsVm(node) || rec.vm_cid !== vmCid) return false;
+  return node.instance_uuid === vmCid || node.uuid === vmCid;
 }

@@ -1,6 +1,10 @@
-// A claim left by a CPI process that died: the director never learnt the node, so nobody else would ever
-// release it. A record is stale when its phase outlived its timeout plus a margin (no clock of our own:
-// `now` comes in with the policy).
+// Claims left by CPI calls that died or were never heard of: the director never learnt these nodes, so
+// nobody else would ever release them. No clock of our own: `now` comes in with the policy.
+//   creating  a create_vm died before it finished: stale past its deploy_timeout + margin
+//   deleting  a delete_vm died mid-teardown: stale past delete_timeout + margin
+//   created   a create_vm finished but died before it answered: the director never got the cid, so it never
+//             sends set_vm_metadata (which it and `bosh create-env` send right after every create_vm).
+//             Unacknowledged past the margin, the VM is unknown to every director.
 import type { BoshRecord } from "./node-record.ts";
 import type { StalePolicy } from "./request.ts";
 
@@ -10,8 +14,16 @@ export function recordAgeMs(rec: BoshRecord, now: Date): number | undefined {
   return Number.isNaN(t) ? undefined : now.getTime() - t;
 }
 
-/** `creating` past deploy_timeout + margin, `deleting` past delete_timeout + margin. Others never are. */
+/** A created VM no director ever addressed. Records without created_at predate this rule and never are. */
+export function isUnacknowledged(rec: BoshRecord, policy: StalePolicy): boolean {
+  if (rec.phase !== "created" || !rec.created_at || rec.acknowledged_at || rec.metadata) return false;
+  const t = Date.parse(rec.created_at);
+  return !Number.isNaN(t) && policy.now.getTime() - t > policy.marginS * 1000;
+}
+
+/** `creating` past deploy_timeout + margin, `deleting` past delete_timeout + margin, `created` unacknowledged. */
 export function isStale(rec: BoshRecord, policy: StalePolicy): boolean {
+  if (rec.phase === "created") return isUnacknowledged(rec, policy);
   if (rec.phase !== "creating" && rec.phase !== "deleting") return false;
   const timeoutS = rec.phase === "creating" ? (rec.deploy_timeout ?? policy.deployTimeoutS) : policy.deleteTimeoutS;
   const age = recordAgeMs(rec, policy.now);

@@ -39,14 +39,14 @@ export class Claims {
 
   /**
    * Gives a node up: removes instance_uuid (when it is `claimUuid`, or any when undefined) and extra.bosh,
-   * and puts back what the record says BOSH changed. Re-reads the node first; a node held by someone else
+   * and puts back what the record says BOSH changed (plus `ops`, in the same PATCH). Re-reads the node first; a node held by someone else
    * is left alone. Returns false when there was nothing of ours to release.
    */
-  async release(nodeUuid: string, claimUuid: string | undefined, opts: { node?: Node } = {}): Promise<boolean> {
+  async release(nodeUuid: string, claimUuid: string | undefined, opts: { node?: Node; ops?: readonly JsonPatchOp[] } = {}): Promise<boolean> {
     const node = opts.node ?? (await this.d.ironic.nodes.find(nodeUuid));
     if (!node) return false;
     if (claimUuid !== undefined && node.instance_uuid && node.instance_uuid !== claimUuid) return false;
-    const ops = releaseOps(node, this.d.ironic.supports("network_data"));
+    const ops = [...releaseOps(node, this.d.ironic.supports("network_data")), ...(opts.ops ?? [])];
     if (ops.length === 0) return false;
     await this.d.ironic.nodes.patch(nodeUuid, ops);
     this.d.log.info({ node: nodeUuid }, "released claim");

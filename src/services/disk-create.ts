@@ -10,7 +10,7 @@ import { uuidV5 } from "./claim-id.ts";
 import { diskCid } from "./disk-cid.ts";
 import { type Chosen, chooseDevice } from "./disk-choice.ts";
 import type { DiskCloudProperties } from "./disk-cloud-properties.ts";
-import { type DiskDeps, diskNodeFields, readNode, vmHolds } from "./disk-deps.ts";
+import { type DiskDeps, diskNodeFields, readNode, readVmNode } from "./disk-deps.ts";
 import { declaredDevices } from "./disk-devices.ts";
 import { type DiskRecord, dropDisk, holdCleaningOps, liveRecords, putDisk } from "./disk-records.ts";
 
@@ -20,8 +20,8 @@ const ATTEMPTS = 3;
 export async function createOnVm(d: DiskDeps, sizeMib: number, props: DiskCloudProperties, vmCid: string): Promise<string> {
   requireCleaningControl(d);
   for (let attempt = 1; ; attempt++) {
-    const node = await readNode(d, vmCid);
-    if (!node || !vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found (no node ${vmCid} held by a BOSH VM)`);
+    const node = await readVmNode(d, vmCid);
+    if (!node) throw new VmNotFound(`VM ${vmCid} not found (no Ironic node is held by it)`);
     const pick = await pickDevice(d, node, props, sizeMib);
     if (!pick.ok) throw new NoDiskSpace(`no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.join("; ")}`, false);
     const cid = diskCid(node.uuid, pick.chosen.device, d.now());

@@ -5,10 +5,11 @@ import type { IronicClient } from "../ironic/client.ts";
 import type { Node, NodeField } from "../ironic/node-schema.ts";
 import type { Logger } from "../log/index.ts";
 import type { DiskHint } from "../protocol/shapes.ts";
-import { holdsVm } from "../selection/node-record.ts";
+import { holdsVmCid } from "../selection/node-record.ts";
 import type { Claims } from "./claims.ts";
 import { parseDiskCid } from "./disk-cid.ts";
 import { DISK_NODE_FIELDS, type DiskRecord, diskRecords } from "./disk-records.ts";
+import { findVmNode } from "./vm-lookup.ts";
 
 /** The registry's copy of agent settings (stemcells with api_version < 2): disks.persistent follows attach/detach. */
 export interface PersistentDiskSettings {
@@ -49,7 +50,12 @@ export async function loadDisk(d: DiskDeps, cid: string): Promise<LoadedDisk | u
   return node && record ? { cid, node, record } : undefined;
 }
 
-/** The VM's node, when a VM (vm_cid = node UUID, services/vm-create.ts) holds it. */
+/** Is `node` held by the VM `vmCid` (vm-lookup.ts: the cid names the claim, not the node)? */
 export function vmHolds(node: Node, vmCid: string): boolean {
-  return node.uuid === vmCid && holdsVm(node);
+  return holdsVmCid(node, vmCid.toLowerCase());
+}
+
+/** The node of the VM `vmCid` with the fields the disk books need, or undefined when no node is held by it. */
+export function readVmNode(d: DiskDeps, vmCid: string): Promise<Node | undefined> {
+  return findVmNode(d.ironic, vmCid, diskNodeFields(d));
 }

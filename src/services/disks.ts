@@ -11,7 +11,7 @@ import { createOnVm, createReserved } from "./disk-create.ts";
 import { parseDiskCloudProperties } from "./disk-cloud-properties.ts";
 import type { Config } from "../config/schema.ts";
 import { parseDiskCid } from "./disk-cid.ts";
-import { type DiskDeps, type LoadedDisk, loadDisk, readNode, vmHolds } from "./disk-deps.ts";
+import { type DiskDeps, type LoadedDisk, loadDisk, readVmNode, vmHolds } from "./disk-deps.ts";
 import { dropDisk, liveRecords, putDirty, releaseCleaningOps } from "./disk-records.ts";
 import { wipeFreeNode } from "./disk-wipe.ts";
 
@@ -50,13 +50,15 @@ export class Disks {
   async attach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<DiskHint> {
     const { node, record } = await this.require(cid);
     const d = await this.deps();
-    if (node.uuid !== vmCid) {
+    if (!vmHolds(node, vmCid)) {
+      // Not the VM on the disk's server: another server's VM, or no VM at all (one more lookup tells which).
+      const vmNode = await readVmNode(d, vmCid);
+      if (!vmNode) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it`);
       throw new CloudError(
         `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
-          `VM ${vmCid} runs on another server. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid}`,
+          `VM ${vmCid} runs on server ${vmNode.name ?? vmNode.uuid}. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid}`,
       );
     }
-    if (!vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found: node ${node.uuid} holds disk ${cid} but no BOSH VM`);
     const hint: DiskHint = { path: record.path };
     if (record.attached && record.vm_cid === vmCid) {
       d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
@@ -76,7 +78,7 @@ export class Disks {
     const d = await this.deps();
     if (!disk) {
       d.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
-    } else if (!disk.record.attached || disk.node.uuid !== vmCid) {
+    } else if (!disk.record.attached || disk.record.vm_cid !== vmCid) {
       d.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
     } else {
       await d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
@@ -115,8 +117,8 @@ export class Disks {
   /** Attached disks of the VM, [] when none. */
   async attached(vmCid: string): Promise<string[]> {
     const d = await this.deps();
-    const node = await readNode(d, vmCid);
-    if (!node || !vmHolds(node, vmCid)) throw new VmNotFound(`VM ${vmCid} not found`);
+    const node = await readVmNode(d, vmCid);
+    if (!node) throw new VmNotFound(`VM ${vmCid} not found`);
     return [...liveRecords(node)].filter(([, r]) => r.attached).map(([cid]) => cid).sort();
   }
 

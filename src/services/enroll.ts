@@ -30,9 +30,9 @@ export interface EnrollInput {
 export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
   const { inspect, extra, ...body } = input.params;
   const stamp = d.now().toISOString();
-  // The node's UUID is chosen here so the record born with it can name its vm_cid.
+  // The node's UUID is chosen here so that a lost answer to the POST is settled by it (nodes.ts).
   const uuid = body.uuid ?? randomUUID();
-  const record: BoshRecord = { ...input.record, vm_cid: uuid, source: "enrolled", claimed_at: stamp, updated_at: stamp };
+  const record: BoshRecord = { ...input.record, vm_cid: input.claim, source: "enrolled", claimed_at: stamp, updated_at: stamp };
   const { instanceInfo, fields } = input.setup;
   let node: Node;
   try {

@@ -61,7 +61,7 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
     const policy = stalePolicy(d);
     const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid));
     last = evaluate(nodes, req, policy);
-    const ranked = rank(last.eligible, { seed: req.seed, states: req.states });
+    const ranked = rank(last.eligible, { seed: req.seed, states: req.states, failures: { now: policy.now, avoidFailedS: d.config.placement.avoid_failed_for } });
     if (ranked.length === 0) {
       // Nothing free; a retried create_vm may still hold its node from the first attempt.
       const mine = await ownClaim(d, req);
@@ -91,7 +91,7 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
     if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
     const source = sourceOf(node);
     const extra = setup(node);
-    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source, vm_cid: node.uuid }, setupOps(extra));
+    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source, vm_cid: req.claimUuid }, setupOps(extra));
     // The list was a snapshot: the node may have changed state before our claim landed.
     if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
       d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");

@@ -1,5 +1,6 @@
 // When no node of the pool is free, the likeliest reason is a create_vm that died after its deploy had
-// started: the director never learnt that node, and selection cannot simply release a deployed node's
+// started (or finished, but before it answered: a created VM nobody acknowledged, selection/stale.ts): the
+// director never learnt that node, and selection cannot simply release a deployed node's
 // claim. The selection pass then tears one such stale claim down, as `reconcile` would (undeploy,
 // restore, release), so that this call, or the next, finds the node available. One per call (an
 // undeploy takes time); parallel calls pick different ones by their agent id.
@@ -21,7 +22,7 @@ export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, pol
     : (await Promise.all(DEPLOYED_STATES.map((s) => d.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })))).flat();
   const stale = listed.filter((n) => {
     const rec = boshRecord(n);
-    return !!rec && rec.phase === "creating" && isStale(rec, policy);
+    return !!rec && (rec.phase === "creating" || rec.phase === "created") && isStale(rec, policy);
   });
   if (stale.length === 0) return false;
   const pick = stale.sort((a, b) => a.uuid.localeCompare(b.uuid))[hash32(req.seed) % stale.length]!;

@@ -4,9 +4,11 @@
 // enrolled node) before the director hears about it; the 2016 CPI rolled back nothing (bug #5).
 import { serverNeedsMd5 } from "../ironic/microversions.ts";
 import type { Node } from "../ironic/node-schema.ts";
-import { add } from "../ironic/patch.ts";
+import { IronicStateError, IronicTimeoutError } from "../ironic/errors.ts";
+import { add, remove } from "../ironic/patch.ts";
 import { CloudError } from "../protocol/errors.ts";
 import type { Env, Networks } from "../protocol/shapes.ts";
+import { DEPLOY_FAILURES_KEY, deployFailures, maintenanceReason, nextFailures } from "../selection/deploy-failures.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import type { SelectionRequest } from "../selection/request.ts";
 import { claimUuid } from "./claim-id.ts";
@@ -20,7 +22,7 @@ import type { VmConfigDrive, VmConfigDriveInput } from "./vm-config-drive.ts";
 import { deploy } from "./vm-deploy.ts";
 import { type VmDeps, waitForState } from "./vm-deps.ts";
 import { creationError } from "./vm-errors.ts";
-import { teardown } from "./vm-teardown.ts";
+import { type ReleaseExtras, teardown } from "./vm-teardown.ts";
 
 /** States of a node whose deploy was already requested. */
 const DEPLOYED = new Set(["active", "deploying", "wait call-back"]);
@@ -50,7 +52,10 @@ export interface CreateVmInput {
   directorUuid?: string | undefined;
 }
 export interface CreatedVm {
+  /** The claim's instance_uuid: names this provisioning, never the server (vm-lookup.ts). */
   vmCid: string;
+  /** The Ironic node it runs on (for logs and operators). */
+  nodeUuid: string;
   /** The networks with `mac` (v2 create_vm's second result). */
   networks: VmConfigDrive["agentNetworks"];
 }
@@ -89,51 +94,68 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     nodeSetup(n, image, props, { config: d.config, automatedCleanSupported: d.ironic.supports("automated_clean") });
   const undo = new UndoStack();
   let node: Node | undefined;
+  /** Set when the deploy failed on the server itself: the rollback records it there (deploy-failures.ts). */
+  let failed: { node: string; error: unknown } | undefined;
+  let deployError: unknown;
   try {
     const got = await obtain(d, props, input, record, timeoutS, setup, (n) => {
       node = n;
-      undo.push(`release node ${n.uuid}`, async () => void (await teardown(d, (await d.ironic.nodes.find(n.uuid)) ?? n, { reason: "create_vm rollback" })));
+      undo.push(`release node ${n.uuid}`, async () => {
+        const current = (await d.ironic.nodes.find(n.uuid)) ?? n;
+        const failure = failed && failureRelease(d, current, input.agentId, failed.error);
+        await teardown(d, current, { reason: "create_vm rollback", ...(failure ? { release: failure } : {}) });
+      });
     });
     node = got.node;
-    const vmCid = node.uuid;
     const claim = claimUuid(input.agentId);
+    const vmCid = claim;
+    const nodeUuid = node.uuid;
     const state = node.provision_state ?? "";
     const deployed = got.how === "ours" && DEPLOYED.has(state);
     const claimed = node;
     const [drive] = await Promise.all([
-      configDrive(d, node, props, input),
+      configDrive(d, node, vmCid, props, input),
       deployed ? undefined : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
     ]);
     await d.settings.put(vmCid, drive.agentSettings);
     undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
     if (deployed) {
       // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
-      d.log.info({ node: vmCid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
-      if (state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
+      d.log.info({ node: nodeUuid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
+      if (state !== "active") await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
     } else {
       try {
         if (got.how === "ours") {
           // A crashed call's claim: write instance_info & co again rather than trust what it got to.
           const again = setup(node);
-          await d.claims.update(vmCid, claim, again.record, setupOps(again));
+          await d.claims.update(nodeUuid, claim, again.record, setupOps(again));
         }
         if (drive.nodeNetworkData) await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
         await prepareNode(d, node, claim, props, timeoutS);
-        await deploy(d, node, { props, configDrive: drive.packed, timeoutS });
+        await deploy(d, node, { props, configDrive: drive.packed, timeoutS }).catch((e: unknown) => {
+          deployError = e;
+          throw e;
+        });
       } catch (err) {
         // The killed call this one retries may have got its deploy request through after we read the node:
         // that deploy is ours (same agent_id, same settings), so finish it instead of rolling it back.
-        const now = got.how === "ours" ? await d.ironic.nodes.find(vmCid, { fields: ["uuid", "provision_state"] }) : undefined;
+        const now = got.how === "ours" ? await d.ironic.nodes.find(nodeUuid, { fields: ["uuid", "provision_state"] }) : undefined;
         if (!now || !DEPLOYED.has(now.provision_state ?? "")) throw err;
-        d.log.info({ node: vmCid, state: now.provision_state }, "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it");
-        if (now.provision_state !== "active") await waitForState(d, vmCid, ["active"], timeoutS, `deploy of node ${vmCid}`);
+        d.log.info({ node: nodeUuid, state: now.provision_state }, "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it");
+        if (now.provision_state !== "active") await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
       }
     }
-    await d.claims.update(vmCid, claim, { phase: "created" });
+    // A good deploy clears the server's failure record (deploy-failures.ts).
+    const cleared = deployFailures(claimed) ? [remove(["extra", DEPLOY_FAILURES_KEY])] : [];
+    // vm_cid again: a resumed claim may predate it (a killed call, or a CPI before this identity).
+    await d.claims.update(nodeUuid, claim, { phase: "created", vm_cid: vmCid, created_at: d.now().toISOString() }, cleared);
     undo.commit();
-    d.log.info({ node: vmCid, name: node.name }, "VM created");
-    return { vmCid, networks: drive.agentNetworks };
+    d.log.info({ vm_cid: vmCid, node: nodeUuid, name: node.name }, "VM created");
+    return { vmCid, nodeUuid, networks: drive.agentNetworks };
   } catch (err) {
+    // Only Ironic's deploy itself blames the server: our own preparation (RAID, BIOS, inspection) failing
+    // may be the vm_type's fault, and must not drain a pool into maintenance.
+    if (node && err === deployError && blamesServer(err)) failed = { node: node.uuid, error: err };
     const failures = await undo.unwind(d.log);
     throw creationError(err, failures, node?.uuid);
   }
@@ -162,11 +184,11 @@ async function obtain(
   return got;
 }
 
-async function configDrive(d: CreateDeps, node: Node, props: VmCloudProperties, input: CreateVmInput): Promise<VmConfigDrive> {
+async function configDrive(d: CreateDeps, node: Node, vmCid: string, props: VmCloudProperties, input: CreateVmInput): Promise<VmConfigDrive> {
   const ports = await d.ironic.ports.byNode(node.uuid);
   const drive = d.configDrive({
     config: d.config,
-    vmCid: node.uuid,
+    vmCid,
     agentId: input.agentId,
     node: { uuid: node.uuid, ...(node.name ? { name: node.name } : {}) },
     ports: ports.map((p) => ({ address: p.address, uuid: p.uuid, ...(p.pxe_enabled !== null && p.pxe_enabled !== undefined ? { pxe_enabled: p.pxe_enabled } : {}) })),
@@ -186,4 +208,16 @@ async function setNetworkData(d: VmDeps, node: Node, claim: string, networkData:
   const restore = { ...(boshRecord(node)?.restore ?? {}) };
   if (!restore.network_data) restore.network_data = node.network_data ?? {};
   await d.claims.update(node.uuid, claim, { restore }, [add("/network_data", networkData)]);
+}
+
+/** Failures that say something about the server: Ironic's deploy (or our cleaning/inspection) failed or hung. */
+const blamesServer = (err: unknown) => err instanceof IronicStateError || err instanceof IronicTimeoutError;
+
+/** What the rollback's release writes on a server that failed this deploy: the record, maybe maintenance. */
+function failureRelease(d: VmDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
+  const message = error instanceof IronicStateError ? `${error.state}: ${error.lastError ?? "no last_error"}` : error instanceof Error ? error.message : String(error);
+  const rec = nextFailures(deployFailures(node), { agentId, error: message, at: d.now() });
+  const reason = maintenanceReason(rec, d.config.placement.maintenance_after_failures);
+  d.log.warn({ node: node.uuid, failures: rec.count, maintenance: !!reason }, "deploy failed on this server; recording it on the node");
+  return { ops: [add(["extra", DEPLOY_FAILURES_KEY], rec)], ...(reason ? { maintenanceReason: reason } : {}) };
 }

@@ -5,7 +5,7 @@
 // delete_vm after a crash continues where the previous one stopped (the 2016 CPI crashed here, bug #9).
 import { IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
-import { add } from "../ironic/patch.ts";
+import { type JsonPatchOp, add } from "../ironic/patch.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import { AVAILABLE, MANAGEABLE, type VmDeps, transition, waitForState } from "./vm-deps.ts";
 
@@ -17,6 +17,13 @@ const MOVING = new Set(["deploying", "deleting", "cleaning", "clean wait", "veri
 const RECOVERABLE = new Set(["clean failed", "inspect failed"]);
 const SETTLED = ["available", "manageable", "enroll", "active", "deploy failed", "clean failed", "inspect failed", "error", "wait call-back"];
 
+/** What a rollback writes with the release: the server's deploy-failure record, and maintenance when due. */
+export interface ReleaseExtras {
+  ops: JsonPatchOp[];
+  /** Set (PUT /maintenance) while the claim still holds the node, so no other call takes it in between. */
+  maintenanceReason?: string;
+}
+
 export interface TeardownResult {
   /** "released" | "deleted" (enrolled node removed) | "clean failed" (left in maintenance) | "gone" */
   outcome: "released" | "deleted" | "clean failed" | "gone";
@@ -27,7 +34,7 @@ export interface TeardownResult {
  * Tears down whatever BOSH holds on `node` and releases it. `expected` is the record this caller believes
  * is on the node: if a different claim shows up meanwhile, that one is left alone.
  */
-export async function teardown(d: VmDeps, node: Node, opts: { reason: string }): Promise<TeardownResult> {
+export async function teardown(d: VmDeps, node: Node, opts: { reason: string; release?: ReleaseExtras }): Promise<TeardownResult> {
   const uuid = node.uuid;
   const rec = boshRecord(node);
   const claim = node.instance_uuid ?? undefined;
@@ -56,7 +63,7 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
       // The VM is gone (undeployed); cleaning failed afterwards. Ironic keeps the node out of service
       // (clean failed, and maintenance on real hardware); the operator decides what happens to it.
       log.error({ last_error: err.lastError }, "automated cleaning failed after undeploy; node left for the operator");
-      await release(d, uuid, rec, claim);
+      await release(d, uuid, rec, claim, opts.release);
       return { outcome: "clean failed", node: uuid };
     }
   }
@@ -70,7 +77,7 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string }):
   } else if (rec?.source === "available" && state === "manageable") {
     await transition(d, uuid, "provide", ["available"], d.config.ironic.delete_timeout, MANAGEABLE);
   }
-  await release(d, uuid, rec, claim);
+  await release(d, uuid, rec, claim, opts.release);
   log.info({ source: rec?.source }, "node released");
   return { outcome: "released", node: uuid };
 }
@@ -99,13 +106,18 @@ async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | 
 }
 
 /** Removes our claim and record unless someone else's claim is on the node by now. */
-async function release(d: VmDeps, uuid: string, rec: BoshRecord | undefined, claim: string | undefined): Promise<void> {
-  const now = await d.ironic.nodes.find(uuid);
+async function release(d: VmDeps, uuid: string, rec: BoshRecord | undefined, claim: string | undefined, extras?: ReleaseExtras): Promise<void> {
+  let now = await d.ironic.nodes.find(uuid);
   if (!now) return;
   const current = boshRecord(now);
   if (now.instance_uuid && claim && now.instance_uuid !== claim) return; // re-claimed by another VM
   if (current && rec && current.claimed_at !== rec.claimed_at) return;
-  await d.claims.release(uuid, undefined, { node: now });
+  if (extras?.maintenanceReason && !now.maintenance) {
+    await d.ironic.states.setMaintenance(uuid, extras.maintenanceReason);
+    d.log.error({ node: uuid, reason: extras.maintenanceReason }, "server put into maintenance after repeated failed deploys");
+    now = { ...now, maintenance: true };
+  }
+  await d.claims.release(uuid, undefined, { node: now, ops: extras?.ops ?? [] });
 }
 
 /** An enrolled node goes away with its ports; Ironic deletes only enroll/manageable/available nodes. */

@@ -1,7 +1,8 @@
 // The VM service the actions use: create_vm (vm-create.ts), delete_vm, has_vm, reboot_vm, set_vm_metadata.
-// vm_cid = the Ironic node UUID (as in the 2016 CPI). A node is "held by BOSH" when extra.bosh says so
-// and instance_uuid is set; nothing here ever touches a node that is not. Arguments are checked before
-// anything connects to Ironic: a malformed request sends nothing.
+// vm_cid = the claim's instance_uuid (vm-lookup.ts): it names one provisioning, so a deleted VM's cid never
+// reaches the server's next VM. A node is "held by BOSH" when extra.bosh says so and instance_uuid is set;
+// nothing here ever touches a node that is not. Arguments are checked before anything connects to Ironic:
+// a malformed request sends nothing.
 import type { Config } from "../config/schema.ts";
 import { IronicNotFound } from "../ironic/errors.ts";
 import type { Node } from "../ironic/node-schema.ts";
@@ -9,9 +10,10 @@ import { add } from "../ironic/patch.ts";
 import type { Logger } from "../log/index.ts";
 import { CloudError, VmNotFound } from "../protocol/errors.ts";
 import type { Metadata } from "../protocol/shapes.ts";
-import { boshRecord, holdsVm } from "../selection/node-record.ts";
+import { boshRecord } from "../selection/node-record.ts";
 import { isUuid } from "./claim-id.ts";
 import { once } from "./lazy.ts";
+import { findUnfinishedDelete, findVmClaim, findVmNode } from "./vm-lookup.ts";
 import { type CreateDeps, type CreateVmInput, type CreatedVm, createVm } from "./vm-create.ts";
 import { precheckCreateVm } from "./vm-precheck.ts";
 import { teardown } from "./vm-teardown.ts";
@@ -41,38 +43,38 @@ export class VmService {
   }
 
   /**
-   * Undeploys and gives the node back (available / manageable / deleted when BOSH enrolled it). A node that
-   * is gone, or no longer held by BOSH, is success (logged): the director and the CLI treat both alike and a
-   * second delete_vm must succeed. A node still reserved for a disk is not a VM and is left alone.
+   * Undeploys and gives the node back (available / manageable / deleted when BOSH enrolled it). A VM that is
+   * gone (its claim released, the node re-used or removed) is success (logged): the director and the CLI
+   * treat both alike and a second delete_vm must succeed. A delete_vm that died mid-teardown is finished.
    */
   async delete(vmCid: string): Promise<void> {
-    const node = isUuid(vmCid) ? await (await this.deps()).ironic.nodes.find(vmCid) : undefined;
+    const { ironic, settings } = await this.deps();
+    const node = (await findVmClaim(ironic, vmCid)) ?? (await findUnfinishedDelete(ironic, vmCid));
     const rec = node && boshRecord(node);
     if (!node || !rec || rec.phase === "reserved") {
-      this.log.info({ vm_cid: vmCid, exists: !!node, phase: rec?.phase }, "delete_vm: no BOSH VM on this node (already deleted); nothing to do");
+      this.log.info({ vm_cid: vmCid }, "delete_vm: no node is held by this VM (already deleted); nothing to do");
     } else {
       try {
         const result = await teardown(await this.deps(), node, { reason: "delete_vm" });
-        this.log.info({ vm_cid: vmCid, outcome: result.outcome }, "VM deleted");
+        this.log.info({ vm_cid: vmCid, node: node.uuid, outcome: result.outcome }, "VM deleted");
       } catch (err) {
         throw new CloudError(`delete_vm ${vmCid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
     if (!isUuid(vmCid)) return;
-    await (await this.deps()).settings.remove(vmCid).catch((err: unknown) => this.log.warn({ err, vm_cid: vmCid }, "could not remove the registry record"));
+    await settings.remove(vmCid).catch((err: unknown) => this.log.warn({ err, vm_cid: vmCid }, "could not remove the registry record"));
   }
 
-  /** true iff the node exists and a BOSH VM holds it; false when absent (never an error for that). */
+  /** true iff a node is held by this VM; false when absent (never an error for that). */
   async has(vmCid: string): Promise<boolean> {
-    if (!isUuid(vmCid)) return false; // never let a cid resolve an Ironic node *name*
-    const node = await (await this.deps()).ironic.nodes.find(vmCid, { fields: ["uuid", "instance_uuid", "extra"] });
-    return !!node && holdsVm(node);
+    if (!isUuid(vmCid)) return false;
+    return (await findVmNode((await this.deps()).ironic, vmCid, ["uuid", "instance_uuid", "extra"])) !== undefined;
   }
 
   /** The node of a BOSH VM, or VmNotFound. */
   async require(vmCid: string): Promise<Node> {
-    const node = isUuid(vmCid) ? await (await this.deps()).ironic.nodes.find(vmCid) : undefined;
-    if (!node || !holdsVm(node)) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node with that UUID is held by BOSH`);
+    const node = isUuid(vmCid) ? await findVmNode((await this.deps()).ironic, vmCid) : undefined;
+    if (!node) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it (deleted, or never created by this CPI)`);
     return node;
   }
 
@@ -92,18 +94,34 @@ export class VmService {
     });
   }
 
-  /** Best effort: extra.bosh.metadata and description "deployment/instance_group/index"; failures are logged. */
+  /**
+   * Stores the metadata in extra.bosh.metadata (and description "deployment/instance_group/index") and
+   * marks the VM acknowledged: the director (and create-env) send this right after create_vm, and a created
+   * VM nobody acknowledges is released as unknown after the stale margin (selection/stale.ts). So a failure
+   * to record it is an error (the director then deletes the VM), not a warning; a VM that is gone is ignored.
+   */
   async setMetadata(vmCid: string, metadata: Metadata): Promise<void> {
+    let node: Node;
     try {
-      const node = await this.require(vmCid);
-      const { ironic } = await this.deps();
-      const ops = [add(["extra", "bosh", "metadata"], metadata)];
-      const description = describeVm(metadata);
-      if (description && ironic.supports("description")) ops.push(add("/description", description));
+      node = await this.require(vmCid);
+    } catch (err) {
+      if (!(err instanceof VmNotFound)) throw err;
+      this.log.warn({ vm_cid: vmCid }, "set_vm_metadata: VM not found; ignored");
+      return;
+    }
+    const { ironic, now } = await this.deps();
+    // A plain PATCH, not a claim update: it must never re-add the instance_uuid of a VM deleted meanwhile.
+    const ops = [add(["extra", "bosh", "metadata"], metadata)];
+    if (!boshRecord(node)?.acknowledged_at) ops.push(add(["extra", "bosh", "acknowledged_at"], now().toISOString()));
+    const description = describeVm(metadata);
+    if (description && ironic.supports("description")) ops.push(add("/description", description));
+    try {
       await ironic.nodes.patch(node.uuid, ops);
     } catch (err) {
-      if (err instanceof IronicNotFound || err instanceof VmNotFound) this.log.warn({ vm_cid: vmCid }, "set_vm_metadata: VM not found; ignored");
-      else this.log.warn({ err, vm_cid: vmCid }, "set_vm_metadata failed; ignored (metadata is informational)");
+      if (err instanceof IronicNotFound || !(await findVmNode(ironic, vmCid, ["uuid"]))) {
+        return void this.log.warn({ vm_cid: vmCid }, "set_vm_metadata: the VM was deleted meanwhile; ignored");
+      }
+      throw new CloudError(`set_vm_metadata ${vmCid}: could not record it on node ${node.uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 }

@@ -25,9 +25,12 @@ import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell
 const LANES = 10;
 const ROUNDS = 5; // × LANES = 50 kills per method
 const DEPLOY_TIMEOUT_S = 8;
-const STALE_MARGIN_S = 1;
+// Past this a `created` VM no director acknowledged (set_vm_metadata) is released as unknown, so it must
+// exceed the gap between a create_vm answer and the director's set_vm_metadata on a loaded machine.
+const STALE_MARGIN_S = 20;
 const random = prng(20261121);
 const killAt = (maxMs: number) => Math.floor(random() * maxMs);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lanes = <T>(fn: (lane: number) => Promise<T>) => Promise.all(Array.from({ length: LANES }, (_, i) => fn(i)));
 
 let ironic: IronicServer;
@@ -72,6 +75,12 @@ async function must(method: string, args: unknown[], what: string): Promise<unkn
   return r.response.result;
 }
 
+/** What the director does right after every create_vm answer (VmMetadataUpdater; create-env does too). */
+async function acknowledge(vm: string): Promise<string> {
+  await must("set_vm_metadata", [vm, { director: "crash", deployment: "crash", name: `crash/${vm}`, index: "0" }], "set_vm_metadata after create_vm");
+  return vm;
+}
+
 /**
  * create_vm as the director runs it: VMCreationFailed with ok_to_retry is retried with the same arguments
  * (director.max_vm_create_tries, 5); any other failure ends that deploy, and the next deploy asks again
@@ -82,7 +91,7 @@ async function createVmAsDirector(args: unknown[], what: string): Promise<string
   for (let attempt = 1; attempt <= 5; attempt++) {
     const r = await director.call("create_vm", call, { skipInfo: true });
     const result = r.response?.result;
-    if (r.response && !r.response.error && Array.isArray(result)) return result[0] as string;
+    if (r.response && !r.response.error && Array.isArray(result)) return acknowledge(result[0] as string);
     const err = r.response?.error;
     directorSaw.push(`${what}: ${err ? `${err.type} (ok_to_retry ${err.ok_to_retry}): ${err.message}` : r.protocolError}`);
     if (!err?.ok_to_retry) call = [randomUUID(), ...call.slice(1)];
@@ -91,17 +100,18 @@ async function createVmAsDirector(args: unknown[], what: string): Promise<string
   return undefined;
 }
 
-/** Nodes held by a BOSH record or an instance_uuid whose VM the director does not know. */
+/** Nodes held by a BOSH record or an instance_uuid whose VM (its cid is the claim) the director does not know. */
 async function claimedWithoutKnownVm(): Promise<string[]> {
   return (await fleet.nodes())
-    .filter((n) => (n.instance_uuid || n.extra["bosh"]) && !known.vms.has(n.uuid))
+    .filter((n) => (n.instance_uuid || n.extra["bosh"]) && !known.vms.has(n.instance_uuid ?? ""))
     .map((n) => `${n.name}: ${n.provision_state}, instance_uuid ${n.instance_uuid}, phase ${boshRecord(n)?.phase ?? "-"}`);
 }
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "cpi-crash-"));
   ironic = await startIronic({ fakeDeployDelay: 1, powerSyncInterval: 60 });
-  fleet = await buildFleet(ironic.url, { poolSize: 24, diskDevices: 12 });
+  // Killed create_vm calls with a new agent_id hold their server until the stale margin passes.
+  fleet = await buildFleet(ironic.url, { poolSize: 40, diskDevices: 12 });
   servers = { ironicUrl: ironic.url, webdav: webdav(), storeFolder: `crash-${fleet.id}` };
   await prepareStore(servers);
   configPath = writeConfig(work, lifecycleConfig(servers, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }));
@@ -136,6 +146,8 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       });
     }
     stemcell = [...known.stemcells][0] ?? "";
+    // what the killed calls left is swept by later stemcell calls once older than the stale margin
+    await sleep((STALE_MARGIN_S + 1) * 1000);
     for (const cid of [...known.stemcells].slice(1)) {
       await must("delete_stemcell", [cid], "delete_stemcell");
       known.stemcells.delete(cid);
@@ -157,7 +169,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         const r = await director.call("create_vm", args(agent), { killAfterMs: killAt(4500) });
         const killed = tally("create_vm", r);
         const ok = !killed && r.response && !r.response.error;
-        if (ok) return (r.response!.result as [string])[0];
+        if (ok) return acknowledge((r.response!.result as [string])[0]!);
         // the director learnt nothing: it retries the same call, or a later deploy asks for a new VM
         return createVmAsDirector(args(lane % 2 === 0 ? agent : randomUUID()), "follow-up create_vm");
       });
@@ -180,6 +192,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         vms.map(async (vm) => {
           if (!vm) return;
           known.vms.add(vm);
+          const nodeUuid = (await fleet.ironic.vmNode(vm)).uuid;
           const r = await director.call("delete_vm", [vm], { killAfterMs: killAt(4000) });
           const killed = tally("delete_vm", r);
           if (killed || r.response?.error) {
@@ -189,7 +202,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
           }
           known.vms.delete(vm);
           if ((await must("has_vm", [vm], "has_vm after delete_vm")) !== false) problems.push(`has_vm ${vm} is not false after delete_vm`);
-          const node = await fleet.ironic.node(vm);
+          const node = await fleet.ironic.node(nodeUuid);
           if (node.instance_uuid || node.extra["bosh"]) problems.push(`node ${node.name} still claimed after delete_vm: ${node.provision_state} ${node.instance_uuid}`);
         }),
       );
@@ -295,7 +308,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
   test("after reconcile: 0 nodes claimed without a VM the director knows", async () => {
     const before = await claimedWithoutKnownVm();
     // the dead calls' claims become stale after deploy_timeout + stale_claim_margin
-    await new Promise((r) => setTimeout(r, (DEPLOY_TIMEOUT_S + STALE_MARGIN_S + 2) * 1000));
+    await sleep((DEPLOY_TIMEOUT_S + STALE_MARGIN_S + 2) * 1000);
     const run = await runCpi("", { args: ["reconcile", "--config", configPath], env: { PATH: process.env.PATH } });
     const report = JSON.parse(run.stdout) as { ok: boolean; stale: unknown[] };
     const after = await claimedWithoutKnownVm();
@@ -329,8 +342,9 @@ describe("a kill right after a write, pinned by a proxy", () => {
       const image = writeStemcellImage(join(work, "pinned-image"), 64 * 1024).path;
       const sc = (await d.call("create_stemcell", [image, stemcellCloudProperties()])).response?.result as string;
       const vm = ((await d.call("create_vm", [randomUUID(), sc, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()])).response?.result as [string])[0];
+      const nodeUuid = (await fleet.ironic.vmNode(vm)).uuid;
       const from = proxy.requests.length;
-      const killed = await d.call("create_disk", [2048, fleet.diskType, vm], { killWhen: answered(proxy, from, (r) => r.method === "PATCH" && r.path === `/v1/nodes/${vm}`) });
+      const killed = await d.call("create_disk", [2048, fleet.diskType, vm], { killWhen: answered(proxy, from, (r) => r.method === "PATCH" && r.path === `/v1/nodes/${nodeUuid}`) });
       expect(killed.run.signal).toBe("SIGKILL");
       // the director carries on: a new create_disk, attach, later the VM and the disk go away
       const disk = (await d.call("create_disk", [2048, fleet.diskType, vm])).response?.result as string;
@@ -339,8 +353,9 @@ describe("a kill right after a write, pinned by a proxy", () => {
       expect((await d.call("delete_disk", [disk])).response?.error).toBeNull();
       expect((await d.call("delete_vm", [vm])).response?.error).toBeNull();
       expect((await d.call("delete_stemcell", [sc])).response?.error).toBeNull();
+      await sleep((STALE_MARGIN_S + 1) * 1000); // reconcile deletes disk records never attached past the margin
       await runCpi("", { args: ["reconcile", "--config", configPath], env: { PATH: process.env.PATH } });
-      const node = await fleet.ironic.node(vm);
+      const node = await fleet.ironic.node(nodeUuid);
       const held = Object.entries((node.extra["bosh_disks"] as Record<string, { state?: string }> | undefined) ?? {}).filter(([, r]) => (r.state ?? "live") === "live");
       // a live record keeps the server for "the VM that names this disk" — a VM that will never exist
       expect(held.map(([cid]) => cid), `server ${node.name} held by a disk nobody knows`).toEqual([]);

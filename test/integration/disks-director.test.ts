@@ -60,36 +60,40 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
 
     // deploy: create_vm → create_disk → attach_disk → set_disk_metadata
     const vm1 = await createVm(props);
+    const node1 = (await rest.vmNode(vm1)).uuid; // the VM's cid names its claim; the disk's names the server
     const cid = ok<string>(await h.call("create_disk", [10_240, DISK_TYPE, vm1]));
     disks.push(cid);
-    expect(cid).toContain(vm1);
+    expect(cid).toContain(node1);
     expect(ok(await h.call("attach_disk", [vm1, cid]))).toEqual({ path: P2 });
     ok(await h.call("set_disk_metadata", [cid, { director: "d", deployment: "cf", instance_group: "db", attached_at: "2026-11-21T12:00:00Z" }]));
     expect(ok(await h.call("get_disks", [vm1]))).toEqual([cid]);
-    let b = await bosh(vm1);
+    let b = await bosh(node1);
     expect(b.disks[cid]).toMatchObject({ device: P2, path: P2, size_mib: 10_240, attached: true, state: "live", vm_cid: vm1, metadata: { deployment: "cf" } });
     expect(b.node["automated_clean"]).toBe(false);
     expect(b.node.extra["bosh_clean_hold"]).toMatchObject({ automated_clean: null });
-    const cleanedBefore = cleaningsOf(vm1);
+    const cleanedBefore = cleaningsOf(node1);
 
     // recreate: detach → delete_vm → create_vm(disk_cids) → attach
     ok(await h.call("detach_disk", [vm1, cid]));
     await deleteVm(vm1);
-    b = await bosh(vm1);
+    b = await bosh(node1);
     expect(b.node.provision_state).toBe("available");
     expect(b.node.instance_uuid).toBeNull();
     expect(b.node["automated_clean"]).toBe(false); // the node holds a live disk: no provide/undeploy may clean it
     expect(b.disks[cid]).toMatchObject({ attached: false, state: "live" });
     // another create_vm that does not name the disk never gets this server
     const other = await createVm(props);
-    expect(other).not.toBe(vm1);
+    expect((await rest.vmNode(other)).uuid).not.toBe(node1);
     const vm2 = await createVm(props, [cid]);
-    expect(vm2).toBe(vm1);
+    expect((await rest.vmNode(vm2)).uuid).toBe(node1);
+    expect(vm2).not.toBe(vm1); // a new provisioning of the same server
+    expect(ok(await h.call("has_vm", [vm1]))).toBe(false);
+    expect((await h.call("attach_disk", [vm1, cid])).error).toMatchObject({ type: "Bosh::Clouds::VMNotFound" });
     expect(ok(await h.call("attach_disk", [vm2, cid]))).toEqual({ path: P2 });
     expect(ok(await h.call("attach_disk", [vm2, cid]))).toEqual({ path: P2 }); // idempotent
     expect(ok(await h.call("get_disks", [vm2]))).toEqual([cid]);
-    expect(cleaningsOf(vm1)).toBe(cleanedBefore);
-    expect((await bosh(vm1)).disks[cid]).toMatchObject({ metadata: { deployment: "cf" }, created_at: b.disks[cid]!["created_at"] });
+    expect(cleaningsOf(node1)).toBe(cleanedBefore);
+    expect((await bosh(node1)).disks[cid]).toMatchObject({ metadata: { deployment: "cf" }, created_at: b.disks[cid]!["created_at"] });
 
     // size change: create_disk(new) → attach both → detach old → orphan delete of old while the VM runs
     const bigger = ok<string>(await h.call("create_disk", [20_480, DISK_TYPE, vm2]));
@@ -101,17 +105,17 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
     disks = disks.filter((d) => d !== cid);
     expect(ok(await h.call("has_disk", [cid]))).toBe(false);
     expect((await h.call("delete_disk", [cid])).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound" });
-    b = await bosh(vm2);
+    b = await bosh(node1);
     expect(b.dirty[P2]).toMatchObject({ disk_cid: cid });
     expect(b.node["automated_clean"]).toBe(false); // the bigger disk is live
     expect(ok(await h.call("get_disks", [vm2]))).toEqual([bigger]);
-    expect(cleaningsOf(vm1)).toBe(cleanedBefore);
+    expect(cleaningsOf(node1)).toBe(cleanedBefore);
 
     // a recreate still keeps the bigger disk (and does not clean: a live disk outweighs a dirty device)
     await deleteVm(vm2);
-    expect(cleaningsOf(vm1)).toBe(cleanedBefore);
+    expect(cleaningsOf(node1)).toBe(cleanedBefore);
     await deleteVm(other);
-    expect(nodes.map((n) => n.uuid)).toContain(vm1);
+    expect(nodes.map((n) => n.uuid)).toContain(node1);
   });
 
   it("deleting the last disk of a server no VM holds wipes it with cleaning and gives automated_clean back", async () => {
@@ -168,9 +172,9 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
     expect(b.node["automated_clean"]).toBe(false);
     expect(ok(await h.call("has_disk", [cid]))).toBe(true);
     const vm = await createVm({ resource_class: rc }, [cid]);
-    expect(vm).toBe(reservedOn);
+    expect((await rest.vmNode(vm)).uuid).toBe(reservedOn);
     expect(ok(await h.call("attach_disk", [vm, cid]))).toEqual({ path: P2 });
-    b = await bosh(vm);
+    b = await bosh(reservedOn);
     expect(b.node.extra["bosh"]).toMatchObject({ phase: "created" });
     await deleteVm(vm);
     ok(await h.call("delete_disk", [cid]));

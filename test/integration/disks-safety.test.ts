@@ -139,7 +139,7 @@ describe("with automated_clean: true in the CPI config", () => {
       await deleteVm(hh, vm1);
       expect((await rest.node(node.uuid))["automated_clean"]).toBe(false);
       const vm2 = await createVm(hh, { macs: node.macs }, [cid]);
-      expect((await rest.node(vm2))["automated_clean"]).toBe(false);
+      expect((await rest.vmNode(vm2))["automated_clean"]).toBe(false);
     } finally {
       for (const v of [...vms]) await deleteVm(hh, v);
       ok(await hh.call("delete_disk", [cid]));

@@ -107,7 +107,7 @@ describe("the config drive", () => {
     try {
       // Ironic masks the drive in its API; its database holds it verbatim (ironic-standalone.md §7)
       const db = join(ironic().stateDir, "ironic.sqlite");
-      const packed = execFileSync("sqlite3", [db, `select json_extract(instance_info,'$.configdrive') from nodes where uuid='${vm}'`]).toString().trim();
+      const packed = execFileSync("sqlite3", [db, `select json_extract(instance_info,'$.configdrive') from nodes where instance_uuid='${vm}'`]).toString().trim();
       expect(packed.length).toBeGreaterThan(100);
       const iso = join(work, "drive.iso");
       writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { run as reconcile } from "../../src/commands/reconcile.ts";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
-import { IronicRest, claimAsCrashed, claimedWithoutVm, createNode, nodesOf, removeNodes, uniqueMac, uniqueTag } from "../support/ironic-fixtures.ts";
+import { IronicRest, claimAsCrashed, claimedWithoutVm, createNode, createNodes, nodesOf, removeNodes, uniqueMac, uniqueTag } from "../support/ironic-fixtures.ts";
 import { startFaultProxy } from "../support/fault-proxy.ts";
+import { rank } from "../../src/selection/ranking.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { STEMCELL_CID, harness, servedStemcell, vmConfig } from "./vm-support.ts";
 
@@ -83,7 +84,7 @@ describe("real deploy failures are rolled back", () => {
     const r = await createVm(h, randomUUID(), { macs: node.macs, bios_settings: [{ name: "hyperthreading", value: "Disabled" }] });
     expect(r.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh_prepared"]).toMatch(/^[0-9a-f]{32}$/);
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
   });
 
   it("Ironic refusing an enrollment (unknown driver) is a clear error and leaves nothing", async () => {
@@ -91,6 +92,125 @@ describe("real deploy failures are rolled back", () => {
     const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "no-such-driver", name: `${PREFIX}-baddrv` } });
     expect(r.error!.message).toMatch(/cannot enroll .*no-such-driver/);
     expect(await rest.findNode(`${PREFIX}-baddrv`)).toBeUndefined();
+  });
+});
+
+describe("a server that fails its deploys is left behind", () => {
+  /** create_vm as the director runs it: VMCreationFailed with ok_to_retry is retried with the same agent_id. */
+  async function createAsDirector(hh: ReturnType<typeof harness>, agentId: string, props: Record<string, unknown>) {
+    const failures: string[] = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const r = await createVm(hh, agentId, props);
+      if (!r.error) return { vmCid: (r.result as [string])[0], failures };
+      failures.push(r.error.message);
+      if (!r.error.ok_to_retry) break;
+    }
+    return { vmCid: undefined, failures };
+  }
+
+  it("a director retry never lands on the server that just failed it; later instances avoid it too", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const broken = await createNode(rest, `${PREFIX}-broken`, { resource_class: rc, deploy_interface: "direct" });
+    const healthy = await createNode(rest, `${PREFIX}-healthy`, { resource_class: rc });
+    // an agent_id whose ranking puts the broken server first, as it did in the report
+    const candidates = [broken.uuid, healthy.uuid].map((uuid) => ({ node: { uuid, provision_state: "available", properties: {} }, how: "free" as const }));
+    let first = randomUUID();
+    while (rank(candidates, { seed: first, states: ["available"] })[0]!.node.uuid !== broken.uuid) first = randomUUID();
+
+    const agents = [first, randomUUID(), randomUUID(), randomUUID()];
+    const failures: number[] = [];
+    for (const agentId of agents) {
+      const got = await createAsDirector(h, agentId, { resource_class: rc });
+      expect(got.vmCid, got.failures.join("\n")).toBeDefined();
+      failures.push(got.failures.length);
+      expect((await rest.vmNode(got.vmCid!)).uuid).toBe(healthy.uuid);
+      expect((await h.call("delete_vm", [got.vmCid])).error).toBeNull();
+    }
+    expect(failures).toEqual([1, 0, 0, 0]); // the retry went elsewhere, and so did every later instance
+    const doc = await rest.node(broken.uuid);
+    expect(doc).toMatchObject({ provision_state: "available", instance_uuid: null, maintenance: false });
+    expect(doc.extra["bosh_deploy_failures"]).toMatchObject({ count: 1, agent_ids: [first], last_error: expect.stringMatching(/^deploy failed: .*Failed to prepare to deploy/), last_at: expect.any(String) });
+  });
+
+  it("after maintenance_after_failures consecutive failures: maintenance with a reason, listed by reconcile; a good deploy clears the record", async () => {
+    const node = await createNode(rest, `${PREFIX}-maint`, { deploy_interface: "direct" });
+    const config = vmConfig({ placement: { maintenance_after_failures: 2, avoid_failed_for: 0 } });
+    const hh = harness(config, { stemcells: image.stemcells });
+    for (let i = 0; i < 2; i++) expect((await createVm(hh, randomUUID(), { macs: node.macs })).error).toMatchObject({ ok_to_retry: true });
+    const doc = await rest.node(node.uuid);
+    expect(doc).toMatchObject({ maintenance: true, instance_uuid: null, provision_state: "available" });
+    expect(doc["maintenance_reason"]).toMatch(/^bosh: 2 consecutive failed deploys, last .*When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/);
+    // a server in maintenance is never selected
+    expect((await createVm(hh, randomUUID(), { macs: node.macs })).error!.message).toMatch(/1 in maintenance/);
+
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
+    writeFileSync(join(dir, "cpi.json"), JSON.stringify(config));
+    const out: string[] = [];
+    await reconcile(["--config", join(dir, "cpi.json"), "--dry-run"], { stdout: (x) => out.push(x), stderr: () => {}, env: {} });
+    const report = JSON.parse(out.join("")) as { failed_servers: { node: string; failed_deploys: number; maintenance: boolean; maintenance_reason: string }[] };
+    expect(report.failed_servers.find((f) => f.node === node.uuid)).toMatchObject({ failed_deploys: 2, maintenance: true, maintenance_reason: expect.stringMatching(/^bosh: 2 consecutive/) });
+
+    // the operator fixes the server and brings it back; the next good deploy clears the record
+    await rest.call("DELETE", `/v1/nodes/${node.uuid}/maintenance`);
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/deploy_interface", value: "fake" }]);
+    const ok = await createVm(hh, randomUUID(), { macs: node.macs });
+    expect(ok.error).toBeNull();
+    expect((await rest.node(node.uuid)).extra["bosh_deploy_failures"]).toBeUndefined();
+    expect((await hh.call("delete_vm", [(ok.result as [string])[0]])).error).toBeNull();
+  });
+
+  it("a failure of our own preparation (a RAID layout the server cannot apply) is not held against the server", async () => {
+    const node = await createNode(rest, `${PREFIX}-raid-nofail`);
+    const r = await createVm(h, randomUUID(), { macs: node.macs, raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] } });
+    expect(r.error!.message).toMatch(/clean failed/);
+    expect((await rest.node(node.uuid)).extra["bosh_deploy_failures"]).toBeUndefined();
+  });
+});
+
+describe("a created VM no director ever heard of", () => {
+  it("a create_vm that died after `created` and before answering: released once unacknowledged past the margin; acknowledged VMs are kept", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const [lost, known] = await createNodes(rest, `${PREFIX}-unack`, 2, { resource_class: rc });
+    const config = vmConfig({ ironic: { ...vmConfig().ironic, stale_claim_margin: 1 } });
+    const hh = harness(config);
+    // both calls finish; only the second answer reaches a director, which then sends set_vm_metadata
+    const a = (await createVm(hh, randomUUID(), { macs: lost!.macs })).result as [string];
+    const b = (await createVm(hh, randomUUID(), { macs: known!.macs })).result as [string];
+    expect((await hh.call("set_vm_metadata", [b[0], { deployment: "cf", name: "web/0" }])).error).toBeNull();
+    live.push(b[0]);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
+    writeFileSync(join(dir, "cpi.json"), JSON.stringify(config));
+    const run = async (...extra: string[]) => {
+      const out: string[] = [];
+      await reconcile(["--config", join(dir, "cpi.json"), ...extra], { stdout: (x) => out.push(x), stderr: () => {}, env: {} });
+      return JSON.parse(out.join("")) as { stale: { node: string; phase: string; vm_cid: string; outcome?: string }[] };
+    };
+    expect((await run("--dry-run")).stale.filter((x) => [lost!.uuid, known!.uuid].includes(x.node))).toEqual([
+      expect.objectContaining({ node: lost!.uuid, phase: "created", vm_cid: a[0] }),
+    ]);
+    const report = await run();
+    expect(report.stale.find((x) => x.node === lost!.uuid)).toMatchObject({ outcome: "released" });
+    expect(await rest.node(lost!.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    expect(await rest.node(known!.uuid)).toMatchObject({ provision_state: "active", instance_uuid: b[0] });
+    live.pop();
+    expect((await hh.call("delete_vm", [b[0]])).error).toBeNull();
+  });
+
+  it("with no free server, a selection pass tears such a VM down and takes its server", async () => {
+    const rc = `rc-${uniqueTag()}`;
+    const node = await createNode(rest, `${PREFIX}-unack-sel`, { resource_class: rc });
+    const hh = harness(vmConfig({ ironic: { ...vmConfig().ironic, stale_claim_margin: 1 } }));
+    const orphan = (await createVm(hh, randomUUID(), { resource_class: rc })).result as [string];
+    await new Promise((r) => setTimeout(r, 1500));
+    const next = await createVm(hh, randomUUID(), { resource_class: rc });
+    expect(next.error).toBeNull();
+    const [vmCid] = next.result as [string];
+    expect(vmCid).not.toBe(orphan[0]);
+    expect((await rest.vmNode(vmCid)).uuid).toBe(node.uuid);
+    expect((await hh.call("has_vm", [orphan[0]])).result).toBe(false);
+    expect((await hh.call("delete_vm", [vmCid])).error).toBeNull();
   });
 });
 
@@ -125,7 +245,7 @@ describe("stale claims of crashed create_vm calls", () => {
     const r = await createVm(h, agentId, { resource_class: rc });
     expect(r.error).toBeNull();
     expect(await rest.node(node.uuid)).toMatchObject({ instance_uuid: agentId, provision_state: "active" });
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [agentId])).error).toBeNull();
   });
 
   it("a claim still within deploy_timeout + margin is left alone", async () => {
@@ -176,11 +296,11 @@ describe("retries are idempotent", () => {
     const first = await createVm(h, agentId, { resource_class: rc });
     expect(first.error).toBeNull();
     const [vmCid] = first.result as [string];
-    const before = await rest.node(vmCid);
+    const before = await rest.vmNode(vmCid);
     const second = await createVm(h, agentId, { resource_class: rc });
     expect(second.error).toBeNull();
     expect((second.result as [string])[0]).toBe(vmCid);
-    const after = await rest.node(vmCid);
+    const after = await rest.vmNode(vmCid);
     expect(after["provision_updated_at"]).toBe(before["provision_updated_at"]); // no second deploy
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
   });
@@ -193,8 +313,9 @@ describe("retries are idempotent", () => {
     await claimAsCrashed(rest, a.uuid, { claim: agentId, ageS: 2 });
     const r = await createVm(h, agentId, { resource_class: rc });
     expect(r.error).toBeNull();
-    expect((r.result as [string])[0]).toBe(a.uuid);
-    expect((await h.call("delete_vm", [a.uuid])).error).toBeNull();
+    expect((r.result as [string])[0]).toBe(agentId);
+    expect((await rest.vmNode(agentId)).uuid).toBe(a.uuid);
+    expect((await h.call("delete_vm", [agentId])).error).toBeNull();
   });
 
   it("a non-UUID agent_id claims with a stable UUIDv5 of it", async () => {
@@ -204,7 +325,8 @@ describe("retries are idempotent", () => {
     const claim = (await rest.node(node.uuid)).instance_uuid;
     expect(claim).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect((await createVm(h, "agent-not-a-uuid", { macs: node.macs })).result).toEqual(r1.result);
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((r1.result as [string])[0]).toBe(claim);
+    expect((await h.call("delete_vm", [claim])).error).toBeNull();
   });
 });
 
@@ -215,8 +337,10 @@ describe("nodes that are not ours", () => {
     await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/instance_uuid", value: foreign }]);
     const r = await createVm(h, randomUUID(), { macs: node.macs });
     expect(r.error!.message).toMatch(/1 claimed by another instance/);
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull(); // not a BOSH VM: nothing to do
-    expect((await h.call("has_vm", [node.uuid])).result).toBe(false);
+    for (const cid of [node.uuid, foreign]) {
+      expect((await h.call("delete_vm", [cid])).error).toBeNull(); // not a BOSH VM: nothing to do
+      expect((await h.call("has_vm", [cid])).result).toBe(false);
+    }
     expect((await rest.node(node.uuid)).instance_uuid).toBe(foreign);
     await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "remove", path: "/instance_uuid" }]);
   });
@@ -234,9 +358,10 @@ describe("nodes that are not ours", () => {
     expect(none.error!.message).toMatch(/2 holds persistent disks of another VM/);
     const r = await createVm(h, randomUUID(), { resource_class: rc }, ["disk-mine"]);
     expect(r.error).toBeNull();
-    expect((r.result as [string])[0]).toBe(reserved.uuid);
+    const [vmCid] = r.result as [string];
+    expect((await rest.vmNode(vmCid)).uuid).toBe(reserved.uuid);
     expect((await rest.node(holding.uuid)).instance_uuid).toBeNull();
-    expect((await h.call("delete_vm", [reserved.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
   });
 });
 
@@ -274,9 +399,9 @@ describe("a retried delete_vm after a killed one", () => {
     try {
       const hh = harness(vmConfig({}, proxy.url), { stemcells: image.stemcells });
       const vmCid = (await createVm(hh, agentId, { macs: node.macs })).result as [string, unknown];
-      expect(vmCid[0]).toBe(node.uuid);
+      expect(vmCid[0]).toBe(agentId);
       armed = true;
-      const r = await hh.call("delete_vm", [node.uuid]);
+      const r = await hh.call("delete_vm", [agentId]);
       expect(landed).toHaveLength(1);
       expect(proxy.requests.some((q) => q.method === "PUT" && q.path.endsWith("/states/provision") && q.status === 400)).toBe(true);
       expect(r.error).toBeNull();

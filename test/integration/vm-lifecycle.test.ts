@@ -30,18 +30,18 @@ afterAll(async () => {
 });
 
 describe("selection by MAC", () => {
-  it("creates a VM on the server owning the MAC, answers [node, networks with mac], deletes it", async () => {
+  it("creates a VM on the server owning the MAC, answers [claim, networks with mac], deletes it", async () => {
     const node = await createNode(rest, `${PREFIX}-mac`);
     const agentId = randomUUID();
     const created = await createVm(agentId, { macs: [node.macs[0]!.toUpperCase()] });
     expect(created.error).toBeNull();
     const [vmCid, networks] = created.result as [string, Record<string, { mac: string }>];
-    expect(vmCid).toBe(node.uuid);
+    expect(vmCid).toBe(agentId); // the claim's instance_uuid names this provisioning, not the server
     expect(networks["default"]!.mac).toBe(node.macs[0]);
     const doc = await rest.node(node.uuid);
     expect(doc.provision_state).toBe("active");
     expect(doc.instance_uuid).toBe(agentId);
-    expect(doc.extra["bosh"]).toMatchObject({ phase: "created", source: "available", agent_id: agentId, stemcell_cid: STEMCELL_CID, director_uuid: "director-1" });
+    expect(doc.extra["bosh"]).toMatchObject({ vm_cid: vmCid, phase: "created", source: "available", agent_id: agentId, stemcell_cid: STEMCELL_CID, director_uuid: "director-1" });
     expect(doc["instance_info"]).toMatchObject({ image_source: expect.stringContaining("root.img"), image_os_hash_algo: "sha256", image_checksum: "b".repeat(32) });
     expect(h.settings.records.get(vmCid)).toMatchObject({ agent_id: agentId });
     expect((await h.call("has_vm", [vmCid])).result).toBe(true);
@@ -56,18 +56,63 @@ describe("selection by MAC", () => {
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull(); // idempotent
   });
 
-  it("answers the v1 shape (the node UUID) for api_version 1", async () => {
+  it("answers the v1 shape (the cid alone) for api_version 1", async () => {
     const node = await createNode(rest, `${PREFIX}-v1`);
-    const r = await h.call("create_vm", [randomUUID(), STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], 1);
+    const agentId = randomUUID();
+    const r = await h.call("create_vm", [agentId, STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], 1);
     expect(r.error).toBeNull();
-    expect(r.result).toBe(node.uuid);
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect(r.result).toBe(agentId);
+    expect((await h.call("delete_vm", [agentId])).error).toBeNull();
   });
 
   it("refuses with a clear, non-retryable error when no server owns the MAC", async () => {
     const r = await createVm(randomUUID(), { macs: [uniqueMac()] });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
     expect(r.error!.message).toMatch(/no free Ironic node matches \(macs=/);
+  });
+});
+
+describe("one provisioning, one identity", () => {
+  it("an old VM cid never touches the server's next VM: has_vm false, delete_vm/set_vm_metadata leave it, reboot_vm is VMNotFound", async () => {
+    const node = await createNode(rest, `${PREFIX}-ident`);
+    const a = await createVm(randomUUID(), { macs: node.macs });
+    const [oldCid] = a.result as [string];
+    expect((await h.call("delete_vm", [oldCid])).error).toBeNull();
+    const b = await createVm(randomUUID(), { macs: node.macs });
+    const [newCid] = b.result as [string];
+    expect(newCid).not.toBe(oldCid);
+    live.push(newCid);
+    expect((await rest.vmNode(newCid)).uuid).toBe(node.uuid); // the same server
+    expect(await h.call("has_vm", [oldCid])).toMatchObject({ result: false, error: null });
+    expect(await h.call("has_vm", [node.uuid])).toMatchObject({ result: false, error: null }); // a server is not a VM
+    expect((await h.call("delete_vm", [oldCid])).error).toBeNull(); // a late retry, an orphan clean-up
+    expect((await h.call("set_vm_metadata", [oldCid, { deployment: "stale" }])).error).toBeNull();
+    expect((await h.call("reboot_vm", [oldCid])).error).toMatchObject({ type: "Bosh::Clouds::VMNotFound" });
+    const doc = await rest.node(node.uuid);
+    expect(doc).toMatchObject({ provision_state: "active", instance_uuid: newCid });
+    expect(doc.extra["bosh"]).toMatchObject({ vm_cid: newCid, phase: "created" });
+    expect((doc.extra["bosh"] as Record<string, unknown>)["metadata"]).toBeUndefined();
+    expect(await h.call("has_vm", [newCid])).toMatchObject({ result: true });
+    live.pop();
+    expect((await h.call("delete_vm", [newCid])).error).toBeNull();
+  });
+
+  it("a VM made before this identity (cid = node UUID) is still found, deleted, and its cid then names nothing", async () => {
+    const node = await createNode(rest, `${PREFIX}-legacy`);
+    const r = await createVm(randomUUID(), { macs: node.macs });
+    const [vmCid] = r.result as [string];
+    // what the previous CPI version wrote: vm_cid = the node UUID
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/extra/bosh/vm_cid", value: node.uuid }]);
+    expect(await h.call("has_vm", [node.uuid])).toMatchObject({ result: true });
+    expect(await h.call("has_vm", [vmCid])).toMatchObject({ result: false });
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+    const next = await createVm(randomUUID(), { macs: node.macs });
+    live.push((next.result as [string])[0]);
+    expect(await h.call("has_vm", [node.uuid])).toMatchObject({ result: false });
+    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await rest.node(node.uuid)).provision_state).toBe("active");
+    expect((await h.call("delete_vm", [live.pop()!])).error).toBeNull();
   });
 });
 
@@ -86,7 +131,7 @@ describe("selection by hardware spec", () => {
     const r = await createVm(randomUUID(), { resource_class: rc, ironic_properties: { cpus: 4, memory_mb: 8192, cpu_arch: "x86_64" } });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
-    expect(vmCid).toBe(nodes[2]!.uuid);
+    expect((await rest.vmNode(vmCid)).uuid).toBe(nodes[2]!.uuid);
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
   });
 
@@ -110,8 +155,9 @@ describe("selection by hardware spec", () => {
     }));
     const r = await createVm(randomUUID(), { resource_class: rc, traits: ["CUSTOM_GPU"], owner: "team-a", conductor_group: "" });
     expect(r.error).toBeNull();
-    expect((r.result as [string])[0]).toBe(nodes[1]!.uuid);
-    expect((await h.call("delete_vm", [nodes[1]!.uuid])).error).toBeNull();
+    const [vmCid] = r.result as [string];
+    expect((await rest.vmNode(vmCid)).uuid).toBe(nodes[1]!.uuid);
+    expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
   });
 });
 
@@ -122,7 +168,7 @@ describe("the manageable pool", () => {
     const r = await createVm(randomUUID(), { resource_class: rc, from_manageable: true });
     expect(r.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh"]).toMatchObject({ source: "manageable", phase: "created" });
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
     const after = await rest.node(node.uuid);
     expect(after.provision_state).toBe("manageable");
     expect(after.instance_uuid).toBeNull();
@@ -145,13 +191,13 @@ describe("enrollment", () => {
     const r = await createVm(randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, properties: { cpus: 8 }, inspect: true } });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
-    const doc = await rest.node(vmCid);
+    const doc = await rest.vmNode(vmCid);
     expect(doc.name).toBe(name);
     expect(doc.provision_state).toBe("active");
     expect(doc.extra["bosh"]).toMatchObject({ source: "enrolled", phase: "created" });
-    expect((await rest.ports(vmCid)).map((p) => p.address).sort()).toEqual([...macs].sort());
+    expect((await rest.ports(doc.uuid)).map((p) => p.address).sort()).toEqual([...macs].sort());
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
-    expect(await rest.findNode(vmCid)).toBeUndefined();
+    expect(await rest.findNode(doc.uuid)).toBeUndefined();
     for (const mac of macs) expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${mac}`)).ports).toEqual([]);
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull(); // already gone: success
   });
@@ -160,9 +206,10 @@ describe("enrollment", () => {
     const node = await createNode(rest, `${PREFIX}-known`);
     const r = await createVm(randomUUID(), { macs: node.macs, ironic_params: { driver: "fake-hardware" } });
     expect(r.error).toBeNull();
-    expect((r.result as [string])[0]).toBe(node.uuid);
+    const [vmCid] = r.result as [string];
+    expect((await rest.vmNode(vmCid)).uuid).toBe(node.uuid);
     expect((await rest.node(node.uuid)).extra["bosh"]).toMatchObject({ source: "available" });
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
     expect(await rest.findNode(node.uuid)).toBeDefined(); // not ours to delete
   });
 });
@@ -176,7 +223,7 @@ describe("deploy options", () => {
     expect(doc["instance_info"]).toMatchObject({ root_device: { wwn: "0x5000c500a1b2c3d4" }, capabilities: { boot_mode: "uefi" } });
     expect(doc["network_data"]).toMatchObject({ links: [expect.objectContaining({ ethernet_mac_address: node.macs[0] })], networks: [expect.objectContaining({ ip_address: "10.0.0.10" })] });
     expect(doc.extra["bosh"]).toMatchObject({ restore: { network_data: {} } });
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
     expect((await rest.node(node.uuid))["network_data"]).toEqual({});
   });
 });
@@ -186,17 +233,18 @@ describe("the other VM methods", () => {
     const node = await createNode(rest, `${PREFIX}-meta`);
     const r = await createVm(randomUUID(), { macs: node.macs });
     expect(r.error).toBeNull();
-    live.push(node.uuid);
-    expect((await h.call("reboot_vm", [node.uuid])).error).toBeNull();
+    const [vmCid] = r.result as [string];
+    live.push(vmCid);
+    expect((await h.call("reboot_vm", [vmCid])).error).toBeNull();
     expect((await rest.node(node.uuid)).power_state).toBe("power on");
     const meta = { director: "d", deployment: "cf", instance_group: "router", index: "2", id: "abc", name: "router/abc" };
-    expect((await h.call("set_vm_metadata", [node.uuid, meta])).error).toBeNull();
+    expect((await h.call("set_vm_metadata", [vmCid, meta])).error).toBeNull();
     const doc = await rest.node(node.uuid);
     expect(doc["description"]).toBe("cf/router/2");
-    expect(doc.extra["bosh"]).toMatchObject({ metadata: meta, phase: "created" });
+    expect(doc.extra["bosh"]).toMatchObject({ metadata: meta, phase: "created", acknowledged_at: expect.any(String) });
     expect(doc.name).toBe(node.name); // the operator's name is kept (2016 bug #24)
     live.pop();
-    expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
+    expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
   });
 
   it("has_vm is false (not an error) for unknown nodes and non-UUID cids; reboot_vm of one is VMNotFound", async () => {

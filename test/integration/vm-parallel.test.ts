@@ -61,7 +61,8 @@ describe("parallel create_vm processes", () => {
     const vms = answers.map((a) => (a.result as [string])[0]);
     live = vms;
     expect(new Set(vms).size).toBe(20);
-    expect(new Set(vms)).toEqual(new Set(nodes.map((n) => n.uuid)));
+    const held = await Promise.all(vms.map(async (vm) => (await rest.vmNode(vm)).uuid));
+    expect(new Set(held)).toEqual(new Set(nodes.map((n) => n.uuid)));
     expect(claimedWithoutVm(await nodesOf(rest, PREFIX), vms)).toEqual([]);
 
     const deleted = await Promise.all(vms.map((vm) => cpi("delete_vm", [vm])));

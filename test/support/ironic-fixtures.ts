@@ -74,14 +74,15 @@ export async function removeNodes(rest: IronicRest, prefix: string): Promise<voi
 
 /**
  * The invariant after every VM test: a node is claimed (instance_uuid) only while a BOSH VM holds it
- * (extra.bosh.phase "created", provision_state "active"), listed in `vms`. Answers the offenders.
+ * (extra.bosh.phase "created", provision_state "active"), whose cid (the claim) is listed in `vms`. Answers
+ * the offenders.
  */
 export function claimedWithoutVm(nodes: readonly IronicNodeDoc[], vms: readonly string[] = []): string[] {
   return nodes
     .filter((n) => {
       const rec = n.extra?.["bosh"] as { phase?: string } | undefined;
       const claimed = !!n.instance_uuid || !!rec;
-      const isVm = vms.includes(n.uuid) && rec?.phase === "created" && n.provision_state === "active" && !!n.instance_uuid;
+      const isVm = !!n.instance_uuid && vms.includes(n.instance_uuid) && rec?.phase === "created" && n.provision_state === "active";
       return claimed && !isVm;
     })
     .map((n) => `${n.name ?? n.uuid}: ${n.provision_state} instance_uuid=${n.instance_uuid} bosh=${JSON.stringify(n.extra?.["bosh"] ?? null)}`);

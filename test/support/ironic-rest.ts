@@ -50,6 +50,13 @@ export class IronicRest {
     return this.call("GET", `/v1/nodes/${encodeURIComponent(ident)}`);
   }
 
+  /** The node a VM runs on: its cid is the claim's instance_uuid (the CPI's VM identity). */
+  async vmNode(vmCid: string): Promise<IronicNodeDoc> {
+    const { nodes } = await this.call<{ nodes: { uuid: string }[] }>("GET", `/v1/nodes?instance_uuid=${encodeURIComponent(vmCid)}&fields=uuid`);
+    if (nodes.length !== 1) throw new IronicRestError(404, "GET", `/v1/nodes?instance_uuid=${vmCid}`, `${nodes.length} nodes hold VM ${vmCid}`);
+    return this.node(nodes[0]!.uuid);
+  }
+
   async findNode(ident: string): Promise<IronicNodeDoc | undefined> {
     const res = await fetch(`${this.url}/v1/nodes/${encodeURIComponent(ident)}`, {
       headers: { "X-OpenStack-Ironic-API-Version": IRONIC_TEST_VERSION },

@@ -133,7 +133,8 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
   }
 
   const vmServer = (cid: string) => async () => {
-    const node = (await fleet.nodes()).find((n) => boshRecord(n)?.vm_cid === cid || n.instance_uuid === cid || n.uuid === cid);
+    // a VM cid is its claim (instance_uuid), never the node UUID
+    const node = (await fleet.nodes()).find((n) => n.instance_uuid === cid && boshRecord(n)?.vm_cid === cid);
     return node ? fleet.nameOf(node.uuid) : null;
   };
   const diskServer = (cid: string) => async () => {
@@ -216,6 +217,8 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
       record({ call: "create_vm", detail: "recreate placement", server: after, duration_ms: 0, outcome: "failed", error: `recreated VM landed on ${after}, its disk lives on ${before}` });
       throw new StepFailed("placement");
     }
+    // the old VM's cid names a provisioning that is gone: it never reaches the new VM on the same server
+    await step("has_vm", [pool.cid], { detail: "the recreated VM's old cid", check: (res) => (res === false ? undefined : `has_vm of the old cid answered ${JSON.stringify(res)}`) });
     await attach(again, disk);
     await step("get_disks", [again.cid], { detail: "pool (recreate)", server: vmServer(again.cid), check: (res) => (sameList(res, [disk]) ? undefined : `get_disks answered ${JSON.stringify(res)}`) });
 

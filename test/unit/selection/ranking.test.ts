@@ -22,6 +22,16 @@ describe("rank", () => {
     expect(order(list)).toEqual(["ours", "takeover", "free", "stale"]);
   });
 
+  it("a server that failed a deploy ranks behind healthy ones for avoid_failed_for; one that failed this agent_id last", () => {
+    const now = new Date("2026-11-21T12:00:00Z");
+    const failed = (agentIds: string[], ago: number) => ({ extra: { bosh_deploy_failures: { count: 1, last_at: new Date(now.getTime() - ago * 1000).toISOString(), agent_ids: agentIds } } });
+    const list = [n("failed-me", { cpus: 1 }, failed(["agent"], 99_999)), n("failed-other", { cpus: 1 }, failed(["x"], 10)), n("healthy", { cpus: 64 }), n("failed-long-ago", { cpus: 2 }, failed(["x"], 7200))];
+    const ranked = rank(list, { seed: "agent", states: ["available"], failures: { now, avoidFailedS: 3600 } }).map((e) => e.node.uuid);
+    expect(ranked).toEqual(["failed-long-ago", "healthy", "failed-other", "failed-me"]);
+    // without the policy (tools that do not care) the record is ignored
+    expect(order(list)).toEqual(["failed-me", "failed-other", "failed-long-ago", "healthy"]);
+  });
+
   it("prefers available over manageable, and unlocked over locked nodes of the same size", () => {
     const list = [n("m", {}, { provision_state: "manageable" }), n("locked", {}, { reservation: "conductor-1" }), n("a")];
     expect(order(list, "s", ["available", "manageable"])).toEqual(["a", "locked", "m"]);

@@ -97,10 +97,11 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
         calls.push(`GET ${id}`);
         return structuredClone(get(id));
       },
-      list: async (q: { provision_state?: string; associated?: boolean; maintenance?: boolean }) => {
+      list: async (q: { provision_state?: string; associated?: boolean; maintenance?: boolean; instance_uuid?: string }) => {
         calls.push("LIST");
         return [...nodes.values()]
           .filter((n) => (q.provision_state === undefined || n.provision_state === q.provision_state) && (q.associated === undefined || !!n.instance_uuid === q.associated) && (q.maintenance === undefined || !!n.maintenance === q.maintenance))
+          .filter((n) => q.instance_uuid === undefined || n.instance_uuid === q.instance_uuid)
           .map((n) => structuredClone(n));
       },
       patch: async (id: string, ops: readonly JsonPatchOp[]) => {
@@ -146,13 +147,16 @@ export function diskDeps(fake: FakeIronic, over: Partial<DiskDeps> & { configOve
   return { ironic: fake.client, config, log: silent, now, claims: new Claims({ ironic: fake.client, log: silent, now }), ...rest };
 }
 
-/** A node a BOSH VM holds (vm_cid = node uuid). */
+/** The cid of the VM vmNode(uuid) puts on a node: its claim, never the node's own UUID. */
+export const vmCidOf = (nodeUuid: string) => `c1a1c1a1${nodeUuid.slice(8)}`;
+
+/** A node a BOSH VM holds (vm_cid = instance_uuid = vmCidOf(uuid)). */
 export function vmNode(uuid: string, extra: Record<string, unknown> = {}): Partial<FakeNode> & { uuid: string } {
   return {
     uuid,
     provision_state: "active",
-    instance_uuid: "aaaaaaaa-0000-4000-8000-000000000001",
+    instance_uuid: vmCidOf(uuid),
     automated_clean: true,
-    extra: { bosh: { phase: "created", agent_id: "agent-1", claimed_at: "2026-11-21T11:00:00Z" }, ...extra },
+    extra: { bosh: { phase: "created", agent_id: "agent-1", vm_cid: vmCidOf(uuid), claimed_at: "2026-11-21T11:00:00Z" }, ...extra },
   };
 }

@@ -5,9 +5,11 @@ import { parseDiskCid } from "../../../src/services/disk-cid.ts";
 import { NodeDiskPlacement } from "../../../src/services/disk-placement-impl.ts";
 import { dirtyDevices } from "../../../src/services/disk-records.ts";
 import { Disks } from "../../../src/services/disks.ts";
-import { type FakeIronic, diskDeps, fakeIronic, vmNode } from "./disk-fake-ironic.ts";
+import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "./disk-fake-ironic.ts";
 
-const VM = "11111111-1111-4111-8111-111111111111";
+const NODE = "11111111-1111-4111-8111-111111111111";
+/** The VM on NODE: its cid names the claim, not the node. */
+const VM = vmCidOf(NODE);
 const FREE1 = "33333333-3333-4333-8333-333333333333";
 const FREE2 = "55555555-5555-4555-8555-555555555555";
 const PROPS = { device: "/dev/disk/by-path/p-2" };
@@ -21,7 +23,7 @@ const extra = (uuid: string) => fake.node(uuid).extra as Record<string, Record<s
 
 beforeEach(() => {
   fake = fakeIronic();
-  fake.add(vmNode(VM));
+  fake.add(vmNode(NODE));
   const deps = diskDeps(fake);
   disks = Disks.over(deps);
   placement = new NodeDiskPlacement(deps);
@@ -31,22 +33,22 @@ describe("nodeFor", () => {
   test("no disks: no placement; the disks' node otherwise", async () => {
     expect(await placement.nodeFor([])).toBeUndefined();
     const cid = await disks.create(1, PROPS, VM);
-    expect(await placement.nodeFor([cid])).toBe(VM);
+    expect(await placement.nodeFor([cid])).toBe(NODE);
   });
 
   test("unknown disks: DiskNotFound before any claim", async () => {
-    await expect(placement.nodeFor([`disk-${VM}-0123abcd-zz`])).rejects.toThrow(DiskNotFound);
+    await expect(placement.nodeFor([`disk-${NODE}-0123abcd-zz`])).rejects.toThrow(DiskNotFound);
   });
 
   test("disks on two servers, or a server in maintenance: a clear CloudError", async () => {
     fake.add(vmNode(FREE1));
     const a = await disks.create(1, PROPS, VM);
-    const b = await disks.create(1, PROPS, FREE1);
+    const b = await disks.create(1, PROPS, vmCidOf(FREE1));
     await expect(placement.nodeFor([a, b])).rejects.toThrow(/live on different servers/);
-    fake.node(VM).maintenance = true;
+    fake.node(NODE).maintenance = true;
     await expect(placement.nodeFor([a])).rejects.toThrow(/is in maintenance and cannot take a VM/);
-    fake.node(VM).maintenance = false;
-    fake.node(VM).provision_state = "clean failed";
+    fake.node(NODE).maintenance = false;
+    fake.node(NODE).provision_state = "clean failed";
     await expect(placement.nodeFor([a])).rejects.toThrow(CloudError);
   });
 });
@@ -55,47 +57,47 @@ describe("the VM lifecycle around live disks", () => {
   test("release with live disks: no cleaning, disks detached with the VM", async () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.attach(VM, cid);
-    expect(await placement.beforeRelease(fake.node(VM))).toEqual({ automatedClean: false });
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ attached: false, state: "live" });
+    expect(await placement.beforeRelease(fake.node(NODE))).toEqual({ automatedClean: false });
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ attached: false, state: "live" });
   });
 
   test("a VM claiming a node with its disks re-asserts automated_clean false", async () => {
     const cid = await disks.create(1, PROPS, VM);
-    fake.node(VM).automated_clean = true; // e.g. put back by a release
-    await placement.onVmClaimed(fake.node(VM), vm([cid]));
-    expect(fake.node(VM).automated_clean).toBe(false);
+    fake.node(NODE).automated_clean = true; // e.g. put back by a release
+    await placement.onVmClaimed(fake.node(NODE), vm([cid]));
+    expect(fake.node(NODE).automated_clean).toBe(false);
   });
 
   test("a VM claiming a node that holds disks it does not name is refused", async () => {
     await disks.create(1, PROPS, VM);
-    await expect(placement.onVmClaimed(fake.node(VM), vm([]))).rejects.toThrow(/holds persistent disks .* of another VM/);
+    await expect(placement.onVmClaimed(fake.node(NODE), vm([]))).rejects.toThrow(/holds persistent disks .* of another VM/);
   });
 
   test("release with only dirty devices asks for cleaning; the next claim after a clean release confirms the wipe", async () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.delete(cid);
-    expect(await placement.beforeRelease(fake.node(VM))).toEqual({ automatedClean: true });
-    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toHaveProperty("wipe_requested_at");
-    // the VM service undeploys with cleaning; Ironic answers available, later than the request
-    await fake.client.states.provision(VM, "deleted");
-    await placement.onVmClaimed(fake.node(VM), vm([]));
-    expect(extra(VM)["bosh_dirty_devices"]).toEqual({});
+    expect(await placement.beforeRelease(fake.node(NODE))).toEqual({ automatedClean: true });
+    expect(dirty(NODE).get("/dev/disk/by-path/p-2")).toHaveProperty("wipe_requested_at");
+    // the NODE service undeploys with cleaning; Ironic answers available, later than the request
+    await fake.client.states.provision(NODE, "deleted");
+    await placement.onVmClaimed(fake.node(NODE), vm([]));
+    expect(extra(NODE)["bosh_dirty_devices"]).toEqual({});
   });
 
   test("a release whose cleaning failed leaves the device dirty with the reason", async () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.delete(cid);
-    await placement.beforeRelease(fake.node(VM));
-    fake.node(VM).failClean = true;
-    fake.node(VM).automated_clean = true;
-    await fake.client.states.provision(VM, "deleted");
-    expect(fake.node(VM).provision_state).toBe("clean failed");
-    await placement.beforeRelease(fake.node(VM));
-    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toMatchObject({ wipe_failed: "cleaning failed (fake)" });
+    await placement.beforeRelease(fake.node(NODE));
+    fake.node(NODE).failClean = true;
+    fake.node(NODE).automated_clean = true;
+    await fake.client.states.provision(NODE, "deleted");
+    expect(fake.node(NODE).provision_state).toBe("clean failed");
+    await placement.beforeRelease(fake.node(NODE));
+    expect(dirty(NODE).get("/dev/disk/by-path/p-2")).toMatchObject({ wipe_failed: "cleaning failed (fake)" });
   });
 
   test("release without disk books changes nothing", async () => {
-    expect(await placement.beforeRelease(fake.node(VM))).toEqual({});
+    expect(await placement.beforeRelease(fake.node(NODE))).toEqual({});
     expect(fake.calls.some((c) => c.startsWith("PATCH"))).toBe(false);
   });
 });
@@ -142,11 +144,11 @@ describe("disk first (create_disk without a VM)", () => {
 
   test("an orphan disk of a deleted VM on a free manageable server is wiped and the server goes back to manageable", async () => {
     const cid = await disks.create(1, PROPS, VM);
-    Object.assign(fake.node(VM), { provision_state: "manageable", instance_uuid: null, extra: { ...fake.node(VM).extra, bosh: undefined } });
-    delete (fake.node(VM).extra as Record<string, unknown>)["bosh"];
+    Object.assign(fake.node(NODE), { provision_state: "manageable", instance_uuid: null, extra: { ...fake.node(NODE).extra, bosh: undefined } });
+    delete (fake.node(NODE).extra as Record<string, unknown>)["bosh"];
     await disks.delete(cid);
-    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([`PROVISION ${VM} provide`, `PROVISION ${VM} manage`]);
-    expect(fake.node(VM)).toMatchObject({ provision_state: "manageable", instance_uuid: null, automated_clean: true });
-    expect(extra(VM)["bosh_dirty_devices"]).toEqual({});
+    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([`PROVISION ${NODE} provide`, `PROVISION ${NODE} manage`]);
+    expect(fake.node(NODE)).toMatchObject({ provision_state: "manageable", instance_uuid: null, automated_clean: true });
+    expect(extra(NODE)["bosh_dirty_devices"]).toEqual({});
   });
 });

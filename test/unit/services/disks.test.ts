@@ -4,10 +4,13 @@ import { parseDiskCid } from "../../../src/services/disk-cid.ts";
 import type { DiskDeps } from "../../../src/services/disk-deps.ts";
 import { dirtyDevices } from "../../../src/services/disk-records.ts";
 import { Disks } from "../../../src/services/disks.ts";
-import { type FakeIronic, diskDeps, fakeIronic, vmNode } from "./disk-fake-ironic.ts";
+import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "./disk-fake-ironic.ts";
 
-const VM = "11111111-1111-4111-8111-111111111111";
-const OTHER = "22222222-2222-4222-8222-222222222222";
+const NODE = "11111111-1111-4111-8111-111111111111";
+const OTHER_NODE = "22222222-2222-4222-8222-222222222222";
+/** The VMs on those nodes: a VM cid names the claim, not the node. */
+const VM = vmCidOf(NODE);
+const OTHER = vmCidOf(OTHER_NODE);
 const FREE = "33333333-3333-4333-8333-333333333333";
 const PROPS = { devices: ["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"] };
 
@@ -19,8 +22,8 @@ const extra = (uuid: string) => fake.node(uuid).extra as Record<string, Record<s
 
 beforeEach(() => {
   fake = fakeIronic();
-  fake.add(vmNode(VM));
-  fake.add(vmNode(OTHER));
+  fake.add(vmNode(NODE));
+  fake.add(vmNode(OTHER_NODE));
   deps = diskDeps(fake);
   disks = Disks.over(deps);
 });
@@ -28,18 +31,18 @@ beforeEach(() => {
 describe("create_disk on a VM", () => {
   test("takes the first free device, writes the record and turns automated_clean off in one PATCH", async () => {
     const cid = await disks.create(10_240, PROPS, VM);
-    expect(parseDiskCid(cid)?.nodeUuid).toBe(VM);
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/p-2", path: "/dev/disk/by-path/p-2", size_mib: 10_240, attached: false, state: "live", vm_cid: VM });
-    expect(fake.node(VM).automated_clean).toBe(false);
-    expect(extra(VM)["bosh_clean_hold"]).toMatchObject({ automated_clean: true });
+    expect(parseDiskCid(cid)?.nodeUuid).toBe(NODE);
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/p-2", path: "/dev/disk/by-path/p-2", size_mib: 10_240, attached: false, state: "live", vm_cid: VM });
+    expect(fake.node(NODE).automated_clean).toBe(false);
+    expect(extra(NODE)["bosh_clean_hold"]).toMatchObject({ automated_clean: true });
     expect(fake.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
   });
 
   test("a second disk gets the next device; the hold remembers the value from before the first", async () => {
     const a = await disks.create(1, PROPS, VM);
     const b = await disks.create(1, PROPS, VM);
-    expect(extra(VM)["bosh_disks"]![b]).toMatchObject({ device: "/dev/disk/by-path/p-3" });
-    expect(extra(VM)["bosh_clean_hold"]).toMatchObject({ automated_clean: true });
+    expect(extra(NODE)["bosh_disks"]![b]).toMatchObject({ device: "/dev/disk/by-path/p-3" });
+    expect(extra(NODE)["bosh_clean_hold"]).toMatchObject({ automated_clean: true });
     expect(a).not.toBe(b);
   });
 
@@ -51,10 +54,10 @@ describe("create_disk on a VM", () => {
   });
 
   test("declared capacity too small: NoDiskSpace; the node's declaration also supplies candidates", async () => {
-    fake.node(VM).properties = { bosh_persistent_devices: [{ device: "/dev/disk/by-path/decl", size_gb: 1 }] };
+    fake.node(NODE).properties = { bosh_persistent_devices: [{ device: "/dev/disk/by-path/decl", size_gb: 1 }] };
     await expect(disks.create(2048, {}, VM)).rejects.toThrow(/decl has 1024 MiB, 2048 MiB asked/);
     const cid = await disks.create(1024, {}, VM);
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/decl", capacity_mib: 1024 });
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/decl", capacity_mib: 1024 });
   });
 
   test("no candidate anywhere: NoDiskSpace saying where to configure one", async () => {
@@ -64,7 +67,7 @@ describe("create_disk on a VM", () => {
   test("the CPI default applies when the disk_type names none", async () => {
     const d2 = Disks.over(diskDeps(fake, { configOverrides: { disks: { persistent_devices: ["/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"] } } }));
     const cid = await d2.create(1, {}, VM);
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" });
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" });
   });
 
   test("an unknown VM is VmNotFound; a node reserved for disks is not a VM", async () => {
@@ -75,7 +78,7 @@ describe("create_disk on a VM", () => {
 
   test("an Ironic without per-node automated_clean refuses: the disk would be erased", async () => {
     const old = fakeIronic({ version: "1.46" });
-    old.add(vmNode(VM));
+    old.add(vmNode(NODE));
     await expect(Disks.over(diskDeps(old)).create(1, PROPS, VM)).rejects.toThrow(/automated_clean \(needs 1.47\)/);
   });
 });
@@ -88,18 +91,18 @@ describe("attach, detach, has, get_disks, metadata", () => {
     expect(await disks.attach(VM, cid)).toEqual({ path: "/dev/disk/by-path/p-2" });
     expect(fake.calls.filter((c) => c.startsWith("PATCH")).length).toBe(patches);
     expect(await disks.attached(VM)).toEqual([cid]);
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ attached: true, vm_cid: VM });
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ attached: true, vm_cid: VM });
   });
 
   test("attach to a VM on another server is refused: disks cannot move", async () => {
     const cid = await disks.create(1, PROPS, VM);
     const e = await disks.attach(OTHER, cid).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CloudError);
-    expect((e as Error).message).toMatch(/bare metal cannot move disks; VM 2222.* runs on another server\. Recreate the VM with this disk in disk_cids/);
+    expect((e as Error).message).toMatch(/bare metal cannot move disks; VM c1a1c1a1-2222.* runs on server 2222.*\. Recreate the VM with this disk in disk_cids/);
   });
 
   test("unknown disks: attach DiskNotFound, has false, detach fine, metadata DiskNotFound", async () => {
-    const ghost = `disk-${VM}-0123abcd-zz`;
+    const ghost = `disk-${NODE}-0123abcd-zz`;
     await expect(disks.attach(VM, ghost)).rejects.toThrow(DiskNotFound);
     expect(await disks.has(ghost)).toBe(false);
     expect(await disks.has("not-a-disk-cid-of-ours")).toBe(false);
@@ -125,7 +128,7 @@ describe("attach, detach, has, get_disks, metadata", () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.setMetadata(cid, { director: "d", deployment: "cf" });
     await disks.setMetadata(cid, { attached_at: "now" });
-    expect(extra(VM)["bosh_disks"]![cid]!["metadata"]).toEqual({ director: "d", deployment: "cf", attached_at: "now" });
+    expect(extra(NODE)["bosh_disks"]![cid]!["metadata"]).toEqual({ director: "d", deployment: "cf", attached_at: "now" });
   });
 
   test("with the registry in use (v1 stemcell) attach and detach keep disks.persistent in step", async () => {
@@ -148,12 +151,12 @@ describe("delete_disk", () => {
     const b = await disks.create(1, PROPS, VM);
     await disks.delete(a);
     expect(await disks.has(a)).toBe(false);
-    expect(dirty(VM).get("/dev/disk/by-path/p-2")).toMatchObject({ disk_cid: a });
-    expect(fake.node(VM).automated_clean).toBe(false);
+    expect(dirty(NODE).get("/dev/disk/by-path/p-2")).toMatchObject({ disk_cid: a });
+    expect(fake.node(NODE).automated_clean).toBe(false);
     await disks.delete(b);
-    expect(fake.node(VM).automated_clean).toBe(true);
-    expect(extra(VM)["bosh_clean_hold"]).toBeUndefined();
-    expect([...dirty(VM).keys()].sort()).toEqual(["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"]);
+    expect(fake.node(NODE).automated_clean).toBe(true);
+    expect(extra(NODE)["bosh_clean_hold"]).toBeUndefined();
+    expect([...dirty(NODE).keys()].sort()).toEqual(["/dev/disk/by-path/p-2", "/dev/disk/by-path/p-3"]);
   });
 
   test("is idempotent through DiskNotFound", async () => {
@@ -180,12 +183,12 @@ describe("two create_disk calls racing for one device", () => {
       if (!injected) {
         injected = true; // a rival wrote the same device a moment earlier
         const rival = { device: "/dev/disk/by-path/p-2", path: "/dev/disk/by-path/p-2", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "2000-01-01T00:00:00.000Z" };
-        (fake.node(VM).extra as Record<string, Record<string, unknown>>)["bosh_disks"]!["disk-rival"] = rival;
+        (fake.node(NODE).extra as Record<string, Record<string, unknown>>)["bosh_disks"]!["disk-rival"] = rival;
       }
       return out;
     };
     const cid = await disks.create(1, PROPS, VM);
-    expect(Object.keys(extra(VM)["bosh_disks"]!).sort()).toEqual([cid, "disk-rival"].sort());
-    expect(extra(VM)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/p-3" });
+    expect(Object.keys(extra(NODE)["bosh_disks"]!).sort()).toEqual([cid, "disk-rival"].sort());
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/p-3" });
   });
 });

@@ -132,6 +132,10 @@ export function vmFakeIronic() {
         calls.push(`POWER ${id} ${target}`);
         set(id, { power_state: target === "rebooting" ? "power on" : target });
       },
+      setMaintenance: async (id: string, reason?: string) => {
+        calls.push(`MAINTENANCE ${id}`);
+        set(id, { maintenance: true, maintenance_reason: reason ?? null });
+      },
     },
     waitForNode: async (id: string, o: { until: (n: Node) => boolean; failOn?: readonly string[]; timeoutMs?: number }) => {
       const n = structuredClone(get(id));

@@ -27,16 +27,16 @@ describe("create_vm", () => {
   it("claims with instance_info in one PATCH, deploys with the config drive, records phase created", async () => {
     const { fake, deps, vms } = setup(1);
     const vm = await vms.create(input());
-    expect(vm.vmCid).toBe(N0);
+    expect(vm).toMatchObject({ vmCid: AGENT, nodeUuid: N0 }); // the cid names the claim, not the server
     expect(vm.networks["default"]).toMatchObject({ type: "dynamic", mac: fake.ports[0]!.address });
     const n = fake.node(N0);
     expect(n).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
-    expect(bosh(fake, N0)).toMatchObject({ vm_cid: N0, phase: "created", source: "available", agent_id: AGENT, director_uuid: "dir-1", stemcell_cid: "sc-1" });
+    expect(bosh(fake, N0)).toMatchObject({ vm_cid: AGENT, phase: "created", created_at: expect.any(String), source: "available", agent_id: AGENT, director_uuid: "dir-1", stemcell_cid: "sc-1" });
     const patches = fake.calls.filter((c) => c.startsWith("PATCH"));
     expect(patches[0]).toMatch(/add \/instance_uuid, add \/extra\/bosh, add \/instance_info\/image_source/);
     expect(patches).toHaveLength(2); // the claim, and phase "created"
     expect(fake.calls).toContain(`PROVISION ${N0} active`);
-    expect(deps.records.map.get(N0)).toMatchObject({ agent_id: AGENT });
+    expect(deps.records.map.get(AGENT)).toMatchObject({ agent_id: AGENT });
   });
 
   it("moves on when a claim is lost to a concurrent call, listing the pool again", async () => {
@@ -44,7 +44,7 @@ describe("create_vm", () => {
     const first = rank([N0, N1].map((uuid) => ({ node: { uuid, provision_state: "available", properties: { cpus: 8 } }, how: "free" as const })), { seed: AGENT, states: ["available"] })[0]!.node.uuid;
     fake.patchFailures.set(first, [new IronicNodeAssociated({ status: 409, method: "PATCH", url: "x", ironicMessage: "associated" })]);
     const vm = await vms.create(input());
-    expect(vm.vmCid).toBe(first === N0 ? N1 : N0);
+    expect(vm.nodeUuid).toBe(first === N0 ? N1 : N0);
     expect(fake.calls.filter((c) => c.startsWith("LIST"))).toHaveLength(2);
     expect(fake.node(first).instance_uuid).toBeNull();
   });
@@ -71,11 +71,12 @@ describe("create_vm", () => {
     const { fake, vms } = setup(1);
     const first = await vms.create(input());
     // as if the first call had been killed right after its claim: claimed, phase creating, not deployed
-    const rec = bosh(fake, first.vmCid)!;
-    fake.nodes.set(first.vmCid, { ...fake.node(first.vmCid), provision_state: "available", extra: { ...fake.node(first.vmCid).extra, bosh: { ...rec, phase: "creating" } } });
+    const node = first.nodeUuid;
+    const rec = bosh(fake, node)!;
+    fake.nodes.set(node, { ...fake.node(node), provision_state: "available", extra: { ...fake.node(node).extra, bosh: { ...rec, phase: "creating" } } });
     // ...whose deploy request lands just as the retry re-writes the node
     const landing = new IronicConflict({ status: 409, method: "PATCH", url: "x", ironicMessage: "Node can not be updated while a state transition is in progress." });
-    fake.patchFailures.set(first.vmCid, [landing]);
+    fake.patchFailures.set(node, [landing]);
     const patch = fake.client.nodes.patch.bind(fake.client.nodes);
     fake.client.nodes.patch = async (id, ops, o) => {
       if (fake.patchFailures.get(id)?.length) fake.nodes.set(id, { ...fake.node(id), provision_state: "active" });
@@ -85,8 +86,8 @@ describe("create_vm", () => {
     const again = await vms.create(input());
     expect(again.vmCid).toBe(first.vmCid);
     expect(fake.calls.some((c) => c.startsWith("PROVISION"))).toBe(false);
-    expect(fake.node(first.vmCid)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
-    expect(bosh(fake, first.vmCid)).toMatchObject({ phase: "created" });
+    expect(fake.node(node)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
+    expect(bosh(fake, node)).toMatchObject({ phase: "created" });
   });
 
   it("with no free node, tears down the stale claim of a create_vm that died after its deploy, and takes that node", async () => {
@@ -95,7 +96,7 @@ describe("create_vm", () => {
     const rec = { vm_cid: N0, agent_id: dead, phase: "creating", source: "available", claimed_at: "2026-11-20T00:00:00Z", updated_at: "2026-11-20T00:00:00Z" };
     fake.nodes.set(N0, { ...fake.node(N0), provision_state: "active", instance_uuid: dead, extra: { bosh: rec } });
     const vm = await vms.create(input());
-    expect(vm.vmCid).toBe(N0);
+    expect(vm.nodeUuid).toBe(N0);
     expect(fake.calls).toContain(`PROVISION ${N0} deleted`);
     expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
   });
@@ -118,6 +119,35 @@ describe("create_vm", () => {
     expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null, instance_info: {} });
     expect(bosh(fake, N0)).toBeUndefined();
     expect(deps.records.map.size).toBe(0);
+  });
+
+  it("a failed deploy is recorded on the server: the director's retry (same agent_id) takes the other one", async () => {
+    const { fake, vms } = setup(2);
+    const first = rank([N0, N1].map((uuid) => ({ node: { uuid, provision_state: "available", properties: { cpus: 8 } }, how: "free" as const })), { seed: AGENT, states: ["available"] })[0]!.node.uuid;
+    fake.node(first).failDeploy = "no callback";
+    await expect(vms.create(input())).rejects.toMatchObject({ okToRetry: true });
+    expect(fake.node(first).extra?.["bosh_deploy_failures"]).toMatchObject({ count: 1, agent_ids: [AGENT], last_error: "deploy failed: no callback" });
+    expect(fake.node(first)).toMatchObject({ provision_state: "available", instance_uuid: null, maintenance: false });
+    const retry = await vms.create(input());
+    expect(retry.nodeUuid).not.toBe(first);
+  });
+
+  it("after maintenance_after_failures consecutive failures the server goes into maintenance; a good deploy clears the record", async () => {
+    const { fake, vms } = setup(1, { config: { placement: { maintenance_after_failures: 2 } } });
+    fake.node(N0).failDeploy = "no callback";
+    await expect(vms.create(input())).rejects.toMatchObject({ okToRetry: true });
+    expect(fake.node(N0).maintenance).toBe(false);
+    fake.node(N0).failDeploy = undefined;
+    await vms.delete((await vms.create(input({ agentId: "7e1c2a3b-0000-4000-8000-000000000001" }))).vmCid);
+    expect(fake.node(N0).extra?.["bosh_deploy_failures"]).toBeUndefined();
+    fake.node(N0).failDeploy = "no callback";
+    for (const agentId of ["7e1c2a3b-0000-4000-8000-000000000002", "7e1c2a3b-0000-4000-8000-000000000003"]) {
+      await expect(vms.create(input({ agentId }))).rejects.toMatchObject({ okToRetry: true });
+    }
+    expect(fake.node(N0)).toMatchObject({ maintenance: true, instance_uuid: null, maintenance_reason: expect.stringMatching(/^bosh: 2 consecutive failed deploys/) });
+    expect(fake.calls.filter((c) => c.startsWith("MAINTENANCE"))).toHaveLength(1);
+    // a server in maintenance is never selected
+    await expect(vms.create(input({ agentId: "7e1c2a3b-0000-4000-8000-000000000004" }))).rejects.toMatchObject({ okToRetry: false, message: expect.stringMatching(/no free Ironic node/) });
   });
 
   it("a rollback that cannot finish is not retryable and says so", async () => {
@@ -160,7 +190,7 @@ describe("create_vm", () => {
     const { fake, vms } = setup(0);
     fake.add({ uuid: N0, resource_class: "rc", provision_state: "manageable", raceOn: "provide" });
     const vm = await vms.create(input({ cloudProperties: { resource_class: "rc", from_manageable: true } }));
-    expect(vm.vmCid).toBe(N0);
+    expect(vm.nodeUuid).toBe(N0);
     expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: AGENT });
   });
 
@@ -178,23 +208,23 @@ describe("create_vm", () => {
     const vms = serviceFor(vmDeps(fake));
     const macs = ["52:54:00:aa:00:01", "52:54:00:aa:00:02"];
     const vm = await vms.create(input({ cloudProperties: { macs, ironic_params: { driver: "fake-hardware", name: "srv-1" } } }));
-    const n = fake.node(vm.vmCid);
+    const n = fake.node(vm.nodeUuid);
     expect(n).toMatchObject({ name: "srv-1", instance_uuid: AGENT, provision_state: "active" });
     expect(n.instance_info).toMatchObject({ image_source: "http://store/img" });
-    expect(bosh(fake, vm.vmCid)).toMatchObject({ source: "enrolled", vm_cid: vm.vmCid });
-    expect(fake.ports.filter((p) => p.node_uuid === vm.vmCid).map((p) => p.address)).toEqual(macs);
+    expect(bosh(fake, vm.nodeUuid)).toMatchObject({ source: "enrolled", vm_cid: vm.vmCid });
+    expect(fake.ports.filter((p) => p.node_uuid === vm.nodeUuid).map((p) => p.address)).toEqual(macs);
     await vms.delete(vm.vmCid);
-    expect(fake.nodes.has(vm.vmCid)).toBe(false);
+    expect(fake.nodes.has(vm.nodeUuid)).toBe(false);
     expect(fake.ports).toEqual([]);
   });
 
   it("automated_clean from the vm_type is set with the claim and restored on release", async () => {
     const { fake, vms } = setup(1);
     const vm = await vms.create(input({ cloudProperties: { resource_class: "rc", automated_clean: false } }));
-    expect(fake.node(vm.vmCid).automated_clean).toBe(false);
-    expect(bosh(fake, vm.vmCid)).toMatchObject({ restore: { automated_clean: null } });
+    expect(fake.node(vm.nodeUuid).automated_clean).toBe(false);
+    expect(bosh(fake, vm.nodeUuid)).toMatchObject({ restore: { automated_clean: null } });
     await vms.delete(vm.vmCid);
-    expect(fake.node(vm.vmCid).automated_clean).toBeNull();
+    expect(fake.node(vm.nodeUuid).automated_clean).toBeNull();
   });
 });
 
@@ -236,6 +266,17 @@ describe("delete_vm", () => {
     expect(bosh(fake, N0)).toBeUndefined();
   });
 
+  it("a retry after a delete_vm killed past its undeploy (Ironic cleared instance_uuid) finishes the release", async () => {
+    const { fake, vms } = setup(1);
+    const vm = await vms.create(input());
+    const rec = bosh(fake, N0)!;
+    fake.nodes.set(N0, { ...fake.node(N0), provision_state: "available", instance_uuid: null, extra: { bosh: { ...rec, phase: "deleting" } } });
+    expect(await vms.has(vm.vmCid)).toBe(false);
+    await vms.delete(vm.vmCid);
+    expect(bosh(fake, N0)).toBeUndefined();
+    expect(fake.node(N0)).toMatchObject({ provision_state: "available", instance_uuid: null });
+  });
+
   it("never touches a node reserved for disks or held outside BOSH", async () => {
     const { fake, vms } = setup(0);
     fake.add({ uuid: "r", instance_uuid: "res-1", extra: { bosh: { phase: "reserved", reservation: "disk", disk_cids: ["d"] } } });
@@ -267,38 +308,67 @@ describe("delete_vm", () => {
   it("an Ironic failure during teardown is a CloudError (deletion not certain)", async () => {
     const { fake, vms } = setup(1);
     const vm = await vms.create(input());
-    fake.node(vm.vmCid).failUndeploy = new IronicUnavailable("PUT", "x", "ECONNRESET", "reset", 5);
+    fake.node(vm.nodeUuid).failUndeploy = new IronicUnavailable("PUT", "x", "ECONNRESET", "reset", 5);
     await expect(vms.delete(vm.vmCid)).rejects.toBeInstanceOf(CloudError);
   });
 });
 
 describe("has_vm, reboot_vm, set_vm_metadata", () => {
-  it("has_vm: true only for a node a BOSH VM holds; false for absent nodes and non-UUID cids", async () => {
+  const NODE = "11111111-2222-4333-8444-555555555555";
+  const CID = "c1a1c1a1-2222-4333-8444-555555555555";
+  /** A VM as create_vm leaves it: the claim is the cid, recorded as vm_cid. */
+  const created = (fake: VmFake, uuid = NODE, cid = CID) => fake.add({ uuid, instance_uuid: cid, provision_state: "active", extra: { bosh: { phase: "created", vm_cid: cid } } });
+
+  it("has_vm: true only for a VM that holds a node; false for disk reservations, absent VMs and non-UUID cids", async () => {
     const { fake, vms } = setup(1);
-    fake.add({ uuid: "11111111-2222-4333-8444-555555555555", instance_uuid: "c", extra: { bosh: { phase: "created" } } });
-    fake.add({ uuid: "21111111-2222-4333-8444-555555555555", instance_uuid: "c2", extra: { bosh: { phase: "reserved" } } });
-    expect(await vms.has("11111111-2222-4333-8444-555555555555")).toBe(true);
-    expect(await vms.has("21111111-2222-4333-8444-555555555555")).toBe(false);
+    created(fake);
+    fake.add({ uuid: "21111111-2222-4333-8444-555555555555", instance_uuid: "c2c2c2c2-2222-4333-8444-555555555555", extra: { bosh: { phase: "reserved" } } });
+    expect(await vms.has(CID)).toBe(true);
+    expect(await vms.has(NODE)).toBe(false); // a node UUID is not the VM's cid
+    expect(await vms.has("c2c2c2c2-2222-4333-8444-555555555555")).toBe(false);
     expect(await vms.has("31111111-2222-4333-8444-555555555555")).toBe(false);
     expect(await vms.has("node-0")).toBe(false);
   });
 
+  it("a VM made before the claim identity (cid = node UUID, recorded as vm_cid) still resolves", async () => {
+    const { fake, vms } = setup(0);
+    fake.add({ uuid: NODE, instance_uuid: "0b7a3a1e-0000-4000-8000-0000000000aa", provision_state: "active", extra: { bosh: { phase: "created", vm_cid: NODE } } });
+    expect(await vms.has(NODE)).toBe(true);
+    expect(await vms.has("0b7a3a1e-0000-4000-8000-0000000000aa")).toBe(false);
+  });
+
+  it("an old cid never reaches the server's next VM: has_vm false, delete_vm a no-op, set_vm_metadata ignored", async () => {
+    const { fake, vms } = setup(1);
+    const old = await vms.create(input());
+    await vms.delete(old.vmCid);
+    const next = await vms.create(input({ agentId: "7e1c2a3b-0000-4000-8000-000000000002" }));
+    expect(next.nodeUuid).toBe(old.nodeUuid);
+    expect(next.vmCid).not.toBe(old.vmCid);
+    expect(await vms.has(old.vmCid)).toBe(false);
+    fake.calls.length = 0;
+    await vms.delete(old.vmCid);
+    await vms.setMetadata(old.vmCid, { deployment: "stale" });
+    await expect(vms.reboot(old.vmCid)).rejects.toBeInstanceOf(VmNotFound);
+    expect(fake.calls.filter((c) => !c.startsWith("GET") && !c.startsWith("LIST"))).toEqual([]);
+    expect(fake.node(N0)).toMatchObject({ provision_state: "active", instance_uuid: next.vmCid });
+    expect(await vms.has(next.vmCid)).toBe(true);
+  });
+
   it("reboot_vm reboots through Ironic and waits for power on; VMNotFound otherwise", async () => {
     const { fake, vms } = setup(0);
-    fake.add({ uuid: "11111111-2222-4333-8444-555555555555", instance_uuid: "c", provision_state: "active", extra: { bosh: { phase: "created" } } });
-    await vms.reboot("11111111-2222-4333-8444-555555555555");
-    expect(fake.calls).toContain("POWER 11111111-2222-4333-8444-555555555555 rebooting");
+    created(fake);
+    await vms.reboot(CID);
+    expect(fake.calls).toContain(`POWER ${NODE} rebooting`);
     await expect(vms.reboot("41111111-2222-4333-8444-555555555555")).rejects.toBeInstanceOf(VmNotFound);
   });
 
-  it("set_vm_metadata writes extra.bosh.metadata and the description; failures are swallowed", async () => {
+  it("set_vm_metadata writes extra.bosh.metadata, the description and acknowledged_at; a failure to record it is a CloudError; a VM that is gone is ignored", async () => {
     const { fake, vms } = setup(0);
-    const id = "11111111-2222-4333-8444-555555555555";
-    fake.add({ uuid: id, instance_uuid: "c", extra: { bosh: { phase: "created" } } });
-    await vms.setMetadata(id, { deployment: "cf", instance_group: "router", index: "0" });
-    expect(fake.node(id)).toMatchObject({ description: "cf/router/0", extra: { bosh: { metadata: { deployment: "cf" } } } });
-    fake.patchFailures.set(id, [new IronicUnavailable("PATCH", "x", "ECONNRESET", "reset", 1)]);
-    await expect(vms.setMetadata(id, { a: "b" })).resolves.toBeUndefined();
+    created(fake);
+    await vms.setMetadata(CID, { deployment: "cf", instance_group: "router", index: "0" });
+    expect(fake.node(NODE)).toMatchObject({ description: "cf/router/0", extra: { bosh: { metadata: { deployment: "cf" }, acknowledged_at: expect.any(String) } } });
+    fake.patchFailures.set(NODE, [new IronicUnavailable("PATCH", "x", "ECONNRESET", "reset", 1)]);
+    await expect(vms.setMetadata(CID, { a: "b" })).rejects.toBeInstanceOf(CloudError);
     await expect(vms.setMetadata("51111111-2222-4333-8444-555555555555", {})).resolves.toBeUndefined();
   });
 
