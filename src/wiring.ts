@@ -28,8 +28,9 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     const settings: PersistentDiskSettings = services.settings;
     return { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), settings };
   });
-  // One WebDAV store per call (no I/O until used) for stemcells and agent settings records.
+  // WebDAV stores (no I/O until used): stemcell images, and (when configured) registry records.
   const store = new WebdavStore(storeOptions(config.stemcell_store, log));
+  const registryStore = config.registry.store && new WebdavStore(storeOptions(config.registry.store, log));
   const services: Services = {
     // checks create_vm's arguments before it connects to Ironic
     vms: new VmService(config, log, async () => {
@@ -39,8 +40,12 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
     stemcells: new StemcellService({ store, log, now, staleMs: config.ironic.stale_claim_margin * 1000, md5Needed: () => ironicNeedsMd5(config, log) }),
-    settings: new SettingsService({ records: new RegistryRecords(store, config.registry.prefix), log }),
-    close: async () => store.close(),
+    // Agent settings only ever go to the registry store (never the image store conductors read).
+    settings: new SettingsService({ records: registryStore && new RegistryRecords(registryStore, config.registry.prefix), log }),
+    close: async () => {
+      await store.close();
+      await registryStore?.close();
+    },
   };
   return services;
 }

@@ -3,10 +3,17 @@
 // zod/mini: `info` validates this on every call, and the mini API costs a fraction of classic
 // zod to load (startup budget: see scripts/cpi-bootstrap.cjs).
 import * as z from "zod/mini";
+import { isCertificateBundle, isLatin1, storeInside } from "./checks.ts";
 
-const Pem = z.string().check(z.includes("-----BEGIN", { error: "must be a PEM bundle" }));
+const Pem = z.string().check(
+  z.refine(isCertificateBundle, { error: "must be PEM certificates (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----), each one parseable" }),
+);
 const HttpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const NonEmpty = z.string().check(z.minLength(1));
+// HTTP basic auth sends user:password as Latin-1 bytes; anything else cannot be sent at all.
+const LATIN1 = { error: "must hold only Latin-1 characters (HTTP basic auth cannot send others)" };
+const BasicPassword = z.string().check(z.minLength(1), z.refine(isLatin1, LATIN1));
+const BasicUser = BasicPassword.check(z.refine((s) => !s.includes(":"), { error: "must not contain ':' (HTTP basic auth)" }));
 const Seconds = z.int().check(z.positive());
 const PositiveInt = z.int().check(z.positive());
 const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
@@ -15,7 +22,7 @@ const def = z._default;
 
 const IronicAuth = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("noauth") }),
-  z.strictObject({ type: z.literal("http_basic"), username: NonEmpty, password: NonEmpty }),
+  z.strictObject({ type: z.literal("http_basic"), username: BasicUser, password: BasicPassword }),
   z.strictObject({
     type: z.literal("keystone"),
     auth_url: HttpUrl,
@@ -60,24 +67,36 @@ const Ironic = z.strictObject({
   stale_claim_margin: def(Seconds, 600),
 });
 
-const WebdavStore = z.strictObject({
-  url: HttpUrl,
+/** A WebDAV store: where it is, how to log in and trust it. */
+const webdavStore = <E extends z.core.$ZodLooseShape>(extra: E) =>
+  z.strictObject({
+    url: HttpUrl,
+    ...extra,
+    username: opt(BasicUser),
+    password: opt(BasicPassword),
+    ca_cert: opt(Pem),
+    insecure: def(z.boolean(), false),
+    request_timeout: def(Seconds, 300),
+    retries: def(intIn(0, 20), 4),
+  });
+
+/** Stemcell images: Ironic's conductors read them, typically anonymously, from read_url. */
+const StemcellStore = webdavStore({
   /** What Ironic conductors fetch images from, when they reach the store by another address. */
   read_url: opt(HttpUrl),
-  username: opt(z.string()),
-  password: opt(z.string()),
-  ca_cert: opt(Pem),
-  insecure: def(z.boolean(), false),
-  request_timeout: def(Seconds, 300),
-  retries: def(intIn(0, 20), 4),
 });
+
+/** Agent settings for registry-mode VMs: secrets, so a store (or location) nobody reads anonymously. */
+export const RegistryStore = webdavStore({});
 
 const Registry = z.strictObject({
   /** When the agent reads settings from the registry: stemcells with api_version < 2, or always/never. */
   mode: def(z.enum(["auto", "always", "never"]), "auto"),
   /** Agent-facing registry URL (may carry credentials, as the agent sends URL userinfo as basic auth). */
   endpoint: opt(HttpUrl),
-  /** Folder of the WebDAV store holding instances/<vm_cid>/settings. */
+  /** Where registry records are written: never under the stemcell store, which conductors read anonymously. */
+  store: opt(RegistryStore),
+  /** Folder of the registry store holding instances/<vm_cid>/settings. */
   prefix: def(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/)), "registry"),
 });
 
@@ -119,7 +138,7 @@ const Placement = z.strictObject({
 
 export const Config = z.strictObject({
   ironic: Ironic,
-  stemcell_store: WebdavStore,
+  stemcell_store: StemcellStore,
   registry: z.prefault(Registry, {}),
   agent: Agent,
   network: z.prefault(Network, {}),
@@ -131,6 +150,24 @@ export const Config = z.strictObject({
   automated_clean: def(z.nullable(z.boolean()), null),
   /** Testing aid (as the AWS/OpenStack CPIs): report a lower api_version from info. */
   debug: z.prefault(z.strictObject({ api_version: opt(intIn(1, 2)) }), {}),
-});
+}).check(
+  // Keys that only make sense together: checked once here, so check-config and every call refuse alike.
+  z.superRefine((c, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.issues.push({ code: "custom", path, message, input: c });
+    if (c.registry.mode === "always" && !c.registry.store) {
+      issue(["registry", "store"], "is required with registry.mode always: agent settings are written there (a WebDAV location that requires credentials for every read)");
+    }
+    const store = c.registry.store?.url;
+    for (const [key, base] of [["stemcell_store.url", c.stemcell_store.url], ["stemcell_store.read_url", c.stemcell_store.read_url]] as const) {
+      if (store && base && storeInside(store, base)) {
+        issue(["registry", "store", "url"], `lies inside ${key} (${base}), which Ironic's conductors read anonymously: agent settings hold the agent's secrets; use a location that requires credentials for every read`);
+      }
+    }
+    const endpoint = c.registry.endpoint ? new URL(c.registry.endpoint) : undefined;
+    if (endpoint && !isLatin1(decodeURIComponent(`${endpoint.username}:${endpoint.password}`))) {
+      issue(["registry", "endpoint"], `credentials ${LATIN1.error}`);
+    }
+  }),
+);
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

@@ -9,9 +9,9 @@
 //                   "password": "secret",                      //   and for GET unless read_requires_auth is false
 //                   "read_requires_auth": true },              // default true: old agents send the userinfo of
 //                                                              //   their registry endpoint URL as basic auth
-//     "store":    { "url": "http://webdav.example/bosh/", ... }, // the SAME block as the CPI's `stemcell_store`:
-//                                                              //   url, read_url, username, password, ca_cert,
-//                                                              //   insecure, request_timeout, retries
+//     "store":    { "url": "http://webdav.example/registry/", ... }, // the SAME block as the CPI's
+//                                                              //   `registry.store`: url, username, password,
+//                                                              //   ca_cert, insecure, request_timeout, retries
 //     "prefix":   "registry",                                  // the SAME as the CPI's registry.prefix
 //     "log_level": "info",                                     // pino level; JSON lines on stderr
 //     "shutdown_timeout": 10                                   // seconds in-flight requests get on SIGTERM
@@ -21,11 +21,11 @@
 // no state of its own. Unknown keys are refused, so a typo fails the job's start instead of going unseen.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { Config } from "../config/schema.ts";
+import { Config, RegistryStore } from "../config/schema.ts";
 import { describeIssues } from "../protocol/issues.ts";
 
 // Reused from the CPI's schema so the two files can never disagree about a key.
-const StoreSchema = Config.shape.stemcell_store;
+const StoreSchema = RegistryStore;
 const PrefixSchema = Config.shape.registry._zod.def.innerType.shape.prefix;
 
 export const RegistryConfig = z.strictObject({

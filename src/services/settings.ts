@@ -1,6 +1,8 @@
-// Agent settings records (the registry): create_vm stores every VM's settings, delete_vm removes them,
-// and for registry-mode VMs (stemcell api_version < 2, see agent/user-data.ts chooseUserData)
-// attach_disk/detach_disk keep disks.persistent in step, because that copy is what the agent reads.
+// Agent settings records (the registry), only for VMs whose agent reads a registry (stemcell api_version
+// < 2 with registry.mode auto, or mode always: agent/user-data.ts chooseUserData): create_vm stores them,
+// attach_disk/detach_disk keep disks.persistent in step (that copy is what the agent reads), delete_vm
+// removes them. They hold the agent's secrets, so they live in registry.store, never in the stemcell
+// store; without a registry store configured there are none, and nothing here touches a store.
 import type { Logger } from "../log/index.ts";
 import { BoshError, CloudError, CpiError } from "../protocol/errors.ts";
 import type { DiskHint } from "../protocol/shapes.ts";
@@ -19,12 +21,18 @@ function toBoshError(what: string, err: unknown): BoshError {
 }
 
 export class SettingsService {
-  private readonly records: RegistryRecords;
+  private readonly maybeRecords: RegistryRecords | undefined;
   private readonly log: Logger;
 
-  constructor(deps: { records: RegistryRecords; log: Logger }) {
-    this.records = deps.records;
+  /** `records` undefined: no registry store is configured (registry.store). */
+  constructor(deps: { records: RegistryRecords | undefined; log: Logger }) {
+    this.maybeRecords = deps.records;
     this.log = deps.log;
+  }
+
+  private get records(): RegistryRecords {
+    if (!this.maybeRecords) throw new CpiError("the agent needs a registry, but registry.store is not configured");
+    return this.maybeRecords;
   }
 
   /** Stores (or replaces) the VM's agent settings. */
@@ -56,8 +64,9 @@ export class SettingsService {
     return doc;
   }
 
-  /** Idempotent. */
+  /** Idempotent; nothing to do without a registry store. */
   async remove(vmCid: string): Promise<void> {
+    if (!this.maybeRecords) return;
     try {
       await this.records.remove(vmCid);
     } catch (err) {

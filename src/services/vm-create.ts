@@ -30,7 +30,7 @@ const DEPLOYED = new Set(["active", "deploying", "wait call-back"]);
 export interface StemcellSource {
   resolve(stemcellCid: string): Promise<StemcellImage>;
 }
-/** The registry record store: every VM's agent settings, written on create_vm, removed on delete_vm. */
+/** The registry record store: agent settings of registry-mode VMs, written on create_vm, removed on delete_vm. */
 export interface SettingsRecords {
   put(vmCid: string, settings: unknown): Promise<unknown>;
   remove(vmCid: string): Promise<unknown>;
@@ -117,8 +117,11 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
       configDrive(d, node, vmCid, props, input),
       deployed ? undefined : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
     ]);
-    await d.settings.put(vmCid, drive.agentSettings);
-    undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
+    // Only an agent that reads a registry gets a record: it holds the agent's secrets (settings.ts).
+    if (drive.userDataKind === "registry") {
+      await d.settings.put(vmCid, drive.agentSettings);
+      undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
+    }
     if (deployed) {
       // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
       d.log.info({ node: nodeUuid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");

@@ -9,8 +9,9 @@ import { CPI_BUNDLE, runCpi } from "../support/cpi-process.ts";
 import { testConfig } from "../support/config.ts";
 
 let configPath: string;
+let dir: string;
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), "cpi-exec-"));
+  dir = mkdtempSync(join(tmpdir(), "cpi-exec-"));
   configPath = join(dir, "cpi.json");
   writeFileSync(configPath, JSON.stringify(testConfig()));
 });
@@ -117,5 +118,26 @@ describe("dist/cpi.js", () => {
     const ok = await runCpi("", { args: ["check-config", "--config", configPath], bundle: CPI_BUNDLE });
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+  });
+
+  // Each of these used to pass check-config and then fail every call later or obscurely ("The string to
+  // be encoded contains characters outside of the Latin1 range", a TLS error at the first request).
+  test.each([
+    ["a password outside Latin-1", { stemcell_store: { url: "http://127.0.0.1:9/", username: "cpi", password: "pässwörd…" } }, "stemcell_store.password: must hold only Latin-1 characters"],
+    ["a ca_cert that is no certificate", { ironic: { url: "https://127.0.0.1:9", ca_cert: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXyZ\n-----END CERTIFICATE-----\n" } }, "ironic.ca_cert: must be PEM certificates"],
+    ["a URL that is not http(s)", { ironic: { url: "ftp://127.0.0.1:9" } }, "ironic.url: must be an http(s) URL"],
+  ])("%s: check-config and every call refuse it, naming the key", async (_what, over, message) => {
+    const path = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify({ ...testConfig(), ...over }));
+    const check = await runCpi("", { args: ["check-config", "--config", path], bundle: CPI_BUNDLE });
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout).error.message).toContain(message);
+    for (const method of ["info", "has_vm", "create_stemcell"]) {
+      const r = await runCpi({ method, arguments: method === "has_vm" ? ["7f1d2c3b-0000-4000-8000-0000000000b1"] : method === "create_stemcell" ? ["/nonexistent", {}] : [] }, { configPath: path });
+      expect(r.code, method).toBe(0);
+      const error = expectOneResponse(r.stdout).error;
+      expect(error, method).toMatchObject({ type: "Bosh::Clouds::CpiError" });
+      expect(error!.message, method).toContain(message);
+    }
   });
 });

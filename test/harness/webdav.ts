@@ -1,5 +1,8 @@
 // A real WebDAV server for tests, the demo and benchmarks: nginx (core dav module + dav-ext for
-// PROPFIND/OPTIONS) on 127.0.0.1 with basic auth, in a temp prefix, as a foreground child stopped by pid.
+// PROPFIND/OPTIONS) on 127.0.0.1, in a temp prefix, as a foreground child stopped by pid. Shaped as a
+// deployment serves images to Ironic's conductors (docs/deploying.md): everything is readable anonymously
+// (GET/HEAD) and every write needs basic auth; only /private/ (the registry store's location) needs
+// credentials of its own for every method, reads included.
 // Started as root, nginx runs as nobody (setpriv), so the prefix is made reachable for nobody.
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
@@ -23,6 +26,10 @@ export interface WebdavOptions {
   username?: string;
   /** basic-auth password (default: random) */
   password?: string;
+  /** basic-auth user of /private/ (default "registry") */
+  privateUsername?: string;
+  /** basic-auth password of /private/ (default: random) */
+  privatePassword?: string;
   /** keep the prefix on stop(); default true when prefix was given, false for the temp dir */
   keep?: boolean;
   /** readiness timeout in ms (default 15 000) */
@@ -37,6 +44,10 @@ export interface WebdavServer {
   readonly port: number;
   readonly username: string;
   readonly password: string;
+  /** url + "private/": no anonymous access at all, its own credentials (a registry store) */
+  readonly privateUrl: string;
+  readonly privateUsername: string;
+  readonly privatePassword: string;
   readonly prefix: string;
   /** the DAV root on disk: url + "a/b" is dataDir + "/a/b" */
   readonly dataDir: string;
@@ -90,9 +101,12 @@ http {
     server {
         listen ${LOOPBACK}:${port};
         root data;
+        # the image store: anonymous GET/HEAD (Ironic's conductors fetch images so), basic auth for the rest
         location / {
-            auth_basic           "webdav";
-            auth_basic_user_file htpasswd;     # relative to conf/, not to the prefix
+            limit_except GET {                 # GET includes HEAD
+                auth_basic           "webdav";
+                auth_basic_user_file htpasswd; # relative to conf/, not to the prefix
+            }
             dav_methods          PUT DELETE MKCOL COPY MOVE;
             dav_ext_methods      PROPFIND OPTIONS;
             dav_access           user:rw group:rw all:r;
@@ -100,7 +114,17 @@ http {
             client_max_body_size 0;            # unlimited (default 1m)
             client_body_buffer_size 1m;
             min_delete_depth     0;
-            autoindex            on;
+        }
+        # the registry store: agent settings hold secrets, so every method needs its own credentials
+        location /private/ {
+            auth_basic           "registry";
+            auth_basic_user_file htpasswd-private;
+            dav_methods          PUT DELETE MKCOL COPY MOVE;
+            dav_ext_methods      PROPFIND OPTIONS;
+            dav_access           user:rw group:rw all:r;
+            create_full_put_path on;
+            client_max_body_size 16m;
+            min_delete_depth     0;
         }
     }
 }
@@ -124,6 +148,11 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
   const password = opts.password ?? randomBytes(12).toString("hex");
   if (!/^[^:\s]+$/.test(username)) throw new Error(`startWebdav: username must be non-empty without ':' or spaces`);
   if (password === "" || /[\r\n]/.test(password)) throw new Error(`startWebdav: password must be non-empty, one line`);
+  const privateUsername = opts.privateUsername ?? "registry";
+  const privatePassword = opts.privatePassword ?? randomBytes(12).toString("hex");
+  if (!/^[^:\s]+$/.test(privateUsername) || privatePassword === "" || /[\r\n]/.test(privatePassword)) {
+    throw new Error("startWebdav: private credentials must be a user without ':' or spaces and a one-line password");
+  }
 
   let port: number;
   if (opts.port !== undefined) {
@@ -146,6 +175,8 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
     writeFileSync(confFile, renderConfig(port), { mode: 0o644 });
     // nginx accepts plain-text passwords with the {PLAIN} scheme: no htpasswd tool needed
     writeFileSync(htpasswd, `${username}:{PLAIN}${password}\n`, { mode: 0o600 });
+    const htpasswdPrivate = join(prefix, "conf", "htpasswd-private");
+    writeFileSync(htpasswdPrivate, `${privateUsername}:{PLAIN}${privatePassword}\n`, { mode: 0o600 });
     let command = NGINX_BIN;
     let args = ["-p", `${prefix}/`, "-c", "conf/nginx.conf", "-e", "logs/error.log", "-g", "daemon off;"];
     if (root) {
@@ -156,6 +187,7 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
       const { uid, gid } = nobodyIds();
       chmodSync(join(prefix, "conf"), 0o755);
       chownSync(htpasswd, uid, gid);
+      chownSync(htpasswdPrivate, uid, gid);
       for (const d of dirs.slice(1)) chownSync(d, uid, gid);
       args = [`--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", command, ...args];
       command = SETPRIV_BIN;
@@ -196,7 +228,7 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
       }
       await sleep(50);
     }
-    return { url, port, username, password, prefix, dataDir: join(prefix, "data"), pid: proc.pid, stop, logTail };
+    return { url, port, username, password, privateUrl: `${url}private/`, privateUsername, privatePassword, prefix, dataDir: join(prefix, "data"), pid: proc.pid, stop, logTail };
   } catch (err) {
     if (!keep && existsSync(prefix)) removeDir(prefix);
     throw err;

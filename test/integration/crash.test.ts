@@ -50,6 +50,8 @@ const figures = new Map<string, { kills: number; killed: number; finishedFirst: 
 let problems: string[] = [];
 /** create_vm failures the director saw during follow-ups (it retried or redeployed). */
 const directorSaw: string[] = [];
+/** Servers still claimed without a VM the director knows after reconcile (the final check). */
+let leaked: number | undefined;
 
 function tally(method: string, r: CallResult): boolean {
   const f = figures.get(method) ?? { kills: 0, killed: 0, finishedFirst: 0 };
@@ -122,6 +124,8 @@ afterAll(async () => {
   const rows = [...figures].map(([m, f]) => `${m} ${f.kills} kills (${f.killed} killed mid-call, ${f.finishedFirst} answered first)`);
   process.stdout.write(`\ncrash: ${rows.join("; ")}\n`);
   process.stdout.write(`crash: ${directorSaw.length} create_vm failures the director saw in follow-ups (it retried or redeployed)\n`);
+  const kills = [...figures.values()].reduce((n, f) => n + f.kills, 0);
+  process.stdout.write(`crash: ${leaked ?? "(not checked)"} servers leaked over all ${kills} kills\n`);
   for (const f of directorSaw.slice(0, 10)) process.stdout.write(`  ${f.slice(0, 300)}\n`);
   await fleet?.destroy().catch(() => undefined);
   await ironic?.stop();
@@ -312,6 +316,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     const run = await runCpi("", { args: ["reconcile", "--config", configPath], env: { PATH: process.env.PATH } });
     const report = JSON.parse(run.stdout) as { ok: boolean; stale: unknown[] };
     const after = await claimedWithoutKnownVm();
+    leaked = after.length;
     process.stdout.write(`\ncrash: ${before.length} nodes claimed without a known VM before reconcile, ${report.stale.length} released by it, ${after.length} left\n`);
     expect(report.ok, run.stdout).toBe(true);
     expect(after).toEqual([]);

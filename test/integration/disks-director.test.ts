@@ -226,7 +226,7 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
 
   it("v1 stemcells: attach and detach keep the registry's disks.persistent in step", async () => {
     const node = await createNode(rest, `${PREFIX}-v1`);
-    const h1 = diskHarness(vmConfig({ registry: { mode: "always", endpoint: "http://registry.example:25777" } }));
+    const h1 = diskHarness(vmConfig({ registry: { mode: "always", endpoint: "http://registry.example:25777", store: { url: "http://127.0.0.2:9/registry/" } } }));
     const [vm] = ok<[string]>(await h1.call("create_vm", [randomUUID(), STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], { stemcellApiVersion: 1 }));
     vms.push(vm);
     const cid = ok<string>(await h1.call("create_disk", [1024, DISK_TYPE, vm], { stemcellApiVersion: 1 }));

@@ -19,6 +19,7 @@ import { capturedInThisFile } from "../support/log-capture.ts";
 import { SECRETS, allSecrets, findSecrets } from "../support/secrets.ts";
 import { ironic, ironicUrl, webdav } from "../support/servers.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell-tarball.ts";
+import { TEST_CA } from "../support/test-ca.ts";
 
 let work: string;
 let fleet: Fleet;
@@ -33,8 +34,8 @@ beforeAll(async () => {
   await prepareStore(servers);
   secretConfig = lifecycleConfig(servers, {
     // the test Ironic is noauth and ignores the header; the CPI still sends and must hide it
-    ironic: { auth: { type: "http_basic", username: "bosh", password: SECRETS.ironicBasicPassword }, ca_cert: SECRETS.privateKeyInCaField },
-    stemcell_store: { ca_cert: SECRETS.privateKeyInCaField },
+    ironic: { auth: { type: "http_basic", username: "bosh", password: SECRETS.ironicBasicPassword }, ca_cert: TEST_CA },
+    stemcell_store: { ca_cert: TEST_CA },
   });
 });
 
@@ -93,6 +94,24 @@ describe("logs", () => {
     expect(r.response.error).not.toBeNull();
     expect(hitsSoFar().hits).toEqual([]);
   }, 300_000);
+});
+
+describe("a private key pasted where a CA belongs", () => {
+  test("is refused by every call and by check-config, naming the key, and never echoed", async () => {
+    const pasted = lifecycleConfig(servers, { ironic: { ca_cert: SECRETS.privateKeyInCaField }, stemcell_store: { ca_cert: SECRETS.privateKeyInCaField } });
+    const configPath = writeConfig(work, pasted, "pasted.json");
+    const d = new Director({ configPath, callTimeoutMs: 60_000 });
+    for (const [method, args] of [["has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]], ["create_disk", [1024, {}, null]]] as const) {
+      const r = await d.call(method, [...args], { skipInfo: true });
+      expect(r.response?.error, method).toMatchObject({ type: "Bosh::Clouds::CpiError" });
+      expect(r.response!.error!.message).toMatch(/ironic\.ca_cert: must be PEM certificates.*stemcell_store\.ca_cert: must be PEM certificates/);
+    }
+    const check = await runCpi("", { args: ["check-config", "--config", configPath], env: { PATH: process.env.PATH } });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/ironic\.ca_cert: must be PEM certificates/);
+    expect(findSecrets(check.stdout + check.stderr, allSecrets(), "check-config")).toEqual([]);
+    expect(hitsSoFar().hits).toEqual([]);
+  }, 120_000);
 });
 
 describe("the config drive", () => {

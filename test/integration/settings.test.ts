@@ -1,5 +1,6 @@
-// Agent settings records on the real nginx WebDAV: what the CPI writes is what the registry server
-// hands an old agent; and whether a VM's agent needs the registry follows context.vm.stemcell.api_version.
+// Agent settings records on the real nginx WebDAV, in the registry store (its private location, which needs
+// credentials for every read): what the CPI writes is what the registry server hands an old agent; whether
+// a VM's agent needs the registry (and so gets a record at all) follows context.vm.stemcell.api_version.
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
@@ -26,7 +27,7 @@ let store: WebdavStore;
 
 beforeAll(async () => {
   const w = webdav();
-  store = new WebdavStore({ url: w.url, username: w.username, password: w.password, retries: 1 });
+  store = new WebdavStore({ url: w.privateUrl, username: w.privateUsername, password: w.privatePassword, retries: 1 });
   registry = createRegistryServer({ records: new RegistryRecords(store, PREFIX), auth: { username: "registry", password: PASSWORD, readRequiresAuth: true }, log: pino({ level: "silent" }) });
   await new Promise<void>((r) => registry.listen(0, "127.0.0.1", r));
   registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
@@ -41,8 +42,8 @@ function config(mode: "auto" | "always" | "never" = "auto"): ConfigInput {
   const endpoint = registryUrl.replace("http://", `http://registry:${PASSWORD}@`);
   return {
     ironic: { url: "http://127.0.0.1:9" },
-    stemcell_store: { url: w.url, username: w.username, password: w.password, retries: 1 },
-    registry: { mode, endpoint, prefix: PREFIX },
+    stemcell_store: { url: `${w.url}${PREFIX}-images/`, username: w.username, password: w.password, retries: 1 },
+    registry: { mode, endpoint, prefix: PREFIX, store: { url: w.privateUrl, username: w.privateUsername, password: w.privatePassword, retries: 1 } },
     agent: { mbus: "nats://10.0.0.6:4222" },
   };
 }
@@ -58,7 +59,7 @@ class RegistryStep extends Action<typeof Args> {
     const { settings } = await this.ctx.services();
     const choice = chooseUserData(this.ctx.stemcellApiVersion, this.ctx.config.registry);
     const agentSettings = { agent_id: `agent-${vmCid.slice(0, 8)}`, vm: { name: vmCid }, mbus: "nats://10.0.0.6:4222", networks: {}, disks: { system: "/dev/sda", persistent: {} }, env: {} };
-    await settings.put(vmCid, agentSettings);
+    if (choice.kind === "registry") await settings.put(vmCid, agentSettings);
     const userData = choice.kind === "settings" ? agentSettings : registryPointer(vmCid, this.ctx.config.registry.endpoint!, [], {});
     return { kind: choice.kind, userData };
   }
@@ -89,11 +90,12 @@ describe("legacy (registry) vs v2 from context.vm.stemcell.api_version", () => {
     ["no vm context", "registry", {}],
     ["api_version 2", "settings", { vm: { stemcell: { api_version: 2 } } }],
     ["api_version 3", "settings", { vm: { stemcell: { api_version: 3 } } }],
-  ])("%s → %s; the record is stored either way", async (_what, kind, context) => {
+  ])("%s → %s; a record only for the registry, in the registry store", async (_what, kind, context) => {
     const vm = randomUUID();
     const r = await step(vm, context);
     expect(r.kind).toBe(kind);
-    expect(existsSync(join(webdav().dataDir, PREFIX, "instances", vm, "settings"))).toBe(true);
+    expect(existsSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"))).toBe(kind === "registry");
+    expect(existsSync(join(webdav().dataDir, PREFIX))).toBe(false); // never beside the images
     if (kind === "settings") {
       expect(r.userData["agent_id"]).toBe(`agent-${vm.slice(0, 8)}`);
       return;
@@ -122,7 +124,8 @@ describe("SettingsService on nginx (through the real wiring)", () => {
     const pointer = { server: { name: vm }, registry: { endpoint: config().registry!.endpoint! } };
     expect((await agentFetch(pointer)).settings).toEqual({ agent_id: "a", disks: { system: "/dev/sda", persistent: { "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" } } } });
     await services.settings.updatePersistentDisks(vm, () => ({}));
-    expect(JSON.parse(readFileSync(join(webdav().dataDir, PREFIX, "instances", vm, "settings"), "utf8")).disks.persistent).toEqual({});
+    expect(JSON.parse(readFileSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"), "utf8")).disks.persistent).toEqual({});
+    expect((await fetch(`${webdav().privateUrl}${PREFIX}/instances/${vm}/settings`)).status).toBe(401); // no anonymous read
     await services.settings.remove(vm);
     await services.settings.remove(vm);
     const gone = await fetch(`${registryUrl}/instances/${vm}/settings`, { headers: { authorization: `Basic ${Buffer.from(`registry:${PASSWORD}`).toString("base64")}` } });

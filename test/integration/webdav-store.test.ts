@@ -65,7 +65,7 @@ describe("WebdavStore on nginx", () => {
 
   it("wrong credentials: 401, not retried", async () => {
     const s = store(run, { password: "wrong-password", retries: 3 });
-    const err = await s.getText(storeKey("anything")).catch((e: unknown) => e);
+    const err = await s.putText(storeKey("anything"), "x").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WebdavHttpError);
     expect(err).toMatchObject({ status: 401 });
     expect(s.requestCount).toBe(1);

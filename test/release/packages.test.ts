@@ -182,8 +182,7 @@ describe("the registry job's BPM process", () => {
     try {
       const vcap = join(tmp, "registry/var/vcap");
       const props = {
-        registry: { address: "127.0.0.1", port: 0, username: "registry", password: "registry-secret" },
-        stemcell_store: { url: `${store.url}/bosh` },
+        registry: { address: "127.0.0.1", port: 0, username: "registry", password: "registry-secret", store: { url: `${store.url}/bosh` } },
       };
       const { jobs } = tree(vcap, "registry", props);
       // The test's /var/vcap is a temp dir: BPM runs exactly this command inside the job's container.

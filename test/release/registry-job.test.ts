@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import YAML from "yaml";
+import { storeInside } from "../../src/config/checks.ts";
 import { Config } from "../../src/config/schema.ts";
 import { RegistryConfig, parseRegistryConfig } from "../../src/registry/config.ts";
 import { type Op, applyOps, interpolate } from "./support/go-patch.ts";
@@ -26,22 +27,20 @@ const PROPERTY_OF: Record<string, string> = {
   "auth.username": "registry.username",
   "auth.password": "registry.password",
   "auth.read_requires_auth": "registry.read_requires_auth",
-  "store.url": "stemcell_store.url",
-  "store.read_url": "stemcell_store.read_url",
-  "store.username": "stemcell_store.username",
-  "store.password": "stemcell_store.password",
-  "store.ca_cert": "stemcell_store.ca_cert",
-  "store.insecure": "stemcell_store.insecure",
-  "store.request_timeout": "stemcell_store.request_timeout",
-  "store.retries": "stemcell_store.retries",
+  "store.url": "registry.store.url",
+  "store.username": "registry.store.username",
+  "store.password": "registry.store.password",
+  "store.ca_cert": "registry.store.ca_cert",
+  "store.insecure": "registry.store.insecure",
+  "store.request_timeout": "registry.store.request_timeout",
+  "store.retries": "registry.store.retries",
   prefix: "registry.prefix",
   log_level: "registry.log_level",
   shutdown_timeout: "registry.shutdown_timeout",
 };
 
 const REQUIRED = {
-  registry: { username: "registry", password: "registry-secret" },
-  stemcell_store: { url: "http://10.0.0.5:8080/bosh" },
+  registry: { username: "registry", password: "registry-secret", store: { url: "http://10.0.0.5:8080/bosh-registry" } },
 };
 const ALL = {
   registry: {
@@ -54,16 +53,15 @@ const ALL = {
     prefix: "settings",
     log_level: "debug",
     shutdown_timeout: 30,
-  },
-  stemcell_store: {
-    url: "https://webdav.example.com/bosh",
-    read_url: "http://172.16.0.5:8080/bosh",
-    username: "bosh",
-    password: "webdav-secret",
-    ca_cert: PEM,
-    insecure: true,
-    request_timeout: 600,
-    retries: 2,
+    store: {
+      url: "https://webdav.example.com/bosh-registry",
+      username: "registry-store",
+      password: "webdav-secret",
+      ca_cert: PEM,
+      insecure: true,
+      request_timeout: 600,
+      retries: 2,
+    },
   },
 };
 
@@ -95,9 +93,9 @@ describe("spec", () => {
     expect(Object.keys(spec.properties).sort()).toEqual([...new Set(Object.values(PROPERTY_OF))].sort());
   });
 
-  test("shares stemcell_store.* and registry.prefix with ironic_cpi, with the same meaning", () => {
+  test("shares registry.store.* and registry.prefix with ironic_cpi, with the same meaning", () => {
     const cpi = jobSpec("ironic_cpi").properties;
-    for (const name of Object.keys(spec.properties).filter((p) => p.startsWith("stemcell_store.") || p === "registry.prefix")) {
+    for (const name of Object.keys(spec.properties).filter((p) => p.startsWith("registry.store.") || p === "registry.prefix")) {
       expect(cpi, name).toHaveProperty([name]);
     }
   });
@@ -133,7 +131,7 @@ describe("config/bpm.yml", () => {
 describe("config/registry.json", () => {
   test("with only the required properties: auth and store, so the server's defaults apply; its schema accepts it", () => {
     const doc = renderConfig(REQUIRED);
-    expect(doc).toEqual({ auth: REQUIRED.registry, store: REQUIRED.stemcell_store });
+    expect(doc).toEqual({ auth: { username: "registry", password: "registry-secret" }, store: REQUIRED.registry.store });
     const config = parseRegistryConfig(doc, "rendered");
     expect(config.listen).toEqual({ host: "0.0.0.0", port: 25777 });
     expect(config.prefix).toBe("registry");
@@ -145,7 +143,7 @@ describe("config/registry.json", () => {
       listen: { host: "10.0.0.10", port: 25778 },
       tls: { cert_file: "/var/vcap/jobs/registry/config/tls.crt", key_file: "/var/vcap/jobs/registry/config/tls.key" },
       auth: { username: "registry", password: "registry-secret", read_requires_auth: false },
-      store: ALL.stemcell_store,
+      store: ALL.registry.store,
       prefix: "settings",
       log_level: "debug",
       shutdown_timeout: 30,
@@ -158,9 +156,9 @@ describe("config/registry.json", () => {
 
   test("a missing required property, or half a TLS pair, fails the render", () => {
     for (const [name, props] of [
-      ["registry.username", { ...REQUIRED, registry: { password: "p" } }],
-      ["registry.password", { ...REQUIRED, registry: { username: "u" } }],
-      ["stemcell_store.url", { registry: REQUIRED.registry }],
+      ["registry.username", { registry: { password: "p", store: REQUIRED.registry.store } }],
+      ["registry.password", { registry: { username: "u", store: REQUIRED.registry.store } }],
+      ["registry.store.url", { registry: { username: "u", password: "p" } }],
     ] as const) {
       expect(() => renderConfig(props), name).toThrow(`Can't find property '${name}'`);
     }
@@ -185,7 +183,8 @@ describe("release/manifests/registry.yml", () => {
     const endpoint = new URL(cpi.registry.endpoint!);
     expect(Number(endpoint.port)).toBe(registry.listen.port);
     expect([decodeURIComponent(endpoint.username), decodeURIComponent(endpoint.password)]).toEqual([registry.auth.username, registry.auth.password]);
-    expect(registry.store).toEqual(cpi.stemcell_store);
+    expect(registry.store).toEqual(cpi.registry.store);
+    expect(storeInside(cpi.registry.store!.url, cpi.stemcell_store.url)).toBe(false); // never under the anonymously read images
     expect(registry.prefix).toBe(cpi.registry.prefix);
   });
 });

@@ -26,6 +26,8 @@ export interface DirectorOptions {
   directorUuid?: string;
   /** Upper bound of one CPI process (SIGKILL after it): a hung call must not hang the test. */
   callTimeoutMs?: number;
+  /** The stemcell's api_version the director puts in the context (default 2); null: left out, as for v1 stemcells. */
+  stemcellApiVersion?: number | null;
 }
 
 /** Methods for which the director puts context.vm.stemcell.api_version (it knows the VM's stemcell). */
@@ -84,7 +86,8 @@ export class Director {
   async call(method: string, args: unknown[], opts: { killAfterMs?: number; killWhen?: Promise<unknown>; skipInfo?: boolean } = {}): Promise<CallResult> {
     if (!opts.skipInfo) await this.info();
     const context: Record<string, unknown> = { director_uuid: this.directorUuid, request_id: requestId() };
-    if (STEMCELL_CONTEXT.has(method)) context["vm"] = { stemcell: { api_version: 2 } };
+    const stemcell = this.opts.stemcellApiVersion === undefined ? 2 : this.opts.stemcellApiVersion;
+    if (STEMCELL_CONTEXT.has(method) && stemcell !== null) context["vm"] = { stemcell: { api_version: stemcell } };
     const t0 = performance.now();
     const run = await runCpi({ method, arguments: args, context, api_version: 2 }, this.runOpts(opts.killAfterMs, opts.killWhen));
     const duration_ms = Math.round(performance.now() - t0);

@@ -19,6 +19,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ironic: IronicServer = ironicResult.value;
   const webdav: WebdavServer = webdavResult.value;
   project.provide("ironic", { url: ironic.url, stateDir: ironic.stateDir });
-  project.provide("webdav", { url: webdav.url, username: webdav.username, password: webdav.password, dataDir: webdav.dataDir });
+  project.provide("webdav", {
+    url: webdav.url, username: webdav.username, password: webdav.password, dataDir: webdav.dataDir,
+    privateUrl: webdav.privateUrl, privateUsername: webdav.privateUsername, privatePassword: webdav.privatePassword,
+  });
   return teardown;
 }

@@ -10,8 +10,8 @@ import { SECRETS } from "./secrets.ts";
 export interface LifecycleServers {
   /** Ironic endpoint (or a fault proxy in front of it), no trailing slash. */
   ironicUrl: string;
-  webdav: { url: string; username: string; password: string };
-  /** Folder below the WebDAV root for this run's stemcells (created by prepareStore). */
+  webdav: { url: string; username: string; password: string; privateUrl?: string; privateUsername?: string; privatePassword?: string };
+  /** Folder below the WebDAV root for this run's stemcells (created by prepareStore), and of its registry store. */
   storeFolder: string;
 }
 
@@ -35,7 +35,13 @@ export function lifecycleConfig(s: LifecycleServers, overrides: Json = {}): Conf
       request_timeout: 60,
       retries: 8,
     },
-    registry: { endpoint: `http://registry:${SECRETS.registryPassword}@10.0.0.7:25777` },
+    registry: {
+      endpoint: `http://registry:${SECRETS.registryPassword}@10.0.0.7:25777`,
+      // records of registry-mode VMs: the private location, never the anonymously readable image tree
+      ...(s.webdav.privateUrl
+        ? { store: { url: `${s.webdav.privateUrl}${s.storeFolder}/`, username: s.webdav.privateUsername, password: s.webdav.privatePassword, request_timeout: 60, retries: 8 } }
+        : {}),
+    },
     agent: { mbus: `nats://nats:${SECRETS.mbusPassword}@10.0.0.6:4222`, ntp: ["10.0.0.2"] },
     network: { default_dns: ["10.0.0.2"] },
   };

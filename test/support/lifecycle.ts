@@ -35,6 +35,10 @@ export interface LifecycleOptions {
   /** Delete what was created after a failed step (default true). */
   cleanup?: boolean;
   onStep?: (step: LifecycleStep) => void;
+  /** Awaited after every CPI call, before the next one (e.g. to inspect what the call left in the stores). */
+  afterCall?: (call: string) => Promise<void>;
+  /** The stemcell's api_version in the director's context (default 2; null: left out, as for v1 stemcells). */
+  stemcellApiVersion?: number | null;
 }
 
 export interface LifecycleStep {
@@ -88,7 +92,10 @@ export function manualNetwork(ip: string, cloudProperties: Record<string, unknow
 
 export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {}): Promise<LifecycleStep[]> {
   const steps: LifecycleStep[] = [];
-  const director = new Director({ configPath: env.configPath, env: env.env, callTimeoutMs: opts.callTimeoutMs ?? 120_000 });
+  const director = new Director({
+    configPath: env.configPath, env: env.env, callTimeoutMs: opts.callTimeoutMs ?? 120_000,
+    ...(opts.stemcellApiVersion !== undefined ? { stemcellApiVersion: opts.stemcellApiVersion } : {}),
+  });
   const fleet = env.fleet;
   const created = { stemcell: undefined as string | undefined, vms: new Map<string, Vm>(), disks: new Set<string>(), attached: new Map<string, string>() };
 
@@ -106,6 +113,7 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
     let r: CallResult;
     try {
       r = await director.call(call, args);
+      await opts.afterCall?.(call);
     } catch (err) {
       record({ call: o.tag ?? call, ...(o.detail ? { detail: o.detail } : {}), server: null, duration_ms: 0, outcome: "failed", error: (err as Error).message });
       throw new StepFailed(call);

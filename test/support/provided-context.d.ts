@@ -15,6 +15,10 @@ export interface ProvidedWebdav {
   password: string;
   /** DAV root on disk: url + "a/b" is dataDir + "/a/b" */
   dataDir: string;
+  /** url + "private/": the registry store's location, own credentials for every method, reads included */
+  privateUrl: string;
+  privateUsername: string;
+  privatePassword: string;
 }
 
 declare module "vitest" {

@@ -1,5 +1,8 @@
 // ironic_cpi job properties for the template tests: the required ones only, and every one set.
-export const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXyZ\n-----END CERTIFICATE-----\n";
+import { TEST_CA } from "../../support/test-ca.ts";
+
+/** A real (self-signed, test-only) certificate: the configuration schema parses every ca_cert. */
+export const PEM = TEST_CA;
 
 /** Only what has no default anywhere: the rest comes from the CPI's schema defaults. */
 export const REQUIRED = {
@@ -44,7 +47,12 @@ export const ALL_CONFIG = {
     request_timeout: 600,
     retries: 2,
   },
-  registry: { mode: "always", endpoint: "http://registry:registry-secret@10.0.0.10:25777", prefix: "settings" },
+  registry: {
+    mode: "always",
+    endpoint: "http://registry:registry-secret@10.0.0.10:25777",
+    prefix: "settings",
+    store: { url: "https://webdav.example.com/bosh-registry", username: "registry-store", password: "registry-store-secret", ca_cert: PEM, insecure: true, request_timeout: 120, retries: 3 },
+  },
   agent: {
     mbus: "nats://10.0.0.10:4222",
     ntp: ["time1.example.com", "time2.example.com"],

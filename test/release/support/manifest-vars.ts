@@ -38,4 +38,7 @@ export const VARS: Record<string, unknown> = {
   dc2_webdav_password: "dc2-webdav",
   // registry.yml
   registry_password: "registry-secret",
+  registry_store_url: "http://10.0.0.5:8080/bosh-registry",
+  registry_store_username: "registry-store",
+  registry_store_password: "registry-store-secret",
 };

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { chooseUserData, registryPointer, UserDataError } from "../../../src/agent/user-data.ts";
 
 const EP = "http://registry:pw@10.0.0.6:25777";
+const STORE = { url: "https://webdav.example/registry-store/", insecure: false, request_timeout: 300, retries: 4 };
 
 describe("chooseUserData", () => {
   test.each([
@@ -15,7 +16,7 @@ describe("chooseUserData", () => {
     [3, "always", EP, "registry"],
     [1, "always", EP, "registry"],
   ] as const)("api_version %s, mode %s, endpoint %s -> %s", (version, mode, endpoint, kind) => {
-    expect(chooseUserData(version, { mode, ...(endpoint ? { endpoint } : {}) }).kind).toBe(kind);
+    expect(chooseUserData(version, { mode, store: STORE, ...(endpoint ? { endpoint } : {}) }).kind).toBe(kind);
   });
 
   test.each([
@@ -25,6 +26,11 @@ describe("chooseUserData", () => {
   ] as const)("registry needed without an endpoint (%s, %s) is an error", (version, mode, message) => {
     expect(() => chooseUserData(version, { mode })).toThrow(UserDataError);
     expect(() => chooseUserData(version, { mode })).toThrow(message);
+  });
+
+  test("registry needed without a registry store is an error naming registry.store", () => {
+    expect(() => chooseUserData(1, { mode: "auto", endpoint: EP })).toThrow(/stemcell api_version 1 < 2, so the agent needs a registry, but registry.store .* is not configured/);
+    expect(chooseUserData(2, { mode: "auto", endpoint: EP }).kind).toBe("settings"); // v2 never needs it
   });
 
   test("the reason is given for the log", () => {

@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import { configPathFrom, deepMerge, loadConfigFile, requireConfigPath } from "../../../src/config/load.ts";
 import { CpiError } from "../../../src/protocol/errors.ts";
 import { testConfig } from "../../support/config.ts";
+import { TEST_CA } from "../../support/test-ca.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cpi-config-"));
 const file = (name: string, body: string) => {
@@ -42,9 +43,49 @@ describe("loadConfigFile", () => {
     expect(() => loadConfigFile(p)).toThrow(/ironic\.auth\.username: is required.*ironic\.auth\.password: is required/);
   });
 
-  test("a CA bundle must be PEM", () => {
-    const p = file("ca.json", JSON.stringify({ ...testConfig(), ironic: { url: "https://i/", ca_cert: "hello" } }));
-    expect(() => loadConfigFile(p)).toThrow(/ironic\.ca_cert: must be a PEM bundle/);
+  test("a CA bundle must be parseable PEM certificates, nothing else", () => {
+    const load = (ca: string) => loadConfigFile(file("ca.json", JSON.stringify({ ...testConfig(), ironic: { url: "https://i/", ca_cert: ca } })));
+    const refused = /ironic\.ca_cert: must be PEM certificates \(-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----\), each one parseable/;
+    expect(() => load("hello")).toThrow(refused);
+    expect(() => load("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXyZ\n-----END CERTIFICATE-----\n")).toThrow(refused); // PEM-shaped, not a certificate
+    expect(() => load("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")).toThrow(refused); // a key pasted in
+    expect(() => load(`${TEST_CA}trailing words`)).toThrow(refused);
+    expect(load(TEST_CA).ironic.ca_cert).toBe(TEST_CA);
+    expect(load(`${TEST_CA}\n${TEST_CA}`).ironic.ca_cert).toContain("END CERTIFICATE"); // a bundle
+  });
+
+  test("credentials HTTP basic auth cannot carry are refused up front, naming the key", () => {
+    const load = (over: Record<string, unknown>) => loadConfigFile(file("latin1.json", JSON.stringify(deepMerge(testConfig(), over))));
+    const latin1 = "must hold only Latin-1 characters (HTTP basic auth cannot send others)";
+    expect(() => load({ stemcell_store: { password: "pässwörd…" } })).toThrow(`stemcell_store.password: ${latin1}`);
+    expect(() => load({ stemcell_store: { username: "日本" } })).toThrow(`stemcell_store.username: ${latin1}`);
+    expect(() => load({ ironic: { auth: { type: "http_basic", username: "bosh", password: "pw–dash" } } })).toThrow(`ironic.auth.password: ${latin1}`);
+    expect(() => load({ ironic: { auth: { type: "http_basic", username: "a:b", password: "x" } } })).toThrow("ironic.auth.username: must not contain ':'");
+    expect(() => load({ registry: { endpoint: "http://registry:p%E2%80%A6@10.0.0.7:25777" } })).toThrow(`registry.endpoint: credentials ${latin1}`);
+    expect(load({ stemcell_store: { password: "pässwörd" } }).stemcell_store.password).toBe("pässwörd"); // Latin-1 is fine
+  });
+
+  test("URLs must be http or https", () => {
+    for (const [key, over] of [
+      ["ironic.url", { ironic: { url: "ftp://ironic:6385" } }],
+      ["stemcell_store.url", { stemcell_store: { url: "file:///var/www/" } }],
+      ["stemcell_store.read_url", { stemcell_store: { read_url: "gopher://x/" } }],
+      ["registry.endpoint", { registry: { endpoint: "nats://x:4222" } }],
+      ["registry.store.url", { registry: { store: { url: "webdav://x/" } } }],
+      ["ironic.auth.auth_url", { ironic: { auth: { type: "keystone", auth_url: "ldap://ks/", username: "u", password: "p", project_name: "p" } } }],
+    ] as const) {
+      expect(() => loadConfigFile(file("url.json", JSON.stringify(deepMerge(testConfig(), over))))).toThrow(`${key}: must be an http(s) URL`);
+    }
+  });
+
+  test("registry records live in a registry store apart from the images Ironic reads anonymously", () => {
+    const load = (registry: Record<string, unknown>, store: Record<string, unknown> = {}) =>
+      loadConfigFile(file("reg.json", JSON.stringify(deepMerge(testConfig(), { registry, stemcell_store: { url: "https://dav.example/bosh/", read_url: "http://10.0.0.5/images/", ...store } }))));
+    expect(() => load({ mode: "always", endpoint: "http://r:p@10.0.0.7:25777" })).toThrow(/registry\.store: is required with registry\.mode always/);
+    expect(() => load({ store: { url: "https://dav.example/bosh/registry/" } })).toThrow(/registry\.store\.url: lies inside stemcell_store\.url \(https:\/\/dav\.example\/bosh\/\)/);
+    expect(() => load({ store: { url: "http://10.0.0.5/images" } })).toThrow(/registry\.store\.url: lies inside stemcell_store\.read_url/);
+    expect(load({ store: { url: "https://dav.example/bosh-registry/" } }).registry.store?.url).toBe("https://dav.example/bosh-registry/");
+    expect(load({ mode: "auto" }).registry.store).toBeUndefined(); // v1 stemcells then fail at create_vm, before any claim
   });
 
   test("unreadable and invalid files are CpiErrors", () => {

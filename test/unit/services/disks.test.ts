@@ -134,7 +134,7 @@ describe("attach, detach, has, get_disks, metadata", () => {
   test("with the registry in use (v1 stemcell) attach and detach keep disks.persistent in step", async () => {
     const stored: Record<string, Record<string, { path: string }>> = { [VM]: { other: { path: "/x" } } };
     const settings = { updatePersistentDisks: async (vm: string, f: (d: Record<string, { path: string }>) => Record<string, { path: string }>) => void (stored[vm] = f(stored[vm] ?? {})) };
-    const d1 = Disks.over(diskDeps(fake, { settings, configOverrides: { registry: { endpoint: "http://registry.example:25777" } } }));
+    const d1 = Disks.over(diskDeps(fake, { settings, configOverrides: { registry: { endpoint: "http://registry.example:25777", store: { url: "http://127.0.0.2:9/registry-store/" } } } }));
     const cid = await d1.create(1, PROPS, VM);
     await d1.attach(VM, cid, { stemcellApiVersion: 1 });
     expect(stored[VM]).toEqual({ other: { path: "/x" }, [cid]: { path: "/dev/disk/by-path/p-2" } });

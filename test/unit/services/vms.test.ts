@@ -36,7 +36,15 @@ describe("create_vm", () => {
     expect(patches[0]).toMatch(/add \/instance_uuid, add \/extra\/bosh, add \/instance_info\/image_source/);
     expect(patches).toHaveLength(2); // the claim, and phase "created"
     expect(fake.calls).toContain(`PROVISION ${N0} active`);
+    expect(deps.records.map.size).toBe(0); // a v2 agent reads everything from the config drive: no registry record
+  });
+
+  it("a v1 stemcell's agent reads a registry: its settings are stored under the VM cid and removed with the VM", async () => {
+    const { deps, vms } = setup(1, { config: { registry: { endpoint: "http://r:p@10.0.0.7:25777", store: { url: "http://127.0.0.2:9/registry/" } } } });
+    const vm = await vms.create(input({ stemcellApiVersion: 1 }));
     expect(deps.records.map.get(AGENT)).toMatchObject({ agent_id: AGENT });
+    await vms.delete(vm.vmCid);
+    expect(deps.records.map.size).toBe(0);
   });
 
   it("moves on when a claim is lost to a concurrent call, listing the pool again", async () => {
