@@ -18,8 +18,16 @@ export type AgentNetwork = NetworkSpec & {
 };
 export type AgentNetworks = Record<string, AgentNetwork>;
 
+/**
+ * The director's keys as the agent's settings schema types them: `prefix` is a string there (newer
+ * directors send it; a number would fail the agent's settings parsing), so numbers become strings.
+ */
+function asGiven(spec: NetworkSpec): AgentNetwork {
+  return spec.prefix === undefined ? { ...spec } : { ...spec, prefix: String(spec.prefix) };
+}
+
 function enrich(spec: NetworkSpec, n: L3Network): AgentNetwork {
-  const out: AgentNetwork = { ...spec, type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"), mac: n.mac, use_dhcp: n.mode === "dhcp" };
+  const out: AgentNetwork = { ...asGiven(spec), type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"), mac: n.mac, use_dhcp: n.mode === "dhcp" };
   if (!spec.dns?.length && n.dns.length) out.dns = [...n.dns];
   if (n.inferredDefaults.length) out.default = [...new Set([...(spec.default ?? []), ...n.inferredDefaults])].sort();
   // bosh-agent settings.Route has no json tags (Go matches keys case-insensitively) and is written
@@ -41,8 +49,8 @@ export function agentNetworks(model: NetworkModel): AgentNetworks {
   const out: AgentNetworks = {};
   for (const [name, spec] of Object.entries(model.given)) {
     const n = byName.get(name);
-    out[name] = n ? enrich(spec, n) : { ...spec }; // vip: as given, the agent skips it
+    out[name] = n ? enrich(spec, n) : asGiven(spec); // vip: as given, the agent skips it
   }
-  for (const n of model.networks) if (n.origin === "spare") out[n.name] = spareEntry(n);
+  for (const n of model.networks) if (n.origin === "spare" && model.agentSpares.has(n.name)) out[n.name] = spareEntry(n);
   return out;
 }

@@ -46,6 +46,8 @@ export interface NetworkModel {
   dns: string[];
   /** Accepted but suspicious input (gateway outside the subnet); log these. */
   warnings: string[];
+  /** Spare NICs that get an entry in the agent settings (network_data lists them all). */
+  agentSpares: ReadonlySet<string>;
 }
 
 export interface NetworkModelInput {
@@ -143,5 +145,27 @@ export function buildNetworkModel(input: NetworkModelInput): NetworkModel {
   }
   const dnsDefault = defaults.get("dns")?.name;
   const dns = networks.find((n) => n.name === dnsDefault)?.dns ?? defaultDns;
-  return { given: input.networks, links: layout.links, networks, dns: [...new Set(dns)], warnings };
+  return { given: input.networks, links: layout.links, networks, dns: [...new Set(dns)], warnings, agentSpares: agentSpares(networks, input.ports.length, warnings) };
+}
+
+/**
+ * bosh-agent before v2.720 refuses settings with more (non-vip) networks than NICs and applies one
+ * network per NIC (platform/net/interface_configuration_creator.go). Several networks on one NIC (a bond
+ * or a parent with VLANs) only work with newer agents, and then the spare NICs' entries are left out of
+ * the agent settings, so that an older agent still boots (it runs DHCP on those NICs).
+ */
+function agentSpares(networks: readonly L3Network[], nics: number, warnings: string[]): Set<string> {
+  const bosh = networks.filter((n) => n.origin === "bosh");
+  const spares = networks.filter((n) => n.origin === "spare");
+  const byMac = new Map<string, string[]>();
+  for (const n of bosh) byMac.set(n.mac, [...(byMac.get(n.mac) ?? []), n.name]);
+  for (const [mac, names] of byMac) {
+    if (names.length > 1) warnings.push(`networks ${names.join(", ")} share NIC ${mac}: bosh-agent before v2.720 applies only one of them`);
+  }
+  const kept = spares.slice(0, Math.max(0, nics - bosh.length));
+  if (kept.length < spares.length) {
+    const left = spares.slice(kept.length).map((n) => n.mac);
+    warnings.push(`unused NICs ${left.join(", ")} get no entry in the agent settings (more networks than NICs stops bosh-agent before v2.720); network_data.json still has them`);
+  }
+  return new Set(kept.map((n) => n.name));
 }

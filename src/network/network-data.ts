@@ -43,7 +43,12 @@ export interface NetworkData {
   services: { type: "dns"; address: string }[];
 }
 
-const mtu = (l: Link) => (l.mtu !== undefined ? { mtu: l.mtu } : {});
+/**
+ * Every link carries an MTU: Ironic from 2025.2 opens a supplied config drive and regenerates
+ * network_data when a link lacks one. 1500 (Ethernet's) unless the network's cloud_properties set one.
+ */
+export const DEFAULT_MTU = 1500;
+const mtu = (l: Link) => ({ mtu: l.mtu ?? DEFAULT_MTU });
 /** Netmasks in dotted (IPv4) or fully expanded hex (IPv6) form, as the director sends them. */
 const mask = (family: 4 | 6, prefix: number) => formatIpExpanded(maskOfPrefix(family, prefix));
 const route = (network: Ip, prefix: number, gateway: Ip): NetworkDataRoute => ({

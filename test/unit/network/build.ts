@@ -9,7 +9,7 @@ export const manual = (ip: string, extra: Record<string, unknown> = {}) => ({ ty
 
 export function build(networks: Networks, p: Port[], policy: Partial<NetworkPolicy> = {}, provisioningNetwork?: string) {
   const model = buildNetworkModel({ networks, ports: p, policy: { ...POLICY, ...policy }, ...(provisioningNetwork ? { provisioningNetwork } : {}) });
-  return { model, agent: agentNetworks(model), nd: networkData(model) };
+  return { model, agent: agentNetworks(model), nd: networkData(model), warnings: model.warnings };
 }
 
 export function fails(fn: () => unknown): NetworkModelError {

@@ -5,13 +5,13 @@ import { build, fails, mac, manual, ports } from "./build.ts";
 describe("bonds and VLANs", () => {
   const bond = { macs: [mac(2), mac(1)], mode: "active-backup", miimon: 100 };
 
-  test("a bond: phy members, a bond link with the first member's MAC; the agent gets that MAC", () => {
+  test("a bond: phy members, a bond link with the first member's MAC, every link with an MTU (1500 unless set); the agent gets that MAC", () => {
     const { agent, nd } = build({ a: manual("10.0.0.2", { cloud_properties: { bond } }) }, ports(1, 2), { unused_nics: "ignore" });
     expect(agent.a!.mac).toBe(mac(2));
     expect(nd.links).toEqual([
-      { id: "nic-525400000001", type: "phy", ethernet_mac_address: mac(1) },
-      { id: "nic-525400000002", type: "phy", ethernet_mac_address: mac(2) },
-      { id: "bond-525400000002", type: "bond", bond_links: ["nic-525400000002", "nic-525400000001"], bond_mode: "active-backup", bond_miimon: 100, ethernet_mac_address: mac(2) },
+      { id: "nic-525400000001", type: "phy", ethernet_mac_address: mac(1), mtu: 1500 },
+      { id: "nic-525400000002", type: "phy", ethernet_mac_address: mac(2), mtu: 1500 },
+      { id: "bond-525400000002", type: "bond", bond_links: ["nic-525400000002", "nic-525400000001"], bond_mode: "active-backup", bond_miimon: 100, ethernet_mac_address: mac(2), mtu: 1500 },
     ]);
     expect(nd.networks[0]!.link).toBe("bond-525400000002");
   });
