@@ -149,7 +149,7 @@ export const Config = z.strictObject({
   /** Ironic automated cleaning for BOSH nodes without persistent disks; null = Ironic's own setting. */
   automated_clean: def(z.nullable(z.boolean()), null),
   /** Testing aid (as the AWS/OpenStack CPIs): report a lower api_version from info. */
-  debug: z.prefault(z.strictObject({ api_version: opt(intIn(1, 2)) }), {}),
+  debug: z.prefault(z.strictObject({ api_version: opt(intIn(1, 3)) }), {}),
 }).check(
   // Keys that only make sense together: checked once here, so check-config and every call refuse alike.
   z.superRefine((c, ctx) => {

@@ -10,8 +10,11 @@ export const CONTRACT_METHODS = [
 ] as const;
 export type ContractMethod = (typeof CONTRACT_METHODS)[number];
 
-/** What `info` reports; the CLI caps at 2 and the director negotiates min(ours, its own). */
-export const MAX_API_VERSION = 2;
+/**
+ * What `info` reports: v3 (directors since v282) adds create_stemcell's third argument, `env` with the
+ * runtime config's `tags`. The CLI caps at 2 and the director negotiates min(ours, its own).
+ */
+export const MAX_API_VERSION = 3;
 
 /** Method names are used to find a module: only this shape is ever looked up. */
 export const METHOD_NAME = /^[a-z][a-z0-9_]{0,63}$/;

@@ -53,6 +53,8 @@ function toBoshError(what: string, err: unknown): BoshError {
 
 const redact = (url: string) => url.replace(/\/\/[^/@]*@/, "//");
 
+type CommonRecord = ReturnType<StemcellService["common"]>;
+
 export class StemcellService {
   private readonly store: WebdavStore;
   private readonly log: Logger;
@@ -71,12 +73,13 @@ export class StemcellService {
   }
 
   /** create_stemcell: returns the new CID. A failure leaves nothing in the store. */
-  async create(imagePath: string, cloudProperties: unknown): Promise<string> {
+  async create(imagePath: string, cloudProperties: unknown, tags: Record<string, unknown> = {}): Promise<string> {
     const props = parseStemcellCloudProperties(cloudProperties);
     const cid = this.newCid();
+    const common = this.common(cid, props, tags);
     await sweepUnfinishedStemcells(this.store, this.log, this.now(), this.staleMs);
     try {
-      return props.image_url ? await this.createLight(cid, props, props.image_url) : await this.upload(cid, imagePath, props);
+      return props.image_url ? await this.createLight(common, props, props.image_url) : await this.upload(common, imagePath, props);
     } catch (err) {
       throw toBoshError(`create_stemcell ${cid}`, err);
     }
@@ -120,7 +123,8 @@ export class StemcellService {
     return { cid, imageUrl, checksums: { md5: parsed.md5 }, diskFormat: "qcow2", size: undefined, light: false };
   }
 
-  private async upload(cid: string, imagePath: string, props: StemcellCloudProperties): Promise<string> {
+  private async upload(common: CommonRecord, imagePath: string, props: StemcellCloudProperties): Promise<string> {
+    const { cid } = common;
     const log = this.log.child({ stemcell_cid: cid });
     const dir = storeKey(cid);
     // the store's stat fails fast (retried, typed) when it is down, before the image is read; Ironic is
@@ -131,7 +135,7 @@ export class StemcellService {
       const mismatch = formatDisagreement(props.disk_format, digest.format);
       if (mismatch) log.warn({ declared: props.disk_format, detected: digest.format }, mismatch);
       const record: StemcellRecord = {
-        ...this.common(cid, props),
+        ...common,
         light: false,
         format: digest.format,
         declared_disk_format: props.disk_format ?? null,
@@ -176,12 +180,13 @@ export class StemcellService {
     return digest;
   }
 
-  private async createLight(cid: string, props: StemcellCloudProperties, url: string): Promise<string> {
+  private async createLight(common: CommonRecord, props: StemcellCloudProperties, url: string): Promise<string> {
+    const { cid } = common;
     const checksums = parseImageChecksum(props.image_checksum ?? "");
     const probe = await this.store.probe(url);
     if (!probe.reachable) throw new CloudError(`light stemcell image_url ${redact(url)} is not reachable: ${probe.detail}`);
     const record: StemcellRecord = {
-      ...this.common(cid, props),
+      ...common,
       light: true,
       format: props.disk_format ?? null,
       size: probe.size ?? null,
@@ -193,7 +198,7 @@ export class StemcellService {
     return cid;
   }
 
-  private common(cid: string, p: StemcellCloudProperties) {
+  private common(cid: string, p: StemcellCloudProperties, tags: Record<string, unknown>) {
     return {
       record_version: 1 as const,
       cid,
@@ -202,6 +207,8 @@ export class StemcellService {
       os_distro: p.os_distro ?? null,
       architecture: p.architecture ?? null,
       created_at: this.now().toISOString(),
+      // API v3: the runtime config's tags, as strings (an operator reads them in stemcell.json)
+      ...(Object.keys(tags).length > 0 ? { tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) } : {}),
     };
   }
 }

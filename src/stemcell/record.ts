@@ -23,6 +23,8 @@ const Common = {
   os_distro: z.string().nullable(),
   architecture: z.string().nullable(),
   created_at: z.string(),
+  /** create_stemcell's env.tags (CPI API v3), when the director sent any. */
+  tags: z.record(z.string(), z.string()).optional(),
 };
 
 /** An image uploaded to the store: <cid>/root.img. */

@@ -35,7 +35,7 @@ describe("dist/cpi.js", () => {
     const r = await runCpi({ method: "info", arguments: [], context: { director_uuid: "d1", request_id: "cpi-123456" } }, { configPath });
     expect(r.code).toBe(0);
     const doc = expectOneResponse(r.stdout);
-    expect(doc.result).toEqual({ api_version: 2, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] });
+    expect(doc.result).toEqual({ api_version: 3, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] });
     const lines = r.stderr.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.every((l) => l.request_id === "cpi-123456" && l.method === "info")).toBe(true);
   });
@@ -44,7 +44,7 @@ describe("dist/cpi.js", () => {
     const r = await runCpi({ method: "info", arguments: [], context: { director_uuid: "d1", vm: { stemcell: { api_version: 3 } } }, api_version: 1 }, {
       env: { PATH: process.env.PATH, BOSH_IRONIC_CPI_CONFIG: configPath },
     });
-    expect(expectOneResponse(r.stdout).result).toMatchObject({ api_version: 2 });
+    expect(expectOneResponse(r.stdout).result).toMatchObject({ api_version: 3 });
   });
 
   test("runs from any directory as a lone file, without node_modules", async () => {
@@ -70,7 +70,7 @@ describe("dist/cpi.js", () => {
     ].join("\n");
     const request = JSON.stringify({ method, arguments: method === "info" ? [] : ["not-a-node"], context: { director_uuid: "d1" } });
     const out = execFileSync("python3", ["-c", parent, process.execPath, CPI_BUNDLE, `--config=${configPath}`, request], { encoding: "utf8" });
-    expect(expectOneResponse(out)).toMatchObject({ error: null, result: method === "info" ? { api_version: 2 } : false });
+    expect(expectOneResponse(out)).toMatchObject({ error: null, result: method === "info" ? { api_version: 3 } : false });
   });
 
   const bad: Array<[string, string | object, string, RegExp]> = [

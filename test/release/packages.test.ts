@@ -143,7 +143,7 @@ describe("bin/cpi answers info", () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(answer(r.stdout)).toMatchObject({
-      result: { api_version: 2, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] },
+      result: { api_version: 3, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] },
       error: null,
     });
   });

@@ -12,10 +12,10 @@ const call = (req: unknown, opts: DispatchOptions = {}) =>
   handleRequest(typeof req === "string" ? req : JSON.stringify(req), { ...base, ...opts });
 
 describe("envelope", () => {
-  test("info answers api_version 2 and the configured formats", async () => {
+  test("info answers api_version 3 (CPI API v3) and the configured formats", async () => {
     const r = await call({ method: "info", arguments: [], context: { director_uuid: "d" } });
     expect(r).toEqual({
-      result: { api_version: 2, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] },
+      result: { api_version: 3, stemcell_formats: ["openstack-raw", "openstack-qcow2", "ironic-light"] },
       error: null,
       log: expect.stringContaining("info succeeded"),
     });
@@ -43,7 +43,7 @@ describe("envelope", () => {
 
   test("context properties overlay the configuration and are validated by the same schema", async () => {
     const ok = await call({ method: "info", arguments: [], context: { stemcell_formats: ["openstack-raw"] } });
-    expect(ok.result).toEqual({ api_version: 2, stemcell_formats: ["openstack-raw"] });
+    expect(ok.result).toEqual({ api_version: 3, stemcell_formats: ["openstack-raw"] });
     const bad = await call({ method: "info", arguments: [], context: { ironic: { url: "ftp://x", typo: 1 } } });
     expect(bad.error?.message).toMatch(/ironic\.url: must be an http\(s\) URL; ironic\.typo: unknown key/);
   });
