@@ -10,6 +10,8 @@ const Properties = z.strictObject({
   device: Hint.optional(),
   /** Ordered device hints: the first free, clean one with enough capacity wins. */
   devices: z.array(Hint).min(1).optional(),
+  /** Added by the director for a dynamic disk (directors from v282.1.10): recorded with the disk. */
+  name: z.string().min(1).max(255).optional(),
 });
 
 export interface DiskCloudProperties {
@@ -17,6 +19,8 @@ export interface DiskCloudProperties {
   devices: string[];
   /** Where the list came from, for log lines and NoDiskSpace messages. */
   source: "disk_type" | "config" | "node";
+  /** A dynamic disk's name (the director's), kept in the disk record. */
+  name?: string;
 }
 
 export const KNOWN_DISK_CLOUD_PROPERTIES = Object.keys(Properties.shape).sort();
@@ -31,10 +35,11 @@ export function parseDiskCloudProperties(raw: Record<string, unknown>, defaults:
     );
     throw new CpiError(`invalid disk_type cloud_properties: ${lines.join("; ")}`);
   }
-  const { device, devices } = r.data;
+  const { device, devices, name } = r.data;
   if (device && devices) throw new CpiError("invalid disk_type cloud_properties: set either device or devices, not both");
   const own = devices ?? (device ? [device] : []);
-  if (own.length > 0) return { devices: [...new Set(own)], source: "disk_type" };
-  if (defaults.length > 0) return { devices: [...new Set(defaults)], source: "config" };
-  return { devices: [], source: "node" };
+  const named = name ? { name } : {};
+  if (own.length > 0) return { devices: [...new Set(own)], source: "disk_type", ...named };
+  if (defaults.length > 0) return { devices: [...new Set(defaults)], source: "config", ...named };
+  return { devices: [], source: "node", ...named };
 }

@@ -25,7 +25,7 @@ export async function createOnVm(d: DiskDeps, sizeMib: number, props: DiskCloudP
     const pick = await pickDevice(d, node, props, sizeMib);
     if (!pick.ok) throw new NoDiskSpace(`no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.join("; ")}`, false);
     const cid = diskCid(node.uuid, pick.chosen.device, d.now());
-    await d.ironic.nodes.patch(node.uuid, [putDisk(node, cid, record(d, pick.chosen, sizeMib, vmCid)), ...holdCleaningOps(node, d.now())]);
+    await d.ironic.nodes.patch(node.uuid, [putDisk(node, cid, record(d, pick.chosen, sizeMib, props, vmCid)), ...holdCleaningOps(node, d.now())]);
     if (await keptDevice(d, node.uuid, cid)) return logged(d, cid, node, pick.chosen);
     if (attempt >= ATTEMPTS) throw new CloudError(`create_disk lost the device race on node ${node.uuid} ${ATTEMPTS} times; try again`);
   }
@@ -48,7 +48,7 @@ export async function createReserved(d: DiskDeps, sizeMib: number, props: DiskCl
     const cid = diskCid(node.uuid, pick.chosen.device, d.now());
     try {
       const reserved = { phase: "reserved" as const, reservation: `persistent disk ${cid} created without a VM`, disk_cids: [cid] };
-      await d.claims.claim(node.uuid, uuidV5(`bosh-disk:${cid}`), reserved, [putDisk(node, cid, record(d, pick.chosen, sizeMib)), ...holdCleaningOps(node, d.now())]);
+      await d.claims.claim(node.uuid, uuidV5(`bosh-disk:${cid}`), reserved, [putDisk(node, cid, record(d, pick.chosen, sizeMib, props)), ...holdCleaningOps(node, d.now())]);
     } catch (err) {
       if (err instanceof IronicNodeAssociated) continue; // another call took this server
       throw err;
@@ -71,10 +71,10 @@ async function pickDevice(d: DiskDeps, node: Node, props: DiskCloudProperties, s
   return chooseDevice({ node, hints, sizeMib, declared: declared.devices, inventory, systemDevice: d.config.disks.system_device });
 }
 
-function record(d: DiskDeps, c: Chosen, sizeMib: number, vmCid?: string): DiskRecord {
+function record(d: DiskDeps, c: Chosen, sizeMib: number, props: DiskCloudProperties, vmCid?: string): DiskRecord {
   return {
     device: c.device, path: c.path, size_mib: sizeMib, capacity_mib: c.capacityMib ?? null, attached: false, state: "live",
-    metadata: {}, created_at: d.now().toISOString(), ...(vmCid ? { vm_cid: vmCid } : {}),
+    metadata: {}, created_at: d.now().toISOString(), ...(vmCid ? { vm_cid: vmCid } : {}), ...(props.name ? { name: props.name } : {}),
   };
 }
 

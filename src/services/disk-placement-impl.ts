@@ -5,7 +5,8 @@
 //   (the wipe), confirmed later by settleWipes (disk-wipe.ts).
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add } from "../ironic/patch.ts";
-import { CloudError, DiskNotFound } from "../protocol/errors.ts";
+import { CloudError, DiskNotFound, VmCreationFailed } from "../protocol/errors.ts";
+import { boshRecord, holdsVm } from "../selection/node-record.ts";
 import { type DiskDeps, loadDisk, readNode } from "./disk-deps.ts";
 import type { ClaimedVm, DiskPlacement } from "./disk-placement.ts";
 import { dirtyDevices, holdCleaningOps, liveRecords, putDirty } from "./disk-records.ts";
@@ -17,7 +18,7 @@ const CAN_HOST = new Set(["available", "manageable", "deploying", "wait call-bac
 export class NodeDiskPlacement implements DiskPlacement {
   constructor(private readonly d: DiskDeps) {}
 
-  async nodeFor(diskCids: readonly string[]): Promise<string | undefined> {
+  async nodeFor(diskCids: readonly string[], claimUuid?: string): Promise<string | undefined> {
     if (diskCids.length === 0) return undefined;
     const loaded = await Promise.all(diskCids.map(async (cid) => ({ cid, disk: await loadDisk(this.d, cid) })));
     const missing = loaded.filter((l) => !l.disk).map((l) => l.cid);
@@ -30,6 +31,16 @@ export class NodeDiskPlacement implements DiskPlacement {
     const what = `node ${node.uuid} (${node.name ?? "unnamed"}), which holds disk(s) ${diskCids.join(", ")},`;
     if (node.maintenance) throw new CloudError(`create_vm: ${what} is in maintenance and cannot take a VM until an operator clears it`);
     if (!CAN_HOST.has(node.provision_state ?? "")) throw new CloudError(`create_vm: ${what} is in provision state "${node.provision_state}" and cannot take a VM`);
+    if (holdsVm(node) && node.instance_uuid !== claimUuid) {
+      // The director's create-swap-delete creates the new VM while the old one still runs; a local disk can
+      // only ever be used by the server it is in, which the old VM holds.
+      const holder = boshRecord(node)?.vm_cid ?? node.instance_uuid;
+      throw new VmCreationFailed(
+        `create_vm: ${what} is still held by VM ${holder}: a local persistent disk cannot move to another server, so the new VM can only be created after the old one is deleted. ` +
+          "With the director's create-swap-delete strategy that never happens: set `update: {vm_strategy: delete-create}` for this instance group (or deployment)",
+        false,
+      );
+    }
     return node.uuid;
   }
 

@@ -17,8 +17,9 @@ export interface DiskPlacement {
   /**
    * The node (UUID) that holds these disks, or undefined when they impose no placement (none given, or
    * unknown to the disks service). Throwing a BoshError (e.g. DiskNotFound) fails create_vm before any claim.
+   * `claimUuid`: this create_vm's claim, so that its own retry is not taken for another VM on the server.
    */
-  nodeFor(diskCids: readonly string[]): Promise<string | undefined>;
+  nodeFor(diskCids: readonly string[], claimUuid?: string): Promise<string | undefined>;
   /** The VM now holds `node` (claimed, before deploy). Failing here rolls create_vm back. */
   onVmClaimed(node: Node, vm: ClaimedVm): Promise<void>;
   /**

@@ -19,6 +19,8 @@ export const DiskRecord = z.looseObject({
   path: z.string(),
   /** What the director asked for. */
   size_mib: z.number(),
+  /** A dynamic disk's name, as the director gave it in cloud_properties.name. */
+  name: z.string().optional(),
   /** What the device holds, when the node declared it or Ironic inspected it. */
   capacity_mib: z.number().nullable().optional(),
   attached: z.boolean(),

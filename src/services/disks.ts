@@ -56,7 +56,8 @@ export class Disks {
       if (!vmNode) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it`);
       throw new CloudError(
         `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
-          `VM ${vmCid} runs on server ${vmNode.name ?? vmNode.uuid}. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid}`,
+          `VM ${vmCid} runs on server ${vmNode.name ?? vmNode.uuid}. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid} ` +
+          "(the director does so with update.vm_strategy delete-create; create-swap-delete cannot work with local disks)",
       );
     }
     const hint: DiskHint = { path: record.path };

@@ -39,8 +39,13 @@ describe("disk_type cloud_properties", () => {
     expect(parseDiskCloudProperties({}, [])).toEqual({ devices: [], source: "node" });
   });
 
+  test("a dynamic disk's name (directors from v282.1.10 add it) is accepted and kept", () => {
+    expect(parseDiskCloudProperties({ name: "data-1" }, [])).toEqual({ devices: [], source: "node", name: "data-1" });
+    expect(parseDiskCloudProperties({ device: "/dev/sdb", name: "d" }, [])).toMatchObject({ devices: ["/dev/sdb"], source: "disk_type", name: "d" });
+  });
+
   test("unknown keys and both forms at once are configuration errors naming the known keys", () => {
-    expect(() => parseDiskCloudProperties({ type: "ssd" }, [])).toThrow(/unknown key\(s\) type \(known keys: device, devices\)/);
+    expect(() => parseDiskCloudProperties({ type: "ssd" }, [])).toThrow(/unknown key\(s\) type \(known keys: device, devices, name\)/);
     expect(() => parseDiskCloudProperties({ device: "/dev/sdb", devices: ["/dev/sdc"] }, [])).toThrow(/either device or devices/);
     expect(() => parseDiskCloudProperties({ devices: [] }, [])).toThrow(CpiError);
   });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from "vitest";
-import { CloudError, DiskNotFound, NoDiskSpace } from "../../../src/protocol/errors.ts";
+import { CloudError, DiskNotFound, NoDiskSpace, VmCreationFailed } from "../../../src/protocol/errors.ts";
 import { boshRecord } from "../../../src/selection/node-record.ts";
 import { parseDiskCid } from "../../../src/services/disk-cid.ts";
 import { NodeDiskPlacement } from "../../../src/services/disk-placement-impl.ts";
@@ -33,7 +33,14 @@ describe("nodeFor", () => {
   test("no disks: no placement; the disks' node otherwise", async () => {
     expect(await placement.nodeFor([])).toBeUndefined();
     const cid = await disks.create(1, PROPS, VM);
-    expect(await placement.nodeFor([cid])).toBe(NODE);
+    expect(await placement.nodeFor([cid], VM)).toBe(NODE); // the VM holding the server: its own retry
+  });
+
+  test("a server another VM still holds (the director's create-swap-delete): VMCreationFailed naming vm_strategy delete-create", async () => {
+    const cid = await disks.create(1, PROPS, VM);
+    const e = await placement.nodeFor([cid], "c0ffee00-0000-4000-8000-000000000001").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(VmCreationFailed);
+    expect(e).toMatchObject({ okToRetry: false, message: expect.stringMatching(new RegExp(`is still held by VM ${VM}: .*vm_strategy: delete-create`)) });
   });
 
   test("unknown disks: DiskNotFound before any claim", async () => {
