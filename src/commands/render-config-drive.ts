@@ -2,7 +2,7 @@
 // the config drive create_vm would build, without touching Ironic, so an operator can inspect what
 // a server will be told (network_data.json, user-data) or hand the ISO to a BMC by hand.
 // in.json = {"arguments": [agent_id, stemcell_cid, cloud_properties, networks, disk_cids, env],
-//            "node": {"uuid", "name"?}, "ports": [{address, pxe_enabled?}], "stemcell_api_version"?: 2,
+//            "node": {"uuid", "name"?, "properties"?}, "ports": [{address, pxe_enabled?}], "stemcell_api_version"?: 2,
 //            "vm_cid"?: (default: the claim UUID create_vm would use for agent_id), "date"?: ISO 8601 (default now)}
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,12 +13,13 @@ import { CpiError, toWireError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";
 import { claimUuid } from "../services/claim-id.ts";
+import { givenEphemeral } from "../services/ephemeral-disk.ts";
 import { prepareVmConfigDrive } from "../services/vm-config-drive.ts";
 
 const Input = z.strictObject({
   arguments: z.tuple([Cid, Cid, CloudProperties, Networks, z.array(Cid).nullable(), Env]),
   // Pasted Ironic objects carry many more fields: only these are read.
-  node: z.looseObject({ uuid: z.string().min(1), name: z.string().min(1).nullish() }),
+  node: z.looseObject({ uuid: z.string().min(1), name: z.string().min(1).nullish(), properties: z.record(z.string(), z.unknown()).nullish() }),
   ports: z.array(z.looseObject({ address: z.string(), pxe_enabled: z.boolean().nullish(), uuid: z.string().optional() })).min(1),
   stemcell_api_version: z.number().int().min(1).optional(),
   vm_cid: Cid.optional(),
@@ -50,9 +51,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const input = readInput(option(argv, "input"));
     const out = option(argv, "out");
     const [agentId, , cloudProperties, networks, , env] = input.arguments;
+    // as create_vm chooses it, short of the inventory (which this command does not read)
+    const ephemeral = givenEphemeral(cloudProperties["ephemeral_disk"] as string | { path: string } | undefined, input.node, config.disks.ephemeral_device);
     const drive = prepareVmConfigDrive({
       config,
       vmCid: input.vm_cid ?? claimUuid(agentId),
+      ...(ephemeral ? { ephemeralDisk: ephemeral.path } : {}),
       agentId,
       node: { uuid: input.node.uuid, ...(input.node.name ? { name: input.node.name } : {}) },
       ports: input.ports.map((p) => ({ address: p.address, ...(p.pxe_enabled != null ? { pxe_enabled: p.pxe_enabled } : {}) })),

@@ -11,6 +11,7 @@ import { rank } from "../selection/ranking.ts";
 import { type SelectionRequest, type StalePolicy, poolQueries, selectionFields } from "../selection/request.ts";
 import { isLostClaim } from "./claims.ts";
 import { type NodeSetup, setupOps } from "./node-setup.ts";
+import { EPHEMERAL_FIX, type EphemeralDisk } from "./ephemeral-disk.ts";
 import { releaseStaleDeployed } from "./stale-deployed.ts";
 import type { VmDeps } from "./vm-deps.ts";
 
@@ -24,7 +25,12 @@ export interface Acquired {
   node: Node;
   how: How;
   source: Source;
+  /** The agent's ephemeral device on this server (ephemeral-disk.ts), when the caller asked for one. */
+  ephemeral?: EphemeralDisk;
 }
+
+/** The ephemeral device a candidate would give the agent; undefined: it has none and is passed over. */
+export type EphemeralFor = (node: Node) => Promise<EphemeralDisk | undefined>;
 
 export function stalePolicy(d: VmDeps): StalePolicy {
   const c = d.config.ironic;
@@ -53,32 +59,58 @@ export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: stri
   return (await Promise.all(poolQueries(req).map((q) => d.ironic.nodes.list({ ...q, fields: f })))).flat();
 }
 
-/** Claims the best free node; VmCreationFailed(false) when none matches, (true) when only races were lost. */
-export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, setup: SetupFor, pinned?: string): Promise<Acquired> {
+/**
+ * Claims the best free node; VmCreationFailed(false) when none matches, (true) when only races were lost.
+ * With `ephemeralFor`, a candidate without an ephemeral device for the agent is passed over, before any
+ * claim; when every fitting one lacks it, the error names the fix.
+ */
+export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, setup: SetupFor, pinned?: string, ephemeralFor?: EphemeralFor): Promise<Acquired> {
   const lost = new Set<string>();
+  const ephemerals = new Map<string, EphemeralDisk | undefined>(); // one inventory read per node and call
+  const ephemeralOf = async (n: Node) => {
+    if (!ephemeralFor) return undefined;
+    if (!ephemerals.has(n.uuid)) ephemerals.set(n.uuid, await ephemeralFor(n));
+    return ephemerals.get(n.uuid);
+  };
+  const lacksEphemeral = (uuid: string) => !!ephemeralFor && ephemerals.has(uuid) && !ephemerals.get(uuid);
   let last: Evaluation<Node> | undefined;
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
     const policy = stalePolicy(d);
-    const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid));
+    const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
     last = evaluate(nodes, req, policy);
     const ranked = rank(last.eligible, { seed: req.seed, states: req.states, failures: { now: policy.now, avoidFailedS: d.config.placement.avoid_failed_for } });
-    if (ranked.length === 0) {
+    const usable: typeof ranked = [];
+    for (const r of ranked) {
+      if (usable.length >= CLAIMS_PER_PASS) break;
+      if (!ephemeralFor || r.how === "ours" || (await ephemeralOf(r.node))) usable.push(r);
+    }
+    if (usable.length === 0) {
       // Nothing free; a retried create_vm may still hold its node from the first attempt.
       const mine = await ownClaim(d, req);
-      if (mine) return mine;
-      if (pass < MAX_PASSES && (await releaseStaleDeployed(d, req, policy))) continue;
+      if (mine) return withEphemeral(mine, ephemeralOf);
+      if (ranked.length === 0 && pass < MAX_PASSES && (await releaseStaleDeployed(d, req, policy))) continue;
       break;
     }
-    for (const { node, how } of ranked.slice(0, CLAIMS_PER_PASS)) {
+    for (const { node, how } of usable) {
       const got = await tryClaim(d, req, record, node, how, policy, setup);
-      if (got) return got;
+      if (got) return withEphemeral(got, ephemeralOf);
       lost.add(node.uuid);
     }
+  }
+  const noEphemeral = [...ephemerals.values()].filter((e) => !e).length;
+  if (noEphemeral > 0 && lost.size === 0 && (!last || last.eligible.every((e) => lacksEphemeral(e.node.uuid)))) {
+    throw new VmCreationFailed(`${noEphemeral} server(s) fit the vm_type, but none has an ephemeral disk for the agent: ${EPHEMERAL_FIX}`, false);
   }
   if (last && last.eligible.length > 0) {
     throw new VmCreationFailed(`lost ${lost.size} claim(s) to concurrent create_vm calls; nothing was provisioned, try again`, true);
   }
   throw new VmCreationFailed(await describeNoMatch(d, req, last, lost.size), false);
+}
+
+/** The claimed node with its ephemeral device (read from the claimed node when it was not a candidate). */
+async function withEphemeral(got: Acquired, ephemeralOf: (n: Node) => Promise<EphemeralDisk | undefined>): Promise<Acquired> {
+  const ephemeral = await ephemeralOf(got.node);
+  return ephemeral ? { ...got, ephemeral } : got;
 }
 
 async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, node: Node, how: How, policy: StalePolicy, setup: SetupFor): Promise<Acquired | undefined> {

@@ -18,6 +18,7 @@ import {
   nodeNetworkData,
 } from "../network/index.ts";
 import { CloudError, CpiError } from "../protocol/errors.ts";
+import { EPHEMERAL_FIX } from "./ephemeral-disk.ts";
 import type { Env, Networks } from "../protocol/shapes.ts";
 
 /** The two vm_type keys this service reads; the rest of cloud_properties belongs to others. */
@@ -40,6 +41,8 @@ export interface VmConfigDriveInput {
   stemcellApiVersion?: number;
   date: Date;
   persistentDisks?: Record<string, PathHint>;
+  /** The server's ephemeral device as ephemeral-disk.ts chose it; without it, the vm_type's or the CPI config's. */
+  ephemeralDisk?: string;
 }
 
 export interface VmConfigDrive {
@@ -107,13 +110,15 @@ function prepare(input: VmConfigDriveInput): VmConfigDrive {
     ...(props.provisioning_network ? { provisioningNetwork: props.provisioning_network } : {}),
   });
   const networks = agentNetworks(model);
-  const ephemeral = toHint(props.ephemeral_disk ?? config.disks.ephemeral_device);
+  // Never settings without an ephemeral disk: the agent would partition the root device and fail (ephemeral-disk.ts).
+  const ephemeral = toHint(input.ephemeralDisk ?? props.ephemeral_disk ?? config.disks.ephemeral_device);
+  if (!ephemeral) throw new CpiError(`no ephemeral disk for the agent on server ${input.node.name ?? input.node.uuid}: ${EPHEMERAL_FIX}`);
   const agentSettings = buildAgentSettings({
     agentId: input.agentId,
     vmCid: input.vmCid,
     agent: config.agent,
     networks,
-    disks: { system: config.disks.system_device, ...(ephemeral ? { ephemeral } : {}), persistent: input.persistentDisks ?? {} },
+    disks: { system: config.disks.system_device, ephemeral, persistent: input.persistentDisks ?? {} },
     env: input.env,
   });
   const choice = chooseUserData(input.stemcellApiVersion, config.registry);

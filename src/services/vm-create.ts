@@ -6,14 +6,15 @@ import { serverNeedsMd5 } from "../ironic/microversions.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { IronicStateError, IronicTimeoutError } from "../ironic/errors.ts";
 import { add, remove } from "../ironic/patch.ts";
-import { CloudError } from "../protocol/errors.ts";
+import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
 import type { Env, Networks } from "../protocol/shapes.ts";
 import { DEPLOY_FAILURES_KEY, deployFailures, maintenanceReason, nextFailures } from "../selection/deploy-failures.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import type { SelectionRequest } from "../selection/request.ts";
 import { claimUuid } from "./claim-id.ts";
 import { enroll } from "./enroll.ts";
-import { type Acquired, type SetupFor, acquire, candidates } from "./node-pool.ts";
+import { EPHEMERAL_FIX, givenEphemeral, inventoryEphemeral } from "./ephemeral-disk.ts";
+import { type Acquired, type EphemeralFor, type SetupFor, acquire, candidates } from "./node-pool.ts";
 import { type StemcellImage, nodeSetup, setupOps } from "./node-setup.ts";
 import { prepareNode } from "./node-prep.ts";
 import { UndoStack } from "./undo.ts";
@@ -114,7 +115,7 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     const deployed = got.how === "ours" && DEPLOYED.has(state);
     const claimed = node;
     const [drive] = await Promise.all([
-      configDrive(d, node, vmCid, props, input),
+      configDrive(d, node, vmCid, input, got.ephemeral?.path),
       deployed ? undefined : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
     ]);
     // Only an agent that reads a registry gets a record: it holds the agent's secrets (settings.ts).
@@ -176,18 +177,37 @@ async function obtain(
 ): Promise<Acquired> {
   const enrolling = !!props.ironic_params;
   const req = selectionRequest(props, input.agentId, input.diskCids, enrolling);
-  const pinned = input.diskCids.length > 0 ? await d.placement.nodeFor(input.diskCids) : undefined;
+  const pinned = input.diskCids.length > 0 ? await d.placement.nodeFor(input.diskCids, req.claimUuid) : undefined;
+  const ephemeralFor = ephemeralSource(d, props, input);
   if (props.ironic_params && props.macs && !pinned && (await candidates(d, req)).length === 0) {
+    // Known before enrolling unless only an inspection can tell: then the rollback deletes the node again.
+    if (!(await ephemeralFor({ uuid: "", properties: props.ironic_params.properties ?? {} })) && !props.ironic_params.inspect) {
+      throw new VmCreationFailed(`the server to enroll has no ephemeral disk for the agent: ${EPHEMERAL_FIX} (ironic_params.properties.bosh_ephemeral_device, or inspect: true)`, false);
+    }
     const fresh = setup({ automated_clean: null, extra: {} });
     const node = await enroll(d, { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh }, owned);
-    return { node, how: "free", source: "enrolled" };
+    const ephemeral = await ephemeralFor(node);
+    if (!ephemeral) throw new VmCreationFailed(`the enrolled server ${node.name ?? node.uuid} has no ephemeral disk for the agent: ${EPHEMERAL_FIX}`, false);
+    return { node, how: "free", source: "enrolled", ephemeral };
   }
-  const got = await acquire(d, req, record, setup, pinned);
+  const got = await acquire(d, req, record, setup, pinned, ephemeralFor);
   owned(got.node);
   return got;
 }
 
-async function configDrive(d: CreateDeps, node: Node, vmCid: string, props: VmCloudProperties, input: CreateVmInput): Promise<VmConfigDrive> {
+/** Where this create_vm's servers get the agent's ephemeral device from (ephemeral-disk.ts). */
+function ephemeralSource(d: CreateDeps, props: VmCloudProperties, input: CreateVmInput): EphemeralFor {
+  const vmType = input.cloudProperties["ephemeral_disk"] as string | { path: string } | undefined; // checked by the precheck
+  return async (node) => {
+    const given = givenEphemeral(vmType, node, d.config.disks.ephemeral_device);
+    if (given || !node.uuid) return given;
+    const inventory = await d.ironic.nodes.inventoryDisks(node.uuid);
+    if (!inventory) return undefined;
+    return inventoryEphemeral({ node, inventory, rootDevice: props.root_device, persistentHints: d.config.disks.persistent_devices, systemDevice: d.config.disks.system_device });
+  };
+}
+
+async function configDrive(d: CreateDeps, node: Node, vmCid: string, input: CreateVmInput, ephemeralDisk: string | undefined): Promise<VmConfigDrive> {
   const ports = await d.ironic.ports.byNode(node.uuid);
   const drive = d.configDrive({
     config: d.config,
@@ -200,6 +220,7 @@ async function configDrive(d: CreateDeps, node: Node, vmCid: string, props: VmCl
     env: input.env,
     ...(input.stemcellApiVersion !== undefined ? { stemcellApiVersion: input.stemcellApiVersion } : {}),
     date: d.now(),
+    ...(ephemeralDisk ? { ephemeralDisk } : {}),
   });
   for (const w of drive.warnings) d.log.warn({ node: node.uuid }, w);
   return drive;

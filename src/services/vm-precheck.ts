@@ -13,6 +13,8 @@ import { prepareVmConfigDrive } from "./vm-config-drive.ts";
 /** Errors that only the real server's ports can decide. */
 const NODE_DEPENDENT = new Set<NetworkErrorCode>(["MAC_NOT_OWNED", "TOO_FEW_NICS", "INVALID_PORT"]);
 const STAND_IN = "00000000-0000-4000-8000-000000000000";
+/** The server's own ephemeral device is only known once a server is chosen (ephemeral-disk.ts). */
+const STAND_IN_EPHEMERAL = "/dev/disk/by-path/stand-in";
 const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 
 /** Every MAC the networks mention (pins, bonds), plus one spare NIC per network. */
@@ -36,6 +38,7 @@ export function precheckCreateVm(config: Config, input: CreateVmInput): VmCloudP
       env: input.env,
       ...(input.stemcellApiVersion !== undefined ? { stemcellApiVersion: input.stemcellApiVersion } : {}),
       date: new Date(0),
+      ephemeralDisk: STAND_IN_EPHEMERAL,
     });
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Director } from "../support/director.ts";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
-import { type Fleet, buildFleet } from "../support/fleet.ts";
+import { EPHEMERAL_DEVICE, type Fleet, buildFleet } from "../support/fleet.ts";
 import { directorEnv, describeSteps, manualNetwork, runLifecycle } from "../support/lifecycle.ts";
 import { type LifecycleServers, lifecycleConfig, prepareStore, writeConfig } from "../support/lifecycle-config.ts";
 import { ironicUrl, webdav } from "../support/servers.ts";
@@ -225,7 +225,7 @@ describe("a deploy that ends in deploy failed", () => {
     // A real failure: the direct (agent) deploy interface with no deploy ramdisk cannot even prepare.
     const rest = fleet.ironic;
     const mac = "52:54:ff:00:00:01";
-    const node = await rest.call<{ uuid: string }>("POST", "/v1/nodes", { name: `${fleet.id}-direct`, driver: "fake-hardware", deploy_interface: "direct" });
+    const node = await rest.call<{ uuid: string }>("POST", "/v1/nodes", { name: `${fleet.id}-direct`, driver: "fake-hardware", deploy_interface: "direct", properties: { bosh_ephemeral_device: EPHEMERAL_DEVICE } });
     await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac });
     await rest.power(node.uuid, "power off");
     await rest.provision(node.uuid, "manage", ["manageable"]);

@@ -65,7 +65,7 @@ describe("real deploy failures are rolled back", () => {
   it("an enrolled node is deleted with its ports", async () => {
     const macs = [uniqueMac()];
     const name = `${PREFIX}-edirect`;
-    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, deploy_interface: "direct" } });
+    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, deploy_interface: "direct", properties: { bosh_ephemeral_device: "/dev/sdb" } } });
     expect(r.error).toMatchObject({ ok_to_retry: true });
     expect(await rest.findNode(name)).toBeUndefined();
     expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${macs[0]}`)).ports).toEqual([]);
@@ -89,7 +89,7 @@ describe("real deploy failures are rolled back", () => {
 
   it("Ironic refusing an enrollment (unknown driver) is a clear error and leaves nothing", async () => {
     const macs = [uniqueMac()];
-    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "no-such-driver", name: `${PREFIX}-baddrv` } });
+    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "no-such-driver", name: `${PREFIX}-baddrv`, properties: { bosh_ephemeral_device: "/dev/sdb" } } });
     expect(r.error!.message).toMatch(/cannot enroll .*no-such-driver/);
     expect(await rest.findNode(`${PREFIX}-baddrv`)).toBeUndefined();
   });

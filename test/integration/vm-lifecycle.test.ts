@@ -188,7 +188,7 @@ describe("enrollment", () => {
   it("enrolls a server with its ports from ironic_params, and deletes node and ports on delete_vm", async () => {
     const macs = [uniqueMac(), uniqueMac()];
     const name = `${PREFIX}-enrolled`;
-    const r = await createVm(randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, properties: { cpus: 8 }, inspect: true } });
+    const r = await createVm(randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, properties: { cpus: 8, bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2" }, inspect: true } });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     const doc = await rest.vmNode(vmCid);

@@ -96,9 +96,11 @@ describe("cpi.yml (ops file for bosh-deployment's bosh.yml)", () => {
     }
   });
 
-  test("the director's server, disk and NIC pass the CPI's vm_type, disk_type and network schemas", () => {
+  test("the director's server, ephemeral disk, persistent disk and NIC pass the CPI's schemas", () => {
     const m = boshYml("cpi.yml");
-    expect(parseVmCloudProperties(m.resource_pools[0].cloud_properties).macs).toEqual([VARS.director_mac]);
+    const vm = parseVmCloudProperties(m.resource_pools[0].cloud_properties);
+    expect(vm.macs).toEqual([VARS.director_mac]);
+    expect(vm.ephemeral_disk).toBe(VARS.director_ephemeral_disk);
     expect(parseDiskCloudProperties(m.disk_pools[0].cloud_properties, []).devices).toEqual([VARS.director_persistent_disk]);
     expect(parseNetworkCloudProperties("default", m.networks[0].subnets[0].cloud_properties).mac).toBe(VARS.director_mac);
   });
@@ -172,7 +174,7 @@ describe("cpi-config.yml", () => {
     const request = { method: "info", arguments: [], context: { director_uuid: "d1d5", request_id: "cpi-123456", ...cpi.properties } };
     const r = spawnSync(process.execPath, [join(DIST, "cpi.js"), "--config", file], { input: JSON.stringify(request), encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ result: { api_version: 2 }, error: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({ result: { api_version: 3 }, error: null });
     // what that call validated: the job's file with the overlay merged in, as the CPI merges it
     const config = Config.parse(deepMerge(JSON.parse(readFileSync(file, "utf8")), cpi.properties));
     expect(config.ironic.url).toBe(cpi.properties.ironic.url);

@@ -4,7 +4,8 @@
 //   enroll       a server Ironic does not know yet: create_vm enrolls it from the vm_type's ironic_params
 // Every node gets its ports, a power state (fake-hardware leaves it null until set, and allocations skip
 // such nodes), goes manage → provide to `available`, and declares its persistent-disk devices the way
-// the disks service reads them (src/services/disk-devices.ts: properties.bosh_persistent_devices).
+// the disks service reads them (src/services/disk-devices.ts: properties.bosh_persistent_devices), and
+// its ephemeral disk (properties.bosh_ephemeral_device).
 // Names, MACs, resource class and trait are unique per fleet, so fleets share one Ironic without meeting.
 import { randomBytes } from "node:crypto";
 import { type IronicNodeDoc, IronicRest } from "./ironic-rest.ts";
@@ -58,6 +59,7 @@ export interface FleetOptions {
 const POOL_PROPERTIES = { cpus: 32, memory_mb: 262144, local_gb: 900, cpu_arch: "x86_64" };
 const DECOY_PROPERTIES = { cpus: 4, memory_mb: 262144, local_gb: 900, cpu_arch: "x86_64" };
 const DISK_SIZE_GB = 100;
+export const EPHEMERAL_DEVICE = "/dev/disk/by-path/pci-0000:00:1f.2-ata-9";
 
 /** Stable /dev/disk/by-path hints of a server's data disks (the agent follows symlinks). */
 export function diskDevicePaths(count: number): string[] {
@@ -95,6 +97,8 @@ export async function buildFleet(ironicUrl: string, opts: FleetOptions = {}): Pr
   const properties = (base: Record<string, unknown>) => ({
     ...base,
     bosh_persistent_devices: devices.map((device) => ({ device, size_gb: DISK_SIZE_GB })),
+    // the agent's ephemeral disk, as an operator declares it per server (services/ephemeral-disk.ts)
+    bosh_ephemeral_device: EPHEMERAL_DEVICE,
   });
   const bmc = (password: string, n: number) => ({ ipmi_address: `10.99.0.${n}`, ipmi_username: "admin", ipmi_password: password });
 

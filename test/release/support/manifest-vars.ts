@@ -22,7 +22,8 @@ export const VARS: Record<string, unknown> = {
   webdav_username: "bosh",
   webdav_password: "webdav-secret",
   director_mac: "52:54:00:12:34:56",
-  director_persistent_disk: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2",
+  director_ephemeral_disk: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2",
+  director_persistent_disk: "/dev/disk/by-path/pci-0000:00:1f.2-ata-3",
   // ironic-http-basic.yml / ironic-keystone.yml
   ironic_username: "bosh",
   ironic_password: "ironic-secret",

@@ -109,6 +109,11 @@ export function vmFakeIronic() {
         nodes.set(uuid, node);
         return structuredClone(node);
       },
+      // fake-hardware nodes are never inspected: no inventory
+      inventoryDisks: async (id: string) => {
+        calls.push(`INVENTORY ${id}`);
+        return undefined;
+      },
       delete: async (id: string) => {
         calls.push(`DELETE ${id}`);
         get(id);

@@ -158,6 +158,23 @@ describe("create_vm", () => {
     await expect(vms.create(input({ agentId: "7e1c2a3b-0000-4000-8000-000000000004" }))).rejects.toMatchObject({ okToRetry: false, message: expect.stringMatching(/no free Ironic node/) });
   });
 
+  it("without an ephemeral disk anywhere: VMCreationFailed(false) naming the fix, before any claim", async () => {
+    const { fake, vms } = setup(2, { config: { disks: {} } });
+    const err = await vms.create(input()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VmCreationFailed);
+    expect(err).toMatchObject({ okToRetry: false, message: expect.stringMatching(/2 server\(s\) fit the vm_type, but none has an ephemeral disk for the agent: set vm_type cloud_properties ephemeral_disk, .*bosh_ephemeral_device/) });
+    expect(fake.calls.filter((c) => c.startsWith("PATCH") || c.startsWith("PROVISION"))).toEqual([]);
+  });
+
+  it("the server's own bosh_ephemeral_device: a server without one is passed over", async () => {
+    const { fake, vms } = setup(0, { config: { disks: {} } });
+    fake.add({ uuid: N0, resource_class: "rc", properties: { cpus: 8 } });
+    fake.add({ uuid: N1, resource_class: "rc", properties: { cpus: 8, bosh_ephemeral_device: "/dev/disk/by-path/eph" } });
+    const vm = await vms.create(input());
+    expect(vm.nodeUuid).toBe(N1);
+    expect(fake.node(N0).instance_uuid).toBeNull();
+  });
+
   it("a rollback that cannot finish is not retryable and says so", async () => {
     const { fake, vms } = setup(1);
     fake.node(N0).failDeploy = "boom";
