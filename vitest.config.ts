@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
 //   exec         spawns the built dist/cpi.js (run `npm run build` first); no servers
 //   integration  one real Ironic and one real WebDAV nginx on 127.0.0.1, started by the global setup
 //   release      the BOSH release (jobs/, packages/, release/)
+//   conformance  against the real bosh CLI, bosh-cli's CPI client and bosh-agent's settings reader
+//                (BOSH_PEERS_BIN or PATH), with the real Ironic and nginx: `npm run test:conformance`,
+//                not part of `npm test` (a fresh machine has no BOSH tools)
 // Every log line the CPI produces under test is captured and scanned for the secrets the tests used
 // (test/support/log-capture.ts, log-scan.ts): per test file, and once for the whole run.
 const SECRET_SCAN = { globalSetup: ["test/support/log-scan.ts"], setupFiles: ["test/support/log-scan-file.ts"] };
@@ -42,6 +45,18 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // the files share one Ironic and one WebDAV server
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "conformance",
+          include: ["test/conformance/**/*.test.ts"],
+          environment: "node",
+          ...SECRET_SCAN,
+          globalSetup: [...SECRET_SCAN.globalSetup, "test/conformance/peers-setup.ts", "test/support/build-once.ts", "test/support/global-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -28,6 +28,8 @@ export interface DirectorOptions {
   callTimeoutMs?: number;
   /** The stemcell's api_version the director puts in the context (default 2); null: left out, as for v1 stemcells. */
   stemcellApiVersion?: number | null;
+  /** The CPI API version negotiated (default 2; directors since v282 use 3). */
+  apiVersion?: number;
 }
 
 /** Methods for which the director puts context.vm.stemcell.api_version (it knows the VM's stemcell). */
@@ -72,12 +74,12 @@ export class Director {
     };
   }
 
-  /** `info`, as before every call; throws when it does not answer api_version 2. */
+  /** `info`, as before every call; throws when it does not answer api_version 2 or more. */
   async info(): Promise<void> {
     const run = await runCpi({ method: "info", arguments: [], context: { director_uuid: this.directorUuid, request_id: requestId() } }, this.runOpts());
     const { response, protocolError } = checkResponse(run);
     const v = (response?.result as { api_version?: unknown } | null)?.api_version;
-    if (!response || response.error || v !== 2) {
+    if (!response || response.error || typeof v !== "number" || v < 2) {
       throw new Error(`info failed: ${protocolError ?? response?.error?.message ?? `api_version ${String(v)}`}`);
     }
   }
@@ -89,7 +91,7 @@ export class Director {
     const stemcell = this.opts.stemcellApiVersion === undefined ? 2 : this.opts.stemcellApiVersion;
     if (STEMCELL_CONTEXT.has(method) && stemcell !== null) context["vm"] = { stemcell: { api_version: stemcell } };
     const t0 = performance.now();
-    const run = await runCpi({ method, arguments: args, context, api_version: 2 }, this.runOpts(opts.killAfterMs, opts.killWhen));
+    const run = await runCpi({ method, arguments: args, context, api_version: this.opts.apiVersion ?? 2 }, this.runOpts(opts.killAfterMs, opts.killWhen));
     const duration_ms = Math.round(performance.now() - t0);
     return { method, run, duration_ms, ...checkResponse(run) };
   }

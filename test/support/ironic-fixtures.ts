@@ -2,8 +2,11 @@
 // (allocations and power sync ignore a null power_state), brought to the state a test needs, and the
 // checks every VM test ends with: nothing claimed without a VM, nothing left behind.
 import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { listTree, osirroxExtract } from "./iso-readers.ts";
 import { IronicRest, type IronicNodeDoc } from "./ironic-rest.ts";
 import { ironic } from "./servers.ts";
 
@@ -20,6 +23,8 @@ export interface TestNodeSpec {
   driver_info?: Record<string, unknown>;
   deploy_interface?: string;
   extra?: Record<string, unknown>;
+  /** properties.bosh_ephemeral_device (default true) */
+  ephemeral?: boolean;
 }
 
 export interface TestNode {
@@ -38,8 +43,10 @@ export function uniqueMac(): string {
 export const uniqueTag = () => randomBytes(3).toString("hex");
 
 export async function createNode(rest: IronicRest, name: string, spec: TestNodeSpec = {}): Promise<TestNode> {
-  const { state = "available", nics = 1, traits, owner, ...fields } = spec;
-  const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", { name, driver: "fake-hardware", ...fields });
+  const { state = "available", nics = 1, traits, owner, ephemeral = true, ...fields } = spec;
+  // every test server declares the agent's ephemeral disk, unless the test is about not having one
+  const properties = { ...(ephemeral ? { bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-9" } : {}), ...fields.properties };
+  const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", { name, driver: "fake-hardware", ...fields, properties });
   // noauth Ironic refuses an owner in the POST ("project scoped admin"), not in a PATCH
   if (owner !== undefined) await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/owner", value: owner }]);
   const macs = Array.from({ length: nics }, uniqueMac);
@@ -108,4 +115,19 @@ export function setInventory(nodeUuid: string, inventory: unknown): void {
   const db = join(ironic().stateDir, "ironic.sqlite");
   const json = JSON.stringify(inventory).replace(/'/g, "''");
   execFileSync("sqlite3", [db, `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`]);
+}
+
+/**
+ * The config drive Ironic keeps for a node (its API masks it; its database holds it verbatim), unpacked:
+ * path → text of each file (ec2/latest/user-data, openstack/latest/network_data.json, …).
+ */
+export function configDriveOf(nodeUuid: string, work: string): Record<string, string> {
+  const db = join(ironic().stateDir, "ironic.sqlite");
+  const packed = execFileSync("sqlite3", [db, `select json_extract(instance_info,'$.configdrive') from nodes where uuid='${nodeUuid}'`]).toString().trim();
+  if (!packed) throw new Error(`node ${nodeUuid} holds no config drive`);
+  const iso = join(work, `${nodeUuid}.iso`);
+  writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));
+  const dir = join(work, nodeUuid);
+  osirroxExtract(iso, dir, "rr");
+  return Object.fromEntries(listTree(dir).filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f.replace(/^\//, ""), readFileSync(join(dir, f), "utf8")]));
 }
