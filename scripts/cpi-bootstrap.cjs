@@ -119,9 +119,23 @@ function run(name) {
   script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);
 }
 
+// A request is read here only where src/cli.ts would read one: no command word, no --help, and stdin not
+// a terminal (main.ts prints the usage there; a character device is left to main.ts to read).
+function wantsRequest(args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "-h" || a === "--help" || !a.startsWith("-")) return false;
+    if (a === "--config" || a === "--input" || a === "--out") i++;
+  }
+  try {
+    return !fs.fstatSync(0).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 let bundle = "full";
-const command = process.argv[2];
-if (command === undefined || command.startsWith("-")) {
+if (wantsRequest(process.argv.slice(2))) {
   let request;
   try {
     request = readRequest();

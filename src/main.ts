@@ -1,6 +1,7 @@
 // The executable: one JSON request on stdin, exactly one JSON response on stdout, exit 0 once it
 // could answer. `node dist/cpi.js <command> …` runs an operator command from src/commands/.
 import { config as zodConfig } from "zod/mini";
+import { parseCli, usage } from "./cli.ts";
 import { configPathFrom } from "./config/load.ts";
 import { CpiError, toWireError } from "./protocol/errors.ts";
 import type { Response } from "./protocol/envelope.ts";
@@ -41,11 +42,7 @@ async function runCommand(name: string, argv: string[]): Promise<void> {
     env: process.env,
   };
   const mod = await loadCommand(name);
-  if (!mod) {
-    process.stderr.write(`unknown command '${name}'\n`);
-    process.exitCode = 2;
-    return;
-  }
+  if (!mod) throw new Error(`command ${name} is listed in src/cli.ts but has no src/commands/${name}.ts`);
   process.exitCode = await mod.run(argv, io);
 }
 
@@ -64,8 +61,20 @@ function requestText(): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const command = argv[0];
-  if (command && /^[a-z][a-z0-9-]*$/.test(command)) return runCommand(command, argv.slice(1));
+  const cli = parseCli(argv);
+  if (cli.kind === "help") return void process.stdout.write(usage());
+  if (cli.kind === "usage-error") {
+    process.stderr.write(`${cli.message}\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (cli.kind === "command") return runCommand(cli.name, cli.argv);
+  // Nobody types a JSON request at a terminal: say how this is used instead of waiting.
+  if (process.stdin.isTTY) {
+    process.stderr.write(`no request on stdin (a terminal)\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
   process.on("uncaughtException", answerError);
   process.on("unhandledRejection", answerError);
   try {

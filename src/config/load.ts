@@ -22,7 +22,7 @@ export function deepMerge(base: Json, overlay: Json): Json {
 
 export function parseConfig(doc: unknown, source: string): Config {
   const r = Config.safeParse(doc, { reportInput: true });
-  if (!r.success) throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues)}`);
+  if (!r.success) throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues, "", Config)}`);
   return r.data;
 }
 
