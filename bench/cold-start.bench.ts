@@ -31,7 +31,7 @@ export async function benchColdStart(opts: { runs?: number } = {}): Promise<Benc
   const info = JSON.stringify({ method: "info", arguments: [], context: { director_uuid: "bench" } });
   const cpiArgs = [BUNDLE, "--config", config];
   const out = spawnSync(process.execPath, cpiArgs, { input: info, env: ENV }).stdout.toString();
-  if (!out.includes('"api_version":2')) throw new Error(`info did not answer: ${out}`);
+  if (!out.includes('"api_version":3')) throw new Error(`info did not answer: ${out}`);
   const ours: number[] = [];
   const base: number[] = [];
   for (let i = 0; i < runs; i++) {
