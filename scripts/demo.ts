@@ -3,7 +3,7 @@
 // as the director would (one process per call, `info` before each). Reuses the test harness and the
 // lifecycle driver of the test suite, so the demo and the tests can never tell two stories.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -49,7 +49,7 @@ try {
       onStep: (s: LifecycleStep) => {
         row([s.call, s.detail ?? "", s.server ?? "-", `${(s.duration_ms / 1000).toFixed(2)} s`, s.outcome]);
         if (s.error && s.outcome !== "ok") say(`    ${s.error}`);
-        if (!inspected && s.call === "create_vm" && s.outcome === "ok" && s.server) inspected = saveConfigDrive(s.server);
+        if (keep && !inspected && s.call === "create_vm" && s.outcome === "ok" && s.server) inspected = saveConfigDrive(s.server);
       },
     },
   );
@@ -68,8 +68,15 @@ try {
   } else {
     await fleet?.destroy().catch(() => {});
     await Promise.all([ironic.stop(), webdav.stop()]);
-    say("Servers stopped.");
+    rmSync(work, { recursive: true, force: true });
+    say("Servers stopped, temporary files removed (`npm run demo -- --keep` leaves both for a look around).");
   }
+  say(`
+Next: point the CPI at your Ironic. A cpi.json needs ironic.url (and ironic.auth unless Ironic is noauth),
+stemcell_store.url/username/password (a WebDAV store) with read_url (where the conductors fetch images
+without credentials), and agent.mbus; check it with \`node dist/cpi.js check-config --config cpi.json\`.
+\`npm run release\` builds the BOSH release; docs/deploying.md deploys a director with it (bosh create-env)
+or adds it to one; README.md says how servers, disks and networks are chosen.`);
 }
 process.exitCode = failed ? 1 : 0;
 
@@ -81,8 +88,12 @@ function saveConfigDrive(server: string): string | undefined {
     const dir = join(work, "config-drive", server);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "config-drive.iso"), gunzipSync(Buffer.from(packed, "base64")));
-    execFileSync("osirrox", ["-indev", join(dir, "config-drive.iso"), "-extract", "/", join(dir, "files")], { stdio: "ignore" });
-    return join(dir, "files");
+    try {
+      execFileSync("osirrox", ["-indev", join(dir, "config-drive.iso"), "-extract", "/", join(dir, "files")], { stdio: "ignore" });
+      return join(dir, "files");
+    } catch {
+      return join(dir, "config-drive.iso"); // no xorriso (the tests install it, the demo does not)
+    }
   } catch {
     return undefined;
   }

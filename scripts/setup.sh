@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# What both README commands need, idempotently and unattended: the npm packages, the Debian packages
-# (Ironic 21.4, nginx with DAV, the ISO readers, cloud-init, ruby) and the bundle.
+# What the README commands need, idempotently and unattended: the npm packages, the Debian packages and
+# the bundle. `setup.sh --demo`: Ironic and nginx alone; without it, also what the tests read with
+# (ISO readers, cloud-init, ruby). One line per step; the full output goes to a log file named on screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  log="$(mktemp "${TMPDIR:-/tmp}/bosh-ironic-cpi-npm.XXXXXX.log")"
+  echo "[setup] installing the npm packages (npm ci); its output: ${log}" >&2
+  npm ci --no-audit --no-fund >"${log}" 2>&1 || { tail -n 20 "${log}" >&2; exit 1; }
 fi
-bash test/harness/install-system-deps.sh
+bash test/harness/install-system-deps.sh "${1:---tests}"
 npm run --silent build

@@ -9,6 +9,12 @@ bash scripts/setup.sh
 npx tsc --noEmit
 
 mkdir -p .tmp
+# Every temporary directory of the run (tests, servers, clones) lives in one, removed at the end.
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/bosh-ironic-cpi-test.XXXXXX")"
+export TMPDIR
+trap 'rm -rf "${TMPDIR}"' EXIT
+# Colour codes only for a terminal: a CI log or a file gets plain text.
+[ -t 1 ] || export NO_COLOR=1
 status=0
 # Without arguments: every project but conformance, which needs the real BOSH tools (npm run test:conformance).
 [ "$#" -gt 0 ] || set -- --project unit --project exec --project integration --project release

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Installs, unattended and idempotently, the Debian packages the tests and the demo use:
-# Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), nginx with the DAV modules,
-# the independent ISO readers, cloud-init (net-convert), ruby (ERB template tests).
+# Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), nginx with the DAV modules, and for
+# the tests only (`--tests`, the default) the independent ISO readers, cloud-init (net-convert) and ruby
+# (ERB template tests). `--demo` installs Ironic and nginx alone.
+# No service is left enabled at boot or running: whatever the packages enabled is disabled again.
+# apt's output goes to a log file; the screen gets one line per step.
 # Fast no-op when everything is present. Needs root (or sudo) on Debian 12.
 set -euo pipefail
 
 PKGS=(
   ironic-api ironic-conductor python3-ironic python3-ironicclient sqlite3 curl
   nginx-light libnginx-mod-http-dav-ext
-  genisoimage xorriso p7zip-full python3-pycdlib cloud-init
-  ruby
 )
+case "${1:---tests}" in
+  --demo) ;;
+  --tests) PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby) ;;
+  *) echo "usage: install-system-deps.sh [--tests | --demo]" >&2; exit 2 ;;
+esac
 
 # nginx-light has the core dav module (PUT/DELETE/MKCOL/COPY/MOVE: --with-http_dav_module);
 # libnginx-mod-http-dav-ext adds PROPFIND/OPTIONS. test/harness/webdav.ts loads the .so itself.
@@ -39,8 +45,13 @@ if [ "$(id -u)" != 0 ]; then
   SUDO=sudo
 fi
 
-echo "[install-system-deps] installing: ${missing[*]}" >&2
+log="$(mktemp "${TMPDIR:-/tmp}/bosh-ironic-cpi-apt.XXXXXX.log")"
+echo "[install-system-deps] installing ${#missing[@]} Debian packages (${missing[*]}); apt's output: ${log}" >&2
 export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true
+
+# What starts at boot before the install: systemd wants-links and SysV rc start links.
+boot_links() { find /etc/systemd/system /etc/rc[2-5].d -type l \( -path '*.wants/*' -o -name 'S*' \) 2>/dev/null | sort; }
+before="$(boot_links)"
 
 # Maintainer scripts must not start daemons (ironic-api on 0.0.0.0:6385, nginx on :80, tftpd, xinetd).
 made_policy=0
@@ -62,14 +73,27 @@ ironic-api ironic/configure_api-endpoint boolean false
 dbconfig-common dbconfig-common/dbconfig-install boolean false
 SEL
 
-$SUDO dpkg --configure -a >/dev/null 2>&1 || true
-$SUDO apt-get update -q >/dev/null || $SUDO apt-get update -q
+fail() { echo "[install-system-deps] ERROR: $1 failed; the last lines of ${log}:" >&2; tail -n 20 "${log}" >&2; exit 1; }
+$SUDO dpkg --configure -a >>"${log}" 2>&1 || true
+$SUDO apt-get update -q >>"${log}" 2>&1 || fail "apt-get update"
 $SUDO apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 \
-  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >&2
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >>"${log}" 2>&1 || fail "apt-get install"
 
-# Where systemd really runs, the packages enable services that would grab public ports at boot.
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-  $SUDO systemctl disable --now ironic-api ironic-conductor nginx >/dev/null 2>&1 || true
-fi
+# The packages enable their services at boot (nginx on :80, ironic-api on 0.0.0.0:6385, cloud-init, which
+# rewrites the network and the hostname at the next boot, open-iscsi, tftpd-hpa, xinetd): undo each new one.
+disabled=()
+while read -r link; do
+  [ -n "${link}" ] || continue
+  name="$(basename "${link}")"
+  case "${link}" in
+    *.wants/*) $SUDO systemctl disable --no-reload "${name}" >>"${log}" 2>&1 || true; $SUDO rm -f "${link}" ;;
+    *) svc="${name#S[0-9][0-9]}"; $SUDO update-rc.d "${svc}" disable >>"${log}" 2>&1 || $SUDO rm -f "${link}" ;;
+  esac
+  disabled+=("${name}")
+done < <(comm -13 <(printf '%s\n' "${before}") <(boot_links))
+if [ -d /run/systemd/system ]; then $SUDO systemctl stop ironic-api ironic-conductor nginx tftpd-hpa xinetd >>"${log}" 2>&1 || true; fi
+[ "${#disabled[@]}" -eq 0 ] || echo "[install-system-deps] disabled at boot again: $(printf '%s\n' "${disabled[@]}" | sort -u | tr '\n' ' ')" >&2
+left="$(comm -13 <(printf '%s\n' "${before}") <(boot_links))"
+if [ -n "${left}" ]; then echo "[install-system-deps] ERROR: still enabled at boot: ${left}" >&2; exit 1; fi
 verify
 echo "[install-system-deps] done" >&2
