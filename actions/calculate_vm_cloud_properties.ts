@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 import { fromVmResources } from "../src/services/vm-cloud-properties.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 import { Cid } from "../src/protocol/shapes.ts";
 

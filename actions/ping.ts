@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 
 const Args = z.tuple([]);

@@ -6,7 +6,7 @@
 //            "vm_cid"?: (default: the claim UUID create_vm would use for agent_id), "date"?: ISO 8601 (default now)}
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import type { CommandIo } from "../protocol/loaders.ts";
 import { CpiError, toWireError } from "../protocol/errors.ts";

@@ -2,7 +2,7 @@
 // matching resource_class/traits/candidate_nodes and sets its instance_uuid = allocation uuid. Nodes with
 // power_state null (fresh fake-hardware) are skipped. An unsatisfiable request is still 201; it turns
 // `state: error` with `last_error` asynchronously — wait with waitForAllocation.
-import { z } from "zod";
+import * as z from "zod";
 import { listAll, type PageOptions } from "./pagination.ts";
 import type { Transport } from "./transport.ts";
 

@@ -1,6 +1,6 @@
 // /v1/nodes/{node}/inventory (API reference "Node inventory", API >= 1.81): the hardware an inspection
 // found. Only the disks are typed; the rest of the document passes through untouched.
-import { z } from "zod";
+import * as z from "zod";
 import { IronicNotFound } from "./errors.ts";
 import { ident } from "./nodes.ts";
 import type { Transport } from "./transport.ts";

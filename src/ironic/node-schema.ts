@@ -1,7 +1,7 @@
 // The node as the CPI reads it (API reference "Nodes" → "Show Node Details"). Only these fields are parsed;
 // z.object strips the rest — deliberately including `driver_info`, which may hold BMC passwords and must never
 // reach a log line or an error.
-import { z } from "zod";
+import * as z from "zod";
 import type { Feature } from "./microversions.ts";
 
 const JsonObject = z.record(z.string(), z.unknown());

@@ -1,7 +1,7 @@
 // Collection pagination (API reference "Pagination"): `limit` per page, the server answers with a `next` link
 // while a page is full. We re-use only the *query* of `next` on our own base URL: Ironic builds the link from its
 // own idea of the host (wrong behind proxies) and credentials must not follow a server-chosen URL.
-import { z } from "zod";
+import * as z from "zod";
 import { IronicBadResponse } from "./errors.ts";
 import type { Query, Transport } from "./transport.ts";
 

@@ -1,6 +1,6 @@
 // /v1/ports (API reference "Ports"). Never /v1/nodes/<NAME>/ports: Ironic 21.4 answers it with
 // 404 "Portgroup None could not be found"; ?node_uuid= / ?node= work for UUIDs and names.
-import { z } from "zod";
+import * as z from "zod";
 import { listAll, type PageOptions } from "./pagination.ts";
 import type { Transport } from "./transport.ts";
 

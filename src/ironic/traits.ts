@@ -1,5 +1,5 @@
 // /v1/nodes/{node}/traits (API reference "Node Traits", API ≥ 1.37). All writes answer 204.
-import { z } from "zod";
+import * as z from "zod";
 import { ident } from "./nodes.ts";
 import type { Transport } from "./transport.ts";
 

@@ -2,7 +2,7 @@
 // TLS, timeouts and JSON; one retry loop (retry.ts) and the only place IronicHttpError and friends are built.
 import got, { type Got, type Response } from "got";
 import type { Logger } from "pino";
-import type { z } from "zod";
+import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
 import { Microversion } from "./microversions.ts";

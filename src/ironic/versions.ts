@@ -1,6 +1,6 @@
 // Microversion negotiation: one `GET /` (API root, "Versions" in the API reference; no version header needed),
 // then pin min(server max, MAX_SUPPORTED, configured cap) for the client's lifetime. Never "latest".
-import { z } from "zod";
+import * as z from "zod";
 import { IronicVersionError } from "./errors.ts";
 import { MAX_SUPPORTED, MIN_SUPPORTED, Microversion, compareVersions, minVersion, parseVersion } from "./microversions.ts";
 import type { Transport } from "./transport.ts";

@@ -1,7 +1,7 @@
 // What a BOSH network's (subnet's) cloud_properties may say to this CPI: which NIC(s) carry it,
 // a VLAN tag, an MTU and extra static routes. Strict: an unknown key is a manifest typo, and a typo
 // here would silently put a network on the wrong NIC.
-import { z } from "zod";
+import * as z from "zod";
 import { NetworkModelError } from "./errors.ts";
 
 const Mac = z

@@ -1,6 +1,6 @@
 // The base of every CPI method in actions/: a zod tuple of its arguments and run().
 // Actions orchestrate services; they never see JSON envelopes, HTTP or Ironic documents.
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/index.ts";
 import type { Services } from "../services/services.ts";
@@ -20,7 +20,7 @@ export interface CallContext {
   now: () => Date;
 }
 
-/** A zod tuple (classic or mini); describe each item with its contract name for error messages. */
+/** A zod tuple; describe each item with its contract name for error messages. */
 export type ArgsSchema = z.core.$ZodTuple<readonly z.core.$ZodType[], z.core.$ZodType | null>;
 
 export abstract class Action<A extends ArgsSchema = ArgsSchema> {

@@ -1,6 +1,6 @@
 // Positional arguments: extra trailing ones are ignored (as bosh-cpi-go does, which keeps the
 // director's API v3 extra create_stemcell argument harmless); missing or mistyped ones are named.
-import * as z from "zod/mini";
+import * as z from "zod";
 import { CpiError } from "./errors.ts";
 import { describeIssues } from "./issues.ts";
 import type { ArgsSchema } from "./action.ts";
@@ -15,7 +15,7 @@ export function parseArguments(method: string, schema: ArgsSchema, args: readonl
   const { items } = schema._zod.def;
   const arity = items.length;
   const withRest = z.tuple(items as [z.core.$ZodType, ...z.core.$ZodType[]], z.unknown());
-  const r = z.safeParse(withRest, args, { reportInput: true });
+  const r = withRest.safeParse(args, { reportInput: true });
   if (r.success) return (r.data as unknown[]).slice(0, arity);
   const parts = r.error.issues.map((issue) => {
     const [head, ...rest] = issue.path;

@@ -1,24 +1,23 @@
 // The request and response documents of the external CPI protocol (bosh-cpi-contract.md §1.2, §1.4).
-// zod/mini, as every request (info above all) parses it: see src/config/schema.ts.
-import * as z from "zod/mini";
+import * as z from "zod";
 import type { WireError } from "./errors.ts";
 
-const StemcellContext = z.looseObject({ api_version: z.optional(z.int().check(z.nonnegative())) });
+const StemcellContext = z.looseObject({ api_version: z.int().nonnegative().optional() });
 
 /** `context` keys the CPI reads itself; every other key is a cpi-config property (config overlay). */
 export const Context = z.looseObject({
-  director_uuid: z.optional(z.string()),
-  request_id: z.optional(z.string()),
-  vm: z.optional(z.looseObject({ stemcell: z.optional(StemcellContext) })),
+  director_uuid: z.string().optional(),
+  request_id: z.string().optional(),
+  vm: z.looseObject({ stemcell: StemcellContext.optional() }).optional(),
 });
 export type Context = z.infer<typeof Context>;
 
 export const Request = z.object({
-  method: z.string().check(z.minLength(1, "must not be empty")),
+  method: z.string().min(1, "must not be empty"),
   arguments: z.array(z.unknown()),
   // The director and the CLI always send it; a hand-written request may leave it out.
-  context: z._default(Context, {}),
-  api_version: z.optional(z.int().check(z.gte(1))),
+  context: Context.default({}),
+  api_version: z.int().min(1).optional(),
 });
 export type Request = z.infer<typeof Request>;
 

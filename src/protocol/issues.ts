@@ -1,6 +1,6 @@
 // Turns zod issues into one readable sentence naming each offending path, for requests,
 // arguments and configuration alike. A leaf: zod types only.
-import type { z } from "zod";
+import type * as z from "zod";
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 

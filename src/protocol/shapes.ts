@@ -1,6 +1,6 @@
 // Argument shapes shared by several CPI methods (bosh-cpi-contract.md §4). Only zod here.
 // cloud_properties stay raw records: the service that consumes them owns their schema.
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A cloud id (vm, disk, stemcell, agent). They end up in Ironic queries and WebDAV paths, so only a

@@ -20,7 +20,7 @@
 // Settings are read from and written to <store.url>/<prefix>/instances/<id>/settings; the server keeps
 // no state of its own. Unknown keys are refused, so a typo fails the job's start instead of going unseen.
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { Config, RegistryStore } from "../config/schema.ts";
 import { describeIssues } from "../protocol/issues.ts";
 

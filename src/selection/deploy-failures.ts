@@ -5,7 +5,7 @@
 //   last_at      when the last one failed; the server ranks behind healthy ones for placement.avoid_failed_for
 //   last_error   what Ironic said (last_error) or how the wait ended
 //   agent_ids    the agent_ids that failed on it (the last few): a retry of one of them avoids it hardest
-import { z } from "zod";
+import * as z from "zod";
 import type { RecordNode } from "./node-record.ts";
 
 export const DEPLOY_FAILURES_KEY = "bosh_deploy_failures";

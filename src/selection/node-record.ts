@@ -2,7 +2,7 @@
 //   extra.bosh        one record per node: who holds it, how it was obtained, in which phase
 //   extra.bosh_disks  { "<disk_cid>": { device, size_mib, attached, state: "live"|"dirty", ... } } (disks service)
 // Both are written with one JSON-patch `add` each, so a node never carries half a record.
-import { z } from "zod";
+import * as z from "zod";
 
 export const PHASES = ["creating", "created", "deleting", "reserved"] as const;
 export type Phase = (typeof PHASES)[number];

@@ -3,7 +3,7 @@
 // belongs to a create_disk whose answer never reached the director: nobody knows its CID, nothing was
 // written to it, and while it stays "live" it keeps its server from every VM that does not name it.
 // Disk-first reservations (no vm_cid) wait for their create_vm and are not orphans.
-import { z } from "zod";
+import * as z from "zod";
 import type { RecordNode } from "./node-record.ts";
 
 const Record = z.looseObject({

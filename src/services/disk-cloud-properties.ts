@@ -1,6 +1,6 @@
 // disk_types[].cloud_properties (contract §4.2: no AZ merge) as create_disk reads them. Defaults first:
 // the CPI config's disks.persistent_devices, then whatever the node declares (disk-devices.ts).
-import { z } from "zod";
+import * as z from "zod";
 import { CpiError } from "../protocol/errors.ts";
 
 const Hint = z.string().min(1).max(512).refine((s) => !/[\s\0]/.test(s), "must not contain spaces or control characters");

@@ -5,7 +5,7 @@
 // - Ironic's inventory when the node was inspected (inventory.disks: name, size in bytes, serial, wwn, by_path).
 // It answers: the agent path of a hint, its capacity when known, and whether it is the root device (never a
 // candidate: Ironic writes the stemcell and the config drive there).
-import { z } from "zod";
+import * as z from "zod";
 import type { InventoryDisk } from "../ironic/inventory.ts";
 import { type DeviceHint, hintValue, parseHint } from "./disk-hints.ts";
 

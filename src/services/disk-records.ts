@@ -7,7 +7,7 @@
 // Every change is a JSON-patch of single keys (Ironic applies a patch list atomically; its patch paths only
 // allow [A-Za-z0-9_-] segments, hence disk cids and device tags as keys, never device paths). `remove` of a missing
 // key is a 400 for the whole list, which doubles as "someone else already did it" (see disks.ts).
-import { z } from "zod";
+import * as z from "zod";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
 import { deviceTag } from "./disk-cid.ts";

@@ -2,7 +2,7 @@
 // infrastructure, disk_format, container_format, os_distro, architecture, hypervisor, …). stemcell.MF
 // grows with every builder release, so unknown keys pass; the keys read here are validated.
 // A light stemcell adds image_url + image_checksum (+ disk_format) and is only referenced, not uploaded.
-import { z } from "zod";
+import * as z from "zod";
 import { CpiError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import type { Checksums } from "../stemcell/record.ts";

@@ -2,7 +2,7 @@
 // AZ's, the vm_type's and each vm_extension's properties (top-level keys, later wins), so an unknown key is
 // almost always a typo that would silently select the wrong server: it is refused with its path and the
 // list of known keys. Keys owned by the network/config-drive layer are known here but validated there.
-import { z } from "zod";
+import * as z from "zod";
 import { CpiError } from "../protocol/errors.ts";
 
 const Mac = z

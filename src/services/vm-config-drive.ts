@@ -1,7 +1,7 @@
 // Glue for create_vm (and the render-config-drive command): networks + ports -> network model ->
 // agent settings / user-data / network_data -> config-2 drive, packed for Ironic. No I/O; the
 // only layer here that turns the cores' typed errors into Bosh::Clouds errors.
-import { z } from "zod";
+import * as z from "zod";
 import { buildAgentSettings, type AgentSettings, type PathHint } from "../agent/settings.ts";
 import { type UserDataKind, UserDataError, chooseUserData, registryPointer } from "../agent/user-data.ts";
 import { ConfigDriveTooLargeError, buildConfigDrive, configDriveFiles } from "../configdrive/index.ts";

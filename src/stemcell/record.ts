@@ -1,7 +1,7 @@
 // The small JSON document kept beside each stemcell in the store (<cid>/stemcell.json). It is the
 // stemcell's existence: written last on create, read by create_vm (through resolve), so a stemcell
 // without it was never completed. Pure.
-import { z } from "zod";
+import * as z from "zod";
 
 export const RECORD_NAME = "stemcell.json";
 export const IMAGE_NAME = "root.img";

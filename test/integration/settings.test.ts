@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { chooseUserData, registryPointer } from "../../src/agent/user-data.ts";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import { Action, type ActionClass } from "../../src/protocol/action.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import * as E from "../../../src/ironic/errors.ts";
 import { Transport, redactUrl } from "../../../src/ironic/transport.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { Action } from "../../../src/protocol/action.ts";
 import { handleRequest, type DispatchOptions } from "../../../src/protocol/dispatch.ts";
 import { CloudError, VmCreationFailed } from "../../../src/protocol/errors.ts";

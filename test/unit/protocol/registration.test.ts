@@ -2,7 +2,7 @@
 // export, and every contract method has a file (the 2016 CPI silently dropped unregistered classes).
 import { readdirSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import * as z from "zod/mini";
+import * as z from "zod";
 import { Action } from "../../../src/protocol/action.ts";
 import { loadActionModule } from "../../../src/protocol/loaders.ts";
 import { CONTRACT_METHODS } from "../../../src/protocol/methods.ts";
