@@ -8,7 +8,7 @@ import type { Requests } from "./requests.ts";
 export class Collections {
   constructor(
     private readonly requests: Requests,
-    private readonly client: WebDAVClient,
+    private readonly client: () => Promise<WebDAVClient>,
     /** The store's base URL, ending in "/". */
     private readonly base: string,
   ) {}
@@ -37,7 +37,7 @@ export class Collections {
   /** MKCOL of one absolute collection URL: "made" (201, or 405 = exists) or "conflict" (409, parent missing). */
   private async mkcol(url: string, shown: string): Promise<"made" | "conflict"> {
     try {
-      await this.requests.call("MKCOL", shown, (signal) => this.client.customRequest("", { url, method: "MKCOL", signal }));
+      await this.requests.call("MKCOL", shown, async (signal) => (await this.client()).customRequest("", { url, method: "MKCOL", signal }));
     } catch (err) {
       if (err instanceof WebdavHttpError && err.status === 405) return "made";
       if (err instanceof WebdavHttpError && err.status === 409) return "conflict";

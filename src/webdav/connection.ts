@@ -3,7 +3,7 @@
 // node-fetch refuses URLs with credentials, and a URL is what ends up in messages.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { createClient, type WebDAVClient } from "webdav";
+import type { WebDAVClient } from "webdav";
 
 export interface ConnectionOptions {
   /** Base URL of the tree, e.g. https://store.example/images/ (may carry user:pass@). */
@@ -17,7 +17,9 @@ export interface ConnectionOptions {
 }
 
 export interface Connection {
-  client: WebDAVClient;
+  /** The client, loaded on first use: `webdav` and its fetch polyfills are most of what a call would
+   * load, and calls that only talk to Ironic never need them. */
+  client(): Promise<WebDAVClient>;
   /** Base URL without credentials, ending in "/". */
   base: string;
   /** scheme://host:port, for messages. */
@@ -53,15 +55,18 @@ export function openConnection(opts: ConnectionOptions): Connection {
     rejectUnauthorized: !insecure,
     ...(opts.caCert ? { ca: opts.caCert } : {}),
   });
-  const client = createClient(base, {
-    ...(username !== undefined ? { username, password: password ?? "" } : {}),
-    httpAgent,
-    httpsAgent,
-    maxBodyLength: Infinity,
-    maxContentLength: Infinity,
-  });
+  let client: Promise<WebDAVClient> | undefined;
   return {
-    client,
+    client: () =>
+      (client ??= import("webdav").then(({ createClient }) =>
+        createClient(base, {
+          ...(username !== undefined ? { username, password: password ?? "" } : {}),
+          httpAgent,
+          httpsAgent,
+          maxBodyLength: Infinity,
+          maxContentLength: Infinity,
+        }),
+      )),
     base,
     origin: new URL(base).origin,
     tls: { caCert: opts.caCert, insecure },

@@ -14,7 +14,8 @@ export class WebdavBodyError extends WebdavError {
   }
 }
 
-export async function streamPut(requests: Requests, client: WebDAVClient, key: StoreKey, body: Readable, size: number): Promise<void> {
+export async function streamPut(requests: Requests, client: () => Promise<WebDAVClient>, key: StoreKey, body: Readable, size: number): Promise<void> {
+  const webdav = await client();
   const abort = new AbortController();
   const idle = setTimeout(() => abort.abort(), requests.policy.timeoutMs);
   let bodyError: Error | undefined;
@@ -34,7 +35,7 @@ export async function streamPut(requests: Requests, client: WebDAVClient, key: S
   requests.count++;
   const started = Date.now();
   try {
-    await client.putFileContents(key.path, tap, { overwrite: true, signal: abort.signal, headers: { "Content-Length": String(size) } });
+    await webdav.putFileContents(key.path, tap, { overwrite: true, signal: abort.signal, headers: { "Content-Length": String(size) } });
     requests.policy.log.debug({ method: "PUT", path: key.path, bytes: size, ms: Date.now() - started }, "webdav upload");
   } catch (err) {
     tap.destroy();
