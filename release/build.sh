@@ -4,9 +4,9 @@
 #   release/build.sh [STEP...] [--release-dir DIR] [BOSH CREATE-RELEASE OPTIONS...]
 #
 # STEPs, in this order (default: all of them):
-#   bundle  npm run build: dist/cpi.js (and the other bundles)
-#   stage   assemble the release directory: copy jobs/ and packages/ from the repository, and the
-#           bundles listed in packages/bosh-ironic-cpi/spec from dist/ to src/bosh-ironic-cpi/
+#   bundle  npm run build: dist/ (cpi.js, registry.js and their chunks)
+#   stage   assemble the release directory: copy jobs/ and packages/ from the repository, and dist/
+#           to src/bosh-ironic-cpi/
 #   blobs   fetch the Node.js tarball named in packages/node/spec with `npm pack` into blobs/ and check
 #           it against config/blobs.yml (`bosh add-blob` records a new version when bosh is installed)
 #   create  bosh create-release in the release directory, when the bosh CLI is on the PATH; with no
@@ -50,7 +50,7 @@ spec_files() { # the `files:` entries of a package spec, one a line
 }
 
 bundle() {
-  say "building the bundles (npm run build)"
+  say "building dist/ (npm run build)"
   (cd "${repo}" && npm run --silent build)
   did "bundle: npm run build -> dist/"
 }
@@ -62,15 +62,15 @@ stage() {
   fi
   rm -rf "${release_dir}/jobs" "${release_dir}/packages" "${release_dir}/src"
   cp -R "${repo}/jobs" "${repo}/packages" "${release_dir}/"
-  mkdir -p "${release_dir}/src/bosh-ironic-cpi"
   local file
-  while read -r file; do
-    [ -f "${repo}/dist/${file#bosh-ironic-cpi/}" ] || {
-      echo "release/build.sh: dist/${file#bosh-ironic-cpi/} is missing: run npm run build (or the bundle step)" >&2
+  for file in cpi.js registry.js package.json; do
+    [ -f "${repo}/dist/${file}" ] || {
+      echo "release/build.sh: dist/${file} is missing: run npm run build (or the bundle step)" >&2
       exit 1
     }
-    cp "${repo}/dist/${file#bosh-ironic-cpi/}" "${release_dir}/src/${file}"
-  done < <(spec_files bosh-ironic-cpi)
+  done
+  mkdir -p "${release_dir}/src/bosh-ironic-cpi"
+  cp -R "${repo}/dist/." "${release_dir}/src/bosh-ironic-cpi/"
   if [ -f "${repo}/LICENSE" ]; then cp "${repo}/LICENSE" "${release_dir}/LICENSE"; fi
   did "stage: ${release_dir} <- jobs/ ($(ls "${repo}/jobs" | paste -sd ' ' -)), packages/ ($(ls "${repo}/packages" | paste -sd ' ' -)), src/bosh-ironic-cpi/ ($(ls "${release_dir}/src/bosh-ironic-cpi" | paste -sd ' ' -))"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the README commands need, idempotently and unattended: the npm packages, the Debian packages and
-# the bundle. `setup.sh --demo`: Ironic and nginx alone; without it, also what the tests read with
+# dist/. `setup.sh --demo`: Ironic and nginx alone; without it, also what the tests read with
 # (ISO readers, cloud-init, ruby). One line per step; the full output goes to a log file named on screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine with Node and npm: installs the npm
 # dependencies and the Debian packages it needs (real Ironic, nginx WebDAV, ISO readers,
-# cloud-init, ruby), builds the bundle, type-checks, and runs every vitest project.
+# cloud-init, ruby), builds dist/, type-checks, and runs every vitest project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,19 +1,17 @@
 // The executable: one JSON request on stdin, exactly one JSON response on stdout, exit 0 once it
 // could answer. `node dist/cpi.js <command> …` runs an operator command from src/commands/.
-import { config as zodConfig } from "zod/mini";
+import * as z from "zod";
 import { parseCli, usage } from "./cli.ts";
 import { configPathFrom } from "./config/load.ts";
 import { CpiError, toWireError } from "./protocol/errors.ts";
 import type { Response } from "./protocol/envelope.ts";
 import { type CommandIo, loadCommand } from "./protocol/loaders.ts";
-import { InputTooLarge, inputTooLarge, readAll, writeAll } from "./stdio.ts";
+import { InputTooLarge, readAll, stdinIsTerminal, writeAll } from "./stdio.ts";
 
 // One parse per schema per process: zod's JIT (new Function per object schema) would only cost time.
-zodConfig({ jitless: true });
+z.config({ jitless: true });
 
 export const MAX_REQUEST_BYTES = 1024 * 1024;
-/** globalThis key of the request bytes the bootstrap read (its READ_LIMIT is MAX_REQUEST_BYTES + 1). */
-const HANDED_OVER = Symbol.for("bosh-ironic-cpi.request");
 
 let answered = false;
 
@@ -46,20 +44,6 @@ async function runCommand(name: string, argv: string[]): Promise<void> {
   process.exitCode = await mod.run(argv, io);
 }
 
-/**
- * The request's bytes: read here, or already read by the code-cache bootstrap (scripts/cpi-bootstrap.cjs),
- * which looks at the method to choose between the `info` bundle and the full one. It stops reading
- * past the limit, so more bytes than the limit is the same error either way.
- */
-function requestText(): string {
-  const g = globalThis as { [HANDED_OVER]?: Buffer };
-  const handed = g[HANDED_OVER];
-  if (handed === undefined) return readAll(0, MAX_REQUEST_BYTES);
-  delete g[HANDED_OVER];
-  if (handed.length > MAX_REQUEST_BYTES) throw inputTooLarge(MAX_REQUEST_BYTES);
-  return handed.toString("utf8");
-}
-
 async function main(argv: string[]): Promise<void> {
   const cli = parseCli(argv);
   if (cli.kind === "help") return void process.stdout.write(usage());
@@ -70,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cli.kind === "command") return runCommand(cli.name, cli.argv);
   // Nobody types a JSON request at a terminal: say how this is used instead of waiting.
-  if (process.stdin.isTTY) {
+  if (stdinIsTerminal()) {
     process.stderr.write(`no request on stdin (a terminal)\n\n${usage()}`);
     process.exitCode = 2;
     return;
@@ -80,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     let raw: string;
     try {
-      raw = requestText();
+      raw = readAll(0, MAX_REQUEST_BYTES);
     } catch (e) {
       throw e instanceof InputTooLarge ? new CpiError(e.message) : e;
     }

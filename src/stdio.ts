@@ -1,7 +1,7 @@
 // Synchronous stdin/stdout for the one request and the one response. process.stdin/stdout would
 // build stream objects (and load their modules) in every CPI process, and `info` runs before
 // nearly every call, so the plain file descriptors keep startup short.
-import { readSync, writeSync } from "node:fs";
+import { fstatSync, readSync, writeSync } from "node:fs";
 
 const EAGAIN = "EAGAIN";
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -47,5 +47,18 @@ export function writeAll(fd: number, text: string): void {
       if ((e as NodeJS.ErrnoException).code !== EAGAIN) throw e;
       pause(5);
     }
+  }
+}
+
+/**
+ * Is fd 0 a terminal? process.stdin.isTTY would build the stdin stream (and load net and streams) on
+ * every call; a pipe, the director's way, is told apart by one fstat, and node:tty loads only for
+ * character devices.
+ */
+export function stdinIsTerminal(): boolean {
+  try {
+    return fstatSync(0).isCharacterDevice() && process.getBuiltinModule("node:tty").isatty(0);
+  } catch {
+    return false; // no fd 0 at all: reading it reports what is wrong
   }
 }

@@ -1,7 +1,6 @@
 // Checks the configuration schema runs on values, for what fails later and obscurely otherwise: a
 // credential HTTP basic auth cannot carry, a CA that is not a certificate, a registry store the image
 // readers can read. No I/O.
-import { X509Certificate } from "node:crypto";
 
 /** HTTP basic auth sends Latin-1 bytes (Node's btoa and header encoding refuse anything else). */
 export const isLatin1 = (s: string) => /^[\u0000-\u00ff]*$/.test(s);
@@ -12,6 +11,8 @@ const CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 export function isCertificateBundle(pem: string): boolean {
   const blocks = pem.match(CERT) ?? [];
   if (blocks.length === 0 || pem.replace(CERT, "").trim() !== "") return false;
+  // Loaded here, not at the top: node:crypto costs ~10 ms of every call, most configure no CA.
+  const { X509Certificate } = process.getBuiltinModule("node:crypto");
   return blocks.every((b) => {
     try {
       new X509Certificate(b);

@@ -1,6 +1,6 @@
 // Where the dispatcher finds actions and services, and main.ts operator commands: the only dynamic
-// imports, so esbuild bundles every file of actions/ and commands/ behind them. The `info` bundle
-// (scripts/bundle.mjs) swaps this module for loaders-info.ts and so leaves all of that out.
+// imports, so the build (scripts/build.mjs) puts each action, command and the services in chunks of
+// their own, and a call loads only what its method uses (info: no HTTP client, no service).
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log/index.ts";
 import type { Services } from "../services/services.ts";

@@ -1,9 +1,9 @@
 // The executable as the director and the CLI see it: stdin in, exactly one JSON document out,
 // exit 0 whenever it could answer, logs only on stderr.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { CPI_BUNDLE, runCpi } from "../support/cpi-process.ts";
 import { testConfig } from "../support/config.ts";
@@ -47,12 +47,16 @@ describe("dist/cpi.js", () => {
     expect(expectOneResponse(r.stdout).result).toMatchObject({ api_version: 3 });
   });
 
-  test("runs from any directory as a lone file, without node_modules", async () => {
+  test("runs from any directory as a copy of dist/, without node_modules", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cpi-alone-"));
-    copyFileSync(CPI_BUNDLE, join(dir, "cpi.js"));
-    const r = await runCpi({ method: "info", arguments: [] }, { configPath, cwd: dir, bundle: join(dir, "cpi.js"), env: {} });
-    expect(r.code).toBe(0);
-    expect(expectOneResponse(r.stdout).error).toBeNull();
+    try {
+      cpSync(dirname(CPI_BUNDLE), dir, { recursive: true });
+      const r = await runCpi({ method: "info", arguments: [] }, { configPath, cwd: dir, bundle: join(dir, "cpi.js"), env: {} });
+      expect(r.code).toBe(0);
+      expect(expectOneResponse(r.stdout).error).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each(["info", "has_vm"])("reads %s from a non-blocking pipe whose writer is slow (EAGAIN waited out)", (method) => {

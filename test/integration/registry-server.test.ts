@@ -8,7 +8,7 @@ import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundle as bundleEntry } from "../../scripts/bundle.mjs";
+import { buildInto } from "../../scripts/build.mjs";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegistryRecords } from "../../src/registry/records.ts";
@@ -102,10 +102,9 @@ describe("the bundled registry process", () => {
   let bundle: string;
   let cert: string;
   beforeAll(async () => {
-    bundle = join(work, "registry.js");
-    // bundled as scripts/build.mjs does, into a private file (dist/ belongs to the build)
-    writeFileSync(bundle, await bundleEntry("src/registry/main.ts"));
-    writeFileSync(join(work, "package.json"), '{ "type": "commonjs" }\n');
+    // built as npm run build does, into a private directory (dist/ belongs to the build)
+    await buildInto(join(work, "dist"));
+    bundle = join(work, "dist", "registry.js");
     execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
       "-keyout", join(work, "key.pem"), "-out", join(work, "cert.pem")], { stdio: "ignore" });
     cert = readFileSync(join(work, "cert.pem"), "utf8");

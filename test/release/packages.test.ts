@@ -3,12 +3,13 @@
 // an `info` request from a /var/vcap-style tree (director) and from an installation (create-env); the
 // registry job's BPM command serving a record from a (fake) WebDAV store.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import YAML from "yaml";
-import { startFakeHttp } from "../support/fake-http.ts";
+import { type FakeHttp, loadFixture, startFakeHttp } from "../support/fake-http.ts";
 import { ALL, REQUIRED } from "./support/ironic-cpi-properties.ts";
 import { REPO, jobSpec, renderJob } from "./support/render.ts";
 import {
@@ -97,10 +98,12 @@ describe("compiled packages", () => {
     expect(existsSync(join(installs.node!, "LICENSE"))).toBe(true);
   });
 
-  test("bosh-ironic-cpi installs the bundles next to a package.json that makes them CommonJS", () => {
-    expect(existsSync(join(installs["bosh-ironic-cpi"]!, "cpi.js"))).toBe(true);
-    expect(existsSync(join(installs["bosh-ironic-cpi"]!, "registry.js"))).toBe(true);
-    expect(JSON.parse(readFileSync(join(installs["bosh-ironic-cpi"]!, "package.json"), "utf8"))).toEqual({ type: "commonjs" });
+  test("bosh-ironic-cpi installs dist/ whole: the entries, their chunks, and a package.json that makes them ES modules", () => {
+    const install = installs["bosh-ironic-cpi"]!;
+    expect(existsSync(join(install, "cpi.js"))).toBe(true);
+    expect(existsSync(join(install, "registry.js"))).toBe(true);
+    expect(readdirSync(join(install, "chunks")).sort()).toEqual(readdirSync(join(REPO, "dist/chunks")).sort());
+    expect(JSON.parse(readFileSync(join(install, "package.json"), "utf8"))).toEqual({ type: "module" });
   });
 });
 
@@ -173,6 +176,110 @@ describe("bin/cpi answers info", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/node\/bin\/node not found/);
+  });
+});
+
+describe("bin/cpi's compile cache", () => {
+  // bin/cpi points the release's Node 24 at <data>/ironic_cpi/compile-cache. Node checks each entry
+  // itself: whatever happens to the directory, every call must still answer on stdout.
+  const VM = "7f1d2c3b-0000-4000-8000-0000000000b1";
+  const CALLS: { input: { method: string; arguments: unknown[] }; expect: object }[] = [
+    { input: { method: "info", arguments: [] }, expect: { result: { api_version: 3 }, error: null } },
+    { input: { method: "has_vm", arguments: [VM] }, expect: { result: false, error: null } },
+    { input: { method: "delete_vm", arguments: [VM] }, expect: { result: null, error: null } },
+    { input: { method: "create_stemcell", arguments: [] }, expect: { result: null, error: { type: "Bosh::Clouds::CpiError", message: expect.stringMatching(/invalid arguments/) } } },
+    { input: { method: "no_such_method", arguments: [] }, expect: { result: null, error: { type: "Bosh::Clouds::NotImplemented" } } },
+  ];
+  let ironic: FakeHttp;
+  let root: string;
+  let cpi: string;
+  let cache: string;
+
+  beforeAll(async () => {
+    ironic = await startFakeHttp({
+      "GET /": { body: loadFixture("ironic/root.json") },
+      "GET /v1": { body: loadFixture("ironic/root.json") },
+      [`GET /v1/nodes/${VM}`]: { status: 404, body: loadFixture("ironic/error-404-node.json") },
+      "GET /v1/nodes": { body: { nodes: [] } },
+    });
+    // readable by another user too (the unreadable-cache case runs the CPI as nobody)
+    chmodSync(tmp, 0o755);
+    root = join(tmp, "cache/var/vcap");
+    const { jobs } = tree(root, "ironic_cpi", { ...REQUIRED, ironic: { url: ironic.url } });
+    cpi = join(jobs, "ironic_cpi/bin/cpi.director");
+    writeFileSync(cpi, readFileSync(join(jobs, "ironic_cpi/bin/cpi"), "utf8").replaceAll("/var/vcap/", `${root}/`), { mode: 0o755 });
+    cache = join(root, "data/ironic_cpi/compile-cache");
+  });
+  afterAll(() => ironic.close());
+
+  /** Every call of CALLS through bin/cpi, asynchronously: the fake Ironic answers from this process. */
+  async function everyCallAnswers(as: { uid?: number; gid?: number } = {}): Promise<void> {
+    for (const call of CALLS) {
+      const child = spawn(cpi, [], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp }, cwd: tmp, ...as });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdin.end(JSON.stringify({ ...call.input, context: { director_uuid: "d1d5" } }));
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (c, s) => resolve([c, s])));
+      expect({ code, signal }, `${call.input.method}: ${stderr.slice(-500)}`).toEqual({ code: 0, signal: null });
+      const lines = stdout.split("\n").filter(Boolean);
+      expect(lines, call.input.method).toHaveLength(1);
+      expect(JSON.parse(lines[0]!), call.input.method).toMatchObject(call.expect);
+    }
+  }
+
+  const entries = (): string[] =>
+    readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+
+  test("the first calls fill it, one directory per Node build", async () => {
+    await everyCallAnswers();
+    const builds = readdirSync(cache);
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatch(/^v24\.\d+\.\d+-x64-/);
+    expect(entries().length).toBeGreaterThan(5);
+  });
+
+  // [damage, whether Node writes the entry anew]
+  const damages: [string, (file: string) => void, boolean][] = [
+    ["garbage", (f) => writeFileSync(f, randomBytes(200)), true],
+    ["truncated", (f) => writeFileSync(f, readFileSync(f).subarray(0, 40)), true],
+    ["empty", (f) => writeFileSync(f, ""), true],
+    // the header stays, one byte of the code further on flips: only Node's checksum can tell
+    ["one byte flipped", (f) => {
+      const b = readFileSync(f);
+      b[b.length >> 1]! ^= 0xff;
+      writeFileSync(f, b);
+    }, true],
+    ["a directory in its place", (f) => {
+      rmSync(f);
+      mkdirSync(f);
+    }, false],
+  ];
+  test.each(damages)("%s entries: every method still answers", async (_name, damage, rewritten) => {
+    rmSync(cache, { recursive: true, force: true });
+    await everyCallAnswers();
+    const sizes = new Map(entries().map((f) => [f, statSync(f).size]));
+    expect(sizes.size).toBeGreaterThan(5);
+    for (const f of sizes.keys()) damage(f);
+    await everyCallAnswers();
+    await everyCallAnswers();
+    // written anew: whole again (V8's cache of the same code varies by a few bytes between runs)
+    if (rewritten) for (const [f, size] of sizes) expect(Math.abs(statSync(f).size - size) / size, f).toBeLessThan(0.1);
+  });
+
+  test("owned by another user and unreadable: every method still answers as the CPI's user", async () => {
+    rmSync(cache, { recursive: true, force: true });
+    await everyCallAnswers(); // written by root
+    for (const f of entries()) chmodSync(f, 0o600);
+    chmodSync(readdirSync(cache).map((b) => join(cache, b))[0]!, 0o700);
+    const nobody = { uid: 65534, gid: 65534 };
+    await everyCallAnswers(nobody);
+    // and a cache directory it cannot even make
+    rmSync(join(root, "data"), { recursive: true, force: true });
+    mkdirSync(join(root, "data"), { mode: 0o700 });
+    await everyCallAnswers(nobody);
+    expect(existsSync(cache)).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-// Global setup of the exec project: tests run the real bundle, so build it first.
+// Global setup of the exec project: tests run the real build (dist/), so build it first.
 import { execFileSync } from "node:child_process";
 
 export default function setup(): void {

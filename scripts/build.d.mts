@@ -1,0 +1,1 @@
+export declare function buildInto(outdir: string): Promise<void>;
