@@ -128,7 +128,7 @@ async function overheadFigure({ rest, createVm }: Env, runs: number): Promise<{ 
   const one = await createNodes(rest, "one", 2, { resource_class: "one" });
   const ours: number[] = [];
   const deploys: number[] = [];
-  await createVm("one"); // warms the bundle's V8 code cache, as the director's first call does
+  await createVm("one"); // not counted: the first call pays for cold disk caches, as the director's first does
   await undeployAll(rest, one.map((n) => n.uuid));
   for (let i = 0; i < runs; i++) {
     deploys.push(await ironicDeploy(rest, one[0]!.uuid));
