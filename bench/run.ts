@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { benchColdStart } from "./cold-start.bench.ts";
 import { benchConfigDrive } from "./configdrive.bench.ts";
+import { benchPollSchedule } from "./poll.bench.ts";
 import { benchStemcellUpload } from "./stemcell-upload.bench.ts";
 import { type BenchRow, formatTable } from "./table.ts";
 import { benchVm } from "./vm.bench.ts";
@@ -13,6 +14,7 @@ type Bench = { name: string; run: () => Promise<BenchRow[]> };
 const BENCHES: Bench[] = [
   { name: "cold start", run: () => benchColdStart() },
   { name: "config drive", run: () => benchConfigDrive() },
+  { name: "poll schedule", run: () => benchPollSchedule() },
   { name: "vm", run: () => benchVm() },
   { name: "stemcell", run: () => benchStemcellUpload() },
 ];

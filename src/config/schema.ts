@@ -47,7 +47,7 @@ const Ironic = z.strictObject({
     }).prefault({}),
   poll: z.strictObject({
       initial_interval_ms: PositiveInt.default(200),
-      max_interval_ms: PositiveInt.default(3000),
+      max_interval_ms: PositiveInt.default(30000),
     }).prefault({}),
   /** Defaults for waits; a vm_type may override deploy_timeout. */
   deploy_timeout: Seconds.default(3600),

@@ -26,7 +26,7 @@ function recordingLogger() {
 }
 
 describe("waitForNode", () => {
-  test("adaptive interval 200 → ×1.5 → 3000 cap; reset on each transition; logs only state changes", async () => {
+  test("adaptive interval: a fifth of the time waited, 200 ms at least; logs only state changes", async () => {
     const seq = [at("available"), at("deploying"), ...Array(9).fill(at("deploying")), at("active")];
     fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: seq });
     const { logger, lines } = recordingLogger();
@@ -40,11 +40,11 @@ describe("waitForNode", () => {
     });
     expect(done.provision_state).toBe("active");
     expect(transitions).toEqual([["available", "deploying"], ["deploying", "active"]]);
-    expect(clock.sleeps).toEqual([200, 200, 300, 450, 675, 1012.5, 1518.75, 2278.125, 3000, 3000, 3000]);
+    expect(clock.sleeps.map((ms) => Math.round(ms * 1000) / 1000)).toEqual([200, 200, 200, 200, 200, 200, 240, 288, 345.6, 414.72, 497.664]);
     const infos = lines.filter((l) => l.level === "info");
     expect(infos.map((l) => l.obj)).toEqual([
       { resource: `node ${NODE_UUID}`, from: "available", to: "deploying", ms: 200 },
-      { resource: `node ${NODE_UUID}`, from: "deploying", to: "active", ms: 15634 },
+      { resource: `node ${NODE_UUID}`, from: "deploying", to: "active", ms: 2986 },
     ]);
   });
 
@@ -75,10 +75,23 @@ describe("waitForNode", () => {
     fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: at("deploying") });
     const client = await clientFor(fake);
     const clock = fakeClock();
-    const err = await client.waitForNode(NODE_UUID, { until: () => false, timeoutMs: 1000, clock }).catch((e: unknown) => e);
+    const err = await client.waitForNode(NODE_UUID, { until: () => false, timeoutMs: 1100, clock }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IronicTimeoutError);
-    expect(err).toMatchObject({ lastState: "deploying", timeoutMs: 1000 });
-    expect(clock.sleeps).toEqual([200, 300, 450, 50]);
+    expect(err).toMatchObject({ lastState: "deploying", timeoutMs: 1100 });
+    expect(clock.sleeps).toEqual([200, 200, 200, 200, 200, 100]);
+  });
+
+  test("the interval never grows past maxIntervalMs (and defaults to at most 30 s)", async () => {
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: at("deploying") });
+    const client = await clientFor(fake);
+    const capped = fakeClock();
+    await client.waitForNode(NODE_UUID, { until: () => false, timeoutMs: 20_000, maxIntervalMs: 1000, clock: capped }).catch(() => undefined);
+    expect(Math.max(...capped.sleeps)).toBe(1000);
+    expect(capped.sleeps.slice(-4, -1)).toEqual([1000, 1000, 1000]); // the last one is clipped to the deadline
+    const defaults = fakeClock();
+    await client.waitForNode(NODE_UUID, { until: () => false, timeoutMs: 600_000, clock: defaults }).catch(() => undefined);
+    expect(Math.max(...defaults.sleeps)).toBe(30_000);
+    expect(defaults.sleeps.length).toBeLessThanOrEqual(60); // ten minutes of "deploying"
   });
 
   test("polls with fields= when asked (provision_state and last_error always included)", async () => {
