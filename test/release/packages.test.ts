@@ -4,7 +4,7 @@
 // registry job's BPM command serving a record from a (fake) WebDAV store.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -202,8 +202,6 @@ describe("bin/cpi's compile cache", () => {
       [`GET /v1/nodes/${VM}`]: { status: 404, body: loadFixture("ironic/error-404-node.json") },
       "GET /v1/nodes": { body: { nodes: [] } },
     });
-    // readable by another user too (the unreadable-cache case runs the CPI as nobody)
-    chmodSync(tmp, 0o755);
     root = join(tmp, "cache/var/vcap");
     const { jobs } = tree(root, "ironic_cpi", { ...REQUIRED, ironic: { url: ironic.url } });
     cpi = join(jobs, "ironic_cpi/bin/cpi.director");
@@ -212,16 +210,21 @@ describe("bin/cpi's compile cache", () => {
   });
   afterAll(() => ironic.close());
 
-  /** Every call of CALLS through bin/cpi, asynchronously: the fake Ironic answers from this process. */
-  async function everyCallAnswers(as: { uid?: number; gid?: number } = {}): Promise<void> {
+  /**
+   * Every call of CALLS through bin/cpi, asynchronously: the fake Ironic answers from this process.
+   * `unprivileged`: without root's right to read and write what it does not own (the CPI runs as vcap).
+   */
+  async function everyCallAnswers(unprivileged = false): Promise<void> {
+    const command = unprivileged ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", cpi] : [cpi];
     for (const call of CALLS) {
-      const child = spawn(cpi, [], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp }, cwd: tmp, ...as });
+      const child = spawn(command[0]!, command.slice(1), { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp }, cwd: tmp });
+      const failed = new Promise<never>((_, reject) => child.once("error", reject));
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.stdin.end(JSON.stringify({ ...call.input, context: { director_uuid: "d1d5" } }));
-      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (c, s) => resolve([c, s])));
+      const [code, signal] = await Promise.race([failed, new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (c, s) => resolve([c, s])))]);
       expect({ code, signal }, `${call.input.method}: ${stderr.slice(-500)}`).toEqual({ code: 0, signal: null });
       const lines = stdout.split("\n").filter(Boolean);
       expect(lines, call.input.method).toHaveLength(1);
@@ -268,17 +271,25 @@ describe("bin/cpi's compile cache", () => {
     if (rewritten) for (const [f, size] of sizes) expect(Math.abs(statSync(f).size - size) / size, f).toBeLessThan(0.1);
   });
 
-  test("owned by another user and unreadable: every method still answers as the CPI's user", async () => {
+  test("owned by another user and unreadable: every method still answers", async () => {
     rmSync(cache, { recursive: true, force: true });
-    await everyCallAnswers(); // written by root
-    for (const f of entries()) chmodSync(f, 0o600);
-    chmodSync(readdirSync(cache).map((b) => join(cache, b))[0]!, 0o700);
-    const nobody = { uid: 65534, gid: 65534 };
-    await everyCallAnswers(nobody);
+    await everyCallAnswers();
+    // as an operator who ran bin/cpi as another user leaves it: entries and folders the CPI can neither read nor replace
+    const build = join(cache, readdirSync(cache)[0]!);
+    for (const f of entries()) {
+      chownSync(f, 65534, 65534);
+      chmodSync(f, 0o600);
+    }
+    chownSync(build, 65534, 65534);
+    chmodSync(build, 0o700);
+    chownSync(cache, 65534, 65534);
+    chmodSync(cache, 0o700);
+    await everyCallAnswers(true);
     // and a cache directory it cannot even make
     rmSync(join(root, "data"), { recursive: true, force: true });
     mkdirSync(join(root, "data"), { mode: 0o700 });
-    await everyCallAnswers(nobody);
+    chownSync(join(root, "data"), 65534, 65534);
+    await everyCallAnswers(true);
     expect(existsSync(cache)).toBe(false);
   });
 });

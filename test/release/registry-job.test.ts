@@ -1,7 +1,7 @@
 // jobs/registry: its spec against the registry server's config schema, its templates rendered with
 // Ruby's ERB into a registry.json that the server's own schema accepts, its BPM/monit wiring, and
 // release/manifests/registry.yml agreeing with the CPI's registry.endpoint.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import YAML from "yaml";
@@ -12,6 +12,7 @@ import { type Op, applyOps, interpolate } from "./support/go-patch.ts";
 import { PEM } from "./support/ironic-cpi-properties.ts";
 import { VARS } from "./support/manifest-vars.ts";
 import { REPO, jobSpec, renderTemplate } from "./support/render.ts";
+import { DIST, ensureBundle } from "./support/bundle.ts";
 import { packageSpec } from "./support/release-tree.ts";
 import { schemaLeafPaths } from "./support/schema-keys.ts";
 
@@ -78,7 +79,10 @@ describe("spec", () => {
       "tls.key.erb": "config/tls.key",
     });
     expect(spec.packages).toEqual(["node", "bosh-ironic-cpi"]);
-    expect(packageSpec("bosh-ironic-cpi").files).toContain("bosh-ironic-cpi/registry.js");
+    // the package carries dist/ whole, and the build writes registry.js there
+    expect(packageSpec("bosh-ironic-cpi").files).toEqual(["bosh-ironic-cpi/**/*"]);
+    ensureBundle(["registry.js"]);
+    expect(existsSync(join(DIST, "registry.js"))).toBe(true);
   });
 
   test("every property has a description and a default or an example", () => {
