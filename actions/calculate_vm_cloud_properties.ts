@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
-import { fromVmResources } from "../src/services/vm-cloud-properties.ts";
+import { fromVmResources } from "../src/selection/vm-resources.ts";
 
 const Args = z.tuple([z.strictObject({ cpu: z.number().int().positive(), ram: z.number().int().positive(), ephemeral_disk_size: z.number().int().nonnegative() }).describe("vm_resources")]);
 

@@ -109,10 +109,3 @@ export function parseVmCloudProperties(raw: Record<string, unknown>): VmCloudPro
   if (p.ironic_params && !p.macs) throw new CpiError("vm_type cloud_properties: ironic_params needs macs (the NICs of the server to enroll)");
   return p;
 }
-
-/** calculate_vm_cloud_properties: director vm_resources → a pool selector (numbers mean "at least"). */
-export function fromVmResources(r: { cpu: number; ram: number; ephemeral_disk_size: number }): { ironic_properties: Record<string, number> } {
-  // Ironic's local_gb is the disk the image is written to; without an ephemeral disk hint the agent puts
-  // the ephemeral partition there, so it must hold ephemeral_disk_size (MiB, rounded up to GiB).
-  return { ironic_properties: { cpus: r.cpu, memory_mb: r.ram, local_gb: Math.ceil(r.ephemeral_disk_size / 1024) } };
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CpiError } from "../../../src/protocol/errors.ts";
-import { KNOWN_VM_CLOUD_PROPERTIES, fromVmResources, parseVmCloudProperties } from "../../../src/services/vm-cloud-properties.ts";
+import { fromVmResources } from "../../../src/selection/vm-resources.ts";
+import { KNOWN_VM_CLOUD_PROPERTIES, parseVmCloudProperties } from "../../../src/services/vm-cloud-properties.ts";
 
 const fail = (raw: Record<string, unknown>) => {
   try {

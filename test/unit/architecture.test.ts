@@ -1,0 +1,116 @@
+// The layering of src/ and actions/ (README "Development map"), read from the imports themselves:
+// which layer may import which, pure cores without I/O or clock, actions that see services only as
+// types, and no import cycle at run time.
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPO = resolve(import.meta.dirname, "../..");
+
+interface Import {
+  from: string;
+  /** repository path for a relative import, else the package name ("node:fs", "zod") */
+  to: string;
+  typeOnly: boolean;
+}
+
+const files = [
+  ...readdirSync(join(REPO, "src"), { recursive: true }).map((f) => `src/${f}`),
+  ...readdirSync(join(REPO, "actions")).map((f) => `actions/${f}`),
+].filter((f) => f.endsWith(".ts"));
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(join(REPO, file), "utf8");
+  const out: Import[] = [];
+  for (const m of text.matchAll(/^(?:import|export)(\s+type)?\b[^;]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"|\bimport\(\s*[`"]([^`"$]+)/gm)) {
+    const spec = (m[2] ?? m[3] ?? m[4])!;
+    // a template literal import (the loaders' actions/${method}.ts) stands for its folder
+    const to = spec.startsWith(".") ? relative(REPO, resolve(REPO, dirname(file), spec)) : spec;
+    out.push({ from: file, to, typeOnly: Boolean(m[1]) });
+  }
+  return out;
+}
+const ALL = files.flatMap(importsOf);
+const local = (i: Import) => i.to.startsWith("src/") || i.to.startsWith("actions/") || i.to === "actions";
+/** Is `path` one of these files (….ts) or inside one of these folders? */
+const under = (path: string, ...places: string[]) => places.some((p) => path === p || (!p.endsWith(".ts") && path.startsWith(`${p}/`)));
+const show = (list: Import[]) => list.map((i) => `${i.from} -> ${i.to}${i.typeOnly ? " (type)" : ""}`);
+
+/** Pure cores: data in, data out (house style §3.9). */
+const PURE: Record<string, string[]> = {
+  "src/iso9660": [],
+  "src/configdrive": ["src/iso9660"],
+  "src/network": [],
+  "src/agent": ["src/network"],
+  "src/selection": [],
+};
+/** What any pure core may also import: the wire shapes and errors, and (as types) the configuration. */
+const PURE_SHARED = ["src/protocol/shapes.ts", "src/protocol/errors.ts"];
+
+describe("pure cores", () => {
+  it.each(Object.keys(PURE))("%s imports only zod, node:zlib, lower cores and the wire shapes", (core) => {
+    const bad = ALL.filter((i) => under(i.from, core)).filter((i) => {
+      if (!local(i)) return !["zod", "node:zlib"].includes(i.to);
+      if (under(i.to, core, ...PURE[core]!, ...PURE_SHARED)) return false;
+      return !(i.typeOnly && under(i.to, "src/config/schema.ts"));
+    });
+    expect(show(bad)).toEqual([]);
+  });
+
+  it.each(Object.keys(PURE))("%s reads no clock, no randomness and no process state", (core) => {
+    for (const f of files.filter((f) => under(f, core))) {
+      expect(readFileSync(join(REPO, f), "utf8"), f).not.toMatch(/Date\.now\(|new Date\(\)|Math\.random\(|\bprocess\.|performance\.now\(/);
+    }
+  });
+});
+
+describe("layers", () => {
+  const rules: [string, string, (i: Import) => boolean][] = [
+    // [who, why, which import breaks the rule]
+    ["src/ironic", "clients know no BOSH", (i) => local(i) && !under(i.to, "src/ironic") && !(i.typeOnly && under(i.to, "src/config", "src/log"))],
+    ["src/webdav", "clients know no BOSH", (i) => local(i) && !under(i.to, "src/webdav") && !(i.typeOnly && under(i.to, "src/config", "src/log"))],
+    ["src/config", "configuration is read before any client exists", (i) => local(i) && !under(i.to, "src/config", "src/protocol/errors.ts", "src/protocol/issues.ts")],
+    ["src/log", "logging needs only the configuration", (i) => local(i) && !under(i.to, "src/log", "src/config", "src/protocol/errors.ts")],
+    ["src/stemcell", "the stemcell readers know no store and no Ironic", (i) => local(i) && !under(i.to, "src/stemcell", "src/protocol/errors.ts") && !(i.typeOnly && under(i.to, "src/log"))],
+    ["src/services", "services are called; they call no caller", (i) => local(i) && under(i.to, "actions", "src/protocol/dispatch.ts", "src/protocol/loaders.ts", "src/commands", "src/wiring.ts", "src/main.ts")],
+    ["actions", "an action sees the protocol and pure rules, and services only as types", (i) => {
+      if (!local(i)) return i.to !== "zod";
+      if (i.typeOnly) return !under(i.to, "src/protocol", "src/services");
+      return !under(i.to, "src/protocol/action.ts", "src/protocol/shapes.ts", "src/protocol/errors.ts", "src/protocol/methods.ts", "src/selection");
+    }],
+  ];
+  it.each(rules)("%s: %s", (who, why, breaks) => {
+    expect(show(ALL.filter((i) => under(i.from, who)).filter(breaks)), why).toEqual([]);
+  });
+
+  it("only the loaders import actions/ and the composition root, and only lazily", () => {
+    const lazyOnly = ALL.filter((i) => local(i) && under(i.to, "actions", "src/wiring.ts") && !i.from.startsWith("actions/"));
+    expect([...new Set(lazyOnly.map((i) => i.from))]).toEqual(["src/protocol/loaders.ts"]);
+    const text = readFileSync(join(REPO, "src/protocol/loaders.ts"), "utf8");
+    expect(text).not.toMatch(/^import\s[^;]*from\s+"\.\.\/(\.\.\/actions|wiring)/m);
+  });
+});
+
+describe("import graph", () => {
+  it("has no cycle among run-time imports", () => {
+    const graph = new Map<string, string[]>();
+    for (const i of ALL) if (local(i) && !i.typeOnly && i.to.endsWith(".ts")) graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
+    const state = new Map<string, "open" | "done">();
+    const cycles: string[] = [];
+    const visit = (f: string, path: string[]) => {
+      if (state.get(f) === "done") return;
+      if (state.get(f) === "open") return void cycles.push([...path.slice(path.indexOf(f)), f].join(" -> "));
+      state.set(f, "open");
+      for (const g of graph.get(f) ?? []) visit(g, [...path, f]);
+      state.set(f, "done");
+    };
+    for (const f of files) visit(f, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it("reads every import it checks (the parser is not blind)", () => {
+    expect(ALL.length).toBeGreaterThan(300);
+    expect(ALL.filter((i) => i.typeOnly).length).toBeGreaterThan(50);
+    expect(ALL.some((i) => i.from === "src/protocol/loaders.ts" && i.to === "actions")).toBe(true);
+  });
+});
