@@ -54,7 +54,12 @@ export default defineConfig({
           include: ["test/conformance/**/*.test.ts"],
           environment: "node",
           ...SECRET_SCAN,
-          globalSetup: [...SECRET_SCAN.globalSetup, "test/conformance/peers-setup.ts", "test/support/build-once.ts", "test/support/global-setup.ts"],
+          globalSetup: [
+            ...SECRET_SCAN.globalSetup,
+            "test/conformance/peers-setup.ts",
+            "test/support/build-once.ts",
+            "test/support/global-setup.ts",
+          ],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

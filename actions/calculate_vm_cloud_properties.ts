@@ -2,7 +2,15 @@ import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 import { fromVmResources } from "../src/selection/vm-resources.ts";
 
-const Args = z.tuple([z.strictObject({ cpu: z.number().int().positive(), ram: z.number().int().positive(), ephemeral_disk_size: z.number().int().nonnegative() }).describe("vm_resources")]);
+const Args = z.tuple([
+  z
+    .strictObject({
+      cpu: z.number().int().positive(),
+      ram: z.number().int().positive(),
+      ephemeral_disk_size: z.number().int().nonnegative(),
+    })
+    .describe("vm_resources"),
+]);
 
 /**
  * calculate_vm_cloud_properties: vm_resources → an `ironic_properties` pool selector (cpus, memory_mb,

@@ -2,7 +2,11 @@ import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 import { Cid, CloudProperties, SizeMib } from "../src/protocol/shapes.ts";
 
-const Args = z.tuple([SizeMib.describe("size"), CloudProperties.describe("cloud_properties"), Cid.nullable().describe("vm_cid")]);
+const Args = z.tuple([
+  SizeMib.describe("size"),
+  CloudProperties.describe("cloud_properties"),
+  Cid.nullable().describe("vm_cid"),
+]);
 
 /**
  * create_disk: a free, clean device with enough capacity on the VM's server (disk_type cloud_properties

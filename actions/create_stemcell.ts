@@ -3,9 +3,16 @@ import { Action } from "../src/protocol/action.ts";
 import { CloudProperties } from "../src/protocol/shapes.ts";
 
 /** API v3's third argument: the runtime config's tags (string values; anything else is kept as text). */
-const StemcellEnv = z.looseObject({ tags: z.record(z.string(), z.unknown()).optional() }).nullable().optional();
+const StemcellEnv = z
+  .looseObject({ tags: z.record(z.string(), z.unknown()).optional() })
+  .nullable()
+  .optional();
 
-const Args = z.tuple([z.string().min(1).describe("image_path"), CloudProperties.describe("cloud_properties"), StemcellEnv.describe("env")]);
+const Args = z.tuple([
+  z.string().min(1).describe("image_path"),
+  CloudProperties.describe("cloud_properties"),
+  StemcellEnv.describe("env"),
+]);
 
 /**
  * create_stemcell: store the stemcell's root.img in the WebDAV store (streamed, checksummed) and answer a

@@ -2,7 +2,14 @@ import * as z from "zod";
 import { Action } from "../src/protocol/action.ts";
 import { Cid, CloudProperties, Env, Networks } from "../src/protocol/shapes.ts";
 
-const Args = z.tuple([Cid.describe("agent_id"), Cid.describe("stemcell_cid"), CloudProperties.describe("cloud_properties"), Networks.describe("networks"), z.array(Cid).nullable().describe("disk_cids"), Env.nullable().describe("env")]);
+const Args = z.tuple([
+  Cid.describe("agent_id"),
+  Cid.describe("stemcell_cid"),
+  CloudProperties.describe("cloud_properties"),
+  Networks.describe("networks"),
+  z.array(Cid).nullable().describe("disk_cids"),
+  Env.nullable().describe("env"),
+]);
 
 /**
  * create_vm: select (or enroll) a server, claim it atomically in Ironic, deploy the stemcell with the agent's

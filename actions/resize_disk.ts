@@ -10,6 +10,8 @@ const Args = z.tuple([Cid.describe("disk_cid"), SizeMib.describe("new_size")]);
 export default class ResizeDisk extends Action<typeof Args> {
   static override readonly args = Args;
   async run(): Promise<never> {
-    throw new NotSupported("resize_disk: local disks cannot be resized; the director copies the data to a new disk instead");
+    throw new NotSupported(
+      "resize_disk: local disks cannot be resized; the director copies the data to a new disk instead",
+    );
   }
 }

@@ -23,7 +23,13 @@ delete ENV["NODE_EXTRA_CA_CERTS"];
 delete ENV["NODE_OPTIONS"];
 
 /** Wall time of one process; asynchronous, so the fake Ironic in this process can answer it. */
-function timeRun(node: string, args: string[], input: string, expect: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+function timeRun(
+  node: string,
+  args: string[],
+  input: string,
+  expect: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(node, args, { stdio: ["pipe", "pipe", "ignore"], env });
@@ -33,7 +39,8 @@ function timeRun(node: string, args: string[], input: string, expect: string | u
     child.on("close", (code) => {
       const took = Number(process.hrtime.bigint() - start) / 1e6;
       if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}`));
-      else if (expect !== undefined && !out.includes(expect)) reject(new Error(`unexpected answer: ${out.slice(0, 200)}`));
+      else if (expect !== undefined && !out.includes(expect))
+        reject(new Error(`unexpected answer: ${out.slice(0, 200)}`));
       else resolve(took);
     });
     child.stdin.end(input);
@@ -47,20 +54,42 @@ export async function benchColdStart(opts: { runs?: number } = {}): Promise<Benc
     "GET /v1": { body: loadFixture("ironic/root.json") },
     "GET /v1/nodes": { body: { nodes: [] } },
     "GET /v1/nodes/detail": { body: { nodes: [] } },
-    "GET /v1/nodes/7f1d2c3b-0000-4000-8000-0000000000b1": { status: 404, body: { error_message: JSON.stringify({ faultstring: "Node 7f1d2c3b-0000-4000-8000-0000000000b1 could not be found." }) } },
+    "GET /v1/nodes/7f1d2c3b-0000-4000-8000-0000000000b1": {
+      status: 404,
+      body: {
+        error_message: JSON.stringify({ faultstring: "Node 7f1d2c3b-0000-4000-8000-0000000000b1 could not be found." }),
+      },
+    },
   });
   const dir = mkdtempSync(join(tmpdir(), "bench-cold-"));
   try {
     const config = join(dir, "cpi.json");
-    writeFileSync(config, JSON.stringify({ ironic: { url: ironic.url }, stemcell_store: { url: "http://127.0.0.1:9/" }, agent: { mbus: "nats://127.0.0.1:4222" } }));
-    const request = (method: string, args: unknown[]) => JSON.stringify({ method, arguments: args, context: { director_uuid: "bench" }, api_version: 2 });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        ironic: { url: ironic.url },
+        stemcell_store: { url: "http://127.0.0.1:9/" },
+        agent: { mbus: "nats://127.0.0.1:4222" },
+      }),
+    );
+    const request = (method: string, args: unknown[]) =>
+      JSON.stringify({ method, arguments: args, context: { director_uuid: "bench" }, api_version: 2 });
     const calls = [
       { method: "info", input: request("info", []), expect: '"api_version":3', goal: 1.7 },
-      { method: "has_vm", input: request("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]), expect: '"result":false', goal: 2.5 },
+      {
+        method: "has_vm",
+        input: request("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]),
+        expect: '"result":false',
+        goal: 2.5,
+      },
     ];
     const rows: BenchRow[] = [];
     const nodes = [
-      { path: releaseNode(), version: `v${releaseNodeVersion()}`, env: { ...ENV, NODE_COMPILE_CACHE: join(dir, "compile-cache") } },
+      {
+        path: releaseNode(),
+        version: `v${releaseNodeVersion()}`,
+        env: { ...ENV, NODE_COMPILE_CACHE: join(dir, "compile-cache") },
+      },
       { path: process.execPath, version: process.version, env: ENV },
     ];
     for (const node of nodes) {

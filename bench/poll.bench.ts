@@ -17,19 +17,27 @@ const REAL_DEPLOY: [string, number][] = [
 ];
 
 export async function benchPollSchedule(): Promise<BenchRow[]> {
-  const { poll } = Config.parse({ ironic: { url: "http://ironic:6385" }, stemcell_store: { url: "http://store/" }, agent: { mbus: "nats://x" } }).ironic;
+  const { poll } = Config.parse({
+    ironic: { url: "http://ironic:6385" },
+    stemcell_store: { url: "http://store/" },
+    agent: { mbus: "nats://x" },
+  }).ironic;
   let now = 0;
   let polls = 0;
   const clock: WaitClock = { now: () => now, sleep: async (ms) => void (now += ms) };
   const state = () => REAL_DEPLOY.filter(([, from]) => now >= from * 1000).at(-1)![0];
   const t = { log: { info() {}, debug() {}, warn() {} } } as unknown as Transport;
-  await pollUntil(t, { resource: "node sim", fetch: async () => (polls++, state()), state: (s) => s, lastError: () => null }, {
-    until: (s) => s === "active",
-    timeoutMs: 3_600_000,
-    initialIntervalMs: poll.initial_interval_ms,
-    maxIntervalMs: poll.max_interval_ms,
-    clock,
-  });
+  await pollUntil(
+    t,
+    { resource: "node sim", fetch: async () => (polls++, state()), state: (s) => s, lastError: () => null },
+    {
+      until: (s) => s === "active",
+      timeoutMs: 3_600_000,
+      initialIntervalMs: poll.initial_interval_ms,
+      maxIntervalMs: poll.max_interval_ms,
+      clock,
+    },
+  );
   const late = now / 1000 - 600;
   return [
     {

@@ -27,14 +27,23 @@ for (const b of BENCHES) {
   try {
     rows.push(...(await b.run()));
   } catch (e) {
-    rows.push({ figure: b.name, ours: "failed", baseline: (e as Error).message.slice(0, 120), goal: "runs", met: false });
+    rows.push({
+      figure: b.name,
+      ours: "failed",
+      baseline: (e as Error).message.slice(0, 120),
+      goal: "runs",
+      met: false,
+    });
   }
 }
 
 const table = formatTable(rows);
 console.log(table);
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+writeFileSync(
+  "bench/results/latest.json",
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
+);
 
 if (process.argv.includes("--readme")) {
   const readme = readFileSync("README.md", "utf8");

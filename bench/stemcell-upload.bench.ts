@@ -7,7 +7,17 @@
 // in a deployment: it asks Ironic whether md5 is needed (no: sha256 alone). Needs dist/cpi.js.
 //   node --import tsx bench/stemcell-upload.bench.ts [--runs=3] [--size-mib=2048]
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +59,11 @@ function sh(script: string): void {
 }
 
 /** Wall time of a process, and its peak resident memory (VmHWM, sampled every 20 ms). */
-function timed(cmd: string, args: string[], input?: string): Promise<{ seconds: number; hwmBytes: number; stdout: string }> {
+function timed(
+  cmd: string,
+  args: string[],
+  input?: string,
+): Promise<{ seconds: number; hwmBytes: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"] });
@@ -97,13 +111,18 @@ export async function benchStemcellUpload(opts: StemcellUploadOptions = {}): Pro
     sh(`tar -C '${dir}' -cf - root.img | gzip -1 > '${image}'`);
     log(`stemcell bench: image ${(statSync(image).size / MiB).toFixed(0)} MiB compressed`);
     const config = join(work, "cpi.json");
-    writeFileSync(config, JSON.stringify({
-      ironic: { url: ironic.url },
-      stemcell_store: { url: `${dav.url}stemcells/`, username: dav.username, password: dav.password },
-      agent: { mbus: "nats://127.0.0.1:4222" },
-    }));
-    const request = (method: string, args: unknown[]) => JSON.stringify({ method, arguments: args, context: { director_uuid: "bench" }, api_version: 2 });
-    const cpi = (method: string, args: unknown[]) => timed(process.execPath, [BUNDLE, "--config", config], request(method, args));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        ironic: { url: ironic.url },
+        stemcell_store: { url: `${dav.url}stemcells/`, username: dav.username, password: dav.password },
+        agent: { mbus: "nats://127.0.0.1:4222" },
+      }),
+    );
+    const request = (method: string, args: unknown[]) =>
+      JSON.stringify({ method, arguments: args, context: { director_uuid: "bench" }, api_version: 2 });
+    const cpi = (method: string, args: unknown[]) =>
+      timed(process.execPath, [BUNDLE, "--config", config], request(method, args));
 
     const ours: number[] = [];
     const curl: number[] = [];
@@ -124,7 +143,17 @@ export async function benchStemcellUpload(opts: StemcellUploadOptions = {}): Pro
           log(`  shell pipeline    ${t.seconds.toFixed(2)} s  ${(size / MiB / t.seconds).toFixed(0)} MiB/s`);
         } else if (side === "curl") {
           const url = `${dav.url}curl/${i}/root.img`;
-          const t = await timed("curl", ["-sS", "-f", "-o", "/dev/null", "-u", `${dav.username}:${dav.password}`, "-T", root, url]);
+          const t = await timed("curl", [
+            "-sS",
+            "-f",
+            "-o",
+            "/dev/null",
+            "-u",
+            `${dav.username}:${dav.password}`,
+            "-T",
+            root,
+            url,
+          ]);
           curl.push(t.seconds);
           sh(`curl -sS -f -o /dev/null -u '${dav.username}:${dav.password}' -X DELETE '${dav.url}curl/${i}/'`);
           log(`  curl -T           ${t.seconds.toFixed(2)} s  ${(size / MiB / t.seconds).toFixed(0)} MiB/s`);
@@ -132,12 +161,16 @@ export async function benchStemcellUpload(opts: StemcellUploadOptions = {}): Pro
           const t = await cpi("create_stemcell", [image, { name: "bench", version: "1", disk_format: "raw" }]);
           const answer = JSON.parse(t.stdout) as { result: string | null; error: { message: string } | null };
           if (!answer.result) throw new Error(`create_stemcell failed: ${answer.error?.message}`);
-          const record = JSON.parse(readFileSync(join(dav.dataDir, "stemcells", answer.result, "stemcell.json"), "utf8")) as { checksums: object };
+          const record = JSON.parse(
+            readFileSync(join(dav.dataDir, "stemcells", answer.result, "stemcell.json"), "utf8"),
+          ) as { checksums: object };
           hashes = Object.keys(record.checksums).join("+");
           ours.push(t.seconds);
           peak = Math.max(peak, t.hwmBytes);
           await cpi("delete_stemcell", [answer.result]);
-          log(`  create_stemcell   ${t.seconds.toFixed(2)} s  ${(size / MiB / t.seconds).toFixed(0)} MiB/s  VmHWM ${(t.hwmBytes / MiB).toFixed(0)} MiB`);
+          log(
+            `  create_stemcell   ${t.seconds.toFixed(2)} s  ${(size / MiB / t.seconds).toFixed(0)} MiB/s  VmHWM ${(t.hwmBytes / MiB).toFixed(0)} MiB`,
+          );
         }
       }
     }
@@ -183,5 +216,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { formatTable } = await import("./table.ts");
   const runs = arg("runs");
   const sizeMiB = arg("size-mib");
-  console.log(formatTable(await benchStemcellUpload({ ...(runs ? { runs: Number(runs) } : {}), ...(sizeMiB ? { sizeMiB: Number(sizeMiB) } : {}) })));
+  console.log(
+    formatTable(
+      await benchStemcellUpload({
+        ...(runs ? { runs: Number(runs) } : {}),
+        ...(sizeMiB ? { sizeMiB: Number(sizeMiB) } : {}),
+      }),
+    ),
+  );
 }

@@ -19,7 +19,14 @@ export const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 
 export function formatTable(rows: readonly BenchRow[]): string {
   const head = ["figure", "ours", "baseline", "ratio", "goal", "met"];
-  const body = rows.map((r) => [r.figure, r.ours, r.baseline, r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`, r.goal, r.met ? "yes" : "NO"]);
+  const body = rows.map((r) => [
+    r.figure,
+    r.ours,
+    r.baseline,
+    r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×`,
+    r.goal,
+    r.met ? "yes" : "NO",
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");

@@ -26,10 +26,14 @@ if (command === "verify") {
     console.error(`${blobPath} has no entry in ${indexPath}`);
     process.exit(3);
   }
-  const [algorithm, expected] = String(entry.sha).includes(":") ? String(entry.sha).split(":") : ["sha1", String(entry.sha)];
+  const [algorithm, expected] = String(entry.sha).includes(":")
+    ? String(entry.sha).split(":")
+    : ["sha1", String(entry.sha)];
   const actual = digest(algorithm);
   if (actual !== expected || entry.size !== size) {
-    console.error(`${file} does not match ${indexPath} ${blobPath}: ${algorithm} ${actual} (want ${expected}), size ${size} (want ${entry.size})`);
+    console.error(
+      `${file} does not match ${indexPath} ${blobPath}: ${algorithm} ${actual} (want ${expected}), size ${size} (want ${entry.size})`,
+    );
     process.exit(1);
   }
   process.exit(0);
@@ -39,6 +43,10 @@ const folder = `${dirname(blobPath)}/`;
 const next = {};
 for (const [path, entry] of Object.entries(index)) if (!path.startsWith(folder)) next[path] = entry;
 next[blobPath] = { size, sha: `sha256:${digest("sha256")}` };
-const sorted = Object.fromEntries(Object.keys(next).sort().map((k) => [k, next[k]]));
+const sorted = Object.fromEntries(
+  Object.keys(next)
+    .sort()
+    .map((k) => [k, next[k]]),
+);
 writeFileSync(indexPath, YAML.stringify(sorted));
 console.log(`recorded ${blobPath} (${size} bytes) in ${indexPath}`);

@@ -22,7 +22,10 @@ const builtinsByRequire = {
     b.onResolve({ filter: new RegExp(`^(node:.*|${names})$`) }, (args) =>
       args.namespace === "builtin" ? undefined : { path: args.path, namespace: "builtin" },
     );
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
   },
 };
 

@@ -30,7 +30,9 @@ try {
   fleet = await buildFleet(ironic.url, { id: "demo" });
   say(`\nFleet (${fleet.known.length + fleet.pool.length + 2} servers):`);
   say(`  known by MAC:   ${fleet.known.map((s) => s.name).join(", ")}`);
-  say(`  spec pool:      ${fleet.pool.map((s) => s.name).join(", ")} (resource_class ${fleet.resourceClass}, trait ${fleet.trait}) + decoy ${fleet.decoy.name} (too few CPUs)`);
+  say(
+    `  spec pool:      ${fleet.pool.map((s) => s.name).join(", ")} (resource_class ${fleet.resourceClass}, trait ${fleet.trait}) + decoy ${fleet.decoy.name} (too few CPUs)`,
+  );
   say(`  enroll on demand from ironic_params: ${fleet.enroll.name}`);
 
   const servers = { ironicUrl: ironic.url, webdav, storeFolder: "demo" };
@@ -39,7 +41,13 @@ try {
   say(`\nCPI configuration: ${configPath}\n`);
 
   const cols = [24, 22, 18, 9, 9];
-  const row = (c: string[]) => say(c.map((x, i) => x.padEnd(cols[i] ?? 0)).join(" ").trimEnd());
+  const row = (c: string[]) =>
+    say(
+      c
+        .map((x, i) => x.padEnd(cols[i] ?? 0))
+        .join(" ")
+        .trimEnd(),
+    );
   row(["call", "detail", "server", "duration", "outcome"]);
   row(cols.map((w) => "-".repeat(w)));
   let inspected: string | undefined;
@@ -49,13 +57,16 @@ try {
       onStep: (s: LifecycleStep) => {
         row([s.call, s.detail ?? "", s.server ?? "-", `${(s.duration_ms / 1000).toFixed(2)} s`, s.outcome]);
         if (s.error && s.outcome !== "ok") say(`    ${s.error}`);
-        if (keep && !inspected && s.call === "create_vm" && s.outcome === "ok" && s.server) inspected = saveConfigDrive(s.server);
+        if (keep && !inspected && s.call === "create_vm" && s.outcome === "ok" && s.server)
+          inspected = saveConfigDrive(s.server);
       },
     },
   );
   const count = (o: string) => steps.filter((s) => s.outcome === o).length;
   failed = count("failed") > 0;
-  say(`\n${steps.length} calls: ${count("ok")} ok, ${count("rejected")} rejected as expected, ${count("failed")} failed — ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
+  say(
+    `\n${steps.length} calls: ${count("ok")} ok, ${count("rejected")} rejected as expected, ${count("failed")} failed — ${((Date.now() - t0) / 1000).toFixed(1)} s in all`,
+  );
   if (inspected) say(`The config drive Ironic received for one server, decoded: ${inspected}`);
 } catch (err) {
   say(`\ndemo failed: ${(err as Error).stack ?? err}`);
@@ -63,7 +74,9 @@ try {
   if (keep) {
     say(`\n--keep: servers left running. Try the CPI by hand:`);
     say(`  echo '{"method":"info","arguments":[]}' | node dist/cpi.js --config ${join(work, "cpi.json")}`);
-    say(`  Ironic: ${ironic.url} (pid ${ironic.pid}, state ${ironic.stateDir})   WebDAV: ${webdav.url} (user ${webdav.username}, password ${webdav.password})`);
+    say(
+      `  Ironic: ${ironic.url} (pid ${ironic.pid}, state ${ironic.stateDir})   WebDAV: ${webdav.url} (user ${webdav.username}, password ${webdav.password})`,
+    );
     say(`  stop them with: kill ${ironic.pid} ${webdav.pid}`);
   } else {
     await fleet?.destroy().catch(() => {});
@@ -83,13 +96,20 @@ process.exitCode = failed ? 1 : 0;
 /** Reads the packed config drive from Ironic's database (it masks it in the API) and unpacks it. */
 function saveConfigDrive(server: string): string | undefined {
   try {
-    const packed = execFileSync("sqlite3", [join(ironic.stateDir, "ironic.sqlite"), `select json_extract(instance_info,'$.configdrive') from nodes where name='${server.replace(/'/g, "")}'`]).toString().trim();
+    const packed = execFileSync("sqlite3", [
+      join(ironic.stateDir, "ironic.sqlite"),
+      `select json_extract(instance_info,'$.configdrive') from nodes where name='${server.replace(/'/g, "")}'`,
+    ])
+      .toString()
+      .trim();
     if (!packed) return undefined;
     const dir = join(work, "config-drive", server);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "config-drive.iso"), gunzipSync(Buffer.from(packed, "base64")));
     try {
-      execFileSync("osirrox", ["-indev", join(dir, "config-drive.iso"), "-extract", "/", join(dir, "files")], { stdio: "ignore" });
+      execFileSync("osirrox", ["-indev", join(dir, "config-drive.iso"), "-extract", "/", join(dir, "files")], {
+        stdio: "ignore",
+      });
       return join(dir, "files");
     } catch {
       return join(dir, "config-drive.iso"); // no xorriso (the tests install it, the demo does not)

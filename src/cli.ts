@@ -48,7 +48,11 @@ export function parseCli(argv: readonly string[]): Cli {
   if (help || words[0] === "help") return { kind: "help" };
   if (words.length === 0) return { kind: "protocol", argv: rest };
   const [name, ...extra] = words;
-  if (!COMMANDS[name!]) return { kind: "usage-error", message: `unknown command '${name}' (known: ${Object.keys(COMMANDS).join(", ")}, help)` };
+  if (!COMMANDS[name!])
+    return {
+      kind: "usage-error",
+      message: `unknown command '${name}' (known: ${Object.keys(COMMANDS).join(", ")}, help)`,
+    };
   if (extra.length > 0) return { kind: "usage-error", message: `unexpected argument '${extra[0]}'` };
   const allowed = COMMANDS[name!]!.options;
   const wrong = rest.filter((a) => a.startsWith("--") && !(a.slice(2).split("=")[0]! in allowed));

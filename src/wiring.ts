@@ -35,13 +35,29 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     // checks create_vm's arguments before it connects to Ironic
     vms: new VmService(config, log, async () => {
       const client = await ironic();
-      const base = { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), placement: new NodeDiskPlacement(await diskDeps()) };
+      const base = {
+        ironic: client,
+        config,
+        log,
+        now,
+        claims: new Claims({ ironic: client, log, now }),
+        placement: new NodeDiskPlacement(await diskDeps()),
+      };
       return { ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive };
     }),
     disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
-    stemcells: new StemcellService({ store, log, now, staleMs: config.ironic.stale_claim_margin * 1000, md5Needed: () => ironicNeedsMd5(config, log) }),
+    stemcells: new StemcellService({
+      store,
+      log,
+      now,
+      staleMs: config.ironic.stale_claim_margin * 1000,
+      md5Needed: () => ironicNeedsMd5(config, log),
+    }),
     // Agent settings only ever go to the registry store (never the image store conductors read).
-    settings: new SettingsService({ records: registryStore && new RegistryRecords(registryStore, config.registry.prefix), log }),
+    settings: new SettingsService({
+      records: registryStore && new RegistryRecords(registryStore, config.registry.prefix),
+      log,
+    }),
     close: async () => {
       await store.close();
       await registryStore?.close();

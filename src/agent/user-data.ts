@@ -30,15 +30,28 @@ export class UserDataError extends Error {
  *   context.vm.stemcell.api_version out for stemcells that declare none, i.e. v1 stemcells, so
  *   an absent version counts as 1.
  */
-export function chooseUserData(stemcellApiVersion: number | undefined, registry: Pick<Config["registry"], "mode" | "endpoint" | "store">): UserDataChoice {
+export function chooseUserData(
+  stemcellApiVersion: number | undefined,
+  registry: Pick<Config["registry"], "mode" | "endpoint" | "store">,
+): UserDataChoice {
   const version = stemcellApiVersion ?? 1;
   if (registry.mode === "never") return { kind: "settings", reason: "registry.mode is never" };
-  if (registry.mode === "auto" && version >= 2) return { kind: "settings", reason: `stemcell api_version ${version} >= 2` };
-  const why = registry.mode === "always" ? "registry.mode is always" : `stemcell api_version ${stemcellApiVersion ?? "(none)"} < 2`;
+  if (registry.mode === "auto" && version >= 2)
+    return { kind: "settings", reason: `stemcell api_version ${version} >= 2` };
+  const why =
+    registry.mode === "always"
+      ? "registry.mode is always"
+      : `stemcell api_version ${stemcellApiVersion ?? "(none)"} < 2`;
   if (!registry.endpoint)
-    throw new UserDataError(`${why}, so the agent needs a registry, but registry.endpoint is not configured (or set registry.mode: never)`, "REGISTRY_ENDPOINT_MISSING");
+    throw new UserDataError(
+      `${why}, so the agent needs a registry, but registry.endpoint is not configured (or set registry.mode: never)`,
+      "REGISTRY_ENDPOINT_MISSING",
+    );
   if (!registry.store)
-    throw new UserDataError(`${why}, so the agent needs a registry, but registry.store (where its settings are kept, readable only with credentials) is not configured (or set registry.mode: never)`, "REGISTRY_STORE_MISSING");
+    throw new UserDataError(
+      `${why}, so the agent needs a registry, but registry.store (where its settings are kept, readable only with credentials) is not configured (or set registry.mode: never)`,
+      "REGISTRY_STORE_MISSING",
+    );
   return { kind: "registry", reason: why };
 }
 
@@ -54,7 +67,12 @@ export interface RegistryPointer {
  * <endpoint>/instances/<server.name>/settings, after configuring `networks` and resolving the
  * registry host through `dns.nameserver` (present only when there are nameservers).
  */
-export function registryPointer(vmCid: string, endpoint: string, nameservers: readonly string[], networks: AgentNetworks): RegistryPointer {
+export function registryPointer(
+  vmCid: string,
+  endpoint: string,
+  nameservers: readonly string[],
+  networks: AgentNetworks,
+): RegistryPointer {
   return {
     server: { name: vmCid },
     registry: { endpoint },

@@ -8,7 +8,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     const path = requireConfigPath(argv, io.env);
     const config = loadConfigFile(path);
-    io.stdout(`${JSON.stringify({ ok: true, ironic: config.ironic.url, stemcell_store: config.stemcell_store.url })}\n`);
+    io.stdout(
+      `${JSON.stringify({ ok: true, ironic: config.ironic.url, stemcell_store: config.stemcell_store.url })}\n`,
+    );
     return 0;
   } catch (err) {
     io.stdout(`${JSON.stringify({ ok: false, error: toWireError(err) })}\n`);

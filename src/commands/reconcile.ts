@@ -54,9 +54,18 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const now = () => new Date();
     const claims = new Claims({ ironic, log, now });
     // The disks hook keeps automated cleaning off nodes that hold persistent disks, as in delete_vm.
-    const d: VmDeps = { ironic, config, log, now, claims, placement: new NodeDiskPlacement({ ironic, config, log, now, claims }) };
+    const d: VmDeps = {
+      ironic,
+      config,
+      log,
+      now,
+      claims,
+      placement: new NodeDiskPlacement({ ironic, config, log, now, claims }),
+    };
     const policy = stalePolicy(d);
-    const nodes = await ironic.nodes.list({ fields: ["uuid", "name", "provision_state", "instance_uuid", "extra", "maintenance", "maintenance_reason"] });
+    const nodes = await ironic.nodes.list({
+      fields: ["uuid", "name", "provision_state", "instance_uuid", "extra", "maintenance", "maintenance_reason"],
+    });
     const stale: Found[] = [];
     let fresh = 0;
     for (const n of nodes) {
@@ -68,8 +77,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       }
       const age = recordAgeMs(rec, policy.now);
       const found: Found = {
-        node: n.uuid, name: n.name ?? null, phase: rec.phase, provision_state: n.provision_state ?? null,
-        age_s: age === undefined ? null : Math.round(age / 1000), agent_id: rec.agent_id, vm_cid: rec.vm_cid,
+        node: n.uuid,
+        name: n.name ?? null,
+        phase: rec.phase,
+        provision_state: n.provision_state ?? null,
+        age_s: age === undefined ? null : Math.round(age / 1000),
+        agent_id: rec.agent_id,
+        vm_cid: rec.vm_cid,
       };
       stale.push(found);
       if (dryRun) continue;
@@ -77,7 +91,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
         // Re-read: the claim may have moved on since the listing (finished, acknowledged, released).
         const now = await ironic.nodes.get(n.uuid);
         const again = boshRecord(now);
-        if (!again || now.instance_uuid !== n.instance_uuid || again.claimed_at !== rec.claimed_at || again.phase !== rec.phase || !isStale(again, stalePolicy(d))) {
+        if (
+          !again ||
+          now.instance_uuid !== n.instance_uuid ||
+          again.claimed_at !== rec.claimed_at ||
+          again.phase !== rec.phase ||
+          !isStale(again, stalePolicy(d))
+        ) {
           found.outcome = "changed meanwhile; left alone";
           continue;
         }
@@ -90,9 +110,29 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const failed = [...stale, ...orphans].filter((f) => f.error).length;
     const failedServers = nodes.flatMap((n): FailedServer[] => {
       const f = deployFailures(n);
-      return f ? [{ node: n.uuid, name: n.name ?? null, failed_deploys: f.count, last_at: f.last_at, last_error: f.last_error ?? null, maintenance: !!n.maintenance, maintenance_reason: n.maintenance_reason ?? null }] : [];
+      return f
+        ? [
+            {
+              node: n.uuid,
+              name: n.name ?? null,
+              failed_deploys: f.count,
+              last_at: f.last_at,
+              last_error: f.last_error ?? null,
+              maintenance: !!n.maintenance,
+              maintenance_reason: n.maintenance_reason ?? null,
+            },
+          ]
+        : [];
     });
-    const report = { ok: failed === 0, dry_run: dryRun, nodes_checked: nodes.length, stale, in_progress: fresh, orphan_disks: orphans, failed_servers: failedServers };
+    const report = {
+      ok: failed === 0,
+      dry_run: dryRun,
+      nodes_checked: nodes.length,
+      stale,
+      in_progress: fresh,
+      orphan_disks: orphans,
+      failed_servers: failedServers,
+    };
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return failed === 0 ? 0 : 1;
   } catch (err) {
@@ -110,7 +150,12 @@ interface OrphanFound {
 }
 
 /** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
-async function deleteOrphanDisks(d: VmDeps, listed: readonly Pick<Node, "uuid" | "extra">[], disks: Disks, dryRun: boolean): Promise<OrphanFound[]> {
+async function deleteOrphanDisks(
+  d: VmDeps,
+  listed: readonly Pick<Node, "uuid" | "extra">[],
+  disks: Disks,
+  dryRun: boolean,
+): Promise<OrphanFound[]> {
   const found: OrphanFound[] = [];
   const marginMs = d.config.ironic.stale_claim_margin * 1000;
   for (const { uuid } of listed.filter((n) => orphanDisks(n, d.now(), marginMs).length > 0)) {

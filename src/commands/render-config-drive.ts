@@ -19,8 +19,14 @@ import { prepareVmConfigDrive } from "../services/vm-config-drive.ts";
 const Input = z.strictObject({
   arguments: z.tuple([Cid, Cid, CloudProperties, Networks, z.array(Cid).nullable(), Env]),
   // Pasted Ironic objects carry many more fields: only these are read.
-  node: z.looseObject({ uuid: z.string().min(1), name: z.string().min(1).nullish(), properties: z.record(z.string(), z.unknown()).nullish() }),
-  ports: z.array(z.looseObject({ address: z.string(), pxe_enabled: z.boolean().nullish(), uuid: z.string().optional() })).min(1),
+  node: z.looseObject({
+    uuid: z.string().min(1),
+    name: z.string().min(1).nullish(),
+    properties: z.record(z.string(), z.unknown()).nullish(),
+  }),
+  ports: z
+    .array(z.looseObject({ address: z.string(), pxe_enabled: z.boolean().nullish(), uuid: z.string().optional() }))
+    .min(1),
   stemcell_api_version: z.number().int().min(1).optional(),
   vm_cid: Cid.optional(),
   date: z.iso.datetime({ offset: true }).optional(),
@@ -29,7 +35,10 @@ const Input = z.strictObject({
 function option(argv: readonly string[], name: string): string {
   const i = argv.indexOf(`--${name}`);
   const v = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (!v || v.startsWith("--")) throw new CpiError(`usage: render-config-drive --config <cpi.json> --input <in.json> --out <dir> (missing --${name})`);
+  if (!v || v.startsWith("--"))
+    throw new CpiError(
+      `usage: render-config-drive --config <cpi.json> --input <in.json> --out <dir> (missing --${name})`,
+    );
   return v;
 }
 
@@ -52,14 +61,21 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const out = option(argv, "out");
     const [agentId, , cloudProperties, networks, , env] = input.arguments;
     // as create_vm chooses it, short of the inventory (which this command does not read)
-    const ephemeral = givenEphemeral(cloudProperties["ephemeral_disk"] as string | { path: string } | undefined, input.node, config.disks.ephemeral_device);
+    const ephemeral = givenEphemeral(
+      cloudProperties["ephemeral_disk"] as string | { path: string } | undefined,
+      input.node,
+      config.disks.ephemeral_device,
+    );
     const drive = prepareVmConfigDrive({
       config,
       vmCid: input.vm_cid ?? claimUuid(agentId),
       ...(ephemeral ? { ephemeralDisk: ephemeral.path } : {}),
       agentId,
       node: { uuid: input.node.uuid, ...(input.node.name ? { name: input.node.name } : {}) },
-      ports: input.ports.map((p) => ({ address: p.address, ...(p.pxe_enabled != null ? { pxe_enabled: p.pxe_enabled } : {}) })),
+      ports: input.ports.map((p) => ({
+        address: p.address,
+        ...(p.pxe_enabled != null ? { pxe_enabled: p.pxe_enabled } : {}),
+      })),
       networks,
       vmCloudProperties: cloudProperties,
       env,
@@ -84,7 +100,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       files.node_network_data = join(out, "node-network_data.json");
       writeFileSync(files.node_network_data, `${JSON.stringify(drive.nodeNetworkData, null, 2)}\n`);
     }
-    const result = { files, packed_bytes: drive.packed.length, user_data: drive.userDataKind, warnings: drive.warnings };
+    const result = {
+      files,
+      packed_bytes: drive.packed.length,
+      user_data: drive.userDataKind,
+      warnings: drive.warnings,
+    };
     io.stdout(`${JSON.stringify({ result })}\n`);
     return 0;
   } catch (err) {

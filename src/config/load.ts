@@ -22,7 +22,8 @@ export function deepMerge(base: Json, overlay: Json): Json {
 
 export function parseConfig(doc: unknown, source: string): Config {
   const r = Config.safeParse(doc, { reportInput: true });
-  if (!r.success) throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues, "", Config)}`);
+  if (!r.success)
+    throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues, "", Config)}`);
   return r.data;
 }
 

@@ -38,17 +38,24 @@ const Ironic = z.strictObject({
   ca_cert: Pem.optional(),
   /** Turns TLS verification off; logged as a warning on every call. */
   insecure: z.boolean().default(false),
-  max_api_version: z.string().regex(/^1\.\d+$/, "must look like 1.82").optional(),
+  max_api_version: z
+    .string()
+    .regex(/^1\.\d+$/, "must look like 1.82")
+    .optional(),
   request_timeout: Seconds.default(60),
-  retries: z.strictObject({
+  retries: z
+    .strictObject({
       attempts: intIn(0, 50).default(8),
       base_delay_ms: PositiveInt.default(250),
       max_delay_ms: PositiveInt.default(5000),
-    }).prefault({}),
-  poll: z.strictObject({
+    })
+    .prefault({}),
+  poll: z
+    .strictObject({
       initial_interval_ms: PositiveInt.default(200),
       max_interval_ms: PositiveInt.default(30000),
-    }).prefault({}),
+    })
+    .prefault({}),
   /** Defaults for waits; a vm_type may override deploy_timeout. */
   deploy_timeout: Seconds.default(3600),
   delete_timeout: Seconds.default(1800),
@@ -87,7 +94,10 @@ const Registry = z.strictObject({
   /** Where registry records are written: never under the stemcell store, which conductors read anonymously. */
   store: RegistryStore.optional(),
   /** Folder of the registry store holding instances/<vm_cid>/settings. */
-  prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("registry"),
+  prefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .default("registry"),
 });
 
 const Agent = z.strictObject({
@@ -126,38 +136,50 @@ const Placement = z.strictObject({
   maintenance_after_failures: intIn(0, 1000).default(3),
 });
 
-export const Config = z.strictObject({
-  ironic: Ironic,
-  stemcell_store: StemcellStore,
-  registry: Registry.prefault({}),
-  agent: Agent,
-  network: Network.prefault({}),
-  config_drive: ConfigDrive.prefault({}),
-  disks: Disks.prefault({}),
-  placement: Placement.prefault({}),
-  stemcell_formats: z.array(NonEmpty).min(1).default(["openstack-raw", "openstack-qcow2", "ironic-light"]),
-  /** Ironic automated cleaning for BOSH nodes without persistent disks; null = Ironic's own setting. */
-  automated_clean: z.boolean().nullable().default(null),
-  /** Testing aid (as the AWS/OpenStack CPIs): report a lower api_version from info. */
-  debug: z.strictObject({ api_version: intIn(1, 3).optional() }).prefault({}),
-}).superRefine(
-  // Keys that only make sense together: checked once here, so check-config and every call refuse alike.
-  (c, ctx) => {
-    const issue = (path: PropertyKey[], message: string) => ctx.issues.push({ code: "custom", path, message, input: c });
-    if (c.registry.mode === "always" && !c.registry.store) {
-      issue(["registry", "store"], "is required with registry.mode always: agent settings are written there (a WebDAV location that requires credentials for every read)");
-    }
-    const store = c.registry.store?.url;
-    for (const [key, base] of [["stemcell_store.url", c.stemcell_store.url], ["stemcell_store.read_url", c.stemcell_store.read_url]] as const) {
-      if (store && base && storeInside(store, base)) {
-        issue(["registry", "store", "url"], `lies inside ${key} (${base}), which Ironic's conductors read anonymously: agent settings hold the agent's secrets; use a location that requires credentials for every read`);
+export const Config = z
+  .strictObject({
+    ironic: Ironic,
+    stemcell_store: StemcellStore,
+    registry: Registry.prefault({}),
+    agent: Agent,
+    network: Network.prefault({}),
+    config_drive: ConfigDrive.prefault({}),
+    disks: Disks.prefault({}),
+    placement: Placement.prefault({}),
+    stemcell_formats: z.array(NonEmpty).min(1).default(["openstack-raw", "openstack-qcow2", "ironic-light"]),
+    /** Ironic automated cleaning for BOSH nodes without persistent disks; null = Ironic's own setting. */
+    automated_clean: z.boolean().nullable().default(null),
+    /** Testing aid (as the AWS/OpenStack CPIs): report a lower api_version from info. */
+    debug: z.strictObject({ api_version: intIn(1, 3).optional() }).prefault({}),
+  })
+  .superRefine(
+    // Keys that only make sense together: checked once here, so check-config and every call refuse alike.
+    (c, ctx) => {
+      const issue = (path: PropertyKey[], message: string) =>
+        ctx.issues.push({ code: "custom", path, message, input: c });
+      if (c.registry.mode === "always" && !c.registry.store) {
+        issue(
+          ["registry", "store"],
+          "is required with registry.mode always: agent settings are written there (a WebDAV location that requires credentials for every read)",
+        );
       }
-    }
-    const endpoint = c.registry.endpoint ? new URL(c.registry.endpoint) : undefined;
-    if (endpoint && !isLatin1(decodeURIComponent(`${endpoint.username}:${endpoint.password}`))) {
-      issue(["registry", "endpoint"], `credentials ${LATIN1.error}`);
-    }
-  },
-);
+      const store = c.registry.store?.url;
+      for (const [key, base] of [
+        ["stemcell_store.url", c.stemcell_store.url],
+        ["stemcell_store.read_url", c.stemcell_store.read_url],
+      ] as const) {
+        if (store && base && storeInside(store, base)) {
+          issue(
+            ["registry", "store", "url"],
+            `lies inside ${key} (${base}), which Ironic's conductors read anonymously: agent settings hold the agent's secrets; use a location that requires credentials for every read`,
+          );
+        }
+      }
+      const endpoint = c.registry.endpoint ? new URL(c.registry.endpoint) : undefined;
+      if (endpoint && !isLatin1(decodeURIComponent(`${endpoint.username}:${endpoint.password}`))) {
+        issue(["registry", "endpoint"], `credentials ${LATIN1.error}`);
+      }
+    },
+  );
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;

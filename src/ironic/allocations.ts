@@ -44,7 +44,11 @@ export async function createAllocation(t: Transport, body: AllocationCreate): Pr
 }
 
 /** GET /v1/allocations/{allocation_id} by UUID or name (API ref "Show Allocation Details"). */
-export async function getAllocation(t: Transport, id: string, opts: { fields?: readonly (keyof Allocation)[] } = {}): Promise<Allocation> {
+export async function getAllocation(
+  t: Transport,
+  id: string,
+  opts: { fields?: readonly (keyof Allocation)[] } = {},
+): Promise<Allocation> {
   t.microversion.require("allocations");
   const fields = opts.fields ? { fields: [...new Set(["uuid", "state", ...opts.fields])] } : {};
   return t.get(path(id), { schema: Allocation, query: fields });

@@ -5,8 +5,19 @@ import type { Transport } from "./transport.ts";
 
 /** Verbs of PUT states/provision (not states): "deleted" undeploys, "provide" makes a manageable node available. */
 export type ProvisionTarget =
-  | "active" | "deleted" | "rebuild" | "manage" | "provide" | "inspect" | "clean" | "abort"
-  | "adopt" | "rescue" | "unrescue" | "service" | "unhold";
+  | "active"
+  | "deleted"
+  | "rebuild"
+  | "manage"
+  | "provide"
+  | "inspect"
+  | "clean"
+  | "abort"
+  | "adopt"
+  | "rescue"
+  | "unrescue"
+  | "service"
+  | "unhold";
 
 export interface ProvisionOptions {
   /**
@@ -34,7 +45,10 @@ const RESULT_STATES: Partial<Record<ProvisionTarget, readonly string[]>> = {
 };
 
 /** Did a provision request for `target` take effect on this node (read right after an unknown outcome)? */
-export function provisionLanded(node: { provision_state?: string | null; target_provision_state?: string | null }, target: ProvisionTarget): boolean {
+export function provisionLanded(
+  node: { provision_state?: string | null; target_provision_state?: string | null },
+  target: ProvisionTarget,
+): boolean {
   if (node.target_provision_state) return true; // a transition is under way: ours (another one would have refused ours)
   return RESULT_STATES[target]?.includes(node.provision_state ?? "") ?? false;
 }
@@ -45,14 +59,21 @@ export function provisionLanded(node: { provision_state?: string | null; target_
  * node mid-way and fails with a misleading 400): after an answer of unknown outcome the node is read, and
  * the request sent again only when it did not take effect.
  */
-export async function setProvisionState(t: Transport, id: string, target: ProvisionTarget, opts: ProvisionOptions = {}): Promise<void> {
+export async function setProvisionState(
+  t: Transport,
+  id: string,
+  target: ProvisionTarget,
+  opts: ProvisionOptions = {},
+): Promise<void> {
   const mv = t.microversion;
   if (opts.configdrive !== undefined && typeof opts.configdrive !== "string") mv.require("configdrive_json");
   if (opts.clean_steps !== undefined) mv.require("manual_cleaning");
   if (opts.deploy_steps !== undefined) mv.require("deploy_steps");
   if (opts.disable_ramdisk !== undefined) mv.require("disable_ramdisk");
   const landed = async () =>
-    provisionLanded(await getNode(t, id, { fields: ["provision_state", "target_provision_state"] }), target) && { result: undefined };
+    provisionLanded(await getNode(t, id, { fields: ["provision_state", "target_provision_state"] }), target) && {
+      result: undefined,
+    };
   await t.put(`nodes/${ident(id)}/states/provision`, { json: { target, ...opts }, idempotent: false, landed });
 }
 
@@ -62,7 +83,12 @@ export type PowerTarget = "power on" | "power off" | "rebooting" | "soft power o
  * PUT /v1/nodes/{node}/states/power (API ref "Change Node Power State"). 202. `timeoutS` and the soft
  * targets need API ≥ 1.27. fake-hardware nodes have power_state null until the first call.
  */
-export async function setPowerState(t: Transport, id: string, target: PowerTarget, opts: { timeoutS?: number } = {}): Promise<void> {
+export async function setPowerState(
+  t: Transport,
+  id: string,
+  target: PowerTarget,
+  opts: { timeoutS?: number } = {},
+): Promise<void> {
   if (opts.timeoutS !== undefined || target.startsWith("soft")) t.microversion.require("soft_power");
   const json = { target, ...(opts.timeoutS !== undefined ? { timeout: opts.timeoutS } : {}) };
   await t.put(`nodes/${ident(id)}/states/power`, { json });

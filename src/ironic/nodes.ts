@@ -1,7 +1,15 @@
 // /v1/nodes (API reference "Nodes"). Node identifiers may be a UUID or a name everywhere below.
 import { IronicNotFound } from "./errors.ts";
 import type { Feature } from "./microversions.ts";
-import { NODE_FIELD_FEATURES, NODE_LIST_FIELDS, NODE_UNSELECTABLE, Node, Validation, type NodeCreate, type NodeField } from "./node-schema.ts";
+import {
+  NODE_FIELD_FEATURES,
+  NODE_LIST_FIELDS,
+  NODE_UNSELECTABLE,
+  Node,
+  Validation,
+  type NodeCreate,
+  type NodeField,
+} from "./node-schema.ts";
 import { listAll, type PageOptions } from "./pagination.ts";
 import { type JsonPatchOp, patchApplied } from "./patch.ts";
 import type { Transport } from "./transport.ts";
@@ -84,7 +92,12 @@ export async function createNode(t: Transport, body: NodeCreate): Promise<Node> 
  * when repeating the list is harmless (a claim with the same UUID is). Otherwise an answer lost to a reset
  * or a 503 is settled by reading the node: sent again only when it does not show the patch yet.
  */
-export async function patchNode(t: Transport, id: string, ops: readonly JsonPatchOp[], opts: { idempotent?: boolean } = {}): Promise<Node> {
+export async function patchNode(
+  t: Transport,
+  id: string,
+  ops: readonly JsonPatchOp[],
+  opts: { idempotent?: boolean } = {},
+): Promise<Node> {
   const landed = async () => {
     const node = await getNode(t, id);
     return patchApplied(node, ops) && { result: node };
@@ -106,7 +119,8 @@ export async function validateNode(t: Transport, id: string): Promise<Validation
 function fieldList(t: Transport, fields: readonly NodeField[], dropUnsupported: boolean): string {
   const out = new Set<NodeField>(["uuid"]);
   for (const f of fields) {
-    if (NODE_UNSELECTABLE.includes(f)) throw new RangeError(`${f} cannot be selected with fields= (Ironic answers 400)`);
+    if (NODE_UNSELECTABLE.includes(f))
+      throw new RangeError(`${f} cannot be selected with fields= (Ironic answers 400)`);
     const feature = NODE_FIELD_FEATURES[f];
     if (feature && !t.microversion.supports(feature)) {
       if (dropUnsupported) continue;

@@ -28,7 +28,10 @@ export async function listAll<T>(
   const out: T[] = [];
   const seen = new Set<string>();
   for (;;) {
-    const page: { next?: string | undefined } & Record<string, unknown> = await t.get(path, { schema: Page, query: params });
+    const page: { next?: string | undefined } & Record<string, unknown> = await t.get(path, {
+      schema: Page,
+      query: params,
+    });
     const items = page[key] as T[];
     out.push(...items);
     if (!page.next || items.length === 0) return out;

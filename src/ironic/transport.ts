@@ -69,7 +69,10 @@ export class Transport {
     const common = got.extend({
       timeout: { connect: opts.connectTimeoutMs ?? 5_000, request: opts.timeoutMs ?? 30_000 },
       retry: { limit: 0 }, // exactly one retry policy: ours
-      https: { rejectUnauthorized: opts.insecure !== true, ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}) },
+      https: {
+        rejectUnauthorized: opts.insecure !== true,
+        ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}),
+      },
       headers: { "user-agent": "bosh-ironic-cpi", accept: "application/json" },
       followRedirect: false,
     });
@@ -126,7 +129,10 @@ export class Transport {
           ...(searchParams.size > 0 ? { searchParams } : {}),
           ...(opts.json !== undefined ? { json: opts.json } : {}),
         });
-        this.log.debug({ method, url: shown, status: res.statusCode, ms: Date.now() - started, attempt }, "ironic request");
+        this.log.debug(
+          { method, url: shown, status: res.statusCode, ms: Date.now() - started, attempt },
+          "ironic request",
+        );
         if (res.statusCode < 300) {
           opts.onHeaders?.(res.headers);
           return parseBody(res, opts.schema, method, shown);
@@ -141,12 +147,18 @@ export class Transport {
         if (!opts.landed || !outcomeUnknown(failure, method)) throw failure;
         const done = await opts.landed();
         if (done) {
-          this.log.info({ method, url: shown, attempt, reason: failure.message }, "Ironic request took effect despite the failed answer");
+          this.log.info(
+            { method, url: shown, attempt, reason: failure.message },
+            "Ironic request took effect despite the failed answer",
+          );
           return done.result;
         }
       }
       const delay = backoffDelay(attempt, this.policy, this.random);
-      this.log.warn({ method, url: shown, attempt, delayMs: delay, reason: failure.message }, "retrying Ironic request");
+      this.log.warn(
+        { method, url: shown, attempt, delayMs: delay, reason: failure.message },
+        "retrying Ironic request",
+      );
       await this.sleep(delay);
     }
   }

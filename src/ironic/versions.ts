@@ -2,7 +2,14 @@
 // then pin min(server max, MAX_SUPPORTED, configured cap) for the client's lifetime. Never "latest".
 import * as z from "zod";
 import { IronicVersionError } from "./errors.ts";
-import { MAX_SUPPORTED, MIN_SUPPORTED, Microversion, compareVersions, minVersion, parseVersion } from "./microversions.ts";
+import {
+  MAX_SUPPORTED,
+  MIN_SUPPORTED,
+  Microversion,
+  compareVersions,
+  minVersion,
+  parseVersion,
+} from "./microversions.ts";
 import type { Transport } from "./transport.ts";
 
 const VersionEntry = z.object({ id: z.string().optional(), min_version: z.string(), version: z.string() });

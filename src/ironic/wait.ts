@@ -13,8 +13,14 @@ import type { Transport } from "./transport.ts";
 
 /** Provision states that end any wait unless `until` accepts them. */
 export const NODE_FAILURE_STATES = [
-  "deploy failed", "clean failed", "inspect failed", "error", "rescue failed", "unrescue failed",
-  "adopt failed", "service failed",
+  "deploy failed",
+  "clean failed",
+  "inspect failed",
+  "error",
+  "rescue failed",
+  "unrescue failed",
+  "adopt failed",
+  "service failed",
 ] as const;
 
 export interface WaitClock {
@@ -62,13 +68,17 @@ export async function pollUntil<T>(t: Transport, subject: Subject<T>, opts: Wait
     const state = subject.state(item);
     if (state !== last) {
       if (last !== undefined) {
-        t.log.info({ resource: subject.resource, from: last, to: state, ms: Math.round(clock.now() - started) }, "Ironic state changed");
+        t.log.info(
+          { resource: subject.resource, from: last, to: state, ms: Math.round(clock.now() - started) },
+          "Ironic state changed",
+        );
         opts.onTransition?.(last, state);
       }
       last = state;
     }
     if (opts.until(item)) return item;
-    if (state !== null && failOn.has(state)) throw new IronicStateError(subject.resource, state, subject.lastError(item));
+    if (state !== null && failOn.has(state))
+      throw new IronicStateError(subject.resource, state, subject.lastError(item));
     const elapsed = clock.now() - started;
     if (elapsed >= timeoutMs) throw new IronicTimeoutError(subject.resource, state, timeoutMs);
     const interval = Math.min(max, Math.max(initial, elapsed / 5));
@@ -97,7 +107,11 @@ export function waitForNode(t: Transport, id: string, opts: WaitForNodeOptions):
 }
 
 /** Waits until the allocation is "active" (default `until`); "error" throws with its last_error. */
-export function waitForAllocation(t: Transport, id: string, opts: Partial<WaitOptions<Allocation>> = {}): Promise<Allocation> {
+export function waitForAllocation(
+  t: Transport,
+  id: string,
+  opts: Partial<WaitOptions<Allocation>> = {},
+): Promise<Allocation> {
   return pollUntil(
     t,
     {

@@ -12,7 +12,12 @@ const DOTDOT = Uint8Array.of(1);
 /** POSIX link count of a directory: its own entry, its ".", and each subdirectory's "..". */
 const links = (dir: NsDir) => 2 + dir.subdirs;
 
-export function renderDirectories(ns: Namespace, layout: Layout, date7: Uint8Array, area: ContinuationArea): Uint8Array[] {
+export function renderDirectories(
+  ns: Namespace,
+  layout: Layout,
+  date7: Uint8Array,
+  area: ContinuationArea,
+): Uint8Array[] {
   const su = (id: Uint8Array, rr: Omit<RockRidgeInput, "date7">) =>
     ns.rockRidge ? rockRidgeField({ ...rr, date7 }, systemUseRoom(id.length), area, layout.ceBase) : undefined;
   const dirRecord = (id: Uint8Array, dir: NsDir, rr: Omit<RockRidgeInput, "date7" | "isDir" | "links">) =>

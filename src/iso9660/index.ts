@@ -10,7 +10,13 @@ import { jolietNamespace, type Namespace, primaryNamespace } from "./namespace.t
 import { pathTable, pathTableSize } from "./path-table.ts";
 import { ContinuationArea } from "./rock-ridge.ts";
 import { buildTree, type FileNode, walk } from "./tree.ts";
-import { checkIdentifier, type DescriptorFields, jolietDescriptor, primaryDescriptor, terminator } from "./volume-descriptor.ts";
+import {
+  checkIdentifier,
+  type DescriptorFields,
+  jolietDescriptor,
+  primaryDescriptor,
+  terminator,
+} from "./volume-descriptor.ts";
 
 export { type IsoErrorCode, IsoLimitError } from "./errors.ts";
 
@@ -51,14 +57,24 @@ export function buildIso(opts: IsoOptions): Uint8Array {
   const draft = render(DRAFT_LAYOUT);
   const layout = placeImage(primary, joliet, draft, files);
   const final = render(layout);
-  const sizes = (r: typeof draft) => [...r.primaryDirs, ...r.jolietDirs].map((d) => d.length).concat(r.ceSectors).join();
+  const sizes = (r: typeof draft) =>
+    [...r.primaryDirs, ...r.jolietDirs]
+      .map((d) => d.length)
+      .concat(r.ceSectors)
+      .join();
   if (sizes(final) !== sizes(draft)) throw new Error("internal: layout changed sizes");
 
   const image = new Uint8Array(layout.blocks * SECTOR); // 8.4.8: exactly the volume space
   const put = (block: number, bytes: Uint8Array) => image.set(bytes, block * SECTOR);
   const fields = (ns: Namespace, pathL: number, pathM: number): DescriptorFields => {
     const top = ns.dirs[0]!;
-    const rootRecord = directoryRecord({ id: top.id, extent: layout.extentOf(top), size: layout.sizeOf(top), isDir: true, date7 });
+    const rootRecord = directoryRecord({
+      id: top.id,
+      extent: layout.extentOf(top),
+      size: layout.sizeOf(top),
+      isDir: true,
+      date7,
+    });
     return {
       volumeId,
       publisher: opts.publisher ?? "",

@@ -44,7 +44,12 @@ function lookup<K, V>(map: Map<K, V>, key: K): V {
   return v;
 }
 
-export function placeImage(primary: Namespace, joliet: Namespace, measured: Measured, files: readonly FileNode[]): Layout {
+export function placeImage(
+  primary: Namespace,
+  joliet: Namespace,
+  measured: Measured,
+  files: readonly FileNode[],
+): Layout {
   let next = FIRST_FREE;
   const take = (sectors: number): number => {
     const at = next;

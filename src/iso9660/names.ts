@@ -18,11 +18,17 @@ export function checkName(name: string, path: string): void {
   const bad = JOLIET_FORBIDDEN.exec(name) ?? SURROGATE.exec(name);
   if (bad) {
     const code = `U+${(bad[0].codePointAt(0) ?? 0).toString(16).padStart(4, "0")}`;
-    throw new IsoLimitError("INVALID_NAME", `path ${JSON.stringify(path)}: character ${code} cannot be stored in Joliet`);
+    throw new IsoLimitError(
+      "INVALID_NAME",
+      `path ${JSON.stringify(path)}: character ${code} cannot be stored in Joliet`,
+    );
   }
   if (name.endsWith(".")) {
     // Joliet readers (Linux isofs, 7-Zip, Windows) drop trailing dots: "x." would read as "x".
-    throw new IsoLimitError("INVALID_NAME", `path ${JSON.stringify(path)}: a name cannot end with "." (lost through Joliet)`);
+    throw new IsoLimitError(
+      "INVALID_NAME",
+      `path ${JSON.stringify(path)}: a name cannot end with "." (lost through Joliet)`,
+    );
   }
   if (name.length > MAX_NAME_CHARS) {
     throw new IsoLimitError(

@@ -33,7 +33,10 @@ function components(path: string): string[] {
 
 function newDir(name: string, path: string, level: number): DirNode {
   if (level > MAX_LEVELS) {
-    throw new IsoLimitError("TOO_DEEP", `directory ${JSON.stringify(path)} is at level ${level}, ECMA-119 allows ${MAX_LEVELS}`);
+    throw new IsoLimitError(
+      "TOO_DEEP",
+      `directory ${JSON.stringify(path)} is at level ${level}, ECMA-119 allows ${MAX_LEVELS}`,
+    );
   }
   return { kind: "dir", name, path, level, children: new Map() };
 }
@@ -48,14 +51,20 @@ function ensureDir(root: DirNode, parts: readonly string[], path: string): DirNo
       next = newDir(part, sub, dir.level + 1);
       dir.children.set(part, next);
     } else if (next.kind === "file") {
-      throw new IsoLimitError("PATH_CONFLICT", `${JSON.stringify(sub)} is a file and a directory (in ${JSON.stringify(path)})`);
+      throw new IsoLimitError(
+        "PATH_CONFLICT",
+        `${JSON.stringify(sub)} is a file and a directory (in ${JSON.stringify(path)})`,
+      );
     }
     dir = next;
   }
   return dir;
 }
 
-export function buildTree(files: readonly { path: string; data: Uint8Array }[], directories: readonly string[]): DirNode {
+export function buildTree(
+  files: readonly { path: string; data: Uint8Array }[],
+  directories: readonly string[],
+): DirNode {
   const root = newDir("", "", 1);
   const seenDirs = new Set<string>();
   for (const path of directories) {
@@ -68,13 +77,18 @@ export function buildTree(files: readonly { path: string; data: Uint8Array }[], 
     const parts = components(path);
     if (!(data instanceof Uint8Array)) throw new TypeError(`file ${JSON.stringify(path)}: data is not a Uint8Array`);
     if (data.length > MAX_DATA_LENGTH) {
-      throw new IsoLimitError("FILE_TOO_LARGE", `file ${JSON.stringify(path)}: ${data.length} bytes, the limit is ${MAX_DATA_LENGTH}`);
+      throw new IsoLimitError(
+        "FILE_TOO_LARGE",
+        `file ${JSON.stringify(path)}: ${data.length} bytes, the limit is ${MAX_DATA_LENGTH}`,
+      );
     }
     const name = parts.pop() as string;
     const dir = ensureDir(root, parts, path);
     const existing = dir.children.get(name);
-    if (existing?.kind === "file") throw new IsoLimitError("DUPLICATE_PATH", `file ${JSON.stringify(path)} given twice`);
-    if (existing?.kind === "dir") throw new IsoLimitError("PATH_CONFLICT", `${JSON.stringify(path)} is a file and a directory`);
+    if (existing?.kind === "file")
+      throw new IsoLimitError("DUPLICATE_PATH", `file ${JSON.stringify(path)} given twice`);
+    if (existing?.kind === "dir")
+      throw new IsoLimitError("PATH_CONFLICT", `${JSON.stringify(path)} is a file and a directory`);
     dir.children.set(name, { kind: "file", name, path, data });
   }
   return root;

@@ -7,14 +7,25 @@ import { SecretScrubber } from "./secrets.ts";
 export type Logger = pino.Logger;
 
 const REDACT_PATHS = [
-  "password", "*.password", "*.*.password",
-  "token", "*.token", "*.*.token",
-  "env", "*.env",
-  "driver_info", "*.driver_info", "*.*.driver_info",
-  "configdrive", "*.configdrive",
-  "private_key", "*.private_key",
-  "headers.authorization", "*.headers.authorization",
-  'headers["x-auth-token"]', '*.headers["x-auth-token"]',
+  "password",
+  "*.password",
+  "*.*.password",
+  "token",
+  "*.token",
+  "*.*.token",
+  "env",
+  "*.env",
+  "driver_info",
+  "*.driver_info",
+  "*.*.driver_info",
+  "configdrive",
+  "*.configdrive",
+  "private_key",
+  "*.private_key",
+  "headers.authorization",
+  "*.headers.authorization",
+  'headers["x-auth-token"]',
+  '*.headers["x-auth-token"]',
 ];
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };

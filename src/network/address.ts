@@ -67,7 +67,10 @@ export function formatIp(ip: Ip): string {
   const g = groupsOf(ip);
   let best = { at: -1, len: 1 }; // a single zero group is not compressed (RFC 5952 4.2.2)
   for (let i = 0; i < 8; ) {
-    if (g[i] !== "0") { i++; continue; }
+    if (g[i] !== "0") {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === "0") j++;
     if (j - i > best.len) best = { at: i, len: j - i };
@@ -79,7 +82,11 @@ export function formatIp(ip: Ip): string {
 
 /** IPv6 with all eight groups written out in four digits, as the BOSH director sends netmasks. */
 export function formatIpExpanded(ip: Ip): string {
-  return ip.family === 4 ? formatIp(ip) : groupsOf(ip).map((x) => x.padStart(4, "0")).join(":");
+  return ip.family === 4
+    ? formatIp(ip)
+    : groupsOf(ip)
+        .map((x) => x.padStart(4, "0"))
+        .join(":");
 }
 
 /** Prefix length of a contiguous netmask; undefined when the ones are not contiguous. */

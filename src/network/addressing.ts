@@ -20,7 +20,8 @@ export interface Route {
   gateway: Ip;
 }
 
-const bad = (network: string, what: string) => new NetworkModelError("INVALID_ADDRESS", `network '${network}': ${what}`, { network });
+const bad = (network: string, what: string) =>
+  new NetworkModelError("INVALID_ADDRESS", `network '${network}': ${what}`, { network });
 
 function ipOf(network: string, key: string, value: string | undefined): Ip | undefined {
   if (value === undefined) return undefined;
@@ -39,7 +40,8 @@ export function staticAddressOf(network: string, spec: NetworkSpec, warnings: st
   if (!ip) throw bad(network, "a manual network needs an ip");
   const mask = ipOf(network, "netmask", spec.netmask);
   if (!mask) throw bad(network, `manual network with ip ${spec.ip} has no netmask`);
-  if (mask.family !== ip.family) throw bad(network, `netmask ${spec.netmask} is IPv${mask.family} but ip ${spec.ip} is IPv${ip.family}`);
+  if (mask.family !== ip.family)
+    throw bad(network, `netmask ${spec.netmask} is IPv${mask.family} but ip ${spec.ip} is IPv${ip.family}`);
   const prefix = prefixOfMask(mask);
   if (prefix === undefined) throw bad(network, `netmask ${spec.netmask} is not contiguous`);
   const gateway = ipOf(network, "gateway", spec.gateway);
@@ -47,7 +49,9 @@ export function staticAddressOf(network: string, spec: NetworkSpec, warnings: st
     throw bad(network, `gateway ${spec.gateway} is IPv${gateway.family} but ip ${spec.ip} is IPv${ip.family}`);
   if (gateway && gateway.value === ip.value) throw bad(network, `gateway ${spec.gateway} is the network's own ip`);
   if (gateway && !inSubnet(gateway, ip, prefix))
-    warnings.push(`network '${network}': gateway ${spec.gateway} is outside ${formatIp(networkOf(ip, prefix))}/${prefix}; using it as an on-link gateway`);
+    warnings.push(
+      `network '${network}': gateway ${spec.gateway} is outside ${formatIp(networkOf(ip, prefix))}/${prefix}; using it as an on-link gateway`,
+    );
   return gateway ? { ip, prefix, gateway } : { ip, prefix };
 }
 
@@ -58,12 +62,14 @@ export function routesOf(network: string, family: Family, specs: readonly RouteS
     const [addr = "", len = ""] = r.destination.split("/");
     const dest = parseIp(addr);
     const prefix = Number(len);
-    if (!dest || !Number.isInteger(prefix) || prefix > bitsOf(dest.family)) throw bad(network, `${where}.destination '${r.destination}' is not a CIDR`);
+    if (!dest || !Number.isInteger(prefix) || prefix > bitsOf(dest.family))
+      throw bad(network, `${where}.destination '${r.destination}' is not a CIDR`);
     const gateway = parseIp(r.gateway);
     if (!gateway) throw bad(network, `${where}.gateway '${r.gateway}' is not an IP address`);
     if (dest.family !== family || gateway.family !== family)
       throw bad(network, `${where} mixes address families with this IPv${family} network`);
-    if (networkOf(dest, prefix).value !== dest.value) throw bad(network, `${where}.destination '${r.destination}' has host bits set`);
+    if (networkOf(dest, prefix).value !== dest.value)
+      throw bad(network, `${where}.destination '${r.destination}' has host bits set`);
     return { network: dest, prefix, gateway };
   });
 }

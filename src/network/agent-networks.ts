@@ -27,21 +27,36 @@ function asGiven(spec: NetworkSpec): AgentNetwork {
 }
 
 function enrich(spec: NetworkSpec, n: L3Network): AgentNetwork {
-  const out: AgentNetwork = { ...asGiven(spec), type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"), mac: n.mac, use_dhcp: n.mode === "dhcp" };
+  const out: AgentNetwork = {
+    ...asGiven(spec),
+    type: spec.type ?? (n.mode === "static" ? "manual" : "dynamic"),
+    mac: n.mac,
+    use_dhcp: n.mode === "dhcp",
+  };
   if (!spec.dns?.length && n.dns.length) out.dns = [...n.dns];
   if (n.inferredDefaults.length) out.default = [...new Set([...(spec.default ?? []), ...n.inferredDefaults])].sort();
   // bosh-agent settings.Route has no json tags (Go matches keys case-insensitively) and is written
   // as IPv4 "route add -net … netmask …" style: IPv6 routes stay in network_data.json only.
   const v4 = n.routes.filter((r) => r.network.family === 4);
   if (v4.length)
-    out.routes = v4.map((r) => ({ Destination: formatIp(r.network), Gateway: formatIp(r.gateway), Netmask: formatIp(maskOfPrefix(4, r.prefix)) }));
+    out.routes = v4.map((r) => ({
+      Destination: formatIp(r.network),
+      Gateway: formatIp(r.gateway),
+      Netmask: formatIp(maskOfPrefix(4, r.prefix)),
+    }));
   return out;
 }
 
 function spareEntry(n: L3Network): AgentNetwork {
   if (n.mode === "dhcp") return { type: "dynamic", mac: n.mac, use_dhcp: true };
   const a = n.address!;
-  return { type: "manual", ip: formatIp(a.ip), netmask: formatIp(maskOfPrefix(4, a.prefix)), mac: n.mac, use_dhcp: false };
+  return {
+    type: "manual",
+    ip: formatIp(a.ip),
+    netmask: formatIp(maskOfPrefix(4, a.prefix)),
+    mac: n.mac,
+    use_dhcp: false,
+  };
 }
 
 export function agentNetworks(model: NetworkModel): AgentNetworks {
@@ -51,6 +66,7 @@ export function agentNetworks(model: NetworkModel): AgentNetworks {
     const n = byName.get(name);
     out[name] = n ? enrich(spec, n) : asGiven(spec); // vip: as given, the agent skips it
   }
-  for (const n of model.networks) if (n.origin === "spare" && model.agentSpares.has(n.name)) out[n.name] = spareEntry(n);
+  for (const n of model.networks)
+    if (n.origin === "spare" && model.agentSpares.has(n.name)) out[n.name] = spareEntry(n);
   return out;
 }

@@ -10,7 +10,15 @@ const Mac = z
   .transform((m) => m.toLowerCase());
 
 /** Linux bonding modes, spelled as netplan/cloud-init and the kernel spell them. */
-export const BOND_MODES = ["802.3ad", "active-backup", "balance-rr", "balance-xor", "broadcast", "balance-tlb", "balance-alb"] as const;
+export const BOND_MODES = [
+  "802.3ad",
+  "active-backup",
+  "balance-rr",
+  "balance-xor",
+  "broadcast",
+  "balance-tlb",
+  "balance-alb",
+] as const;
 const HASHING_MODES = new Set(["802.3ad", "balance-xor", "balance-tlb", "balance-alb"]);
 
 const Bond = z
@@ -23,8 +31,10 @@ const Bond = z
     lacp_rate: z.enum(["slow", "fast"]).optional(),
   })
   .superRefine((b, ctx) => {
-    if (new Set(b.macs).size !== b.macs.length) ctx.addIssue({ code: "custom", path: ["macs"], message: "lists a MAC twice" });
-    if (b.lacp_rate && b.mode !== "802.3ad") ctx.addIssue({ code: "custom", path: ["lacp_rate"], message: "only applies to mode 802.3ad" });
+    if (new Set(b.macs).size !== b.macs.length)
+      ctx.addIssue({ code: "custom", path: ["macs"], message: "lists a MAC twice" });
+    if (b.lacp_rate && b.mode !== "802.3ad")
+      ctx.addIssue({ code: "custom", path: ["lacp_rate"], message: "only applies to mode 802.3ad" });
     if (b.xmit_hash_policy && !HASHING_MODES.has(b.mode))
       ctx.addIssue({ code: "custom", path: ["xmit_hash_policy"], message: `does not apply to mode ${b.mode}` });
   });
@@ -51,7 +61,8 @@ export const NetworkCloudProperties = z
   })
   .superRefine((p, ctx) => {
     const pins = (["mac", "macs", "bond"] as const).filter((k) => p[k] !== undefined);
-    if (pins.length > 1) ctx.addIssue({ code: "custom", path: [], message: `${pins.join(" and ")} are mutually exclusive` });
+    if (pins.length > 1)
+      ctx.addIssue({ code: "custom", path: [], message: `${pins.join(" and ")} are mutually exclusive` });
   });
 export type NetworkCloudProperties = z.infer<typeof NetworkCloudProperties>;
 

@@ -50,7 +50,11 @@ export function layoutLinks(a: NicAssignment, requests: readonly L2Request[], wi
     if (r.mtu === undefined) continue;
     const prev = mtuOf.get(id);
     if (prev && prev.mtu !== r.mtu)
-      throw new NetworkModelError("NIC_CONFLICT", `networks '${prev.network}' and '${r.network}' share link ${id} but ask for MTU ${prev.mtu} and ${r.mtu}`, { network: r.network });
+      throw new NetworkModelError(
+        "NIC_CONFLICT",
+        `networks '${prev.network}' and '${r.network}' share link ${id} but ask for MTU ${prev.mtu} and ${r.mtu}`,
+        { network: r.network },
+      );
     mtuOf.set(id, { mtu: r.mtu, network: r.network });
   }
 
@@ -63,7 +67,11 @@ export function layoutLinks(a: NicAssignment, requests: readonly L2Request[], wi
     v.mtu = own.mtu;
     const parent = mtuOf.get(v.parent);
     if (parent && parent.mtu < own.mtu)
-      throw new NetworkModelError("NIC_CONFLICT", `network '${own.network}': VLAN MTU ${own.mtu} is larger than MTU ${parent.mtu} of link ${v.parent} (network '${parent.network}')`, { network: own.network });
+      throw new NetworkModelError(
+        "NIC_CONFLICT",
+        `network '${own.network}': VLAN MTU ${own.mtu} is larger than MTU ${parent.mtu} of link ${v.parent} (network '${parent.network}')`,
+        { network: own.network },
+      );
     if (!parent) effective.set(v.parent, Math.max(effective.get(v.parent) ?? 0, own.mtu));
   }
 
@@ -76,7 +84,14 @@ export function layoutLinks(a: NicAssignment, requests: readonly L2Request[], wi
     const id = carrierId(c);
     const mtu = effective.get(id);
     for (const m of c.members) memberMtu.set(m, mtu);
-    bonds.push({ type: "bond", id, mac: c.members[0]!, members: c.members.map(phyId), bond: c.bond, ...(mtu ? { mtu } : {}) });
+    bonds.push({
+      type: "bond",
+      id,
+      mac: c.members[0]!,
+      members: c.members.map(phyId),
+      bond: c.bond,
+      ...(mtu ? { mtu } : {}),
+    });
   }
   const spareLink = new Map<string, string>();
   const spare = new Set(a.spare.map((n) => n.mac));

@@ -77,7 +77,8 @@ function defaultsOf(given: [string, NetworkSpec][]): Map<DefaultCategory, { name
   for (const cat of ["dns", "gateway"] as const) {
     const declared = given.find(([, s]) => s.default?.includes(cat));
     if (declared) out.set(cat, { name: declared[0], inferred: false });
-    else if (nonVip.length === 1 && !given.some(([, s]) => s.default?.length)) out.set(cat, { name: nonVip[0]![0], inferred: true });
+    else if (nonVip.length === 1 && !given.some(([, s]) => s.default?.length))
+      out.set(cat, { name: nonVip[0]![0], inferred: true });
   }
   return out;
 }
@@ -109,10 +110,22 @@ export function buildNetworkModel(input: NetworkModelInput): NetworkModel {
     const isDefault = (c: DefaultCategory) => defaults.get(c)?.name === name;
     const inferredDefaults = (["dns", "gateway"] as const).filter((c) => isDefault(c) && defaults.get(c)!.inferred);
     const dns = spec.dns?.length ? spec.dns : isDefault("dns") ? defaultDns : [];
-    const base = { name, origin: "bosh" as const, link, mac: linkMac.get(link)!, dns, inferredDefaults, cloudProperties: cp(name) };
+    const base = {
+      name,
+      origin: "bosh" as const,
+      link,
+      mac: linkMac.get(link)!,
+      dns,
+      inferredDefaults,
+      cloudProperties: cp(name),
+    };
     if (typeOf(spec) === "dynamic") {
       if (cp(name).routes?.length)
-        throw new NetworkModelError("INVALID_ADDRESS", `network '${name}': cloud_properties.routes need a manual (static) network`, { network: name });
+        throw new NetworkModelError(
+          "INVALID_ADDRESS",
+          `network '${name}': cloud_properties.routes need a manual (static) network`,
+          { network: name },
+        );
       const family = spec.ip ? (parseIp(spec.ip)?.family ?? 4) : 4;
       return { ...base, mode: "dhcp" as const, family, routes: [] };
     }
@@ -145,7 +158,14 @@ export function buildNetworkModel(input: NetworkModelInput): NetworkModel {
   }
   const dnsDefault = defaults.get("dns")?.name;
   const dns = networks.find((n) => n.name === dnsDefault)?.dns ?? defaultDns;
-  return { given: input.networks, links: layout.links, networks, dns: [...new Set(dns)], warnings, agentSpares: agentSpares(networks, input.ports.length, warnings) };
+  return {
+    given: input.networks,
+    links: layout.links,
+    networks,
+    dns: [...new Set(dns)],
+    warnings,
+    agentSpares: agentSpares(networks, input.ports.length, warnings),
+  };
 }
 
 /**
@@ -160,12 +180,15 @@ function agentSpares(networks: readonly L3Network[], nics: number, warnings: str
   const byMac = new Map<string, string[]>();
   for (const n of bosh) byMac.set(n.mac, [...(byMac.get(n.mac) ?? []), n.name]);
   for (const [mac, names] of byMac) {
-    if (names.length > 1) warnings.push(`networks ${names.join(", ")} share NIC ${mac}: bosh-agent before v2.720 applies only one of them`);
+    if (names.length > 1)
+      warnings.push(`networks ${names.join(", ")} share NIC ${mac}: bosh-agent before v2.720 applies only one of them`);
   }
   const kept = spares.slice(0, Math.max(0, nics - bosh.length));
   if (kept.length < spares.length) {
     const left = spares.slice(kept.length).map((n) => n.mac);
-    warnings.push(`unused NICs ${left.join(", ")} get no entry in the agent settings (more networks than NICs stops bosh-agent before v2.720); network_data.json still has them`);
+    warnings.push(
+      `unused NICs ${left.join(", ")} get no entry in the agent settings (more networks than NICs stops bosh-agent before v2.720); network_data.json still has them`,
+    );
   }
   return new Set(kept.map((n) => n.name));
 }

@@ -89,17 +89,34 @@ function renderNetwork(n: L3Network): NetworkDataNetwork {
     ...(n.defaultGateway ? [route(zero, 0, n.defaultGateway)] : []),
     ...n.routes.map((r) => route(r.network, r.prefix, r.gateway)),
   ];
-  return { ...head(a.ip.family === 6 ? "ipv6" : "ipv4"), ip_address: formatIp(a.ip), netmask: mask(a.ip.family, a.prefix), routes };
+  return {
+    ...head(a.ip.family === 6 ? "ipv6" : "ipv4"),
+    ip_address: formatIp(a.ip),
+    netmask: mask(a.ip.family, a.prefix),
+    routes,
+  };
 }
 
 const services = (dns: string[]) => dns.map((address) => ({ type: "dns" as const, address }));
 
 export function networkData(model: NetworkModel): NetworkData {
-  return { links: model.links.map(renderLink), networks: model.networks.map(renderNetwork), services: services(model.dns) };
+  return {
+    links: model.links.map(renderLink),
+    networks: model.networks.map(renderNetwork),
+    services: services(model.dns),
+  };
 }
 
 /** Bond modes Ironic's network_data schema (Nova's) accepts; note it has "802.1ad", not LACP's 802.3ad. */
-const IRONIC_BOND_MODES = new Set(["802.1ad", "balance-rr", "active-backup", "balance-xor", "broadcast", "balance-tlb", "balance-alb"]);
+const IRONIC_BOND_MODES = new Set([
+  "802.1ad",
+  "balance-rr",
+  "active-backup",
+  "balance-xor",
+  "broadcast",
+  "balance-tlb",
+  "balance-alb",
+]);
 
 /**
  * node.network_data for DHCP-less deploys: only the links under `name` and that one network.
@@ -107,18 +124,29 @@ const IRONIC_BOND_MODES = new Set(["802.1ad", "balance-rr", "active-backup", "ba
  */
 export function nodeNetworkData(model: NetworkModel, name: string): NetworkData {
   const n = model.networks.find((x) => x.name === name && x.origin === "bosh");
-  const err = (code: "UNKNOWN_NETWORK" | "UNSUPPORTED", msg: string) => new NetworkModelError(code, `provisioning_network '${name}': ${msg}`, { network: name });
-  if (!n) throw err("UNKNOWN_NETWORK", model.given[name] ? "is a vip network" : `is not one of this VM's networks (${Object.keys(model.given).join(", ")})`);
+  const err = (code: "UNKNOWN_NETWORK" | "UNSUPPORTED", msg: string) =>
+    new NetworkModelError(code, `provisioning_network '${name}': ${msg}`, { network: name });
+  if (!n)
+    throw err(
+      "UNKNOWN_NETWORK",
+      model.given[name]
+        ? "is a vip network"
+        : `is not one of this VM's networks (${Object.keys(model.given).join(", ")})`,
+    );
   if (n.mode !== "static") throw err("UNSUPPORTED", "DHCP-less provisioning needs a manual (static) network");
   // Ironic's schema only knows /0-/31 netmasks for IPv4.
-  if (n.family === 4 && n.address!.prefix === 32) throw err("UNSUPPORTED", "Ironic's network_data schema rejects a /32 netmask");
+  if (n.family === 4 && n.address!.prefix === 32)
+    throw err("UNSUPPORTED", "Ironic's network_data schema rejects a /32 netmask");
   const byId = new Map(model.links.map((l) => [l.id, l]));
   const chain: Link[] = [];
   for (let l = byId.get(n.link); l; l = l.type === "vlan" ? byId.get(l.parent) : undefined) {
     chain.unshift(l);
     if (l.type === "bond") {
       if (!IRONIC_BOND_MODES.has(l.bond.mode))
-        throw err("UNSUPPORTED", `Ironic's network_data schema rejects bond mode ${l.bond.mode}; provision over a single NIC or another mode`);
+        throw err(
+          "UNSUPPORTED",
+          `Ironic's network_data schema rejects bond mode ${l.bond.mode}; provision over a single NIC or another mode`,
+        );
       chain.unshift(...l.members.map((m) => byId.get(m)!));
     }
   }

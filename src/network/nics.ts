@@ -31,7 +31,9 @@ export interface NicRequest {
 }
 
 /** What carries a network's untagged traffic: one NIC, or a bond over several. */
-export type Carrier = { kind: "phy"; mac: string } | { kind: "bond"; members: string[]; bond: BondSpec; declaredBy: string };
+export type Carrier =
+  | { kind: "phy"; mac: string }
+  | { kind: "bond"; members: string[]; bond: BondSpec; declaredBy: string };
 
 export interface NicAssignment {
   nics: Nic[];
@@ -46,7 +48,11 @@ export function orderNics(ports: readonly Port[]): Nic[] {
   const nics: Nic[] = [];
   for (const p of ports) {
     const mac = normalizeMac(p.address);
-    if (!mac) throw new NetworkModelError("INVALID_PORT", `Ironic port ${p.uuid ?? "?"} has address '${p.address}', which is not a MAC`);
+    if (!mac)
+      throw new NetworkModelError(
+        "INVALID_PORT",
+        `Ironic port ${p.uuid ?? "?"} has address '${p.address}', which is not a MAC`,
+      );
     if (seen.has(mac)) continue; // Ironic forbids duplicates; tolerate a caller that concatenated lists
     seen.add(mac);
     nics.push({ mac, pxe: p.pxe_enabled === true });
@@ -55,10 +61,16 @@ export function orderNics(ports: readonly Port[]): Nic[] {
 }
 
 const sameBond = (a: BondSpec, b: BondSpec) =>
-  a.mode === b.mode && a.miimon === b.miimon && a.xmit_hash_policy === b.xmit_hash_policy && a.lacp_rate === b.lacp_rate;
+  a.mode === b.mode &&
+  a.miimon === b.miimon &&
+  a.xmit_hash_policy === b.xmit_hash_policy &&
+  a.lacp_rate === b.lacp_rate;
 
 function notOwned(network: string, mac: string): NetworkModelError {
-  return new NetworkModelError("MAC_NOT_OWNED", `network '${network}': MAC ${mac} is not a port of this server`, { network, mac });
+  return new NetworkModelError("MAC_NOT_OWNED", `network '${network}': MAC ${mac} is not a port of this server`, {
+    network,
+    mac,
+  });
 }
 
 /**
@@ -78,11 +90,19 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
     const key = `bond:${[...pin.bond.macs].sort().join(",")}`;
     const prev = carriers.get(key);
     if (prev?.kind === "bond" && !sameBond(prev.bond, pin.bond))
-      throw new NetworkModelError("NIC_CONFLICT", `networks '${prev.declaredBy}' and '${network}' declare the bond over ${pin.bond.macs.join(", ")} with different settings`, { network });
+      throw new NetworkModelError(
+        "NIC_CONFLICT",
+        `networks '${prev.declaredBy}' and '${network}' declare the bond over ${pin.bond.macs.join(", ")} with different settings`,
+        { network },
+      );
     for (const m of pin.bond.macs) {
       const other = bondOf.get(m);
       if (other && other !== key)
-        throw new NetworkModelError("NIC_CONFLICT", `network '${network}': MAC ${m} is already a member of another bond`, { network, mac: m });
+        throw new NetworkModelError(
+          "NIC_CONFLICT",
+          `network '${network}': MAC ${m} is already a member of another bond`,
+          { network, mac: m },
+        );
       bondOf.set(m, key);
       used.add(m);
     }
@@ -91,7 +111,11 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
   }
 
   const memberConflict = (network: string, mac: string) =>
-    new NetworkModelError("NIC_CONFLICT", `network '${network}': MAC ${mac} is a bond member and cannot carry a network of its own`, { network, mac });
+    new NetworkModelError(
+      "NIC_CONFLICT",
+      `network '${network}': MAC ${mac} is a bond member and cannot carry a network of its own`,
+      { network, mac },
+    );
   for (const { network, pin } of requests) {
     if (pin.kind !== "mac") continue;
     if (!owned.has(pin.mac)) throw notOwned(network, pin.mac);
@@ -105,10 +129,18 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
     if (pin.kind !== "macs") continue;
     const mine = nics.filter((n) => pin.candidates.includes(n.mac));
     if (mine.length === 0)
-      throw new NetworkModelError("MAC_NOT_OWNED", `network '${network}': none of cloud_properties.macs (${pin.candidates.join(", ")}) is a port of this server`, { network });
+      throw new NetworkModelError(
+        "MAC_NOT_OWNED",
+        `network '${network}': none of cloud_properties.macs (${pin.candidates.join(", ")}) is a port of this server`,
+        { network },
+      );
     const nic = mine.find((n) => !used.has(n.mac));
     if (!nic)
-      throw new NetworkModelError("NIC_CONFLICT", `network '${network}': every listed NIC of this server (${mine.map((n) => n.mac).join(", ")}) is already taken by another network`, { network });
+      throw new NetworkModelError(
+        "NIC_CONFLICT",
+        `network '${network}': every listed NIC of this server (${mine.map((n) => n.mac).join(", ")}) is already taken by another network`,
+        { network },
+      );
     used.add(nic.mac);
     carriers.set(`phy:${nic.mac}`, { kind: "phy", mac: nic.mac });
     placement.set(network, `phy:${nic.mac}`);

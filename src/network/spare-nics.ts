@@ -20,14 +20,23 @@ export interface SpareNetwork {
 
 export const spareName = (mac: string) => mac.replaceAll(":", "-");
 
-export function spareNetworks(spare: readonly Nic[], policy: SparePolicy, boshNames: ReadonlySet<string>): SpareNetwork[] {
+export function spareNetworks(
+  spare: readonly Nic[],
+  policy: SparePolicy,
+  boshNames: ReadonlySet<string>,
+): SpareNetwork[] {
   if (policy.unused_nics === "ignore") return [];
   const base = parseIp(policy.loopback_base);
-  if (!base || base.family !== 4) throw new NetworkModelError("CONFIG", `network.loopback_base '${policy.loopback_base}' is not an IPv4 address`);
+  if (!base || base.family !== 4)
+    throw new NetworkModelError("CONFIG", `network.loopback_base '${policy.loopback_base}' is not an IPv4 address`);
   return spare.map((nic, k) => {
     const name = spareName(nic.mac);
     if (boshNames.has(name))
-      throw new NetworkModelError("NIC_CONFLICT", `BOSH network '${name}' has the name this CPI gives the unused NIC ${nic.mac}`, { network: name, mac: nic.mac });
+      throw new NetworkModelError(
+        "NIC_CONFLICT",
+        `BOSH network '${name}' has the name this CPI gives the unused NIC ${nic.mac}`,
+        { network: name, mac: nic.mac },
+      );
     if (policy.unused_nics === "dhcp") return { name, mac: nic.mac, mode: "dhcp" };
     const ip = addToIp(base, k);
     if (!inSubnet(ip, base, policy.loopback_prefix))

@@ -33,7 +33,8 @@ function parseRequest(raw: string): Request {
   } catch (e) {
     throw new CpiError(`request is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new CpiError("request must be a JSON object");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new CpiError("request must be a JSON object");
   const shape = requestShapeProblem(doc);
   if (shape) throw new CpiError(`request ${shape}`);
   const r = Request.safeParse(doc, { reportInput: true });
@@ -94,7 +95,8 @@ export async function handleRequest(raw: string, opts: DispatchOptions = {}): Pr
 }
 
 function loadConfiguration(opts: DispatchOptions, overlay: Record<string, unknown>): Config {
-  if (opts.config !== undefined) return parseConfig(deepMerge(opts.config as Record<string, unknown>, overlay), "given");
+  if (opts.config !== undefined)
+    return parseConfig(deepMerge(opts.config as Record<string, unknown>, overlay), "given");
   if (!opts.configPath) throw new CpiError(`no CPI configuration: pass --config <path> or set ${CONFIG_ENV}`);
   return loadConfigFile(opts.configPath, overlay);
 }

@@ -23,7 +23,8 @@ export const loadActionModule: ActionLoader = async (method) => {
   return mod.default;
 };
 
-export const loadServices: ServicesFactory = async (config, log) => (await import("../wiring.ts")).createServices(config, log);
+export const loadServices: ServicesFactory = async (config, log) =>
+  (await import("../wiring.ts")).createServices(config, log);
 
 /** src/commands/<name>.ts, or undefined for an unknown name. */
 export async function loadCommand(name: string): Promise<CommandModule | undefined> {

@@ -41,7 +41,11 @@ export const NetworkSpec = z.looseObject({
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 
 export const Networks = z.record(
-  z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "network names may only contain letters, digits, '.', '_' and '-'"),
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "network names may only contain letters, digits, '.', '_' and '-'"),
   NetworkSpec,
 );
 export type Networks = z.infer<typeof Networks>;
@@ -59,4 +63,8 @@ export const DiskHint = z.object({ path: z.string().min(1) });
 export type DiskHint = z.infer<typeof DiskHint>;
 
 /** Disk sizes arrive in MiB. */
-export const SizeMib = z.number().int().positive().max(1024 * 1024 * 1024);
+export const SizeMib = z
+  .number()
+  .int()
+  .positive()
+  .max(1024 * 1024 * 1024);

@@ -37,7 +37,10 @@ export const RegistryConfig = z.strictObject({
     .prefault({}),
   tls: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
   auth: z.strictObject({
-    username: z.string().min(1).regex(/^[^:]*$/, "must not contain ':'"),
+    username: z
+      .string()
+      .min(1)
+      .regex(/^[^:]*$/, "must not contain ':'"),
     password: z.string().min(1),
     read_requires_auth: z.boolean().default(true),
   }),
@@ -54,7 +57,8 @@ export class RegistryConfigError extends Error {
 
 export function parseRegistryConfig(doc: unknown, source: string): RegistryConfig {
   const r = RegistryConfig.safeParse(doc, { reportInput: true });
-  if (!r.success) throw new RegistryConfigError(`invalid registry configuration (${source}): ${describeIssues(r.error.issues)}`);
+  if (!r.success)
+    throw new RegistryConfigError(`invalid registry configuration (${source}): ${describeIssues(r.error.issues)}`);
   return r.data;
 }
 

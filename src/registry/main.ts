@@ -26,7 +26,10 @@ function createLogger(config: RegistryConfig): pino.Logger {
     {
       level: config.log_level,
       base: { service: "bosh-registry", pid: process.pid },
-      redact: { paths: ["password", "*.password", "headers.authorization", "*.headers.authorization"], censor: "[REDACTED]" },
+      redact: {
+        paths: ["password", "*.password", "headers.authorization", "*.headers.authorization"],
+        censor: "[REDACTED]",
+      },
     },
     { write: (line: string) => void process.stderr.write(scrubber.scrub(line)) },
   );
@@ -56,7 +59,11 @@ export async function main(argv: string[]): Promise<void> {
   const store = new WebdavStore(storeOptions(config.store, log));
   const server = createRegistryServer({
     records: new RegistryRecords(store, config.prefix),
-    auth: { username: config.auth.username, password: config.auth.password, readRequiresAuth: config.auth.read_requires_auth },
+    auth: {
+      username: config.auth.username,
+      password: config.auth.password,
+      readRequiresAuth: config.auth.read_requires_auth,
+    },
     log,
     tls,
   });
@@ -66,11 +73,17 @@ export async function main(argv: string[]): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.listen.port;
-  log.info({ host: config.listen.host, port, tls: Boolean(tls), store: store.url, prefix: config.prefix }, `registry listening on ${config.listen.host}:${port}`);
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => shutdown(server, store, log, config.shutdown_timeout, signal));
+  log.info(
+    { host: config.listen.host, port, tls: Boolean(tls), store: store.url, prefix: config.prefix },
+    `registry listening on ${config.listen.host}:${port}`,
+  );
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.once(signal, () => shutdown(server, store, log, config.shutdown_timeout, signal));
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${JSON.stringify({ level: 60, msg: "registry failed to start", error: err instanceof Error ? err.message : String(err) })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: 60, msg: "registry failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
+  );
   process.exit(1);
 });

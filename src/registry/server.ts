@@ -32,9 +32,18 @@ class HttpProblem extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: Record<string, string>, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, string>,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -58,18 +67,21 @@ function settingsJson(text: string): string {
   } catch {
     throw new HttpProblem(400, "settings must be JSON");
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new HttpProblem(400, "settings must be a JSON object");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new HttpProblem(400, "settings must be a JSON object");
   return text;
 }
 
 async function handle(opts: RegistryServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   const id = ROUTE.exec(path)?.[1];
-  if (id === undefined) throw new HttpProblem(404, "no such resource", { status: "not_found", message: "no such resource" });
+  if (id === undefined)
+    throw new HttpProblem(404, "no such resource", { status: "not_found", message: "no such resource" });
   const method = req.method ?? "GET";
   if (!["GET", "HEAD", "PUT", "DELETE"].includes(method)) throw new HttpProblem(405, `method ${method} not allowed`);
   const needsAuth = method === "PUT" || method === "DELETE" || opts.auth.readRequiresAuth;
-  if (needsAuth && !authorized(req.headers.authorization, opts.auth)) throw new HttpProblem(401, "authentication required");
+  if (needsAuth && !authorized(req.headers.authorization, opts.auth))
+    throw new HttpProblem(401, "authentication required");
   try {
     opts.records.key(id); // the id must be one safe path segment before the store sees it
   } catch (err) {
@@ -78,7 +90,11 @@ async function handle(opts: RegistryServerOptions, req: IncomingMessage, res: Se
   }
   if (method === "GET" || method === "HEAD") {
     const settings = await opts.records.read(id);
-    if (settings === undefined) throw new HttpProblem(404, `instance ${id} not found`, { status: "not_found", message: `instance ${id} not found` });
+    if (settings === undefined)
+      throw new HttpProblem(404, `instance ${id} not found`, {
+        status: "not_found",
+        message: `instance ${id} not found`,
+      });
     return send(res, 200, { settings, status: "ok" });
   }
   if (method === "PUT") {
@@ -94,7 +110,17 @@ export function registryListener(opts: RegistryServerOptions): (req: IncomingMes
   return (req, res) => {
     const started = Date.now();
     const done = (status: number, problem?: string) =>
-      opts.log.info({ method: req.method, path: req.url, status, ms: Date.now() - started, remote: req.socket.remoteAddress, ...(problem ? { problem } : {}) }, "registry request");
+      opts.log.info(
+        {
+          method: req.method,
+          path: req.url,
+          status,
+          ms: Date.now() - started,
+          remote: req.socket.remoteAddress,
+          ...(problem ? { problem } : {}),
+        },
+        "registry request",
+      );
     handle(opts, req, res).then(
       () => done(res.statusCode),
       (err: unknown) => {
@@ -103,7 +129,10 @@ export function registryListener(opts: RegistryServerOptions): (req: IncomingMes
         else {
           // the store failed: details go to the log, the client learns only that the backend failed
           opts.log.error({ err: describeStoreError(err), path: req.url }, "registry backend failed");
-          problem = err instanceof WebdavUnavailable ? new HttpProblem(503, "registry backend unavailable") : new HttpProblem(502, "registry backend failed");
+          problem =
+            err instanceof WebdavUnavailable
+              ? new HttpProblem(503, "registry backend unavailable")
+              : new HttpProblem(502, "registry backend failed");
         }
         const headers: Record<string, string> = {};
         if (problem.status === 401) headers["www-authenticate"] = 'Basic realm="BOSH registry"';
@@ -118,7 +147,9 @@ export function registryListener(opts: RegistryServerOptions): (req: IncomingMes
 
 export function createRegistryServer(opts: RegistryServerOptions): Server {
   const listener = registryListener(opts);
-  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createHttpServer(listener);
+  const server = opts.tls
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
+    : createHttpServer(listener);
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;
   return server;

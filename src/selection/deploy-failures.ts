@@ -26,9 +26,17 @@ export function deployFailures(node: Pick<RecordNode, "extra">): DeployFailures 
 }
 
 /** The record after one more failure of `agentId` at `at`. */
-export function nextFailures(prev: DeployFailures | undefined, f: { agentId: string; error: string; at: Date }): DeployFailures {
+export function nextFailures(
+  prev: DeployFailures | undefined,
+  f: { agentId: string; error: string; at: Date },
+): DeployFailures {
   const ids = [...(prev?.agent_ids ?? []).filter((a) => a !== f.agentId), f.agentId].slice(-KEEP_AGENT_IDS);
-  return { count: (prev?.count ?? 0) + 1, last_at: f.at.toISOString(), last_error: f.error.slice(0, MAX_ERROR_CHARS), agent_ids: ids };
+  return {
+    count: (prev?.count ?? 0) + 1,
+    last_at: f.at.toISOString(),
+    last_error: f.error.slice(0, MAX_ERROR_CHARS),
+    agent_ids: ids,
+  };
 }
 
 export interface FailurePolicy {

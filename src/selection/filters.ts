@@ -38,7 +38,8 @@ function hardwareMismatch(node: CandidateNode, req: SelectionRequest): string | 
   const state = node.provision_state ?? "unknown";
   if (!(req.states as readonly string[]).includes(state)) return `provision_state ${state}`;
   if (req.resourceClass !== undefined && node.resource_class !== req.resourceClass) return "other resource_class";
-  if (req.conductorGroup !== undefined && (node.conductor_group ?? "") !== req.conductorGroup) return "other conductor_group";
+  if (req.conductorGroup !== undefined && (node.conductor_group ?? "") !== req.conductorGroup)
+    return "other conductor_group";
   if (req.owner !== undefined && node.owner !== undefined && node.owner !== req.owner) return "other owner";
   const missing = (req.traits ?? []).find((t) => !(node.traits ?? []).includes(t));
   if (missing) return `missing trait ${missing}`;
@@ -73,7 +74,11 @@ export interface Evaluation<T extends CandidateNode> {
   seen: number;
 }
 
-export function evaluate<T extends CandidateNode>(nodes: readonly T[], req: SelectionRequest, policy: StalePolicy): Evaluation<T> {
+export function evaluate<T extends CandidateNode>(
+  nodes: readonly T[],
+  req: SelectionRequest,
+  policy: StalePolicy,
+): Evaluation<T> {
   const out: Evaluation<T> = { eligible: [], rejected: new Map(), seen: 0 };
   const seen = new Set<string>();
   for (const node of nodes) {

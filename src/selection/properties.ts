@@ -8,7 +8,8 @@ export type Wanted = number | string | boolean;
 /** A number, or a string that is one ("16", " 16384 ", "1.5"); undefined otherwise. */
 export function toNumber(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
-  if (typeof v === "string" && v.trim() !== "" && /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v.trim())) return Number(v.trim());
+  if (typeof v === "string" && v.trim() !== "" && /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v.trim()))
+    return Number(v.trim());
   return undefined;
 }
 
@@ -34,7 +35,10 @@ export function mismatch(actual: unknown, wanted: Wanted): string | undefined {
 }
 
 /** The first unmet key as a rejection reason ("ironic_properties.cpus below 8"), or undefined. */
-export function propertiesMismatch(properties: Record<string, unknown> | null | undefined, wanted: Record<string, Wanted>): string | undefined {
+export function propertiesMismatch(
+  properties: Record<string, unknown> | null | undefined,
+  wanted: Record<string, Wanted>,
+): string | undefined {
   for (const key of Object.keys(wanted).sort()) {
     const why = mismatch(properties?.[key], wanted[key]!);
     if (why) return `ironic_properties.${key} ${why}`;

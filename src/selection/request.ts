@@ -38,7 +38,13 @@ export interface StalePolicy {
  */
 export function selectionFields(req: SelectionRequest): string[] {
   return [
-    "uuid", "provision_state", "maintenance", "instance_uuid", "extra", "properties", "reservation",
+    "uuid",
+    "provision_state",
+    "maintenance",
+    "instance_uuid",
+    "extra",
+    "properties",
+    "reservation",
     ...(req.resourceClass !== undefined ? ["resource_class"] : []),
     ...(req.conductorGroup !== undefined ? ["conductor_group"] : []),
     ...(req.owner !== undefined ? ["owner"] : []),

@@ -23,18 +23,32 @@ export class Claims {
   constructor(private readonly d: ClaimsDeps) {}
 
   /** Claims a node: instance_uuid + extra.bosh in one atomic PATCH. Throws IronicNodeAssociated when lost. */
-  async claim(nodeUuid: string, claimUuid: string, record: BoshRecord, ops: readonly JsonPatchOp[] = []): Promise<Node> {
+  async claim(
+    nodeUuid: string,
+    claimUuid: string,
+    record: BoshRecord,
+    ops: readonly JsonPatchOp[] = [],
+  ): Promise<Node> {
     const stamp = this.d.now().toISOString();
     const full: BoshRecord = { ...record, claimed_at: record.claimed_at ?? stamp, updated_at: stamp };
     // Idempotent by construction: repeating the same claim is a 200 for Ironic.
-    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), add("/extra/bosh", full), ...ops], { idempotent: true });
+    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), add("/extra/bosh", full), ...ops], {
+      idempotent: true,
+    });
   }
 
   /** Updates record fields (and more ops) while re-asserting the claim. */
-  async update(nodeUuid: string, claimUuid: string, changes: Partial<BoshRecord>, ops: readonly JsonPatchOp[] = []): Promise<Node> {
+  async update(
+    nodeUuid: string,
+    claimUuid: string,
+    changes: Partial<BoshRecord>,
+    ops: readonly JsonPatchOp[] = [],
+  ): Promise<Node> {
     const fields = { ...changes, updated_at: this.d.now().toISOString() };
     const recordOps = Object.entries(fields).map(([k, v]) => add(["extra", "bosh", k], v));
-    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), ...recordOps, ...ops], { idempotent: true });
+    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), ...recordOps, ...ops], {
+      idempotent: true,
+    });
   }
 
   /**
@@ -42,7 +56,11 @@ export class Claims {
    * and puts back what the record says BOSH changed (plus `ops`, in the same PATCH). Re-reads the node first; a node held by someone else
    * is left alone. Returns false when there was nothing of ours to release.
    */
-  async release(nodeUuid: string, claimUuid: string | undefined, opts: { node?: Node; ops?: readonly JsonPatchOp[] } = {}): Promise<boolean> {
+  async release(
+    nodeUuid: string,
+    claimUuid: string | undefined,
+    opts: { node?: Node; ops?: readonly JsonPatchOp[] } = {},
+  ): Promise<boolean> {
     const node = opts.node ?? (await this.d.ironic.nodes.find(nodeUuid));
     if (!node) return false;
     if (claimUuid !== undefined && node.instance_uuid && node.instance_uuid !== claimUuid) return false;
@@ -61,9 +79,13 @@ export class Claims {
     const now = await this.d.ironic.nodes.find(seen.uuid);
     const rec = now && boshRecord(now);
     const before = boshRecord(seen);
-    if (!now || !rec || !before || now.instance_uuid !== seen.instance_uuid || rec.claimed_at !== before.claimed_at) return false;
+    if (!now || !rec || !before || now.instance_uuid !== seen.instance_uuid || rec.claimed_at !== before.claimed_at)
+      return false;
     if (!isStale(rec, policy)) return false;
-    this.d.log.warn({ node: seen.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, phase: rec.phase }, "releasing stale claim of a create_vm that did not finish");
+    this.d.log.warn(
+      { node: seen.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, phase: rec.phase },
+      "releasing stale claim of a create_vm that did not finish",
+    );
     return this.release(seen.uuid, now.instance_uuid ?? undefined, { node: now });
   }
 }
@@ -78,9 +100,11 @@ export function releaseOps(node: Node, networkDataSupported: boolean): JsonPatch
   const rec = boshRecord(node);
   if (node.extra && "bosh" in node.extra) ops.push(remove("/extra/bosh"));
   // The claim wrote instance_info (node-setup.ts); Ironic clears it on undeploy, a never-deployed node here.
-  if (UNDEPLOYED.has(node.provision_state ?? "") && node.instance_info && Object.keys(node.instance_info).length > 0) ops.push(add("/instance_info", {}));
+  if (UNDEPLOYED.has(node.provision_state ?? "") && node.instance_info && Object.keys(node.instance_info).length > 0)
+    ops.push(add("/instance_info", {}));
   const restore = rec?.restore;
-  if (restore && "automated_clean" in restore && !disksHoldCleaning(node)) ops.push(add("/automated_clean", restore.automated_clean ?? null));
+  if (restore && "automated_clean" in restore && !disksHoldCleaning(node))
+    ops.push(add("/automated_clean", restore.automated_clean ?? null));
   if (restore?.network_data && networkDataSupported) {
     // Ironic validates network_data against its schema: an empty document cannot be added, only reset.
     const empty = Object.keys(restore.network_data).length === 0;

@@ -29,7 +29,8 @@ export function chooseDevice(input: ChoiceInput): Choice {
   const live = [...liveRecords(input.node)];
   const dirty = dirtyDevices(input.node);
   const rootHints = input.node.properties?.["root_device"];
-  const hints = typeof rootHints === "object" && rootHints !== null ? (rootHints as Record<string, unknown>) : undefined;
+  const hints =
+    typeof rootHints === "object" && rootHints !== null ? (rootHints as Record<string, unknown>) : undefined;
   const root = input.inventory ? rootDisk(input.inventory, hints) : undefined;
   const reasons: string[] = [];
   for (const hint of input.hints) {
@@ -48,7 +49,9 @@ export function chooseDevice(input: ChoiceInput): Choice {
     }
     const d = dirty.get(hint) ?? (path ? dirty.get(path) : undefined);
     if (d) {
-      why(`was used by deleted disk ${d.disk_cid ?? "(unknown)"} and is not wiped yet${d.wipe_failed ? ` (last wipe failed: ${d.wipe_failed})` : ""}; it is wiped when the node is released without live disks`);
+      why(
+        `was used by deleted disk ${d.disk_cid ?? "(unknown)"} and is not wiped yet${d.wipe_failed ? ` (last wipe failed: ${d.wipe_failed})` : ""}; it is wiped when the node is released without live disks`,
+      );
       continue;
     }
     if (!path) {
@@ -61,8 +64,14 @@ export function chooseDevice(input: ChoiceInput): Choice {
       continue;
     }
     const notes: string[] = [];
-    if (!h.stable) notes.push(`${hint} is a kernel name: device order may differ between the deploy ramdisk and the stemcell kernel; prefer /dev/disk/by-path or by-id`);
-    if (capacityMib === undefined) notes.push(`capacity of ${hint} on node ${input.node.uuid} is unknown (not declared, not inspected): accepted for ${input.sizeMib} MiB`);
+    if (!h.stable)
+      notes.push(
+        `${hint} is a kernel name: device order may differ between the deploy ramdisk and the stemcell kernel; prefer /dev/disk/by-path or by-id`,
+      );
+    if (capacityMib === undefined)
+      notes.push(
+        `capacity of ${hint} on node ${input.node.uuid} is unknown (not declared, not inspected): accepted for ${input.sizeMib} MiB`,
+      );
     return { ok: true, chosen: { device: hint, path, capacityMib, notes } };
   }
   return { ok: false, reasons };

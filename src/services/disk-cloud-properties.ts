@@ -3,7 +3,11 @@
 import * as z from "zod";
 import { CpiError } from "../protocol/errors.ts";
 
-const Hint = z.string().min(1).max(512).refine((s) => !/[\s\0]/.test(s), "must not contain spaces or control characters");
+const Hint = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((s) => !/[\s\0]/.test(s), "must not contain spaces or control characters");
 
 const Properties = z.strictObject({
   /** One device hint. */
@@ -25,7 +29,10 @@ export interface DiskCloudProperties {
 
 export const KNOWN_DISK_CLOUD_PROPERTIES = Object.keys(Properties.shape).sort();
 
-export function parseDiskCloudProperties(raw: Record<string, unknown>, defaults: readonly string[]): DiskCloudProperties {
+export function parseDiskCloudProperties(
+  raw: Record<string, unknown>,
+  defaults: readonly string[],
+): DiskCloudProperties {
   const r = Properties.safeParse(raw);
   if (!r.success) {
     const lines = r.error.issues.map((i) =>
@@ -36,7 +43,8 @@ export function parseDiskCloudProperties(raw: Record<string, unknown>, defaults:
     throw new CpiError(`invalid disk_type cloud_properties: ${lines.join("; ")}`);
   }
   const { device, devices, name } = r.data;
-  if (device && devices) throw new CpiError("invalid disk_type cloud_properties: set either device or devices, not both");
+  if (device && devices)
+    throw new CpiError("invalid disk_type cloud_properties: set either device or devices, not both");
   const own = devices ?? (device ? [device] : []);
   const named = name ? { name } : {};
   if (own.length > 0) return { devices: [...new Set(own)], source: "disk_type", ...named };

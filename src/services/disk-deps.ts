@@ -13,7 +13,10 @@ import { findVmNode } from "./vm-lookup.ts";
 
 /** The registry's copy of agent settings (stemcells with api_version < 2): disks.persistent follows attach/detach. */
 export interface PersistentDiskSettings {
-  updatePersistentDisks(vmCid: string, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>): Promise<void>;
+  updatePersistentDisks(
+    vmCid: string,
+    update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>,
+  ): Promise<void>;
 }
 
 export interface DiskDeps {

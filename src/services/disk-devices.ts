@@ -25,7 +25,10 @@ export interface DeclaredDevice {
 }
 
 /** properties.bosh_persistent_devices; a malformed declaration is reported, not guessed at. */
-export function declaredDevices(properties: Record<string, unknown> | null | undefined): { devices: DeclaredDevice[]; problem?: string } {
+export function declaredDevices(properties: Record<string, unknown> | null | undefined): {
+  devices: DeclaredDevice[];
+  problem?: string;
+} {
   let raw = properties?.["bosh_persistent_devices"];
   if (raw === undefined || raw === null) return { devices: [] };
   if (typeof raw === "string") {
@@ -36,7 +39,8 @@ export function declaredDevices(properties: Record<string, unknown> | null | und
     }
   }
   const r = z.array(Declared).safeParse(raw);
-  if (!r.success) return { devices: [], problem: `properties.bosh_persistent_devices: ${r.error.issues[0]?.message ?? "invalid"}` };
+  if (!r.success)
+    return { devices: [], problem: `properties.bosh_persistent_devices: ${r.error.issues[0]?.message ?? "invalid"}` };
   return {
     devices: r.data.map((d) =>
       typeof d === "string"
@@ -73,14 +77,22 @@ export function matchesDisk(h: DeviceHint, d: InventoryDisk): boolean {
  * The inventory disk Ironic deploys the image to: the one properties.root_device names, else (Ironic's
  * default) the smallest disk of at least 4 GiB.
  */
-export function rootDisk(disks: readonly InventoryDisk[], rootHints: Record<string, unknown> | undefined): InventoryDisk | undefined {
+export function rootDisk(
+  disks: readonly InventoryDisk[],
+  rootHints: Record<string, unknown> | undefined,
+): InventoryDisk | undefined {
   if (rootHints && Object.keys(rootHints).length > 0) return disks.find((d) => rootHintsMatch(rootHints, d));
   const big = disks.filter((d) => (d.size ?? 0) >= 4 * 1024 * MIB).sort((a, b) => (a.size ?? 0) - (b.size ?? 0));
   return big[0];
 }
 
 function rootHintsMatch(hints: Record<string, unknown>, d: InventoryDisk): boolean {
-  const checks: [string, string | null | undefined][] = [["name", d.name], ["by_path", d.by_path], ["serial", d.serial], ["wwn", lower(d.wwn)]];
+  const checks: [string, string | null | undefined][] = [
+    ["name", d.name],
+    ["by_path", d.by_path],
+    ["serial", d.serial],
+    ["wwn", lower(d.wwn)],
+  ];
   let any = false;
   for (const [key, actual] of checks) {
     const want = hintValue(hints[key]);
@@ -92,7 +104,11 @@ function rootHintsMatch(hints: Record<string, unknown>, d: InventoryDisk): boole
 }
 
 /** Without inventory: does the hint itself equal one of the node's root_device hints or the system device? */
-export function namesRoot(h: DeviceHint, rootHints: Record<string, unknown> | undefined, systemDevice: string): boolean {
+export function namesRoot(
+  h: DeviceHint,
+  rootHints: Record<string, unknown> | undefined,
+  systemDevice: string,
+): boolean {
   if (h.hint === systemDevice || h.path === systemDevice) return true;
   if (!rootHints) return false;
   const v = (k: string) => hintValue(rootHints[k]);

@@ -32,12 +32,17 @@ export function parseHint(hint: string): DeviceHint {
     const id = wwn[1]!.toLowerCase();
     return { hint, kind: "wwn", path: `/dev/disk/by-id/wwn-${id}`, stable: true, wwn: id };
   }
-  if (hint.startsWith("serial:") && hint.length > 7) return { hint, kind: "serial", path: undefined, stable: true, serial: hint.slice(7) };
+  if (hint.startsWith("serial:") && hint.length > 7)
+    return { hint, kind: "serial", path: undefined, stable: true, serial: hint.slice(7) };
   if (hint.startsWith("/dev/disk/")) {
-    throw new CpiError(`persistent device hint ${hint}: by-uuid/by-label/by-partuuid name filesystems or partitions, and a new disk has none; use /dev/disk/by-path, /dev/disk/by-id, a WWN or serial:<serial>`);
+    throw new CpiError(
+      `persistent device hint ${hint}: by-uuid/by-label/by-partuuid name filesystems or partitions, and a new disk has none; use /dev/disk/by-path, /dev/disk/by-id, a WWN or serial:<serial>`,
+    );
   }
   if (/^\/dev\/[A-Za-z0-9]+$/.test(hint)) return { hint, kind: "dev", path: hint, stable: false };
-  throw new CpiError(`persistent device hint ${JSON.stringify(hint)} is not understood: use /dev/disk/by-path/…, /dev/disk/by-id/…, a WWN (0x…), serial:<serial> or (unstable) /dev/sdX`);
+  throw new CpiError(
+    `persistent device hint ${JSON.stringify(hint)} is not understood: use /dev/disk/by-path/…, /dev/disk/by-id/…, a WWN (0x…), serial:<serial> or (unstable) /dev/sdX`,
+  );
 }
 
 /** Root-device hints (Ironic's properties.root_device) may carry operators like "s== /dev/sda". */

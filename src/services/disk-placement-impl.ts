@@ -22,15 +22,22 @@ export class NodeDiskPlacement implements DiskPlacement {
     if (diskCids.length === 0) return undefined;
     const loaded = await Promise.all(diskCids.map(async (cid) => ({ cid, disk: await loadDisk(this.d, cid) })));
     const missing = loaded.filter((l) => !l.disk).map((l) => l.cid);
-    if (missing.length > 0) throw new DiskNotFound(`create_vm: disk(s) ${missing.join(", ")} not found, so there is no server to place the VM on`);
+    if (missing.length > 0)
+      throw new DiskNotFound(
+        `create_vm: disk(s) ${missing.join(", ")} not found, so there is no server to place the VM on`,
+      );
     const nodes = [...new Set(loaded.map((l) => l.disk!.node.uuid))];
     if (nodes.length > 1) {
-      throw new CloudError(`create_vm: disks ${diskCids.join(", ")} live on different servers (${nodes.join(", ")}); bare metal cannot move disks, so one VM cannot use them all`);
+      throw new CloudError(
+        `create_vm: disks ${diskCids.join(", ")} live on different servers (${nodes.join(", ")}); bare metal cannot move disks, so one VM cannot use them all`,
+      );
     }
     const node = loaded[0]!.disk!.node;
     const what = `node ${node.uuid} (${node.name ?? "unnamed"}), which holds disk(s) ${diskCids.join(", ")},`;
-    if (node.maintenance) throw new CloudError(`create_vm: ${what} is in maintenance and cannot take a VM until an operator clears it`);
-    if (!CAN_HOST.has(node.provision_state ?? "")) throw new CloudError(`create_vm: ${what} is in provision state "${node.provision_state}" and cannot take a VM`);
+    if (node.maintenance)
+      throw new CloudError(`create_vm: ${what} is in maintenance and cannot take a VM until an operator clears it`);
+    if (!CAN_HOST.has(node.provision_state ?? ""))
+      throw new CloudError(`create_vm: ${what} is in provision state "${node.provision_state}" and cannot take a VM`);
     if (holdsVm(node) && node.instance_uuid !== claimUuid) {
       // The director's create-swap-delete creates the new VM while the old one still runs; a local disk can
       // only ever be used by the server it is in, which the old VM holds.
@@ -48,9 +55,13 @@ export class NodeDiskPlacement implements DiskPlacement {
     const node = (await readNode(this.d, claimed.uuid)) ?? claimed;
     const live = liveRecords(node);
     const foreign = [...live.keys()].filter((cid) => !vm.diskCids.includes(cid));
-    if (foreign.length > 0) throw new CloudError(`node ${node.uuid} holds persistent disks ${foreign.join(", ")} of another VM; refusing to put VM ${vm.vmCid} on it`);
+    if (foreign.length > 0)
+      throw new CloudError(
+        `node ${node.uuid} holds persistent disks ${foreign.join(", ")} of another VM; refusing to put VM ${vm.vmCid} on it`,
+      );
     const absent = vm.diskCids.filter((cid) => !live.has(cid));
-    if (absent.length > 0) throw new CloudError(`disk(s) ${absent.join(", ")} are not on node ${node.uuid}; bare metal cannot move disks`);
+    if (absent.length > 0)
+      throw new CloudError(`disk(s) ${absent.join(", ")} are not on node ${node.uuid}; bare metal cannot move disks`);
     const ops = [...settleWipes(node).ops, ...(live.size > 0 ? holdCleaningOps(node, this.d.now()) : [])];
     if (ops.length > 0) await this.d.ironic.nodes.patch(node.uuid, ops);
   }
@@ -70,7 +81,14 @@ export class NodeDiskPlacement implements DiskPlacement {
       const stamp = this.d.now().toISOString();
       const dirty = [...dirtyDevices(node)].filter(([dev]) => !settled.wiped.has(dev));
       const before = node.automated_clean ?? null;
-      for (const [dev, e] of dirty) ops.push(putDirty(node, dev, { ...(settled.failed.get(dev) ?? e), wipe_requested_at: stamp, automated_clean_before: before }));
+      for (const [dev, e] of dirty)
+        ops.push(
+          putDirty(node, dev, {
+            ...(settled.failed.get(dev) ?? e),
+            wipe_requested_at: stamp,
+            automated_clean_before: before,
+          }),
+        );
       if (dirty.length > 0) answer = { automatedClean: true };
     }
     if (ops.length > 0) await this.d.ironic.nodes.patch(node.uuid, ops);

@@ -53,8 +53,17 @@ export type CleanHold = z.infer<typeof CleanHold>;
 
 /** Node fields every disk method reads (one GET). */
 export const DISK_NODE_FIELDS = [
-  "uuid", "name", "instance_uuid", "provision_state", "target_provision_state", "maintenance", "last_error",
-  "provision_updated_at", "extra", "properties", "automated_clean",
+  "uuid",
+  "name",
+  "instance_uuid",
+  "provision_state",
+  "target_provision_state",
+  "maintenance",
+  "last_error",
+  "provision_updated_at",
+  "extra",
+  "properties",
+  "automated_clean",
 ] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -98,9 +107,11 @@ function putMember(node: Pick<Node, "extra">, map: string, key: string, value: u
   return isObject(node.extra?.[map]) ? add(["extra", map, key], value) : add(["extra", map], { [key]: value });
 }
 
-export const putDisk = (node: Pick<Node, "extra">, cid: string, rec: DiskRecord) => putMember(node, "bosh_disks", cid, rec);
+export const putDisk = (node: Pick<Node, "extra">, cid: string, rec: DiskRecord) =>
+  putMember(node, "bosh_disks", cid, rec);
 export const dropDisk = (cid: string) => remove(["extra", "bosh_disks", cid]);
-export const putDirty = (node: Pick<Node, "extra">, device: string, d: DirtyDevice) => putMember(node, "bosh_dirty_devices", deviceTag(device), { ...d, device });
+export const putDirty = (node: Pick<Node, "extra">, device: string, d: DirtyDevice) =>
+  putMember(node, "bosh_dirty_devices", deviceTag(device), { ...d, device });
 export const dropDirty = (device: string) => remove(["extra", "bosh_dirty_devices", deviceTag(device)]);
 
 /**
@@ -109,7 +120,10 @@ export const dropDirty = (device: string) => remove(["extra", "bosh_dirty_device
  */
 export function holdCleaningOps(node: Pick<Node, "extra" | "automated_clean">, now: Date): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
-  if (!cleanHold(node)) ops.push(add(["extra", "bosh_clean_hold"], { automated_clean: node.automated_clean ?? null, since: now.toISOString() }));
+  if (!cleanHold(node))
+    ops.push(
+      add(["extra", "bosh_clean_hold"], { automated_clean: node.automated_clean ?? null, since: now.toISOString() }),
+    );
   if (node.automated_clean !== false) ops.push(add("/automated_clean", false));
   return ops;
 }

@@ -22,8 +22,17 @@ export async function wipeFreeNode(d: DiskDeps, node: Node, reservedWith?: strin
   const dirty = dirtyDevices(node);
   const from = node.provision_state ?? "";
   if (liveRecords(node).size > 0) return "skipped";
-  if (dirty.size === 0 || node.maintenance || !["available", "manageable"].includes(from) || (node.instance_uuid && node.instance_uuid !== reservedWith)) {
-    if (dirty.size > 0) log.warn({ provision_state: from, maintenance: node.maintenance }, "dirty devices stay dirty: the node is not free to clean now; they are wiped at its next release");
+  if (
+    dirty.size === 0 ||
+    node.maintenance ||
+    !["available", "manageable"].includes(from) ||
+    (node.instance_uuid && node.instance_uuid !== reservedWith)
+  ) {
+    if (dirty.size > 0)
+      log.warn(
+        { provision_state: from, maintenance: node.maintenance },
+        "dirty devices stay dirty: the node is not free to clean now; they are wiped at its next release",
+      );
     if (reservedWith) await d.claims.release(node.uuid, reservedWith); // a reservation without disks holds nothing
     return "skipped";
   }
@@ -31,12 +40,17 @@ export async function wipeFreeNode(d: DiskDeps, node: Node, reservedWith?: strin
   const stamp = d.now().toISOString();
   const requested = [...dirty].map(([device, e]) => putDirty(node, device, { ...e, wipe_requested_at: stamp }));
   try {
-    await d.claims.claim(node.uuid, claim, {
-      phase: "reserved",
-      reservation: `wiping devices of deleted persistent disks: ${[...dirty.keys()].join(", ")}`,
-      disk_cids: [],
-      restore: { automated_clean: node.automated_clean ?? null },
-    }, [...requested, add("/automated_clean", true)]);
+    await d.claims.claim(
+      node.uuid,
+      claim,
+      {
+        phase: "reserved",
+        reservation: `wiping devices of deleted persistent disks: ${[...dirty.keys()].join(", ")}`,
+        disk_cids: [],
+        restore: { automated_clean: node.automated_clean ?? null },
+      },
+      [...requested, add("/automated_clean", true)],
+    );
   } catch (err) {
     if (err instanceof IronicNodeAssociated) return "skipped"; // a VM took it first: its release wipes
     throw err;
@@ -77,7 +91,9 @@ async function transition(d: DiskDeps, uuid: string, target: ProvisionTarget, un
 async function markWiped(d: DiskDeps, uuid: string, requestedAt: string): Promise<void> {
   const node = await readNode(d, uuid);
   if (!node) return;
-  const ops = [...dirtyDevices(node)].filter(([, e]) => e.wipe_requested_at && e.wipe_requested_at <= requestedAt).map(([dev]) => dropDirty(dev));
+  const ops = [...dirtyDevices(node)]
+    .filter(([, e]) => e.wipe_requested_at && e.wipe_requested_at <= requestedAt)
+    .map(([dev]) => dropDirty(dev));
   if (ops.length > 0) await d.ironic.nodes.patch(uuid, ops);
 }
 
@@ -90,8 +106,15 @@ async function wipeFailed(d: DiskDeps, uuid: string, why: string, maintenance: b
   if (boshRecord(node)) ops.push(remove("/extra/bosh"));
   // automated_clean stays true: an operator's manage + provide then cleans again before the node is used.
   await d.ironic.nodes.patch(uuid, ops);
-  if (maintenance && !node.maintenance) await d.ironic.states.setMaintenance(uuid, `bosh: cleaning (wipe of deleted persistent disks) failed: ${why}`.slice(0, 250));
-  d.log.error({ node: uuid, last_error: why }, "wiping dirty devices failed: node left in maintenance for the operator; devices stay dirty");
+  if (maintenance && !node.maintenance)
+    await d.ironic.states.setMaintenance(
+      uuid,
+      `bosh: cleaning (wipe of deleted persistent disks) failed: ${why}`.slice(0, 250),
+    );
+  d.log.error(
+    { node: uuid, last_error: why },
+    "wiping dirty devices failed: node left in maintenance for the operator; devices stay dirty",
+  );
 }
 
 function failed(e: DirtyDevice, why: string): DirtyDevice {
@@ -123,7 +146,12 @@ export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string
     }
   }
   // The cleaning was ours; the node's own setting comes back (unless live disks hold it off meanwhile).
-  if (restore !== undefined && wiped.size === dirtyDevices(node).size && !cleanHold(node) && node.automated_clean !== restore) {
+  if (
+    restore !== undefined &&
+    wiped.size === dirtyDevices(node).size &&
+    !cleanHold(node) &&
+    node.automated_clean !== restore
+  ) {
     ops.push(add("/automated_clean", restore));
   }
   return { ops, wiped, failed: failedNow };

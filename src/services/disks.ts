@@ -65,7 +65,11 @@ export class Disks {
       d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
     } else {
       const at = ["extra", "bosh_disks", cid];
-      await d.ironic.nodes.patch(node.uuid, [add([...at, "attached"], true), add([...at, "vm_cid"], vmCid), add([...at, "attached_at"], d.now().toISOString())]);
+      await d.ironic.nodes.patch(node.uuid, [
+        add([...at, "attached"], true),
+        add([...at, "vm_cid"], vmCid),
+        add([...at, "attached_at"], d.now().toISOString()),
+      ]);
       d.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
     }
     await this.registry(d, vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
@@ -85,7 +89,9 @@ export class Disks {
       await d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
       d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
     }
-    await this.registry(d, vmCid, opts, (disks) => Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)));
+    await this.registry(d, vmCid, opts, (disks) =>
+      Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)),
+    );
   }
 
   /**
@@ -97,21 +103,36 @@ export class Disks {
     const d = await this.deps();
     const remaining = [...liveRecords(node).keys()].filter((c) => c !== cid);
     const dirty = { since: d.now().toISOString(), disk_cid: cid };
-    const ops = [dropDisk(cid), putDirty(node, record.device, dirty), ...(remaining.length === 0 ? releaseCleaningOps(node) : [])];
+    const ops = [
+      dropDisk(cid),
+      putDirty(node, record.device, dirty),
+      ...(remaining.length === 0 ? releaseCleaningOps(node) : []),
+    ];
     const reservation = boshRecord(node);
     const reserved = reservation?.phase === "reserved" && !!node.instance_uuid;
-    if (reserved && remaining.length > 0) ops.push(add(["extra", "bosh", "disk_cids"], (reservation.disk_cids ?? []).filter((c) => c !== cid)));
+    if (reserved && remaining.length > 0)
+      ops.push(
+        add(
+          ["extra", "bosh", "disk_cids"],
+          (reservation.disk_cids ?? []).filter((c) => c !== cid),
+        ),
+      );
     let after;
     try {
       after = await d.ironic.nodes.patch(node.uuid, ops);
     } catch (err) {
       // `remove` of a missing record fails the whole patch: a concurrent delete_disk got there first.
-      if (err instanceof IronicBadRequest && !(await loadDisk(d, cid))) throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
+      if (err instanceof IronicBadRequest && !(await loadDisk(d, cid)))
+        throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
       throw err;
     }
-    d.log.info({ disk_cid: cid, node: node.uuid, device: record.device }, "persistent disk deleted; its device is dirty until wiped");
+    d.log.info(
+      { disk_cid: cid, node: node.uuid, device: record.device },
+      "persistent disk deleted; its device is dirty until wiped",
+    );
     if (remaining.length > 0) return;
-    if (reserved || !node.instance_uuid) await wipeFreeNode(d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
+    if (reserved || !node.instance_uuid)
+      await wipeFreeNode(d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
     else d.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
   }
 
@@ -120,7 +141,10 @@ export class Disks {
     const d = await this.deps();
     const node = await readVmNode(d, vmCid);
     if (!node) throw new VmNotFound(`VM ${vmCid} not found`);
-    return [...liveRecords(node)].filter(([, r]) => r.attached).map(([cid]) => cid).sort();
+    return [...liveRecords(node)]
+      .filter(([, r]) => r.attached)
+      .map(([cid]) => cid)
+      .sort();
   }
 
   /** Stored on the record, merged over what is there; failures other than "no such disk" are only logged. */
@@ -128,7 +152,9 @@ export class Disks {
     const { node, record } = await this.require(cid);
     const d = await this.deps();
     try {
-      await d.ironic.nodes.patch(node.uuid, [add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata })]);
+      await d.ironic.nodes.patch(node.uuid, [
+        add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata }),
+      ]);
     } catch (err) {
       d.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
     }
@@ -156,10 +182,18 @@ export class Disks {
   }
 
   /** Keeps the registry's disks.persistent in step with attach/detach. */
-  private async registry(d: DiskDeps, vmCid: string, opts: AttachOptions, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>) {
+  private async registry(
+    d: DiskDeps,
+    vmCid: string,
+    opts: AttachOptions,
+    update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>,
+  ) {
     if (!this.usesRegistry(opts)) return;
     if (!d.settings) {
-      d.log.warn({ vm_cid: vmCid }, "the registry is in use but no settings store is wired: disks.persistent not updated");
+      d.log.warn(
+        { vm_cid: vmCid },
+        "the registry is in use but no settings store is wired: disks.persistent not updated",
+      );
       return;
     }
     await d.settings.updatePersistentDisks(vmCid, update);

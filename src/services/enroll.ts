@@ -32,14 +32,30 @@ export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: No
   const stamp = d.now().toISOString();
   // The node's UUID is chosen here so that a lost answer to the POST is settled by it (nodes.ts).
   const uuid = body.uuid ?? randomUUID();
-  const record: BoshRecord = { ...input.record, vm_cid: input.claim, source: "enrolled", claimed_at: stamp, updated_at: stamp };
+  const record: BoshRecord = {
+    ...input.record,
+    vm_cid: input.claim,
+    source: "enrolled",
+    claimed_at: stamp,
+    updated_at: stamp,
+  };
   const { instanceInfo, fields } = input.setup;
   let node: Node;
   try {
-    node = await d.ironic.nodes.create({ ...body, uuid, ...fields, instance_info: instanceInfo, instance_uuid: input.claim, extra: { ...extra, bosh: record } });
+    node = await d.ironic.nodes.create({
+      ...body,
+      uuid,
+      ...fields,
+      instance_info: instanceInfo,
+      instance_uuid: input.claim,
+      extra: { ...extra, bosh: record },
+    });
   } catch (err) {
-    if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot enroll ${describe(input)}: ${err.ironicMessage}`, true, { cause: err });
-    throw new CloudError(`cannot enroll ${describe(input)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (err instanceof IronicConflict)
+      throw new VmCreationFailed(`cannot enroll ${describe(input)}: ${err.ironicMessage}`, true, { cause: err });
+    throw new CloudError(`cannot enroll ${describe(input)}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   d.log.info({ node: node.uuid, macs: input.macs }, "enrolled a new node");
   onCreated(node);
@@ -55,7 +71,8 @@ async function createPorts(ironic: IronicClient, nodeUuid: string, macs: readonl
       await ironic.ports.create({ node_uuid: nodeUuid, address: mac, pxe_enabled: i === 0 });
     } catch (err) {
       // A duplicate MAC here means a concurrent create_vm enrolled the same server a moment earlier.
-      if (err instanceof IronicConflict) throw new VmCreationFailed(`cannot create the port for ${mac}: ${err.ironicMessage}`, true, { cause: err });
+      if (err instanceof IronicConflict)
+        throw new VmCreationFailed(`cannot create the port for ${mac}: ${err.ironicMessage}`, true, { cause: err });
       throw err;
     }
   }

@@ -26,7 +26,11 @@ export const EPHEMERAL_FIX =
   "server so that a second disk shows in its inventory; the agent cannot use the root disk, which holds Ironic's config-drive partition";
 
 /** Sources 1 to 3, in that order: undefined when none names a device (then the inventory decides). */
-export function givenEphemeral(vmType: string | { path: string } | undefined, node: Pick<Node, "properties">, configured: string | undefined): EphemeralDisk | undefined {
+export function givenEphemeral(
+  vmType: string | { path: string } | undefined,
+  node: Pick<Node, "properties">,
+  configured: string | undefined,
+): EphemeralDisk | undefined {
   if (vmType !== undefined) return { path: typeof vmType === "string" ? vmType : vmType.path, source: "vm_type" };
   return declaredEphemeral(node) ?? (configured !== undefined ? { path: configured, source: "config" } : undefined);
 }
@@ -50,10 +54,18 @@ export interface InventoryChoiceInput {
 /** Source 4: the first spare disk of the inventory, with the stablest path it has. */
 export function inventoryEphemeral(input: InventoryChoiceInput): EphemeralDisk | undefined {
   const nodeHints = input.node.properties?.["root_device"];
-  const rootHints = input.rootDevice ?? (typeof nodeHints === "object" && nodeHints !== null ? (nodeHints as Record<string, unknown>) : undefined);
+  const rootHints =
+    input.rootDevice ??
+    (typeof nodeHints === "object" && nodeHints !== null ? (nodeHints as Record<string, unknown>) : undefined);
   const root = rootDisk(input.inventory, rootHints);
   const declared: DeclaredDevice[] = declaredDevices(input.node.properties).devices;
-  const reserved = [...input.persistentHints, ...declared.map((d) => d.device), ...[...diskRecords(input.node).values()].map((r) => r.device), ...dirtyDevices(input.node).keys(), input.systemDevice];
+  const reserved = [
+    ...input.persistentHints,
+    ...declared.map((d) => d.device),
+    ...[...diskRecords(input.node).values()].map((r) => r.device),
+    ...dirtyDevices(input.node).keys(),
+    input.systemDevice,
+  ];
   const hints = reserved.flatMap((h) => {
     try {
       return [parseHint(h)];

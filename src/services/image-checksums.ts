@@ -11,7 +11,10 @@ export async function ironicNeedsMd5(config: Config, log: Logger): Promise<boole
   try {
     const { serverVersions } = await connectIronic(config, log, { quick: true });
     const needed = serverNeedsMd5(serverVersions);
-    log.debug({ server: serverVersions, md5: needed }, needed ? "this Ironic needs md5 image checksums" : "this Ironic checks sha256 alone");
+    log.debug(
+      { server: serverVersions, md5: needed },
+      needed ? "this Ironic needs md5 image checksums" : "this Ironic checks sha256 alone",
+    );
     return needed;
   } catch (err) {
     log.info({ err: (err as Error).message }, "could not ask Ironic for its version: computing md5 as well as sha256");

@@ -21,7 +21,11 @@ export function connectIronic(config: Config, log: Logger, opts: ConnectOptions 
     ...(c.ca_cert ? { caCert: c.ca_cert } : {}),
     insecure: c.insecure,
     timeoutMs: opts.quick ? Math.min(timeoutMs, QUICK_TIMEOUT_MS) : timeoutMs,
-    retry: { attempts: opts.quick ? 1 : c.retries.attempts + 1, baseMs: c.retries.base_delay_ms, maxMs: c.retries.max_delay_ms },
+    retry: {
+      attempts: opts.quick ? 1 : c.retries.attempts + 1,
+      baseMs: c.retries.base_delay_ms,
+      maxMs: c.retries.max_delay_ms,
+    },
     logger: log,
     ...(c.max_api_version ? { maxVersion: c.max_api_version } : {}),
   });

@@ -34,12 +34,20 @@ export type EphemeralFor = (node: Node) => Promise<EphemeralDisk | undefined>;
 
 export function stalePolicy(d: VmDeps): StalePolicy {
   const c = d.config.ironic;
-  return { now: d.now(), deployTimeoutS: c.deploy_timeout, deleteTimeoutS: c.delete_timeout, marginS: c.stale_claim_margin };
+  return {
+    now: d.now(),
+    deployTimeoutS: c.deploy_timeout,
+    deleteTimeoutS: c.delete_timeout,
+    marginS: c.stale_claim_margin,
+  };
 }
 
 /** What selection reads, plus automated_clean (the claim records its previous value) when Ironic has it. */
 function fields(d: VmDeps, req: SelectionRequest): NodeField[] {
-  return [...(selectionFields(req) as NodeField[]), ...(d.ironic.supports("automated_clean") ? (["automated_clean"] as const) : [])];
+  return [
+    ...(selectionFields(req) as NodeField[]),
+    ...(d.ironic.supports("automated_clean") ? (["automated_clean"] as const) : []),
+  ];
 }
 
 /** The claim's extra ops and record fields for one node (instance_info, automated_clean, restore). */
@@ -64,7 +72,14 @@ export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: stri
  * With `ephemeralFor`, a candidate without an ephemeral device for the agent is passed over, before any
  * claim; when every fitting one lacks it, the error names the fix.
  */
-export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshRecord, setup: SetupFor, pinned?: string, ephemeralFor?: EphemeralFor): Promise<Acquired> {
+export async function acquire(
+  d: VmDeps,
+  req: SelectionRequest,
+  record: BoshRecord,
+  setup: SetupFor,
+  pinned?: string,
+  ephemeralFor?: EphemeralFor,
+): Promise<Acquired> {
   const lost = new Set<string>();
   const ephemerals = new Map<string, EphemeralDisk | undefined>(); // one inventory read per node and call
   const ephemeralOf = async (n: Node) => {
@@ -78,7 +93,11 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
     const policy = stalePolicy(d);
     const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
     last = evaluate(nodes, req, policy);
-    const ranked = rank(last.eligible, { seed: req.seed, states: req.states, failures: { now: policy.now, avoidFailedS: d.config.placement.avoid_failed_for } });
+    const ranked = rank(last.eligible, {
+      seed: req.seed,
+      states: req.states,
+      failures: { now: policy.now, avoidFailedS: d.config.placement.avoid_failed_for },
+    });
     const usable: typeof ranked = [];
     for (const r of ranked) {
       if (usable.length >= CLAIMS_PER_PASS) break;
@@ -99,21 +118,38 @@ export async function acquire(d: VmDeps, req: SelectionRequest, record: BoshReco
   }
   const noEphemeral = [...ephemerals.values()].filter((e) => !e).length;
   if (noEphemeral > 0 && lost.size === 0 && (!last || last.eligible.every((e) => lacksEphemeral(e.node.uuid)))) {
-    throw new VmCreationFailed(`${noEphemeral} server(s) fit the vm_type, but none has an ephemeral disk for the agent: ${EPHEMERAL_FIX}`, false);
+    throw new VmCreationFailed(
+      `${noEphemeral} server(s) fit the vm_type, but none has an ephemeral disk for the agent: ${EPHEMERAL_FIX}`,
+      false,
+    );
   }
   if (last && last.eligible.length > 0) {
-    throw new VmCreationFailed(`lost ${lost.size} claim(s) to concurrent create_vm calls; nothing was provisioned, try again`, true);
+    throw new VmCreationFailed(
+      `lost ${lost.size} claim(s) to concurrent create_vm calls; nothing was provisioned, try again`,
+      true,
+    );
   }
   throw new VmCreationFailed(await describeNoMatch(d, req, last, lost.size), false);
 }
 
 /** The claimed node with its ephemeral device (read from the claimed node when it was not a candidate). */
-async function withEphemeral(got: Acquired, ephemeralOf: (n: Node) => Promise<EphemeralDisk | undefined>): Promise<Acquired> {
+async function withEphemeral(
+  got: Acquired,
+  ephemeralOf: (n: Node) => Promise<EphemeralDisk | undefined>,
+): Promise<Acquired> {
   const ephemeral = await ephemeralOf(got.node);
   return ephemeral ? { ...got, ephemeral } : got;
 }
 
-async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, node: Node, how: How, policy: StalePolicy, setup: SetupFor): Promise<Acquired | undefined> {
+async function tryClaim(
+  d: VmDeps,
+  req: SelectionRequest,
+  record: BoshRecord,
+  node: Node,
+  how: How,
+  policy: StalePolicy,
+  setup: SetupFor,
+): Promise<Acquired | undefined> {
   if (how === "ours") {
     const full = await d.ironic.nodes.get(node.uuid);
     return { node: full, how, source: boshRecord(full)?.source ?? sourceOf(full) };
@@ -123,7 +159,12 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
     if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
     const source = sourceOf(node);
     const extra = setup(node);
-    const claimed = await d.claims.claim(node.uuid, req.claimUuid, { ...record, ...extra.record, source, vm_cid: req.claimUuid }, setupOps(extra));
+    const claimed = await d.claims.claim(
+      node.uuid,
+      req.claimUuid,
+      { ...record, ...extra.record, source, vm_cid: req.claimUuid },
+      setupOps(extra),
+    );
     // The list was a snapshot: the node may have changed state before our claim landed.
     if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
       d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");
@@ -143,7 +184,10 @@ async function tryClaim(d: VmDeps, req: SelectionRequest, record: BoshRecord, no
       if (mine) return mine;
       // "Node X can not be updated while a state transition is in progress": the list was a snapshot and
       // another create_vm claimed the node and started its deploy before our PATCH (found by the crash tests).
-      d.log.info({ node: node.uuid, reason: err.ironicMessage }, "lost the node to a concurrent request; trying the next node");
+      d.log.info(
+        { node: node.uuid, reason: err.ironicMessage },
+        "lost the node to a concurrent request; trying the next node",
+      );
       return undefined;
     }
     throw err;
@@ -155,14 +199,22 @@ export async function ownClaim(d: VmDeps, req: SelectionRequest): Promise<Acquir
   const [found] = await d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: ["uuid"] });
   if (!found) return undefined;
   const full = await d.ironic.nodes.get(found.uuid);
-  d.log.info({ node: full.uuid, state: full.provision_state }, "this agent_id already holds a node; resuming that create_vm");
+  d.log.info(
+    { node: full.uuid, state: full.provision_state },
+    "this agent_id already holds a node; resuming that create_vm",
+  );
   return { node: full, how: "ours", source: boshRecord(full)?.source ?? sourceOf(full) };
 }
 
 const sourceOf = (n: Node): Source => (n.provision_state === "manageable" ? "manageable" : "available");
 
 /** The message, plus a diagnostic count of matching nodes outside the state/maintenance filters (failure path only). */
-async function describeNoMatch(d: VmDeps, req: SelectionRequest, ev: Evaluation<Node> | undefined, lostRaces: number): Promise<string> {
+async function describeNoMatch(
+  d: VmDeps,
+  req: SelectionRequest,
+  ev: Evaluation<Node> | undefined,
+  lostRaces: number,
+): Promise<string> {
   const elsewhere = new Map<string, number>();
   if (!req.macs) {
     try {
@@ -173,7 +225,11 @@ async function describeNoMatch(d: VmDeps, req: SelectionRequest, ev: Evaluation<
         fields: ["uuid", "provision_state", "maintenance"],
       });
       for (const n of all) {
-        const reason = n.maintenance ? "in maintenance" : (req.states as readonly string[]).includes(n.provision_state ?? "") ? undefined : `provision_state ${n.provision_state}`;
+        const reason = n.maintenance
+          ? "in maintenance"
+          : (req.states as readonly string[]).includes(n.provision_state ?? "")
+            ? undefined
+            : `provision_state ${n.provision_state}`;
         if (reason) elsewhere.set(reason, (elsewhere.get(reason) ?? 0) + 1);
       }
     } catch (err) {

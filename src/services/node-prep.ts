@@ -17,22 +17,45 @@ type CleanStep = { interface: string; step: string; args?: Record<string, unknow
 /** Manual clean steps for raid/bios_settings, in the order Ironic should run them. */
 export function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings">): CleanStep[] {
   const steps: CleanStep[] = [];
-  if (props.bios_settings) steps.push({ interface: "bios", step: "apply_configuration", args: { settings: props.bios_settings } });
-  if (props.raid) steps.push({ interface: "raid", step: "delete_configuration" }, { interface: "raid", step: "create_configuration" });
+  if (props.bios_settings)
+    steps.push({ interface: "bios", step: "apply_configuration", args: { settings: props.bios_settings } });
+  if (props.raid)
+    steps.push(
+      { interface: "raid", step: "delete_configuration" },
+      { interface: "raid", step: "create_configuration" },
+    );
   return steps;
 }
 
 /** Stable digest of what preparation applies (key order does not matter). */
 export function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_settings">): string {
   const canon = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canon) : v && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return createHash("sha256").update(JSON.stringify(canon({ raid: props.raid ?? null, bios: props.bios_settings ?? null }))).digest("hex").slice(0, 32);
+    Array.isArray(v)
+      ? v.map(canon)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(canon({ raid: props.raid ?? null, bios: props.bios_settings ?? null })))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** Returns the node once it is `available` (or as it was when nothing had to be done). */
-export async function prepareNode(d: VmDeps, node: Node, claim: string, props: VmCloudProperties, timeoutS: number): Promise<Node> {
+export async function prepareNode(
+  d: VmDeps,
+  node: Node,
+  claim: string,
+  props: VmCloudProperties,
+  timeoutS: number,
+): Promise<Node> {
   let current = node;
-  if (current.provision_state === "enroll") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, ENROLL);
+  if (current.provision_state === "enroll")
+    current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, ENROLL);
   const steps = preparationSteps(props);
   const digest = steps.length > 0 ? preparationDigest(props) : undefined;
   if (digest && current.extra?.["bosh_prepared"] !== digest) {
@@ -45,11 +68,13 @@ export async function prepareNode(d: VmDeps, node: Node, claim: string, props: V
       );
     }
     d.ironic.require("manual_cleaning");
-    if (current.provision_state === "available") current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
+    if (current.provision_state === "available")
+      current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
     if (props.raid) await setTargetRaidConfig(d.ironic.transport, node.uuid, props.raid as never);
     current = await transition(d, node.uuid, "clean", ["manageable"], timeoutS, MANAGEABLE, { clean_steps: steps });
     await d.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
   }
-  if (current.provision_state === "manageable") current = await transition(d, node.uuid, "provide", ["available"], timeoutS, MANAGEABLE);
+  if (current.provision_state === "manageable")
+    current = await transition(d, node.uuid, "provide", ["available"], timeoutS, MANAGEABLE);
   return current;
 }

@@ -22,7 +22,10 @@ export interface StemcellImage {
  * instance_info for a whole-disk image. The strongest hash goes into image_os_hash_algo/value (the 2016
  * CPI only knew md5); image_checksum keeps md5 for conductors that read only that key.
  */
-export function instanceInfo(image: StemcellImage, props: Pick<VmCloudProperties, "root_device" | "boot_mode">): Record<string, unknown> {
+export function instanceInfo(
+  image: StemcellImage,
+  props: Pick<VmCloudProperties, "root_device" | "boot_mode">,
+): Record<string, unknown> {
   const info: Record<string, unknown> = { image_source: image.imageUrl };
   if (image.diskFormat) info["image_disk_format"] = image.diskFormat;
   const { sha256, sha512, md5 } = image.checksums;
@@ -52,7 +55,9 @@ export function nodeSetup(
   props: VmCloudProperties,
   opts: { config: Config; automatedCleanSupported: boolean },
 ): NodeSetup {
-  const previous = ((node.extra?.["bosh"] as BoshRecord | undefined)?.restore ?? {}) as NonNullable<BoshRecord["restore"]>;
+  const previous = ((node.extra?.["bosh"] as BoshRecord | undefined)?.restore ?? {}) as NonNullable<
+    BoshRecord["restore"]
+  >;
   const restore: NonNullable<BoshRecord["restore"]> = { ...previous };
   const fields: NodeSetup["fields"] = {};
   const clean = props.automated_clean ?? opts.config.automated_clean;
@@ -63,7 +68,11 @@ export function nodeSetup(
     fields.automated_clean = clean;
     if (!("automated_clean" in previous)) restore.automated_clean = node.automated_clean ?? null;
   }
-  return { instanceInfo: instanceInfo(image, props), fields, record: Object.keys(restore).length > 0 ? { restore } : {} };
+  return {
+    instanceInfo: instanceInfo(image, props),
+    fields,
+    record: Object.keys(restore).length > 0 ? { restore } : {},
+  };
 }
 
 /** The JSON-patch of a setup (one `add` per instance_info key, so keys Ironic adds itself survive). */

@@ -89,6 +89,9 @@ export class SettingsService {
     const persistent = isRecord(disks["persistent"]) ? (disks["persistent"] as PersistentDisks) : {};
     const next = update({ ...persistent });
     await this.put(vmCid, { ...settings, disks: { ...disks, persistent: next } });
-    this.log.info({ vm_cid: vmCid, persistent: Object.keys(next) }, `registry settings of ${vmCid}: persistent disks now ${Object.keys(next).join(", ") || "none"}`);
+    this.log.info(
+      { vm_cid: vmCid, persistent: Object.keys(next) },
+      `registry settings of ${vmCid}: persistent disks now ${Object.keys(next).join(", ") || "none"}`,
+    );
   }
 }

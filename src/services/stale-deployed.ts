@@ -19,7 +19,11 @@ export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, pol
   const fields = ["uuid", "name", "provision_state", "instance_uuid", "extra"] as const;
   const listed: Node[] = req.macs
     ? []
-    : (await Promise.all(DEPLOYED_STATES.map((s) => d.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })))).flat();
+    : (
+        await Promise.all(
+          DEPLOYED_STATES.map((s) => d.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })),
+        )
+      ).flat();
   const stale = listed.filter((n) => {
     const rec = boshRecord(n);
     return !!rec && (rec.phase === "creating" || rec.phase === "created") && isStale(rec, policy);
@@ -29,8 +33,17 @@ export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, pol
   // Re-read: another call may have torn it down, or the claim may have changed, since the listing.
   const node = await d.ironic.nodes.get(pick.uuid);
   const rec = boshRecord(node);
-  if (!rec || node.instance_uuid !== pick.instance_uuid || rec.claimed_at !== boshRecord(pick)?.claimed_at || !isStale(rec, policy)) return false;
-  d.log.warn({ node: node.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, state: node.provision_state }, "no free node: tearing down the stale claim of a create_vm that did not finish");
+  if (
+    !rec ||
+    node.instance_uuid !== pick.instance_uuid ||
+    rec.claimed_at !== boshRecord(pick)?.claimed_at ||
+    !isStale(rec, policy)
+  )
+    return false;
+  d.log.warn(
+    { node: node.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, state: node.provision_state },
+    "no free node: tearing down the stale claim of a create_vm that did not finish",
+  );
   try {
     await teardown(d, node, { reason: "stale claim of a create_vm that did not finish" });
     return true;

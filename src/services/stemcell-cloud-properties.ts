@@ -28,7 +28,10 @@ export const StemcellCloudProperties = z
     image_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     image_checksum: z
       .string()
-      .regex(CHECKSUM, "must be a hex md5/sha256/sha512 digest, optionally prefixed with 'md5:', 'sha256:' or 'sha512:'")
+      .regex(
+        CHECKSUM,
+        "must be a hex md5/sha256/sha512 digest, optionally prefixed with 'md5:', 'sha256:' or 'sha512:'",
+      )
       .refine((s) => {
         const m = CHECKSUM.exec(s);
         return !m?.[1] || LENGTH_BY_ALGO[m[1] as keyof Checksums] === m[2]?.length;

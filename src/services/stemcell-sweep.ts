@@ -14,7 +14,12 @@ const newest = (entries: readonly StoreEntry[], fallback: Date | undefined): num
   Math.max(fallback?.getTime() ?? 0, ...entries.map((e) => e.modified?.getTime() ?? 0));
 
 /** Removes unfinished stemcell folders older than `staleMs`; returns their CIDs. Never throws. */
-export async function sweepUnfinishedStemcells(store: WebdavStore, log: Logger, now: Date, staleMs: number): Promise<string[]> {
+export async function sweepUnfinishedStemcells(
+  store: WebdavStore,
+  log: Logger,
+  now: Date,
+  staleMs: number,
+): Promise<string[]> {
   const swept: string[] = [];
   try {
     for (const dir of await store.list()) {
@@ -24,7 +29,10 @@ export async function sweepUnfinishedStemcells(store: WebdavStore, log: Logger, 
       const age = now.getTime() - newest(inside, dir.modified);
       if (!(age > staleMs)) continue;
       await store.removeCollection(storeKey(dir.name));
-      log.warn({ stemcell_cid: dir.name, age_s: Math.round(age / 1000) }, "removed an unfinished stemcell left by a create_stemcell that did not finish");
+      log.warn(
+        { stemcell_cid: dir.name, age_s: Math.round(age / 1000) },
+        "removed an unfinished stemcell left by a create_stemcell that did not finish",
+      );
       swept.push(dir.name);
     }
   } catch (err) {

@@ -13,7 +13,11 @@ import { IMAGE_NAME, RECORD_NAME, StemcellRecord, type Checksums } from "../stem
 import { UnsafeKeyError, WebdavError, describeStoreError } from "../webdav/errors.ts";
 import { storeKey, type StoreKey } from "../webdav/paths.ts";
 import type { WebdavStore } from "../webdav/store.ts";
-import { parseImageChecksum, parseStemcellCloudProperties, type StemcellCloudProperties } from "./stemcell-cloud-properties.ts";
+import {
+  parseImageChecksum,
+  parseStemcellCloudProperties,
+  type StemcellCloudProperties,
+} from "./stemcell-cloud-properties.ts";
 import { sweepUnfinishedStemcells } from "./stemcell-sweep.ts";
 
 /** What create_vm needs to deploy a stemcell. */
@@ -47,7 +51,8 @@ export class StemcellNotFound extends CloudError {}
 function toBoshError(what: string, err: unknown): BoshError {
   if (err instanceof BoshError) return err;
   if (err instanceof UnsafeKeyError) return new CpiError(`${what}: ${err.message}`, { cause: err });
-  if (err instanceof StemcellImageError || err instanceof WebdavError) return new CloudError(`${what}: ${err.message}`, { cause: err });
+  if (err instanceof StemcellImageError || err instanceof WebdavError)
+    return new CloudError(`${what}: ${err.message}`, { cause: err });
   return new CloudError(`${what}: ${describeStoreError(err)}`, { cause: err });
 }
 
@@ -79,7 +84,9 @@ export class StemcellService {
     const common = this.common(cid, props, tags);
     await sweepUnfinishedStemcells(this.store, this.log, this.now(), this.staleMs);
     try {
-      return props.image_url ? await this.createLight(common, props, props.image_url) : await this.upload(common, imagePath, props);
+      return props.image_url
+        ? await this.createLight(common, props, props.image_url)
+        : await this.upload(common, imagePath, props);
     } catch (err) {
       throw toBoshError(`create_stemcell ${cid}`, err);
     }
@@ -91,7 +98,8 @@ export class StemcellService {
       const key = storeKey(cid); // refuses an unsafe CID before any request, the sweep's included
       await sweepUnfinishedStemcells(this.store, this.log, this.now(), this.staleMs);
       const removed = await this.store.removeCollection(key);
-      if (LEGACY_CID.test(cid)) for (const name of Object.values(legacyObjectNames(cid))) await this.store.remove(storeKey(name));
+      if (LEGACY_CID.test(cid))
+        for (const name of Object.values(legacyObjectNames(cid))) await this.store.remove(storeKey(name));
       this.log.info({ stemcell_cid: cid }, removed ? `deleted stemcell ${cid}` : `stemcell ${cid} was already gone`);
     } catch (err) {
       throw toBoshError(`delete_stemcell ${cid}`, err);
@@ -103,11 +111,28 @@ export class StemcellService {
       const text = await this.store.getText(storeKey(cid, RECORD_NAME));
       if (text === undefined) return await this.resolveLegacy(cid);
       const parsed = StemcellRecord.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new CloudError(`stemcell ${cid}: its record in the store is not valid (${parsed.error.issues[0]?.message})`);
+      if (!parsed.success)
+        throw new CloudError(
+          `stemcell ${cid}: its record in the store is not valid (${parsed.error.issues[0]?.message})`,
+        );
       const r = parsed.data;
       return r.light
-        ? { cid, imageUrl: r.image_url, checksums: r.checksums, diskFormat: r.format ?? undefined, size: r.size ?? undefined, light: true }
-        : { cid, imageUrl: this.store.readUrl(storeKey(cid, IMAGE_NAME)), checksums: r.checksums, diskFormat: r.format, size: r.size, light: false };
+        ? {
+            cid,
+            imageUrl: r.image_url,
+            checksums: r.checksums,
+            diskFormat: r.format ?? undefined,
+            size: r.size ?? undefined,
+            light: true,
+          }
+        : {
+            cid,
+            imageUrl: this.store.readUrl(storeKey(cid, IMAGE_NAME)),
+            checksums: r.checksums,
+            diskFormat: r.format,
+            size: r.size,
+            light: false,
+          };
     } catch (err) {
       if (err instanceof SyntaxError) throw new CloudError(`stemcell ${cid}: its record in the store is not JSON`);
       throw toBoshError(`stemcell ${cid}`, err);
@@ -144,10 +169,17 @@ export class StemcellService {
         image: IMAGE_NAME,
       };
       await this.store.putText(storeKey(cid, RECORD_NAME), `${JSON.stringify(record, null, 2)}\n`);
-      log.info({ size: digest.size, format: digest.format, sha256: digest.sha256 }, `stemcell ${cid} stored (${digest.format}, ${digest.size} bytes)`);
+      log.info(
+        { size: digest.size, format: digest.format, sha256: digest.sha256 },
+        `stemcell ${cid} stored (${digest.format}, ${digest.size} bytes)`,
+      );
       return cid;
     } catch (err) {
-      await this.store.removeCollection(dir).catch((e: unknown) => log.error({ err: describeStoreError(e) }, `could not remove the partial stemcell ${dir.path}/`));
+      await this.store
+        .removeCollection(dir)
+        .catch((e: unknown) =>
+          log.error({ err: describeStoreError(e) }, `could not remove the partial stemcell ${dir.path}/`),
+        );
       throw err;
     }
   }
@@ -159,7 +191,8 @@ export class StemcellService {
    */
   private async streamImage(imagePath: string, key: StoreKey, md5: boolean, log: Logger): Promise<ImageDigest> {
     let image: RootImage | undefined;
-    const onProgress = (percent: number, bytes: number) => log.info({ percent, bytes }, `uploading root.img: ${percent} %`);
+    const onProgress = (percent: number, bytes: number) =>
+      log.info({ percent, bytes }, `uploading root.img: ${percent} %`);
     const open = async () => {
       image?.abort();
       image = await openRootImage(imagePath, { onProgress, md5 });
@@ -171,12 +204,16 @@ export class StemcellService {
     } catch (err) {
       image?.abort();
       // a broken image also breaks the upload: report the cause, not the symptom
-      const read: unknown = await image?.done.then(() => undefined, (e: unknown) => e);
+      const read: unknown = await image?.done.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       throw read instanceof StemcellImageError ? read : err;
     }
     const digest = await (image as RootImage).done; // the whole archive read: gzip CRC and tar checked
     const stored = await this.store.stat(key);
-    if (stored?.size !== digest.size) throw new CloudError(`the store holds ${stored?.size ?? "no"} bytes at ${key.path}, expected ${digest.size}`);
+    if (stored?.size !== digest.size)
+      throw new CloudError(`the store holds ${stored?.size ?? "no"} bytes at ${key.path}, expected ${digest.size}`);
     return digest;
   }
 
@@ -184,7 +221,8 @@ export class StemcellService {
     const { cid } = common;
     const checksums = parseImageChecksum(props.image_checksum ?? "");
     const probe = await this.store.probe(url);
-    if (!probe.reachable) throw new CloudError(`light stemcell image_url ${redact(url)} is not reachable: ${probe.detail}`);
+    if (!probe.reachable)
+      throw new CloudError(`light stemcell image_url ${redact(url)} is not reachable: ${probe.detail}`);
     const record: StemcellRecord = {
       ...common,
       light: true,
@@ -208,7 +246,13 @@ export class StemcellService {
       architecture: p.architecture ?? null,
       created_at: this.now().toISOString(),
       // API v3: the runtime config's tags, as strings (an operator reads them in stemcell.json)
-      ...(Object.keys(tags).length > 0 ? { tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) } : {}),
+      ...(Object.keys(tags).length > 0
+        ? {
+            tags: Object.fromEntries(
+              Object.entries(tags).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+            ),
+          }
+        : {}),
     };
   }
 }

@@ -13,9 +13,18 @@ const Mac = z
 const Iface = z.string().min(1).optional();
 /** Ironic node interfaces an enrolled node may name (POST /v1/nodes). */
 const interfaceFields = {
-  bios_interface: Iface, boot_interface: Iface, console_interface: Iface, deploy_interface: Iface,
-  inspect_interface: Iface, management_interface: Iface, network_interface: Iface, power_interface: Iface,
-  raid_interface: Iface, rescue_interface: Iface, storage_interface: Iface, vendor_interface: Iface,
+  bios_interface: Iface,
+  boot_interface: Iface,
+  console_interface: Iface,
+  deploy_interface: Iface,
+  inspect_interface: Iface,
+  management_interface: Iface,
+  network_interface: Iface,
+  power_interface: Iface,
+  raid_interface: Iface,
+  rescue_interface: Iface,
+  storage_interface: Iface,
+  vendor_interface: Iface,
 };
 
 /** What create_vm sends to POST /v1/nodes for a server it enrolls, plus `inspect`. */
@@ -72,7 +81,12 @@ const Properties = z.strictObject({
   /** Overrides the CPI's `automated_clean` for these servers. */
   automated_clean: z.boolean().optional(),
   /** Seconds; overrides ironic.deploy_timeout. */
-  deploy_timeout: z.number().int().positive().max(7 * 24 * 3600, "must be at most 7 days (604800 s)").optional(),
+  deploy_timeout: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600, "must be at most 7 days (604800 s)")
+    .optional(),
   // Owned by the network / config-drive layer (services/vm-config-drive.ts validates them):
   provisioning_network: z.unknown().optional(),
   ephemeral_disk: z.unknown().optional(),
@@ -106,6 +120,7 @@ export function parseVmCloudProperties(raw: Record<string, unknown>): VmCloudPro
         "(macs for one known server, ironic_properties/resource_class/traits for a pool, ironic_params + macs to enroll one)",
     );
   }
-  if (p.ironic_params && !p.macs) throw new CpiError("vm_type cloud_properties: ironic_params needs macs (the NICs of the server to enroll)");
+  if (p.ironic_params && !p.macs)
+    throw new CpiError("vm_type cloud_properties: ironic_params needs macs (the NICs of the server to enroll)");
   return p;
 }

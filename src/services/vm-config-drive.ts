@@ -80,7 +80,9 @@ const REQUEST_ERRORS = new Set(["INVALID_CLOUD_PROPERTIES", "INVALID_ADDRESS", "
 function mapError(err: unknown): unknown {
   if (err instanceof NetworkModelError) {
     if (err.code === "CONFIG") return new CpiError(`CPI network configuration: ${err.message}`, { cause: err });
-    return REQUEST_ERRORS.has(err.code) ? new CpiError(err.message, { cause: err }) : new CloudError(err.message, { cause: err });
+    return REQUEST_ERRORS.has(err.code)
+      ? new CpiError(err.message, { cause: err })
+      : new CloudError(err.message, { cause: err });
   }
   if (err instanceof UserDataError) return new CpiError(err.message, { cause: err });
   if (err instanceof ConfigDriveTooLargeError)
@@ -88,7 +90,8 @@ function mapError(err: unknown): unknown {
       `config drive is ${err.size} bytes packed (gzip+base64), over config_drive.max_packed_bytes (${err.limit}); Ironic keeps inline config drives in its database: shrink env/settings or raise the limit`,
       { cause: err },
     );
-  if (err instanceof IsoLimitError) return new CloudError(`config drive cannot be written as ISO9660 (${err.code}): ${err.message}`, { cause: err });
+  if (err instanceof IsoLimitError)
+    return new CloudError(`config drive cannot be written as ISO9660 (${err.code}): ${err.message}`, { cause: err });
   return err;
 }
 
@@ -112,7 +115,10 @@ function prepare(input: VmConfigDriveInput): VmConfigDrive {
   const networks = agentNetworks(model);
   // Never settings without an ephemeral disk: the agent would partition the root device and fail (ephemeral-disk.ts).
   const ephemeral = toHint(input.ephemeralDisk ?? props.ephemeral_disk ?? config.disks.ephemeral_device);
-  if (!ephemeral) throw new CpiError(`no ephemeral disk for the agent on server ${input.node.name ?? input.node.uuid}: ${EPHEMERAL_FIX}`);
+  if (!ephemeral)
+    throw new CpiError(
+      `no ephemeral disk for the agent on server ${input.node.name ?? input.node.uuid}: ${EPHEMERAL_FIX}`,
+    );
   const agentSettings = buildAgentSettings({
     agentId: input.agentId,
     vmCid: input.vmCid,

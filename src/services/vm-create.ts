@@ -61,7 +61,12 @@ export interface CreatedVm {
   networks: VmConfigDrive["agentNetworks"];
 }
 
-export function selectionRequest(props: VmCloudProperties, agentId: string, diskCids: readonly string[], enrolling = false): SelectionRequest {
+export function selectionRequest(
+  props: VmCloudProperties,
+  agentId: string,
+  diskCids: readonly string[],
+  enrolling = false,
+): SelectionRequest {
   return {
     claimUuid: claimUuid(agentId),
     seed: agentId,
@@ -80,8 +85,12 @@ export function selectionRequest(props: VmCloudProperties, agentId: string, disk
 export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmCloudProperties): Promise<CreatedVm> {
   const image = await d.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
   if (!image.checksums.md5 && serverNeedsMd5(d.ironic.serverVersions)) {
-    const fix = image.light ? "give the light stemcell an md5 image_checksum" : "upload it again (bosh upload-stemcell --fix), which computes md5 for this Ironic";
-    throw new CloudError(`stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${d.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`);
+    const fix = image.light
+      ? "give the light stemcell an md5 image_checksum"
+      : "upload it again (bosh upload-stemcell --fix), which computes md5 for this Ironic";
+    throw new CloudError(
+      `stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${d.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`,
+    );
   }
   const timeoutS = props.deploy_timeout ?? d.config.ironic.deploy_timeout;
   const record: BoshRecord = {
@@ -116,7 +125,9 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     const claimed = node;
     const [drive] = await Promise.all([
       configDrive(d, node, vmCid, input, got.ephemeral?.path),
-      deployed ? undefined : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
+      deployed
+        ? undefined
+        : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
     ]);
     // Only an agent that reads a registry gets a record: it holds the agent's secrets (settings.ts).
     if (drive.userDataKind === "registry") {
@@ -125,7 +136,10 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     }
     if (deployed) {
       // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
-      d.log.info({ node: nodeUuid, state, phase: boshRecord(claimed)?.phase }, "node already deployed for this agent_id; finishing that create_vm");
+      d.log.info(
+        { node: nodeUuid, state, phase: boshRecord(claimed)?.phase },
+        "node already deployed for this agent_id; finishing that create_vm",
+      );
       if (state !== "active") await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
     } else {
       try {
@@ -134,7 +148,8 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
           const again = setup(node);
           await d.claims.update(nodeUuid, claim, again.record, setupOps(again));
         }
-        if (drive.nodeNetworkData) await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
+        if (drive.nodeNetworkData)
+          await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
         await prepareNode(d, node, claim, props, timeoutS);
         await deploy(d, node, { props, configDrive: drive.packed, timeoutS }).catch((e: unknown) => {
           deployError = e;
@@ -143,16 +158,26 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
       } catch (err) {
         // The killed call this one retries may have got its deploy request through after we read the node:
         // that deploy is ours (same agent_id, same settings), so finish it instead of rolling it back.
-        const now = got.how === "ours" ? await d.ironic.nodes.find(nodeUuid, { fields: ["uuid", "provision_state"] }) : undefined;
+        const now =
+          got.how === "ours" ? await d.ironic.nodes.find(nodeUuid, { fields: ["uuid", "provision_state"] }) : undefined;
         if (!now || !DEPLOYED.has(now.provision_state ?? "")) throw err;
-        d.log.info({ node: nodeUuid, state: now.provision_state }, "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it");
-        if (now.provision_state !== "active") await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
+        d.log.info(
+          { node: nodeUuid, state: now.provision_state },
+          "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it",
+        );
+        if (now.provision_state !== "active")
+          await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
       }
     }
     // A good deploy clears the server's failure record (deploy-failures.ts).
     const cleared = deployFailures(claimed) ? [remove(["extra", DEPLOY_FAILURES_KEY])] : [];
     // vm_cid again: a resumed claim may predate it (a killed call, or a CPI before this identity).
-    await d.claims.update(nodeUuid, claim, { phase: "created", vm_cid: vmCid, created_at: d.now().toISOString() }, cleared);
+    await d.claims.update(
+      nodeUuid,
+      claim,
+      { phase: "created", vm_cid: vmCid, created_at: d.now().toISOString() },
+      cleared,
+    );
     undo.commit();
     d.log.info({ vm_cid: vmCid, node: nodeUuid, name: node.name }, "VM created");
     return { vmCid, nodeUuid, networks: drive.agentNetworks };
@@ -181,13 +206,27 @@ async function obtain(
   const ephemeralFor = ephemeralSource(d, props, input);
   if (props.ironic_params && props.macs && !pinned && (await candidates(d, req)).length === 0) {
     // Known before enrolling unless only an inspection can tell: then the rollback deletes the node again.
-    if (!(await ephemeralFor({ uuid: "", properties: props.ironic_params.properties ?? {} })) && !props.ironic_params.inspect) {
-      throw new VmCreationFailed(`the server to enroll has no ephemeral disk for the agent: ${EPHEMERAL_FIX} (ironic_params.properties.bosh_ephemeral_device, or inspect: true)`, false);
+    if (
+      !(await ephemeralFor({ uuid: "", properties: props.ironic_params.properties ?? {} })) &&
+      !props.ironic_params.inspect
+    ) {
+      throw new VmCreationFailed(
+        `the server to enroll has no ephemeral disk for the agent: ${EPHEMERAL_FIX} (ironic_params.properties.bosh_ephemeral_device, or inspect: true)`,
+        false,
+      );
     }
     const fresh = setup({ automated_clean: null, extra: {} });
-    const node = await enroll(d, { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh }, owned);
+    const node = await enroll(
+      d,
+      { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh },
+      owned,
+    );
     const ephemeral = await ephemeralFor(node);
-    if (!ephemeral) throw new VmCreationFailed(`the enrolled server ${node.name ?? node.uuid} has no ephemeral disk for the agent: ${EPHEMERAL_FIX}`, false);
+    if (!ephemeral)
+      throw new VmCreationFailed(
+        `the enrolled server ${node.name ?? node.uuid} has no ephemeral disk for the agent: ${EPHEMERAL_FIX}`,
+        false,
+      );
     return { node, how: "free", source: "enrolled", ephemeral };
   }
   const got = await acquire(d, req, record, setup, pinned, ephemeralFor);
@@ -203,18 +242,34 @@ function ephemeralSource(d: CreateDeps, props: VmCloudProperties, input: CreateV
     if (given || !node.uuid) return given;
     const inventory = await d.ironic.nodes.inventoryDisks(node.uuid);
     if (!inventory) return undefined;
-    return inventoryEphemeral({ node, inventory, rootDevice: props.root_device, persistentHints: d.config.disks.persistent_devices, systemDevice: d.config.disks.system_device });
+    return inventoryEphemeral({
+      node,
+      inventory,
+      rootDevice: props.root_device,
+      persistentHints: d.config.disks.persistent_devices,
+      systemDevice: d.config.disks.system_device,
+    });
   };
 }
 
-async function configDrive(d: CreateDeps, node: Node, vmCid: string, input: CreateVmInput, ephemeralDisk: string | undefined): Promise<VmConfigDrive> {
+async function configDrive(
+  d: CreateDeps,
+  node: Node,
+  vmCid: string,
+  input: CreateVmInput,
+  ephemeralDisk: string | undefined,
+): Promise<VmConfigDrive> {
   const ports = await d.ironic.ports.byNode(node.uuid);
   const drive = d.configDrive({
     config: d.config,
     vmCid,
     agentId: input.agentId,
     node: { uuid: node.uuid, ...(node.name ? { name: node.name } : {}) },
-    ports: ports.map((p) => ({ address: p.address, uuid: p.uuid, ...(p.pxe_enabled !== null && p.pxe_enabled !== undefined ? { pxe_enabled: p.pxe_enabled } : {}) })),
+    ports: ports.map((p) => ({
+      address: p.address,
+      uuid: p.uuid,
+      ...(p.pxe_enabled !== null && p.pxe_enabled !== undefined ? { pxe_enabled: p.pxe_enabled } : {}),
+    })),
     networks: input.networks,
     vmCloudProperties: input.cloudProperties,
     env: input.env,
@@ -227,7 +282,12 @@ async function configDrive(d: CreateDeps, node: Node, vmCid: string, input: Crea
 }
 
 /** node.network_data for a DHCP-less provisioning ramdisk (API >= 1.66); the previous value is kept to restore. */
-async function setNetworkData(d: VmDeps, node: Node, claim: string, networkData: Record<string, unknown>): Promise<void> {
+async function setNetworkData(
+  d: VmDeps,
+  node: Node,
+  claim: string,
+  networkData: Record<string, unknown>,
+): Promise<void> {
   d.ironic.require("network_data");
   const restore = { ...(boshRecord(node)?.restore ?? {}) };
   if (!restore.network_data) restore.network_data = node.network_data ?? {};
@@ -239,9 +299,17 @@ const blamesServer = (err: unknown) => err instanceof IronicStateError || err in
 
 /** What the rollback's release writes on a server that failed this deploy: the record, maybe maintenance. */
 function failureRelease(d: VmDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
-  const message = error instanceof IronicStateError ? `${error.state}: ${error.lastError ?? "no last_error"}` : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof IronicStateError
+      ? `${error.state}: ${error.lastError ?? "no last_error"}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   const rec = nextFailures(deployFailures(node), { agentId, error: message, at: d.now() });
   const reason = maintenanceReason(rec, d.config.placement.maintenance_after_failures);
-  d.log.warn({ node: node.uuid, failures: rec.count, maintenance: !!reason }, "deploy failed on this server; recording it on the node");
+  d.log.warn(
+    { node: node.uuid, failures: rec.count, maintenance: !!reason },
+    "deploy failed on this server; recording it on the node",
+  );
   return { ops: [add(["extra", DEPLOY_FAILURES_KEY], rec)], ...(reason ? { maintenanceReason: reason } : {}) };
 }

@@ -23,13 +23,26 @@ export const MANAGEABLE: ReadonlySet<string> = new Set(["manageable"]);
 export const ENROLL: ReadonlySet<string> = new Set(["enroll"]);
 
 /** Fields every wait reads: the state, why it failed, and whether a conductor still holds the node. */
-const WAIT_FIELDS: NodeField[] = ["provision_state", "target_provision_state", "last_error", "maintenance", "power_state", "reservation"];
+const WAIT_FIELDS: NodeField[] = [
+  "provision_state",
+  "target_provision_state",
+  "last_error",
+  "maintenance",
+  "power_state",
+  "reservation",
+];
 
 /**
  * Waits until the node's provision_state is one of `states` (failure states throw IronicStateError with
  * last_error; the deadline IronicTimeoutError). Sub-second polls at first, backing off to poll.max_interval_ms.
  */
-export function waitForState(d: VmDeps, uuid: string, states: readonly string[], timeoutS: number, what: string): Promise<Node> {
+export function waitForState(
+  d: VmDeps,
+  uuid: string,
+  states: readonly string[],
+  timeoutS: number,
+  what: string,
+): Promise<Node> {
   const { poll } = d.config.ironic;
   d.log.info({ node: uuid, until: states }, `waiting for ${what}`);
   return d.ironic.waitForNode(uuid, {

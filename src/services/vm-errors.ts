@@ -23,7 +23,8 @@ function retryable(err: unknown): boolean {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof IronicStateError) return `Ironic ${err.resource} ended in "${err.state}": ${err.lastError ?? "no last_error"}`;
+  if (err instanceof IronicStateError)
+    return `Ironic ${err.resource} ended in "${err.state}": ${err.lastError ?? "no last_error"}`;
   if (err instanceof IronicBadRequest) return `Ironic refused ${err.method} ${err.url}: ${err.ironicMessage}`;
   return err instanceof Error ? err.message : String(err);
 }
@@ -43,7 +44,8 @@ export function creationError(err: unknown, undoFailures: readonly string[], nod
     );
   }
   if (err instanceof BoshError && !(err instanceof VmCreationFailed && node)) return err;
-  if (err instanceof IronicVersionError) return new VmCreationFailed(`create_vm failed${where}: ${err.message}`, false, { cause: err });
+  if (err instanceof IronicVersionError)
+    return new VmCreationFailed(`create_vm failed${where}: ${err.message}`, false, { cause: err });
   const ok = retryable(err);
   const tail = ok ? "; the node was rolled back and released" : "";
   return new VmCreationFailed(`create_vm failed${where}: ${describe(err)}${tail}`, ok, { cause: err });

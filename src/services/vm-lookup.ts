@@ -16,7 +16,11 @@ const IDENTITY: readonly NodeField[] = ["uuid", "instance_uuid", "extra"];
  * The node whose BOSH record belongs to the VM `vmCid`, in any phase (a delete_vm retried after a crash
  * finds its VM mid-teardown), or undefined.
  */
-export async function findVmClaim(ironic: Pick<IronicClient, "nodes">, vmCid: string, fields?: readonly NodeField[]): Promise<Node | undefined> {
+export async function findVmClaim(
+  ironic: Pick<IronicClient, "nodes">,
+  vmCid: string,
+  fields?: readonly NodeField[],
+): Promise<Node | undefined> {
   if (!isUuid(vmCid)) return undefined; // never let a cid resolve an Ironic node *name*
   const cid = vmCid.toLowerCase();
   const select = fields ? { fields: [...new Set([...IDENTITY, ...fields])] } : {};
@@ -27,7 +31,11 @@ export async function findVmClaim(ironic: Pick<IronicClient, "nodes">, vmCid: st
 }
 
 /** The node the VM `vmCid` runs on (creating or created), or undefined when no node is held by that VM. */
-export async function findVmNode(ironic: Pick<IronicClient, "nodes">, vmCid: string, fields?: readonly NodeField[]): Promise<Node | undefined> {
+export async function findVmNode(
+  ironic: Pick<IronicClient, "nodes">,
+  vmCid: string,
+  fields?: readonly NodeField[],
+): Promise<Node | undefined> {
   const node = await findVmClaim(ironic, vmCid, fields);
   return node && holdsVm(node) ? node : undefined;
 }
@@ -37,7 +45,10 @@ export async function findVmNode(ironic: Pick<IronicClient, "nodes">, vmCid: str
  * record (phase "deleting") is still there. One list of the unassociated nodes' records; only asked when
  * the claim itself is gone, i.e. for a retried delete_vm.
  */
-export async function findUnfinishedDelete(ironic: Pick<IronicClient, "nodes">, vmCid: string): Promise<Node | undefined> {
+export async function findUnfinishedDelete(
+  ironic: Pick<IronicClient, "nodes">,
+  vmCid: string,
+): Promise<Node | undefined> {
   if (!isUuid(vmCid)) return undefined;
   const cid = vmCid.toLowerCase();
   const nodes = await ironic.nodes.list({ associated: false, fields: [...IDENTITY, "provision_state"] });

@@ -20,7 +20,9 @@ const MAC = /\b[0-9a-f]{2}(?::[0-9a-f]{2}){5}\b/gi;
 /** Every MAC the networks mention (pins, bonds), plus one spare NIC per network. */
 function standInPorts(networks: Networks): { address: string; uuid: string }[] {
   const macs = new Set((JSON.stringify(networks).match(MAC) ?? []).map((m) => m.toLowerCase()));
-  const spare = Object.keys(networks).map((_, i) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`);
+  const spare = Object.keys(networks).map(
+    (_, i) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+  );
   return [...macs, ...spare].map((address, i) => ({ address, uuid: `stand-in-${i}` }));
 }
 

@@ -10,12 +10,42 @@ import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import { AVAILABLE, MANAGEABLE, type VmDeps, transition, waitForState } from "./vm-deps.ts";
 
 /** States from which `deleted` (undeploy) is accepted. */
-const UNDEPLOYABLE = new Set(["active", "deploy failed", "wait call-back", "error", "rescue", "rescue failed", "rescue wait", "unrescue failed"]);
+const UNDEPLOYABLE = new Set([
+  "active",
+  "deploy failed",
+  "wait call-back",
+  "error",
+  "rescue",
+  "rescue failed",
+  "rescue wait",
+  "unrescue failed",
+]);
 /** Ironic is busy with the node; wait until it settles. */
-const MOVING = new Set(["deploying", "deleting", "cleaning", "clean wait", "verifying", "inspecting", "inspect wait", "rescuing", "unrescuing", "adopting"]);
+const MOVING = new Set([
+  "deploying",
+  "deleting",
+  "cleaning",
+  "clean wait",
+  "verifying",
+  "inspecting",
+  "inspect wait",
+  "rescuing",
+  "unrescuing",
+  "adopting",
+]);
 /** Failures of our own preparation (manual cleaning, inspection) that `manage` recovers from. */
 const RECOVERABLE = new Set(["clean failed", "inspect failed"]);
-const SETTLED = ["available", "manageable", "enroll", "active", "deploy failed", "clean failed", "inspect failed", "error", "wait call-back"];
+const SETTLED = [
+  "available",
+  "manageable",
+  "enroll",
+  "active",
+  "deploy failed",
+  "clean failed",
+  "inspect failed",
+  "error",
+  "wait call-back",
+];
 
 /** What a rollback writes with the release: the server's deploy-failure record, and maintenance when due. */
 export interface ReleaseExtras {
@@ -34,7 +64,11 @@ export interface TeardownResult {
  * Tears down whatever BOSH holds on `node` and releases it. `expected` is the record this caller believes
  * is on the node: if a different claim shows up meanwhile, that one is left alone.
  */
-export async function teardown(d: VmDeps, node: Node, opts: { reason: string; release?: ReleaseExtras }): Promise<TeardownResult> {
+export async function teardown(
+  d: VmDeps,
+  node: Node,
+  opts: { reason: string; release?: ReleaseExtras },
+): Promise<TeardownResult> {
   const uuid = node.uuid;
   const rec = boshRecord(node);
   const claim = node.instance_uuid ?? undefined;
@@ -42,7 +76,13 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string; re
   // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish. The state is
   // read afresh: a killed earlier call (delete_vm retried by the director) may have started an undeploy
   // after `node` was read, and a request it had in flight may still land: then settle and patch again.
-  const fresh = async () => settle(d, uuid, (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "", rec);
+  const fresh = async () =>
+    settle(
+      d,
+      uuid,
+      (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "",
+      rec,
+    );
   let state = await fresh();
   const whenSettled = async (patch: () => Promise<unknown>) => {
     try {
@@ -57,7 +97,17 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string; re
   await whenSettled(() => applyCleaningPolicy(d, node));
   if (UNDEPLOYABLE.has(state)) {
     try {
-      state = (await transition(d, uuid, "deleted", ["available", "manageable"], d.config.ironic.delete_timeout, UNDEPLOYABLE)).provision_state ?? "";
+      state =
+        (
+          await transition(
+            d,
+            uuid,
+            "deleted",
+            ["available", "manageable"],
+            d.config.ironic.delete_timeout,
+            UNDEPLOYABLE,
+          )
+        ).provision_state ?? "";
     } catch (err) {
       if (!(err instanceof IronicStateError && err.state === "clean failed")) throw err;
       // The VM is gone (undeployed); cleaning failed afterwards. Ironic keeps the node out of service
@@ -69,7 +119,9 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string; re
   }
   if (RECOVERABLE.has(state) && !(await d.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
     // Our own manual cleaning or inspection failed during create_vm: `manage` takes the node back.
-    state = (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, RECOVERABLE)).provision_state ?? "";
+    state =
+      (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, RECOVERABLE))
+        .provision_state ?? "";
   }
   if (rec?.source === "enrolled") return deleteEnrolled(d, uuid, state, rec);
   if (rec?.source === "manageable" && state === "available") {
@@ -85,7 +137,8 @@ export async function teardown(d: VmDeps, node: Node, opts: { reason: string; re
 /** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */
 async function applyCleaningPolicy(d: VmDeps, node: Node): Promise<void> {
   const { automatedClean } = await d.placement.beforeRelease(node);
-  if (automatedClean === undefined || node.automated_clean === automatedClean || !d.ironic.supports("automated_clean")) return;
+  if (automatedClean === undefined || node.automated_clean === automatedClean || !d.ironic.supports("automated_clean"))
+    return;
   d.log.info({ node: node.uuid, automated_clean: automatedClean }, "setting automated_clean for the undeploy");
   const claim = node.instance_uuid;
   if (claim) await d.claims.update(node.uuid, claim, {}, [add("/automated_clean", automatedClean)]);
@@ -96,7 +149,9 @@ async function applyCleaningPolicy(d: VmDeps, node: Node): Promise<void> {
 async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
   if (!MOVING.has(state)) return state;
   // A deploy in progress cannot be aborted, only waited out (it ends active, or failed by Ironic's own timeout).
-  const timeoutS = (state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : 0) + d.config.ironic.delete_timeout;
+  const timeoutS =
+    (state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : 0) +
+    d.config.ironic.delete_timeout;
   try {
     return (await waitForState(d, uuid, SETTLED, timeoutS, `node ${uuid} to leave ${state}`)).provision_state ?? "";
   } catch (err) {
@@ -106,7 +161,13 @@ async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | 
 }
 
 /** Removes our claim and record unless someone else's claim is on the node by now. */
-async function release(d: VmDeps, uuid: string, rec: BoshRecord | undefined, claim: string | undefined, extras?: ReleaseExtras): Promise<void> {
+async function release(
+  d: VmDeps,
+  uuid: string,
+  rec: BoshRecord | undefined,
+  claim: string | undefined,
+  extras?: ReleaseExtras,
+): Promise<void> {
   let now = await d.ironic.nodes.find(uuid);
   if (!now) return;
   const current = boshRecord(now);
@@ -114,7 +175,10 @@ async function release(d: VmDeps, uuid: string, rec: BoshRecord | undefined, cla
   if (current && rec && current.claimed_at !== rec.claimed_at) return;
   if (extras?.maintenanceReason && !now.maintenance) {
     await d.ironic.states.setMaintenance(uuid, extras.maintenanceReason);
-    d.log.error({ node: uuid, reason: extras.maintenanceReason }, "server put into maintenance after repeated failed deploys");
+    d.log.error(
+      { node: uuid, reason: extras.maintenanceReason },
+      "server put into maintenance after repeated failed deploys",
+    );
     now = { ...now, maintenance: true };
   }
   await d.claims.release(uuid, undefined, { node: now, ops: extras?.ops ?? [] });

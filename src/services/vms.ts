@@ -62,7 +62,9 @@ export class VmService {
       }
     }
     if (!isUuid(vmCid)) return;
-    await settings.remove(vmCid).catch((err: unknown) => this.log.warn({ err, vm_cid: vmCid }, "could not remove the registry record"));
+    await settings
+      .remove(vmCid)
+      .catch((err: unknown) => this.log.warn({ err, vm_cid: vmCid }, "could not remove the registry record"));
   }
 
   /** true iff a node is held by this VM; false when absent (never an error for that). */
@@ -74,7 +76,10 @@ export class VmService {
   /** The node of a BOSH VM, or VmNotFound. */
   async require(vmCid: string): Promise<Node> {
     const node = isUuid(vmCid) ? await findVmNode((await this.deps()).ironic, vmCid) : undefined;
-    if (!node) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it (deleted, or never created by this CPI)`);
+    if (!node)
+      throw new VmNotFound(
+        `VM ${vmCid} not found: no Ironic node is held by it (deleted, or never created by this CPI)`,
+      );
     return node;
   }
 
@@ -121,7 +126,10 @@ export class VmService {
       if (err instanceof IronicNotFound || !(await findVmNode(ironic, vmCid, ["uuid"]))) {
         return void this.log.warn({ vm_cid: vmCid }, "set_vm_metadata: the VM was deleted meanwhile; ignored");
       }
-      throw new CloudError(`set_vm_metadata ${vmCid}: could not record it on node ${node.uuid}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new CloudError(
+        `set_vm_metadata ${vmCid}: could not record it on node ${node.uuid}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 }
@@ -129,7 +137,8 @@ export class VmService {
 /** "cf/diego-cell/3", "cf/compiling golang-1.22" … from the director's metadata keys. */
 export function describeVm(m: Metadata): string | undefined {
   const s = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
-  const group = s(m["instance_group"]) ?? s(m["job"]) ?? (s(m["compiling"]) ? `compiling ${s(m["compiling"])}` : undefined);
+  const group =
+    s(m["instance_group"]) ?? s(m["job"]) ?? (s(m["compiling"]) ? `compiling ${s(m["compiling"])}` : undefined);
   const parts = [s(m["deployment"]), group, s(m["index"])].filter((p): p is string => p !== undefined);
   return parts.length > 0 ? parts.join("/") : undefined;
 }

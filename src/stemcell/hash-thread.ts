@@ -34,8 +34,13 @@ export class ParallelHashes<A extends string> {
 
   constructor(private readonly algorithms: readonly A[]) {
     this.workers = algorithms.map((algorithm, i) => {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ring: this.ring, slotSize: SLOT_SIZE, algorithm } });
-      w.on("message", (m: number | { digest: string }) => (typeof m === "number" ? this.release(m) : this.done(i, m.digest)));
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { ring: this.ring, slotSize: SLOT_SIZE, algorithm },
+      });
+      w.on("message", (m: number | { digest: string }) =>
+        typeof m === "number" ? this.release(m) : this.done(i, m.digest),
+      );
       w.on("error", (err) => this.fail(err));
       w.on("exit", (code) => this.fail(new Error(`${algorithm} hash thread exited (${code})`)));
       return w;
@@ -73,7 +78,9 @@ export class ParallelHashes<A extends string> {
 
   private nextFree(): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject })).then(() => this.free.pop() as number);
+    return new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject })).then(
+      () => this.free.pop() as number,
+    );
   }
 
   private release(slot: number): void {

@@ -56,9 +56,13 @@ function imageError(err: unknown, path: string): Error {
   const code = typeof e.code === "string" ? e.code : "";
   const detail = typeof e.message === "string" ? e.message : String(err);
   if (code.startsWith("Z_") || /unexpected end of file|incorrect header check/i.test(detail)) {
-    return new StemcellImageError("CORRUPT_GZIP", `the stemcell image is not a valid gzip stream (${detail})`, { cause: err });
+    return new StemcellImageError("CORRUPT_GZIP", `the stemcell image is not a valid gzip stream (${detail})`, {
+      cause: err,
+    });
   }
-  return new StemcellImageError("UNREADABLE", `cannot read the stemcell image ${path} (${code || detail})`, { cause: err });
+  return new StemcellImageError("UNREADABLE", `cannot read the stemcell image ${path} (${code || detail})`, {
+    cause: err,
+  });
 }
 
 export async function openRootImage(path: string, opts: OpenOptions = {}): Promise<RootImage> {
@@ -77,7 +81,9 @@ export async function openRootImage(path: string, opts: OpenOptions = {}): Promi
   const digest = new DigestStream({ md5: opts.md5 === true, onBytes: (bytes) => tick(bytes) });
   const abort = new AbortController();
   const source = createReadStream(path, { highWaterMark: READ_CHUNK });
-  const stages: (Readable | Writable)[] = gzip ? [source, createGunzip({ chunkSize: INFLATE_CHUNK }), extractor, digest] : [source, extractor, digest];
+  const stages: (Readable | Writable)[] = gzip
+    ? [source, createGunzip({ chunkSize: INFLATE_CHUNK }), extractor, digest]
+    : [source, extractor, digest];
   // Whose fault is a failure? A stage before the digest failing while the digest is still intact is
   // the image's problem; an upload that broke destroys the body (the digest) first, with its own
   // error, which is not. Listeners go on before pipeline()'s, so they run before it destroys the rest.

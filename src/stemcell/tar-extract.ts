@@ -54,8 +54,10 @@ export class TarMemberExtractor extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.mode !== "header" && this.mode !== "end") return done(new StemcellImageError("TRUNCATED", "tar archive ends inside an entry"));
-    if (this.headerFill !== 0) return done(new StemcellImageError("TRUNCATED", "tar archive ends inside a header block"));
+    if (this.mode !== "header" && this.mode !== "end")
+      return done(new StemcellImageError("TRUNCATED", "tar archive ends inside an entry"));
+    if (this.headerFill !== 0)
+      return done(new StemcellImageError("TRUNCATED", "tar archive ends inside a header block"));
     if (!this.found) return done(new StemcellImageError("NO_ROOT_IMG", `the stemcell image holds no ${this.wanted}`));
     done();
   }
@@ -100,13 +102,18 @@ export class TarMemberExtractor extends Transform {
     const h = parseHeader(this.header);
     const name = memberName(this.pax["path"] ?? this.longName ?? h.name);
     const size = this.pax["size"] !== undefined ? Number(this.pax["size"]) : h.size;
-    if (!Number.isSafeInteger(size) || size < 0) throw new StemcellImageError("NOT_TAR", `tar entry ${JSON.stringify(name)} has an invalid size`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new StemcellImageError("NOT_TAR", `tar entry ${JSON.stringify(name)} has an invalid size`);
     if (h.type === "L" || h.type === "x" || h.type === "g" || h.type === "K") return this.startMetadata(h);
     this.longName = undefined;
     this.pax = {};
     this.startEntry(size, "skip");
     if (name !== this.wanted) return;
-    if (!FILE_TYPES.has(h.type)) throw new StemcellImageError("NOT_A_FILE", `${this.wanted} in the stemcell image is not a regular file (tar type '${h.type}')`);
+    if (!FILE_TYPES.has(h.type))
+      throw new StemcellImageError(
+        "NOT_A_FILE",
+        `${this.wanted} in the stemcell image is not a regular file (tar type '${h.type}')`,
+      );
     if (this.found) throw new StemcellImageError("DUPLICATE", `the stemcell image holds ${this.wanted} twice`);
     this.found = { name, size };
     this.emit("member", this.found);
@@ -114,7 +121,8 @@ export class TarMemberExtractor extends Transform {
   }
 
   private startMetadata(h: TarHeader): void {
-    if (h.size > MAX_METADATA) throw new StemcellImageError("NOT_TAR", `tar '${h.type}' record of ${h.size} bytes is implausibly large`);
+    if (h.size > MAX_METADATA)
+      throw new StemcellImageError("NOT_TAR", `tar '${h.type}' record of ${h.size} bytes is implausibly large`);
     this.collecting = h.type === "L" || h.type === "x" ? h.type : "other"; // 'g' (global) and 'K' (link name) are read and dropped
     this.collected = [];
     this.startEntry(h.size, "collect");

@@ -37,7 +37,10 @@ export function parseNumber(field: Buffer, what: string): number {
     if (!Number.isSafeInteger(n)) throw new StemcellImageError("NOT_TAR", `tar header: ${what} too large`);
     return n;
   }
-  const text = field.toString("latin1").replace(/[\0 ]+$/, "").replace(/^ +/, "");
+  const text = field
+    .toString("latin1")
+    .replace(/[\0 ]+$/, "")
+    .replace(/^ +/, "");
   if (!/^[0-7]*$/.test(text)) throw new StemcellImageError("NOT_TAR", `tar header: ${what} is not an octal number`);
   return text === "" ? 0 : parseInt(text, 8);
 }

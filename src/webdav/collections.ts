@@ -37,7 +37,9 @@ export class Collections {
   /** MKCOL of one absolute collection URL: "made" (201, or 405 = exists) or "conflict" (409, parent missing). */
   private async mkcol(url: string, shown: string): Promise<"made" | "conflict"> {
     try {
-      await this.requests.call("MKCOL", shown, async (signal) => (await this.client()).customRequest("", { url, method: "MKCOL", signal }));
+      await this.requests.call("MKCOL", shown, async (signal) =>
+        (await this.client()).customRequest("", { url, method: "MKCOL", signal }),
+      );
     } catch (err) {
       if (err instanceof WebdavHttpError && err.status === 405) return "made";
       if (err instanceof WebdavHttpError && err.status === 409) return "conflict";
@@ -52,7 +54,8 @@ export class Collections {
     const parts = u.pathname.split("/").filter(Boolean);
     for (let i = 1; i <= parts.length; i++) {
       const path = `/${parts.slice(0, i).join("/")}/`;
-      if ((await this.mkcol(`${u.origin}${path}`, path)) === "conflict") throw new WebdavHttpError("MKCOL", path, 409, "Conflict");
+      if ((await this.mkcol(`${u.origin}${path}`, path)) === "conflict")
+        throw new WebdavHttpError("MKCOL", path, 409, "Conflict");
     }
   }
 }

@@ -22,7 +22,8 @@ function unsafeReason(segment: string): string | undefined {
   if (segment.includes("..")) return "contains '..'";
   if (/[/\\]/.test(segment)) return "contains a path separator";
   if (segment.includes("%")) return "contains '%' (percent-encoding)";
-  if (!SAFE_SEGMENT.test(segment)) return "may only contain letters, digits, '.', '_', ':' and '-' (at most 255), starting with a letter or digit";
+  if (!SAFE_SEGMENT.test(segment))
+    return "may only contain letters, digits, '.', '_', ':' and '-' (at most 255), starting with a letter or digit";
   return undefined;
 }
 

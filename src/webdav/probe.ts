@@ -43,12 +43,16 @@ export async function probeUrl(url: string, opts: ProbeOptions = {}): Promise<Pr
     retry: { limit: 1 },
     throwHttpErrors: false,
     followRedirect: true,
-    https: { rejectUnauthorized: opts.insecure !== true, ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}) },
+    https: {
+      rejectUnauthorized: opts.insecure !== true,
+      ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}),
+    },
     headers: { "user-agent": "bosh-ironic-cpi" },
   });
   try {
     const head = await client(url, { method: "HEAD" });
-    if (head.statusCode !== 405 && head.statusCode !== 501) return outcome(head.statusCode, head.statusMessage, sizeOf(head));
+    if (head.statusCode !== 405 && head.statusCode !== 501)
+      return outcome(head.statusCode, head.statusMessage, sizeOf(head));
     return await new Promise<ProbeResult>((resolve, reject) => {
       const stream = client.stream(url, { headers: { range: "bytes=0-0" } });
       stream.once("response", (res: Response) => {

@@ -44,7 +44,10 @@ export class Requests {
       } catch (err) {
         if (++retry > this.policy.retries || !isTransient(err)) throw err;
         const delay = backoffDelay(retry, this.policy.backoff);
-        this.policy.log.warn({ method, path, attempt: retry + 1, delay_ms: delay, reason: (err as Error).message }, what);
+        this.policy.log.warn(
+          { method, path, attempt: retry + 1, delay_ms: delay, reason: (err as Error).message },
+          what,
+        );
         await this.policy.sleep(delay);
       }
     }

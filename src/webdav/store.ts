@@ -79,7 +79,12 @@ export class WebdavStore {
 
   async getText(key: StoreKey): Promise<string | undefined> {
     try {
-      return await this.requests.call("GET", key.path, async (signal) => (await this.conn.client()).getFileContents(key.path, { format: "text", signal }) as Promise<string>);
+      return await this.requests.call(
+        "GET",
+        key.path,
+        async (signal) =>
+          (await this.conn.client()).getFileContents(key.path, { format: "text", signal }) as Promise<string>,
+      );
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;
@@ -88,7 +93,11 @@ export class WebdavStore {
 
   async stat(key: StoreKey): Promise<StoreStat | undefined> {
     try {
-      const st = await this.requests.call("PROPFIND", key.path, async (signal) => (await this.conn.client()).stat(key.path, { signal }) as Promise<StoreStat>);
+      const st = await this.requests.call(
+        "PROPFIND",
+        key.path,
+        async (signal) => (await this.conn.client()).stat(key.path, { signal }) as Promise<StoreStat>,
+      );
       return { size: st.size, type: st.type };
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
@@ -100,8 +109,14 @@ export class WebdavStore {
   async list(key?: StoreKey): Promise<StoreEntry[]> {
     const path = key ? `${key.path}/` : "/";
     try {
-      const found = (await this.requests.call("PROPFIND", path, async (signal) => (await this.conn.client()).getDirectoryContents(path, { signal }))) as Array<{ basename: string; type: "file" | "directory"; lastmod?: string }>;
-      return found.map((e) => ({ name: e.basename, type: e.type, modified: e.lastmod ? new Date(e.lastmod) : undefined }));
+      const found = (await this.requests.call("PROPFIND", path, async (signal) =>
+        (await this.conn.client()).getDirectoryContents(path, { signal }),
+      )) as Array<{ basename: string; type: "file" | "directory"; lastmod?: string }>;
+      return found.map((e) => ({
+        name: e.basename,
+        type: e.type,
+        modified: e.lastmod ? new Date(e.lastmod) : undefined,
+      }));
     } catch (err) {
       if (isStatus(err, 404)) return [];
       throw err;
@@ -116,7 +131,11 @@ export class WebdavStore {
   async putText(key: StoreKey, text: string, contentType = "application/json"): Promise<void> {
     const put = () =>
       this.requests.call("PUT", key.path, async (signal) =>
-        (await this.conn.client()).putFileContents(key.path, text, { overwrite: true, signal, headers: { "Content-Type": contentType } }),
+        (await this.conn.client()).putFileContents(key.path, text, {
+          overwrite: true,
+          signal,
+          headers: { "Content-Type": contentType },
+        }),
       );
     try {
       await put();
@@ -185,7 +204,9 @@ export class WebdavStore {
 
   private async delete(path: string): Promise<boolean> {
     try {
-      await this.requests.call("DELETE", path, async (signal) => (await this.conn.client()).deleteFile(path, { signal }));
+      await this.requests.call("DELETE", path, async (signal) =>
+        (await this.conn.client()).deleteFile(path, { signal }),
+      );
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
@@ -193,4 +214,3 @@ export class WebdavStore {
     }
   }
 }
-

@@ -14,7 +14,13 @@ export class WebdavBodyError extends WebdavError {
   }
 }
 
-export async function streamPut(requests: Requests, client: () => Promise<WebDAVClient>, key: StoreKey, body: Readable, size: number): Promise<void> {
+export async function streamPut(
+  requests: Requests,
+  client: () => Promise<WebDAVClient>,
+  key: StoreKey,
+  body: Readable,
+  size: number,
+): Promise<void> {
   const webdav = await client();
   const abort = new AbortController();
   const idle = setTimeout(() => abort.abort(), requests.policy.timeoutMs);
@@ -35,8 +41,15 @@ export async function streamPut(requests: Requests, client: () => Promise<WebDAV
   requests.count++;
   const started = Date.now();
   try {
-    await webdav.putFileContents(key.path, tap, { overwrite: true, signal: abort.signal, headers: { "Content-Length": String(size) } });
-    requests.policy.log.debug({ method: "PUT", path: key.path, bytes: size, ms: Date.now() - started }, "webdav upload");
+    await webdav.putFileContents(key.path, tap, {
+      overwrite: true,
+      signal: abort.signal,
+      headers: { "Content-Length": String(size) },
+    });
+    requests.policy.log.debug(
+      { method: "PUT", path: key.path, bytes: size, ms: Date.now() - started },
+      "webdav upload",
+    );
   } catch (err) {
     tap.destroy();
     if (bodyError) throw new WebdavBodyError("PUT", key.path, { cause: bodyError });

@@ -44,7 +44,9 @@ function driveOf(name: string, input: VmConfigDriveInput) {
 }
 
 function agentSettings(iso: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(peer("agent-settings"), ["-configdrive", iso, "-mount", "extract", ...args], { encoding: "utf8" });
+  const r = spawnSync(peer("agent-settings"), ["-configdrive", iso, "-mount", "extract", ...args], {
+    encoding: "utf8",
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -62,7 +64,12 @@ const EXTRA: { name: string; what: string; input: VmConfigDriveInput }[] = [
       ],
       networks: {
         default: {
-          type: "manual", ip: "10.0.2.10", netmask: "255.255.255.0", gateway: "10.0.2.1", default: ["dns", "gateway"], dns: ["10.0.2.2"],
+          type: "manual",
+          ip: "10.0.2.10",
+          netmask: "255.255.255.0",
+          gateway: "10.0.2.1",
+          default: ["dns", "gateway"],
+          dns: ["10.0.2.2"],
           cloud_properties: { bond: { macs: ["52:54:00:bb:00:01", "52:54:00:bb:00:02"], mode: "active-backup" } },
         },
       },
@@ -80,10 +87,21 @@ const EXTRA: { name: string; what: string; input: VmConfigDriveInput }[] = [
       ],
       networks: {
         tagged: {
-          type: "manual", ip: "192.168.50.10", netmask: "255.255.255.0", gateway: "192.168.50.1", default: ["dns", "gateway"], dns: ["192.168.50.2"],
+          type: "manual",
+          ip: "192.168.50.10",
+          netmask: "255.255.255.0",
+          gateway: "192.168.50.1",
+          default: ["dns", "gateway"],
+          dns: ["192.168.50.2"],
           cloud_properties: { mac: "52:54:00:cc:00:01", vlan: 50 },
         },
-        v6: { type: "manual", ip: "2001:db8:0:1::10", netmask: "ffff:ffff:ffff:ffff:0000:0000:0000:0000", gateway: "2001:db8:0:1::1", cloud_properties: { mac: "52:54:00:cc:00:02" } },
+        v6: {
+          type: "manual",
+          ip: "2001:db8:0:1::10",
+          netmask: "ffff:ffff:ffff:ffff:0000:0000:0000:0000",
+          gateway: "2001:db8:0:1::1",
+          cloud_properties: { mac: "52:54:00:cc:00:02" },
+        },
         dhcp: { type: "dynamic", cloud_properties: { mac: "52:54:00:cc:00:03" } },
       },
     },
@@ -101,13 +119,19 @@ describe.each(ALL)("$name ($what)", ({ name, input }) => {
     const doc = JSON.parse(r.out) as Record<string, unknown>;
     if (drive.userDataKind === "registry") {
       // v1 stemcells: the pointer an agent with a registry client (<= v2.477) follows
-      expect(doc).toMatchObject({ registry_endpoint: JSON.parse(drive.userData).registry.endpoint, server_name: input.vmCid });
+      expect(doc).toMatchObject({
+        registry_endpoint: JSON.parse(drive.userData).registry.endpoint,
+        server_name: input.vmCid,
+      });
       return;
     }
     const settings = doc as unknown as Settings;
     expect(settings.agent_id).toBe(input.agentId);
     const ephemeral = settings.disks.ephemeral;
-    expect(typeof ephemeral === "string" ? ephemeral : ephemeral?.path, "never settings without an ephemeral disk").toBeTruthy();
+    expect(
+      typeof ephemeral === "string" ? ephemeral : ephemeral?.path,
+      "never settings without an ephemeral disk",
+    ).toBeTruthy();
     expect(Object.keys(settings.networks).sort()).toEqual(Object.keys(drive.agentSettings.networks).sort());
   });
 
@@ -124,7 +148,10 @@ describe.each(ALL)("$name ($what)", ({ name, input }) => {
     for (const [mac, nets] of byMac) {
       const ifname = nics.get(mac);
       expect(ifname, `network(s) ${nets.join(", ")}: MAC ${mac} is one of the server's NICs`).toBeDefined();
-      const applied = [...mapped.static.filter((s) => s.Name === ifname).map((s) => s.Address), ...mapped.dynamic.filter((d) => d.Name === ifname).map(() => "dhcp")];
+      const applied = [
+        ...mapped.static.filter((s) => s.Name === ifname).map((s) => s.Address),
+        ...mapped.dynamic.filter((d) => d.Name === ifname).map(() => "dhcp"),
+      ];
       const wanted = nets.map((n) => {
         const spec = drive.agentSettings.networks[n]!;
         return spec.use_dhcp || spec.type === "dynamic" ? "dhcp" : spec.ip;
@@ -136,7 +163,9 @@ describe.each(ALL)("$name ($what)", ({ name, input }) => {
         // of them per NIC (newer agents apply all); the CPI warns about it at create_vm.
         expect(applied).toHaveLength(1);
         expect(wanted).toContain(applied[0]);
-        expect(drive.warnings.join("\n")).toMatch(new RegExp(`networks ${nets.join(", ")} share NIC ${mac}: bosh-agent before v2.720 applies only one of them`));
+        expect(drive.warnings.join("\n")).toMatch(
+          new RegExp(`networks ${nets.join(", ")} share NIC ${mac}: bosh-agent before v2.720 applies only one of them`),
+        );
       }
     }
   });

@@ -33,14 +33,20 @@ interface Answer {
 
 /** One method through cpi-call: exit 0 with the result, exit 1 with the CPI's typed error. */
 function call(method: string, args: unknown[], opts: { stemcellApiVersion?: number } = {}): Answer {
-  const r = spawnSync(peer("cpi-call"), ["-cpi", cpi, "-stemcell-api-version", String(opts.stemcellApiVersion ?? 2), method, JSON.stringify(args)], {
-    encoding: "utf8",
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    peer("cpi-call"),
+    ["-cpi", cpi, "-stemcell-api-version", String(opts.stemcellApiVersion ?? 2), method, JSON.stringify(args)],
+    {
+      encoding: "utf8",
+      timeout: 300_000,
+    },
+  );
   const code = r.status ?? -1;
   if (code === 0) return { code, result: JSON.parse(r.stdout), stderr: r.stderr };
   if (code === 1) return { code, error: JSON.parse(r.stderr) as Answer["error"], stderr: r.stderr };
-  throw new Error(`cpi-call ${method} exited ${code} (the client could not use the CPI's answer): ${r.stdout}${r.stderr}`);
+  throw new Error(
+    `cpi-call ${method} exited ${code} (the client could not use the CPI's answer): ${r.stdout}${r.stderr}`,
+  );
 }
 
 const ok = (a: Answer, what: string) => {
@@ -59,11 +65,20 @@ beforeAll(async () => {
   mkdirSync(join(packages, "node", "bin"), { recursive: true });
   symlinkSync(process.execPath, join(packages, "node", "bin", "node"));
   symlinkSync(DIST, join(packages, "bosh-ironic-cpi"));
-  renderJob("ironic_cpi", {
-    ironic: { url: ironicUrl(), poll: { initial_interval_ms: 50, max_interval_ms: 500 }, deploy_timeout: 120, delete_timeout: 120 },
-    stemcell_store: { url: `${dav.url}${folder}/`, username: dav.username, password: dav.password },
-    agent: { mbus: "https://mbus:mbus-secret@0.0.0.0:6868" },
-  }, join(work, "jobs", "ironic_cpi"));
+  renderJob(
+    "ironic_cpi",
+    {
+      ironic: {
+        url: ironicUrl(),
+        poll: { initial_interval_ms: 50, max_interval_ms: 500 },
+        deploy_timeout: 120,
+        delete_timeout: 120,
+      },
+      stemcell_store: { url: `${dav.url}${folder}/`, username: dav.username, password: dav.password },
+      agent: { mbus: "https://mbus:mbus-secret@0.0.0.0:6868" },
+    },
+    join(work, "jobs", "ironic_cpi"),
+  );
   cpi = join(work, "jobs", "ironic_cpi", "bin", "cpi");
 });
 
@@ -74,21 +89,49 @@ afterAll(async () => {
 describe("a create-env lifecycle through bosh-cli's CPI client", () => {
   test("info, create_stemcell, create_vm, has_vm, set_vm_metadata, disks, delete_vm, delete_stemcell", () => {
     // the CPI reports 3; this client caps what it uses at 2
-    expect(ok(call("info", []), "info")).toMatchObject({ api_version: 2, stemcell_formats: expect.arrayContaining(["openstack-raw"]) });
+    expect(ok(call("info", []), "info")).toMatchObject({
+      api_version: 2,
+      stemcell_formats: expect.arrayContaining(["openstack-raw"]),
+    });
     const image = writeStemcellImage(join(work, "image"), 256 * 1024).path;
     const stemcell = ok(call("create_stemcell", [image, stemcellCloudProperties()]), "create_stemcell") as string;
     expect(stemcell).toMatch(/^stemcell-/);
 
     // create-env: agent id, stemcell, the resource pool's cloud_properties, networks, disk_cids [], env
     const agentId = randomUUID();
-    const vm = ok(call("create_vm", [agentId, stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.201"), [], directorEnv()]), "create_vm") as string;
+    const vm = ok(
+      call("create_vm", [agentId, stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.201"), [], directorEnv()]),
+      "create_vm",
+    ) as string;
     expect(vm).toBe(agentId); // the client keeps element 0 of the v2 answer; the cid is the claim
     expect(ok(call("has_vm", [vm]), "has_vm")).toBe(true);
-    ok(call("set_vm_metadata", [vm, { director: "bosh-init", deployment: "bosh", job: "bosh", instance_group: "bosh", index: "0", name: "bosh/0", created_at: new Date().toISOString() }]), "set_vm_metadata");
+    ok(
+      call("set_vm_metadata", [
+        vm,
+        {
+          director: "bosh-init",
+          deployment: "bosh",
+          job: "bosh",
+          instance_group: "bosh",
+          index: "0",
+          name: "bosh/0",
+          created_at: new Date().toISOString(),
+        },
+      ]),
+      "set_vm_metadata",
+    );
 
     const disk = ok(call("create_disk", [10_240, fleet.diskType, vm]), "create_disk") as string;
-    expect(ok(call("attach_disk", [vm, disk]), "attach_disk")).toEqual({ path: expect.stringMatching(/^\/dev\/disk\//) }); // the v2 hint, as the client parsed it
-    ok(call("set_disk_metadata", [disk, { director: "bosh-init", deployment: "bosh", instance_group: "bosh", attached_at: new Date().toISOString() }]), "set_disk_metadata");
+    expect(ok(call("attach_disk", [vm, disk]), "attach_disk")).toEqual({
+      path: expect.stringMatching(/^\/dev\/disk\//),
+    }); // the v2 hint, as the client parsed it
+    ok(
+      call("set_disk_metadata", [
+        disk,
+        { director: "bosh-init", deployment: "bosh", instance_group: "bosh", attached_at: new Date().toISOString() },
+      ]),
+      "set_disk_metadata",
+    );
     ok(call("detach_disk", [vm, disk]), "detach_disk");
     ok(call("delete_disk", [disk]), "delete_disk");
     ok(call("delete_vm", [vm]), "delete_vm");
@@ -103,13 +146,23 @@ describe("error cases, typed as the client parses them", () => {
     expect(ok(call("has_vm", [gone]), "has_vm")).toBe(false);
     ok(call("delete_vm", [gone]), "delete_vm of a gone VM");
     const ghost = `disk-${fleet.pool[0]!.uuid}-0123abcd-zz`;
-    expect(call("attach_disk", [gone, ghost]).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound", ok_to_retry: false });
+    expect(call("attach_disk", [gone, ghost]).error).toMatchObject({
+      type: "Bosh::Clouds::DiskNotFound",
+      ok_to_retry: false,
+    });
     expect(call("delete_disk", [ghost]).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound" });
   });
 
   test("a typo in the resource pool's cloud_properties: CpiError naming it, nothing claimed", async () => {
     const before = (await fleet.nodes()).filter((n) => n.instance_uuid).length;
-    const r = call("create_vm", [randomUUID(), "stemcell-x", { ...fleet.vmTypes.pool, resource_clas: "x" }, manualNetwork("10.0.1.202"), [], {}]);
+    const r = call("create_vm", [
+      randomUUID(),
+      "stemcell-x",
+      { ...fleet.vmTypes.pool, resource_clas: "x" },
+      manualNetwork("10.0.1.202"),
+      [],
+      {},
+    ]);
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError", ok_to_retry: false });
     expect(r.error!.message).toMatch(/unknown key\(s\) resource_clas/);
     expect((await fleet.nodes()).filter((n) => n.instance_uuid).length).toBe(before);
@@ -118,11 +171,25 @@ describe("error cases, typed as the client parses them", () => {
   test("no server fits: VMCreationFailed, not retryable, saying what was asked; an unknown stemcell: CloudError naming it", () => {
     const image = writeStemcellImage(join(work, "image-nofit"), 64 * 1024).path;
     const stemcell = ok(call("create_stemcell", [image, stemcellCloudProperties()]), "create_stemcell") as string;
-    const r = call("create_vm", [randomUUID(), stemcell, { resource_class: `none-${fleet.id}` }, manualNetwork("10.0.1.203"), [], {}]);
+    const r = call("create_vm", [
+      randomUUID(),
+      stemcell,
+      { resource_class: `none-${fleet.id}` },
+      manualNetwork("10.0.1.203"),
+      [],
+      {},
+    ]);
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
     expect(r.error!.message).toContain(`resource_class=none-${fleet.id}`);
     ok(call("delete_stemcell", [stemcell]), "delete_stemcell");
-    const unknown = call("create_vm", [randomUUID(), "stemcell-x", fleet.vmTypes.pool, manualNetwork("10.0.1.204"), [], {}]);
+    const unknown = call("create_vm", [
+      randomUUID(),
+      "stemcell-x",
+      fleet.vmTypes.pool,
+      manualNetwork("10.0.1.204"),
+      [],
+      {},
+    ]);
     expect(unknown.error).toMatchObject({ type: "Bosh::Clouds::CloudError" });
     expect(unknown.error!.message).toMatch(/stemcell-x/);
   });

@@ -3,5 +3,9 @@ import { requirePeers } from "./peers.ts";
 
 export default function setup(): void {
   const found = requirePeers();
-  process.stdout.write(`conformance: ${Object.entries(found).map(([name, path]) => `${name} ${path}`).join(", ")}\n`);
+  process.stdout.write(
+    `conformance: ${Object.entries(found)
+      .map(([name, path]) => `${name} ${path}`)
+      .join(", ")}\n`,
+  );
 }

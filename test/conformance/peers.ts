@@ -19,7 +19,10 @@ function executable(path: string): boolean {
 
 /** Absolute path of a peer tool; throws naming every place it looked. */
 export function peer(name: Peer): string {
-  const dirs = [...(process.env["BOSH_PEERS_BIN"] ? [resolve(process.env["BOSH_PEERS_BIN"])] : []), ...(process.env["PATH"] ?? "").split(delimiter).filter(Boolean)];
+  const dirs = [
+    ...(process.env["BOSH_PEERS_BIN"] ? [resolve(process.env["BOSH_PEERS_BIN"])] : []),
+    ...(process.env["PATH"] ?? "").split(delimiter).filter(Boolean),
+  ];
   for (const dir of dirs) {
     const p = join(dir, name);
     if (executable(p)) return p;

@@ -17,7 +17,12 @@ let work: string;
 let varsFile: string;
 
 function bosh(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(peer("bosh"), ["--non-interactive", ...args], { encoding: "utf8", cwd: opts.cwd ?? work, env: { ...process.env, ...opts.env }, timeout: 600_000 });
+  const r = spawnSync(peer("bosh"), ["--non-interactive", ...args], {
+    encoding: "utf8",
+    cwd: opts.cwd ?? work,
+    env: { ...process.env, ...opts.env },
+    timeout: 600_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -27,7 +32,9 @@ beforeAll(() => {
   writeFileSync(varsFile, YAML.stringify(VARS));
 });
 
-const manifests = readdirSync(join(REPO, "release/manifests")).filter((f) => f.endsWith(".yml")).sort();
+const manifests = readdirSync(join(REPO, "release/manifests"))
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 const isOpsFile = (file: string) => Array.isArray(YAML.parse(readFileSync(file, "utf8")));
 
 describe("bosh int", () => {
@@ -36,7 +43,14 @@ describe("bosh int", () => {
     // an ops file goes onto bosh.yml (after cpi.yml, which the others extend); a manifest stands alone
     // bosh.yml's own generated credentials come from a vars store, as create-env makes them
     const args = isOpsFile(file)
-      ? [BASE, ...(name === "cpi.yml" ? [] : ["-o", join(REPO, "release/manifests/cpi.yml")]), "-o", file, "--vars-store", join(work, `creds-${name}`)]
+      ? [
+          BASE,
+          ...(name === "cpi.yml" ? [] : ["-o", join(REPO, "release/manifests/cpi.yml")]),
+          "-o",
+          file,
+          "--vars-store",
+          join(work, `creds-${name}`),
+        ]
       : [file];
     const r = bosh(["int", ...args, "-l", varsFile, "--var-errs"]);
     expect(r.code, r.err + r.out).toBe(0);
@@ -69,7 +83,16 @@ describe("bosh int", () => {
       if (words[i] === "-o") ops.push(join(REPO, words[++i]!.replace(/^bosh-ironic-cpi\//, "")));
       if (words[i] === "-v") vars.push(words[++i]!.replace(/<[^>]*>/g, "x").replace(/\$PWD/g, work));
     }
-    const r = bosh(["int", BASE, ...ops.flatMap((o) => ["-o", o]), ...vars.flatMap((v) => ["-v", v]), "--vars-store", join(work, "creds.yml"), "--var-errs", "--var-errs-unused"]);
+    const r = bosh([
+      "int",
+      BASE,
+      ...ops.flatMap((o) => ["-o", o]),
+      ...vars.flatMap((v) => ["-v", v]),
+      "--vars-store",
+      join(work, "creds.yml"),
+      "--var-errs",
+      "--var-errs-unused",
+    ]);
     expect(r.code, r.err + r.out).toBe(0);
   });
 });
@@ -79,8 +102,18 @@ describe("bosh create-release", () => {
     const clone = join(work, "clone");
     execFileSync("git", ["clone", "--quiet", REPO, clone]);
     const env = { PATH: [dirname(peer("bosh")), process.env["PATH"]].join(delimiter) };
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: clone, env: { ...process.env, ...env }, stdio: "pipe", timeout: 600_000 });
-    const built = spawnSync("npm", ["run", "--silent", "release"], { cwd: clone, env: { ...process.env, ...env }, encoding: "utf8", timeout: 900_000 });
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: clone,
+      env: { ...process.env, ...env },
+      stdio: "pipe",
+      timeout: 600_000,
+    });
+    const built = spawnSync("npm", ["run", "--silent", "release"], {
+      cwd: clone,
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+      timeout: 900_000,
+    });
     expect(built.status, built.stdout + built.stderr).toBe(0);
     const tarball = join(clone, "release/dev_releases/bosh-ironic-cpi.tgz");
     const inspected = bosh(["inspect-local-release", tarball, "--json"]);

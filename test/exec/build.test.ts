@@ -25,7 +25,10 @@ function staticGraph(...entries: string[]): Set<string> {
   const walk = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const m of read(file).matchAll(/^\s*(?:import|export)\b[^"'`]*?\bfrom\s*"(\.[^"]+)"|^\s*import\s*"(\.[^"]+)"/gm)) walk(resolve(dirname(file), (m[1] ?? m[2])!));
+    for (const m of read(file).matchAll(
+      /^\s*(?:import|export)\b[^"'`]*?\bfrom\s*"(\.[^"]+)"|^\s*import\s*"(\.[^"]+)"/gm,
+    ))
+      walk(resolve(dirname(file), (m[1] ?? m[2])!));
   };
   entries.forEach(walk);
   return seen;
@@ -49,9 +52,12 @@ describe("npm run build", () => {
   it("info loads the protocol, configuration and logging, and no HTTP client, service or other zod locale", () => {
     const info = text(staticGraph(join(dist, "cpi.js"), chunk("dispatch"), chunk("info")));
     expect(info).toContain("stemcell_formats"); // the config schema
-    for (const marker of [HTTP_CLIENT, WEBDAV, VM_SERVICE, ISO_WRITER, ZOD_GERMAN]) expect(info.includes(marker), marker).toBe(false);
+    for (const marker of [HTTP_CLIENT, WEBDAV, VM_SERVICE, ISO_WRITER, ZOD_GERMAN])
+      expect(info.includes(marker), marker).toBe(false);
     // and the whole build does hold them: the markers are real
-    const all = readdirSync(join(dist, "chunks")).map((f) => read(join(dist, "chunks", f))).join("\n");
+    const all = readdirSync(join(dist, "chunks"))
+      .map((f) => read(join(dist, "chunks", f)))
+      .join("\n");
     for (const marker of [HTTP_CLIENT, WEBDAV, VM_SERVICE, ISO_WRITER]) expect(all.includes(marker), marker).toBe(true);
   });
 
@@ -63,8 +69,13 @@ describe("npm run build", () => {
   });
 
   it("imports no Node module as an ES module (Node would read all its exports: node:fs loads its streams)", () => {
-    const files = [join(dist, "cpi.js"), join(dist, "registry.js"), ...readdirSync(join(dist, "chunks")).map((f) => join(dist, "chunks", f))];
-    const builtin = /^(?:import|export)\b[^;]*?(?:\bfrom\s*)?"(?:node:[a-z_/]+|fs|path|os|http|https|crypto|stream|util|events|net|tls|zlib)";?$/m;
+    const files = [
+      join(dist, "cpi.js"),
+      join(dist, "registry.js"),
+      ...readdirSync(join(dist, "chunks")).map((f) => join(dist, "chunks", f)),
+    ];
+    const builtin =
+      /^(?:import|export)\b[^;]*?(?:\bfrom\s*)?"(?:node:[a-z_/]+|fs|path|os|http|https|crypto|stream|util|events|net|tls|zlib)";?$/m;
     for (const f of files) expect(read(f), f).not.toMatch(builtin);
   });
 
@@ -73,9 +84,16 @@ describe("npm run build", () => {
     try {
       cpSync(dist, elsewhere, { recursive: true });
       // without a configuration the registry server says so, in its log format: it loaded and ran
-      const registry = spawnSync(process.execPath, [join(elsewhere, "registry.js")], { cwd: elsewhere, encoding: "utf8", env: { PATH: process.env.PATH } });
+      const registry = spawnSync(process.execPath, [join(elsewhere, "registry.js")], {
+        cwd: elsewhere,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
       expect(registry.status).toBe(1);
-      expect(JSON.parse(registry.stderr)).toMatchObject({ msg: "registry failed to start", error: expect.stringMatching(/^no configuration/) });
+      expect(JSON.parse(registry.stderr)).toMatchObject({
+        msg: "registry failed to start",
+        error: expect.stringMatching(/^no configuration/),
+      });
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }

@@ -15,15 +15,29 @@ writeFileSync(configPath, JSON.stringify(testConfig()));
 const cli = (...args: string[]) => runCpi("", { args, bundle: CPI_BUNDLE });
 
 describe("node dist/cpi.js at a shell", () => {
-  test.each([["--help"], ["-h"], ["help"], ["check-config", "--help"]])("%s prints the usage on stdout, exit 0", async (...args) => {
-    const r = await cli(...args);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^bosh-ironic-cpi: /);
-    for (const s of ["check-config --config <cpi.json>", "reconcile --config <cpi.json> [--dry-run]", "render-config-drive --config <cpi.json> --input <in.json> --out <dir>", "BOSH_IRONIC_CPI_CONFIG", "exit codes"]) expect(r.stdout).toContain(s);
-  });
+  test.each([["--help"], ["-h"], ["help"], ["check-config", "--help"]])(
+    "%s prints the usage on stdout, exit 0",
+    async (...args) => {
+      const r = await cli(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^bosh-ironic-cpi: /);
+      for (const s of [
+        "check-config --config <cpi.json>",
+        "reconcile --config <cpi.json> [--dry-run]",
+        "render-config-drive --config <cpi.json> --input <in.json> --out <dir>",
+        "BOSH_IRONIC_CPI_CONFIG",
+        "exit codes",
+      ])
+        expect(r.stdout).toContain(s);
+    },
+  );
 
   test("options in any order: --config before the command works", async () => {
-    for (const args of [["--config", configPath, "check-config"], [`--config=${configPath}`, "check-config"], ["check-config", "--config", configPath]]) {
+    for (const args of [
+      ["--config", configPath, "check-config"],
+      [`--config=${configPath}`, "check-config"],
+      ["check-config", "--config", configPath],
+    ]) {
       const r = await cli(...args);
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
@@ -47,7 +61,10 @@ describe("node dist/cpi.js at a shell", () => {
   test("a terminal on stdin and no request: the usage on stderr instead of waiting", () => {
     // python's pty gives the CPI a real terminal as stdin; a CPI that waited would be killed by the timeout
     const py = "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)";
-    const r = spawnSync("python3", ["-c", py, process.execPath, CPI_BUNDLE, "--config", configPath], { encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync("python3", ["-c", py, process.execPath, CPI_BUNDLE, "--config", configPath], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(2);
     expect(r.stdout).toContain("no request on stdin (a terminal)");

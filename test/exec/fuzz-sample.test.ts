@@ -13,7 +13,14 @@ import { type FakeHttp, loadFixture, startFakeHttp } from "../support/fake-http.
 import { writeConfig } from "../support/lifecycle-config.ts";
 import { SECRETS } from "../support/secrets.ts";
 import { loadCorpus } from "../unit/fuzz/corpus.ts";
-import { type BadCase, badArguments, badEnvelope, badOverlay, badText, semanticRequest } from "../unit/fuzz/requests.ts";
+import {
+  type BadCase,
+  badArguments,
+  badEnvelope,
+  badOverlay,
+  badText,
+  semanticRequest,
+} from "../unit/fuzz/requests.ts";
 import { wireProblems } from "../unit/fuzz/wire.ts";
 
 /** One CPI process, cold start included, on a loaded 2-CPU machine. */
@@ -32,7 +39,10 @@ let configPath: string;
 const figures = { cases: 0, rejected: 0, semantic: 0, any: 0, slowest: 0 };
 
 beforeAll(async () => {
-  [ironic, dav] = await Promise.all([startFakeHttp({ "GET /": { body: loadFixture("ironic/root.json") } }), startFakeHttp()]);
+  [ironic, dav] = await Promise.all([
+    startFakeHttp({ "GET /": { body: loadFixture("ironic/root.json") } }),
+    startFakeHttp(),
+  ]);
   const config = testConfig({
     ironic: { url: ironic.url, retries: { attempts: 1 } },
     stemcell_store: { url: `${dav.url}/store/`, username: "cpi", password: SECRETS.webdavPassword, retries: 0 },
@@ -48,7 +58,11 @@ afterAll(async () => {
 });
 
 const sent = () => ironic.requests.length + dav.requests.length;
-const shown = () => [...ironic.requests.map((q) => `ironic ${q.method} ${q.url}`), ...dav.requests.map((q) => `webdav ${q.method} ${q.url}`)].join(", ");
+const shown = () =>
+  [
+    ...ironic.requests.map((q) => `ironic ${q.method} ${q.url}`),
+    ...dav.requests.map((q) => `webdav ${q.method} ${q.url}`),
+  ].join(", ");
 
 async function runOne(c: ExecCase): Promise<string[]> {
   const t0 = performance.now();
@@ -71,9 +85,15 @@ async function runOne(c: ExecCase): Promise<string[]> {
   if (doc) {
     problems.push(...wireProblems(doc));
     if (c.expect !== "any" && !doc.error) problems.push("no error for a bad request");
-    const allowed = c.type ? [c.type] : c.expect === "reject" ? ["Bosh::Clouds::CpiError", "Bosh::Clouds::NotImplemented"] : ["Bosh::Clouds::CpiError"];
-    if (c.expect !== "any" && doc.error && !allowed.includes(String(doc.error.type))) problems.push(`type ${doc.error.type}: ${doc.error.message}`);
-    if (c.message && doc.error && !c.message.test(String(doc.error.message))) problems.push(`message '${doc.error.message}' does not match ${c.message}`);
+    const allowed = c.type
+      ? [c.type]
+      : c.expect === "reject"
+        ? ["Bosh::Clouds::CpiError", "Bosh::Clouds::NotImplemented"]
+        : ["Bosh::Clouds::CpiError"];
+    if (c.expect !== "any" && doc.error && !allowed.includes(String(doc.error.type)))
+      problems.push(`type ${doc.error.type}: ${doc.error.message}`);
+    if (c.message && doc.error && !c.message.test(String(doc.error.message)))
+      problems.push(`message '${doc.error.message}' does not match ${c.message}`);
   }
   return problems.map((p) => `${c.label}: ${p}`);
 }
@@ -119,7 +139,8 @@ describe("dist/cpi.js under bad input", () => {
     for (const c of [...corpus.filter((k) => k.expect === "semantic"), ...sample(semanticRequest, 40, SEED + 4)]) {
       const before = sent();
       problems.push(...(await runOne(c)));
-      if (sent() > before) problems.push(`${c.label}: sent ${[...ironic.requests, ...dav.requests].length - before} request(s)`);
+      if (sent() > before)
+        problems.push(`${c.label}: sent ${[...ironic.requests, ...dav.requests].length - before} request(s)`);
     }
     expect(problems).toEqual([]);
   }, 600_000);

@@ -13,18 +13,28 @@ const dir = mkdtempSync(join(tmpdir(), "exec-stemcells-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const configPath = join(dir, "cpi.json");
 // port 1: nothing listens, so the store is "down"; testConfig's store password must never be printed
-writeFileSync(configPath, JSON.stringify(testConfig({ stemcell_store: { url: "http://127.0.0.1:1/stemcells/", username: "cpi", password: "store-pass-123", retries: 0 } })));
+writeFileSync(
+  configPath,
+  JSON.stringify(
+    testConfig({
+      stemcell_store: { url: "http://127.0.0.1:1/stemcells/", username: "cpi", password: "store-pass-123", retries: 0 },
+    }),
+  ),
+);
 const image = join(dir, "image");
 writeFileSync(image, gzipSync(buildTar([{ name: "root.img", data: rawImage(10_000) }])));
 
-const call = (method: string, args: unknown[]) => runCpi({ method, arguments: args, context: { director_uuid: "d-1" }, api_version: 2 }, { configPath });
+const call = (method: string, args: unknown[]) =>
+  runCpi({ method, arguments: args, context: { director_uuid: "d-1" }, api_version: 2 }, { configPath });
 
 describe("stemcell methods of the bundled CPI", () => {
   it("WebDAV down: create_stemcell answers a CloudError naming the connection failure, exit 0", async () => {
     const r = await call("create_stemcell", [image, { name: "s", version: "1" }]);
     expect(r.code).toBe(0);
     expect(r.response.error).toMatchObject({ type: "Bosh::Clouds::CloudError", ok_to_retry: false });
-    expect(r.response.error?.message).toMatch(/^create_stemcell stemcell-[0-9a-f-]+: WebDAV PROPFIND \/stemcell-[0-9a-f-]+: no answer from http:\/\/127.0.0.1:1 \(ECONNREFUSED\)$/);
+    expect(r.response.error?.message).toMatch(
+      /^create_stemcell stemcell-[0-9a-f-]+: WebDAV PROPFIND \/stemcell-[0-9a-f-]+: no answer from http:\/\/127.0.0.1:1 \(ECONNREFUSED\)$/,
+    );
     expect(r.stdout + r.stderr).not.toContain("store-pass-123");
   });
 

@@ -58,7 +58,12 @@ export function spawnDetached(command: string, args: string[], opts: SpawnDetach
   const fd = openSync(opts.outFile, "a", 0o644);
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ["ignore", fd, fd] });
+    child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", fd, fd],
+    });
   } finally {
     closeSync(fd);
   }

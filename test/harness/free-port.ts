@@ -29,7 +29,9 @@ export async function findFreePort(count = 1, attempts = 100): Promise<number> {
     for (let k = 0; k < count && ok; k++) ok = await isPortFree(base + k);
     if (ok) return base;
   }
-  throw new Error(`no ${count} consecutive free port(s) found on ${LOOPBACK} in ${LOW}-${HIGH} after ${attempts} attempts`);
+  throw new Error(
+    `no ${count} consecutive free port(s) found on ${LOOPBACK} in ${LOW}-${HIGH} after ${attempts} attempts`,
+  );
 }
 
 /** Throws a clear error when 127.0.0.1:port is taken. */

@@ -66,7 +66,8 @@ const DELAY_RE = /^\d+(,\d+)?$/;
 
 function checkDelay(name: string, v: FakeDelay | undefined): string {
   const s = String(v ?? 0);
-  if (!DELAY_RE.test(s)) throw new Error(`startIronic: ${name} must be whole seconds N or "MIN,MAX" (got ${JSON.stringify(v)})`);
+  if (!DELAY_RE.test(s))
+    throw new Error(`startIronic: ${name} must be whole seconds N or "MIN,MAX" (got ${JSON.stringify(v)})`);
   return s;
 }
 
@@ -310,7 +311,8 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       const status = proc.exitStatus();
       if (status !== undefined || Date.now() > deadline) {
         const tail = logTail(40);
-        const why = status !== undefined ? `exited during start-up (${status})` : `not ready within ${timeoutMs / 1000} s`;
+        const why =
+          status !== undefined ? `exited during start-up (${status})` : `not ready within ${timeoutMs / 1000} s`;
         await stop().catch(() => undefined);
         throw new Error(
           `startIronic: Ironic (pid ${proc.pid}, ${url}) ${why}.` +
@@ -321,7 +323,10 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       await sleep(100);
     }
     const startupMs = Math.round(performance.now() - t0);
-    if (opts.debug) process.stderr.write(`[harness] Ironic ${version} ready on ${url} in ${startupMs} ms (pid ${proc.pid}, ${stateDir})\n`);
+    if (opts.debug)
+      process.stderr.write(
+        `[harness] Ironic ${version} ready on ${url} in ${startupMs} ms (pid ${proc.pid}, ${stateDir})\n`,
+      );
     return { url, port, stateDir, configFile, logFile, pid: proc.pid, version, startupMs, stop, logTail };
   } catch (err) {
     if (!keep) removeDir(stateDir);

@@ -21,7 +21,12 @@ function runInstaller(): Promise<void> {
     child.once("error", (err) => reject(new Error(`cannot run ${INSTALLER}: ${err.message}`)));
     child.once("exit", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${INSTALLER} failed (${signal ?? `exit code ${code}`}):\n${out.split("\n").slice(-40).join("\n")}`));
+      else
+        reject(
+          new Error(
+            `${INSTALLER} failed (${signal ?? `exit code ${code}`}):\n${out.split("\n").slice(-40).join("\n")}`,
+          ),
+        );
     });
   });
 }

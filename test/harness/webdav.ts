@@ -72,7 +72,8 @@ function nobodyIds(): { uid: number; gid: number } {
   const id = (flag: string) => {
     const r = spawnSync("id", [flag, "nobody"], { encoding: "utf8" });
     const n = Number(r.stdout?.trim());
-    if (r.status !== 0 || !Number.isInteger(n)) throw new Error(`startWebdav: cannot find user nobody (id ${flag} nobody)`);
+    if (r.status !== 0 || !Number.isInteger(n))
+      throw new Error(`startWebdav: cannot find user nobody (id ${flag} nobody)`);
     return n;
   };
   return { uid: id("-u"), gid: id("-g") };
@@ -182,7 +183,9 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
     if (root) {
       if (ownDir) chmodSync(prefix, 0o755); // mkdtemp makes it 0700
       if (!othersCanReach(prefix)) {
-        throw new Error(`startWebdav: nginx runs as nobody, which cannot reach ${prefix}; make its parents world-traversable or pass another prefix`);
+        throw new Error(
+          `startWebdav: nginx runs as nobody, which cannot reach ${prefix}; make its parents world-traversable or pass another prefix`,
+        );
       }
       const { uid, gid } = nobodyIds();
       chmodSync(join(prefix, "conf"), 0o755);
@@ -194,7 +197,10 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
     }
     // fail before launch on a bad config, with nginx's own message
     const check = spawnSync(command, [...args.slice(0, -2), "-t", "-q"], { cwd: prefix, encoding: "utf8" });
-    if (check.status !== 0) throw new Error(`startWebdav: nginx -t failed:\n${check.stderr}${tailFile(join(prefix, "logs", "error.log"), 20)}`);
+    if (check.status !== 0)
+      throw new Error(
+        `startWebdav: nginx -t failed:\n${check.stderr}${tailFile(join(prefix, "logs", "error.log"), 20)}`,
+      );
 
     const errorLog = join(prefix, "logs", "error.log");
     const outFile = join(prefix, "logs", "nginx.stderr");
@@ -223,12 +229,26 @@ export async function startWebdav(opts: WebdavOptions = {}): Promise<WebdavServe
       if (status !== undefined || Date.now() > deadline) {
         const tail = logTail(30);
         await stop().catch(() => undefined);
-        const why = status !== undefined ? `exited during start-up (${status})` : `not answering within ${timeoutMs / 1000} s`;
+        const why =
+          status !== undefined ? `exited during start-up (${status})` : `not answering within ${timeoutMs / 1000} s`;
         throw new Error(`startWebdav: nginx (pid ${proc.pid}, ${url}) ${why}\n--- nginx log ---\n${tail || "(empty)"}`);
       }
       await sleep(50);
     }
-    return { url, port, username, password, privateUrl: `${url}private/`, privateUsername, privatePassword, prefix, dataDir: join(prefix, "data"), pid: proc.pid, stop, logTail };
+    return {
+      url,
+      port,
+      username,
+      password,
+      privateUrl: `${url}private/`,
+      privateUsername,
+      privatePassword,
+      prefix,
+      dataDir: join(prefix, "data"),
+      pid: proc.pid,
+      stop,
+      logTail,
+    };
   } catch (err) {
     if (!keep && existsSync(prefix)) removeDir(prefix);
     throw err;

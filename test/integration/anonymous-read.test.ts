@@ -73,36 +73,48 @@ const CASES = [
 describe("every object the CPI writes, read without credentials", () => {
   const totals = { written: 0, readable: 0, withSecret: 0, records: 0 };
   afterAll(() => {
-    process.stdout.write(`\nsecrets: ${totals.written} objects written by 4 lifecycles (${totals.records} registry records), ${totals.readable} anonymously readable, ${totals.withSecret} of them with a secret\n`);
+    process.stdout.write(
+      `\nsecrets: ${totals.written} objects written by 4 lifecycles (${totals.records} registry records), ${totals.readable} anonymously readable, ${totals.withSecret} of them with a secret\n`,
+    );
   });
 
-  test.each(CASES)("$name: no secret is anonymously readable", async ({ name, stemcell, registry, records }) => {
-    const folder = `anon-${fleet.id}-${randomUUID().slice(0, 8)}`;
-    const servers: LifecycleServers = { ironicUrl: ironicUrl(), webdav: webdav(), storeFolder: folder };
-    await prepareStore(servers);
-    const configPath = writeConfig(work, lifecycleConfig(servers, { registry }), `${folder}.json`);
-    const seen = new Map<string, Seen>();
-    const folders = [folder, `private/${folder}`];
-    const steps = await runLifecycle({ configPath, fleet, workDir: work }, { stemcellApiVersion: stemcell, afterCall: () => readNewObjects(folders, seen) });
-    expect(steps.filter((s) => s.outcome === "failed"), describeSteps(steps)).toEqual([]);
+  test.each(CASES)(
+    "$name: no secret is anonymously readable",
+    async ({ name, stemcell, registry, records }) => {
+      const folder = `anon-${fleet.id}-${randomUUID().slice(0, 8)}`;
+      const servers: LifecycleServers = { ironicUrl: ironicUrl(), webdav: webdav(), storeFolder: folder };
+      await prepareStore(servers);
+      const configPath = writeConfig(work, lifecycleConfig(servers, { registry }), `${folder}.json`);
+      const seen = new Map<string, Seen>();
+      const folders = [folder, `private/${folder}`];
+      const steps = await runLifecycle(
+        { configPath, fleet, workDir: work },
+        { stemcellApiVersion: stemcell, afterCall: () => readNewObjects(folders, seen) },
+      );
+      expect(
+        steps.filter((s) => s.outcome === "failed"),
+        describeSteps(steps),
+      ).toEqual([]);
 
-    const all = [...seen.values()];
-    const settings = all.filter((s) => s.path.endsWith("/settings"));
-    // registry records exist only when an agent reads a registry, only in the private location, never readable
-    expect(settings.length > 0, `${name}: registry records ${settings.map((s) => s.path).join(", ")}`).toBe(records);
-    expect(settings.filter((s) => !s.path.startsWith(`private/${folder}/`))).toEqual([]);
-    expect(settings.filter((s) => s.status !== 401)).toEqual([]);
-    // the images conductors must read are readable, and nothing readable holds a secret
-    expect(all.some((s) => s.path.endsWith("/root.img") && s.status === 200)).toBe(true);
-    expect(all.filter((s) => s.secrets.length > 0)).toEqual([]);
-    // and delete_vm took the records away
-    expect(settings.filter((s) => statSafe(join(webdav().dataDir, s.path)))).toEqual([]);
+      const all = [...seen.values()];
+      const settings = all.filter((s) => s.path.endsWith("/settings"));
+      // registry records exist only when an agent reads a registry, only in the private location, never readable
+      expect(settings.length > 0, `${name}: registry records ${settings.map((s) => s.path).join(", ")}`).toBe(records);
+      expect(settings.filter((s) => !s.path.startsWith(`private/${folder}/`))).toEqual([]);
+      expect(settings.filter((s) => s.status !== 401)).toEqual([]);
+      // the images conductors must read are readable, and nothing readable holds a secret
+      expect(all.some((s) => s.path.endsWith("/root.img") && s.status === 200)).toBe(true);
+      expect(all.filter((s) => s.secrets.length > 0)).toEqual([]);
+      // and delete_vm took the records away
+      expect(settings.filter((s) => statSafe(join(webdav().dataDir, s.path)))).toEqual([]);
 
-    totals.written += all.length;
-    totals.readable += all.filter((s) => s.status === 200).length;
-    totals.withSecret += all.filter((s) => s.secrets.length > 0).length;
-    totals.records += settings.length;
-  }, 600_000);
+      totals.written += all.length;
+      totals.readable += all.filter((s) => s.status === 200).length;
+      totals.withSecret += all.filter((s) => s.secrets.length > 0).length;
+      totals.records += settings.length;
+    },
+    600_000,
+  );
 });
 
 const statSafe = (p: string) => {
@@ -118,20 +130,36 @@ describe("the registry store down", () => {
     const folder = `anon-down-${fleet.id}`;
     const servers: LifecycleServers = { ironicUrl: ironicUrl(), webdav: webdav(), storeFolder: folder };
     await prepareStore(servers);
-    const config = lifecycleConfig(servers, { registry: { store: { url: "http://127.0.0.1:9/registry/", retries: 0, request_timeout: 5 } } });
+    const config = lifecycleConfig(servers, {
+      registry: { store: { url: "http://127.0.0.1:9/registry/", retries: 0, request_timeout: 5 } },
+    });
     const configPath = writeConfig(work, config, "registry-down.json");
     const image = writeStemcellImage(join(work, "down-image"), 64 * 1024).path;
     const v2 = new Director({ configPath, callTimeoutMs: 120_000 });
     const stemcell = (await v2.call("create_stemcell", [image, stemcellCloudProperties()])).response?.result as string;
     try {
-      const created = await v2.call("create_vm", [randomUUID(), stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.91"), [], directorEnv()]);
+      const created = await v2.call("create_vm", [
+        randomUUID(),
+        stemcell,
+        fleet.vmTypes.pool,
+        manualNetwork("10.0.1.91"),
+        [],
+        directorEnv(),
+      ]);
       expect(created.response?.error).toBeNull();
       const [vm] = created.response!.result as [string];
       expect((await v2.call("delete_vm", [vm])).response?.error).toBeNull();
 
       const before = (await fleet.nodes()).filter((n) => n.instance_uuid).length;
       const v1 = new Director({ configPath, callTimeoutMs: 120_000, stemcellApiVersion: null });
-      const refused = await v1.call("create_vm", [randomUUID(), stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.92"), [], directorEnv()]);
+      const refused = await v1.call("create_vm", [
+        randomUUID(),
+        stemcell,
+        fleet.vmTypes.pool,
+        manualNetwork("10.0.1.92"),
+        [],
+        directorEnv(),
+      ]);
       expect(refused.response?.error?.message).toMatch(/storing agent settings of .*127\.0\.0\.1:9/);
       expect((await fleet.nodes()).filter((n) => n.instance_uuid).length).toBe(before);
     } finally {

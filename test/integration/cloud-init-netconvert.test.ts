@@ -29,7 +29,10 @@ except jsonschema.ValidationError as e:
 let tmp = "";
 beforeAll(() => {
   const missing = [CLOUD_INIT, READERS.python].filter((t) => !existsSync(t));
-  if (missing.length) throw new Error(`missing ${missing.join(", ")}: run test/harness/install-system-deps.sh (cloud-init python3-ironic)`);
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.join(", ")}: run test/harness/install-system-deps.sh (cloud-init python3-ironic)`,
+    );
   tmp = makeTempDir("netconvert-");
 });
 afterAll(() => removeTree(tmp));
@@ -44,7 +47,21 @@ function save(name: string, nd: NetworkData): string {
 function netplan(name: string, nd: NetworkData, macs: string[]): any {
   const out = join(tmp, `${name}-netplan`);
   const names = macs.flatMap((m, i) => ["-m", `eth${i},${m}`]);
-  const r = spawnSync(CLOUD_INIT, ["devel", "net-convert", "-p", save(name, nd), "-k", "network_data.json", "-D", "ubuntu", "-O", "netplan", "-d", out, ...names]);
+  const r = spawnSync(CLOUD_INIT, [
+    "devel",
+    "net-convert",
+    "-p",
+    save(name, nd),
+    "-k",
+    "network_data.json",
+    "-D",
+    "ubuntu",
+    "-O",
+    "netplan",
+    "-d",
+    out,
+    ...names,
+  ]);
   expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
   return parse(readFileSync(join(out, "etc/netplan/50-cloud-init.yaml"), "utf8")).network;
 }
@@ -54,7 +71,9 @@ function summarize(name: string, nd: NetworkData): any {
 }
 
 function ironicSchema(name: string, nd: NetworkData): string {
-  return runOk(READERS.python, ["-c", IRONIC_VALIDATE, save(`${name}-ironic`, nd)]).stdout.toString("utf8").trim();
+  return runOk(READERS.python, ["-c", IRONIC_VALIDATE, save(`${name}-ironic`, nd)])
+    .stdout.toString("utf8")
+    .trim();
 }
 
 describe("bond + VLAN + MTU 9000 NIC + IPv6 + spare loopback NICs", () => {
@@ -69,7 +88,12 @@ describe("bond + VLAN + MTU 9000 NIC + IPv6 + spare loopback NICs", () => {
     expect(bond.interfaces).toEqual(["eth0", "eth1"]);
     expect(np.ethernets.eth0.match.macaddress).toBe("52:54:00:aa:00:01");
     expect(np.ethernets.eth1.match.macaddress).toBe("52:54:00:aa:00:02");
-    expect(bond.parameters).toEqual({ mode: "802.3ad", "mii-monitor-interval": 100, "transmit-hash-policy": "layer3+4", "lacp-rate": "fast" });
+    expect(bond.parameters).toEqual({
+      mode: "802.3ad",
+      "mii-monitor-interval": 100,
+      "transmit-hash-policy": "layer3+4",
+      "lacp-rate": "fast",
+    });
     expect(bond.macaddress).toBe("52:54:00:aa:00:01");
     expect(bond.mtu).toBe(9000);
     expect([np.ethernets.eth0.mtu, np.ethernets.eth1.mtu]).toEqual([9000, 9000]);
@@ -87,10 +111,20 @@ describe("bond + VLAN + MTU 9000 NIC + IPv6 + spare loopback NICs", () => {
     });
     expect(np.vlans["bond0.200"].routes).toBeUndefined();
     // plain NIC with jumbo frames
-    expect(np.ethernets.eth2).toMatchObject({ match: { macaddress: "52:54:00:aa:00:03" }, mtu: 9000, addresses: ["172.16.0.10/16"] });
+    expect(np.ethernets.eth2).toMatchObject({
+      match: { macaddress: "52:54:00:aa:00:03" },
+      mtu: 9000,
+      addresses: ["172.16.0.10/16"],
+    });
     // spare NICs on the loopback range, no routes
-    expect(np.ethernets.eth3).toMatchObject({ match: { macaddress: "52:54:00:aa:00:04" }, addresses: ["127.0.0.100/24"] });
-    expect(np.ethernets.eth4).toMatchObject({ match: { macaddress: "52:54:00:aa:00:05" }, addresses: ["127.0.0.101/24"] });
+    expect(np.ethernets.eth3).toMatchObject({
+      match: { macaddress: "52:54:00:aa:00:04" },
+      addresses: ["127.0.0.100/24"],
+    });
+    expect(np.ethernets.eth4).toMatchObject({
+      match: { macaddress: "52:54:00:aa:00:05" },
+      addresses: ["127.0.0.101/24"],
+    });
     expect(np.ethernets.eth3.routes).toBeUndefined();
   });
 
@@ -98,10 +132,17 @@ describe("bond + VLAN + MTU 9000 NIC + IPv6 + spare loopback NICs", () => {
     const s = summarize("bond-vlan", nd);
     const bond = s.interfaces.bond0;
     expect(bond.bond_mode).toBe("802.3ad");
-    expect(new Set(bond.members.map((m: string) => s.interfaces[m].mac))).toEqual(new Set(["52:54:00:aa:00:01", "52:54:00:aa:00:02"]));
+    expect(new Set(bond.members.map((m: string) => s.interfaces[m].mac))).toEqual(
+      new Set(["52:54:00:aa:00:01", "52:54:00:aa:00:02"]),
+    );
     expect(bond.addresses).toEqual(["10.0.0.10/24", "2001:db8::10/64"]);
     expect(bond.routes).toEqual(["0.0.0.0/0 via 10.0.0.1", "10.20.0.0/16 via 10.0.0.254", "::/0 via 2001:db8::1"]);
-    expect(s.interfaces["bond0.200"]).toMatchObject({ type: "vlan", vlan_id: 200, vlan_link: "bond0", addresses: ["192.168.200.10/24"] });
+    expect(s.interfaces["bond0.200"]).toMatchObject({
+      type: "vlan",
+      vlan_id: 200,
+      vlan_link: "bond0",
+      addresses: ["192.168.200.10/24"],
+    });
     const byMac = (mac: string) => Object.values<any>(s.interfaces).find((i) => i.type === "physical" && i.mac === mac);
     expect(byMac("52:54:00:aa:00:03")).toMatchObject({ mtu: 9000, addresses: ["172.16.0.10/16"] });
     expect(byMac("52:54:00:aa:00:04").addresses).toEqual(["127.0.0.100/24"]);
@@ -119,7 +160,10 @@ describe("single network, spare on loopback", () => {
 
   test("netplan: static address and default route on the PXE NIC, spare on 127.0.0.100/24", () => {
     const np = netplan("single", nd, ["3c:fd:fe:aa:bb:01", "3c:fd:fe:aa:bb:02"]);
-    expect(np.ethernets.eth0).toMatchObject({ addresses: ["10.0.1.21/24"], routes: [{ to: "0.0.0.0/0", via: "10.0.1.1" }] });
+    expect(np.ethernets.eth0).toMatchObject({
+      addresses: ["10.0.1.21/24"],
+      routes: [{ to: "0.0.0.0/0", via: "10.0.1.1" }],
+    });
     expect(np.ethernets.eth1).toMatchObject({ addresses: ["127.0.0.100/24"] });
     expect(np.bonds).toBeUndefined();
   });
@@ -137,7 +181,10 @@ describe("DHCP-less provisioning network, dynamic network, spare NICs on DHCP", 
     const macs = ["b8:ce:f6:00:00:01", "b8:ce:f6:00:00:02", "b8:ce:f6:00:00:03", "b8:ce:f6:00:00:04"];
     const np = netplan("prov", drive.networkData, macs);
     expect(np.ethernets.eth0.dhcp4).toBe(true);
-    expect(np.ethernets.eth1).toMatchObject({ addresses: ["10.1.0.50/23"], routes: [{ to: "0.0.0.0/0", via: "10.1.0.1" }] });
+    expect(np.ethernets.eth1).toMatchObject({
+      addresses: ["10.1.0.50/23"],
+      routes: [{ to: "0.0.0.0/0", via: "10.1.0.1" }],
+    });
     expect(np.ethernets.eth1.dhcp4).toBeUndefined();
     expect([np.ethernets.eth2.dhcp4, np.ethernets.eth3.dhcp4]).toEqual([true, true]);
   });
@@ -147,7 +194,10 @@ describe("DHCP-less provisioning network, dynamic network, spare NICs on DHCP", 
     expect(ironicSchema("prov-node", node)).toBe("valid");
     const np = netplan("prov-node", node, ["b8:ce:f6:00:00:02"]);
     expect(Object.keys(np.ethernets)).toEqual(["eth0"]);
-    expect(np.ethernets.eth0).toMatchObject({ match: { macaddress: "b8:ce:f6:00:00:02" }, addresses: ["10.1.0.50/23"] });
+    expect(np.ethernets.eth0).toMatchObject({
+      match: { macaddress: "b8:ce:f6:00:00:02" },
+      addresses: ["10.1.0.50/23"],
+    });
   });
 });
 
@@ -155,7 +205,14 @@ test("node network_data over a VLAN on an active-backup bond: valid for Ironic a
   const bond = { macs: ["52:54:00:bb:00:01", "52:54:00:bb:00:02"], mode: "active-backup", miimon: 100 };
   const model = buildNetworkModel({
     networks: {
-      prov: { type: "manual", ip: "10.3.0.9", netmask: "255.255.255.0", gateway: "10.3.0.1", default: ["dns", "gateway"], cloud_properties: { bond, vlan: 42 } },
+      prov: {
+        type: "manual",
+        ip: "10.3.0.9",
+        netmask: "255.255.255.0",
+        gateway: "10.3.0.1",
+        default: ["dns", "gateway"],
+        cloud_properties: { bond, vlan: 42 },
+      },
     },
     ports: bond.macs.map((address) => ({ address })),
     policy: { unused_nics: "loopback", loopback_base: "127.0.0.100", loopback_prefix: 24, default_dns: ["10.3.0.2"] },
@@ -164,5 +221,10 @@ test("node network_data over a VLAN on an active-backup bond: valid for Ironic a
   expect(ironicSchema("vlan-bond-node", node)).toBe("valid");
   const np = netplan("vlan-bond-node", node, bond.macs);
   expect(np.bonds.bond0.parameters.mode).toBe("active-backup");
-  expect(np.vlans["bond0.42"]).toMatchObject({ id: 42, link: "bond0", addresses: ["10.3.0.9/24"], routes: [{ to: "0.0.0.0/0", via: "10.3.0.1" }] });
+  expect(np.vlans["bond0.42"]).toMatchObject({
+    id: 42,
+    link: "bond0",
+    addresses: ["10.3.0.9/24"],
+    routes: [{ to: "0.0.0.0/0", via: "10.3.0.1" }],
+  });
 });

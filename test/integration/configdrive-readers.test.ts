@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run as renderConfigDrive } from "../../src/commands/render-config-drive.ts";
 import { prepareVmConfigDrive, type VmConfigDrive } from "../../src/services/vm-config-drive.ts";
 import { CASES, type DriveCase } from "../fixtures/golden/cases.ts";
-import { checkConfigDrive, diffTrees, makeTempDir, osirroxExtract, READERS, removeTree, runOk } from "../support/iso-readers.ts";
+import {
+  checkConfigDrive,
+  diffTrees,
+  makeTempDir,
+  osirroxExtract,
+  READERS,
+  removeTree,
+  runOk,
+} from "../support/iso-readers.ts";
 
 const CLOUD_INIT = "/usr/bin/cloud-init";
 const TOOLS = [READERS.osirrox, READERS.python, CLOUD_INIT, "/usr/bin/base64", "/bin/gunzip"];
@@ -62,7 +70,10 @@ function writeTree(drive: VmConfigDrive, root: string): void {
 
 beforeAll(() => {
   const missing = TOOLS.filter((t) => !existsSync(t));
-  if (missing.length) throw new Error(`missing ${missing.join(", ")}: run test/harness/install-system-deps.sh (xorriso cloud-init python3-pycdlib)`);
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.join(", ")}: run test/harness/install-system-deps.sh (xorriso cloud-init python3-pycdlib)`,
+    );
 });
 
 describe.each(CASES)("config drive '$name' read back by independent readers", (c) => {
@@ -72,7 +83,11 @@ describe.each(CASES)("config drive '$name' read back by independent readers", (c
   beforeAll(async () => {
     tmp = makeTempDir("configdrive-readers-");
     const lines: string[] = [];
-    const code = await renderConfigDrive(writeCommandInput(c, tmp), { stdout: (s) => lines.push(s), stderr: () => {}, env: {} });
+    const code = await renderConfigDrive(writeCommandInput(c, tmp), {
+      stdout: (s) => lines.push(s),
+      stderr: () => {},
+      env: {},
+    });
     expect(code, lines.join("")).toBe(0);
     out = join(tmp, "out");
     writeTree(expected, join(tmp, "src"));
@@ -87,7 +102,8 @@ describe.each(CASES)("config drive '$name' read back by independent readers", (c
     expect(JSON.parse(readFileSync(join(out, "network_data.json"), "utf8"))).toEqual(expected.networkData);
     expect(readFileSync(join(out, "user-data.json"), "utf8")).toBe(expected.userData);
     expect(existsSync(join(out, "node-network_data.json"))).toBe(expected.nodeNetworkData !== undefined);
-    for (const secret of ["config-drive.iso", "config-drive.b64", "user-data.json"]) expect(statSync(join(out, secret)).mode & 0o777).toBe(0o600);
+    for (const secret of ["config-drive.iso", "config-drive.b64", "user-data.json"])
+      expect(statSync(join(out, secret)).mode & 0o777).toBe(0o600);
   });
 
   test("strict pycdlib: label config-2, Rock Ridge + Joliet, every file and byte", () => {
@@ -110,11 +126,19 @@ describe.each(CASES)("config drive '$name' read back by independent readers", (c
     expect(r.networkdata).toEqual(expected.networkData);
     expect(r.vendordata).toEqual({});
     const keys = c.input.config.config_drive.public_keys;
-    expect(r.ec2).toEqual({ "instance-id": c.input.vmCid, hostname: c.input.agentId, "public-keys": { "0": { "openssh-key": keys[0] ?? "" } } });
+    expect(r.ec2).toEqual({
+      "instance-id": c.input.vmCid,
+      hostname: c.input.agentId,
+      "public-keys": { "0": { "openssh-key": keys[0] ?? "" } },
+    });
   });
 
   test("base64 -d | gunzip of the packed string gives the identical ISO", () => {
-    const r = spawnSync("bash", ["-c", 'set -o pipefail; base64 -d < "$1" | gunzip -c', "_", join(out, "config-drive.b64")], { maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      "bash",
+      ["-c", 'set -o pipefail; base64 -d < "$1" | gunzip -c', "_", join(out, "config-drive.b64")],
+      { maxBuffer: 64 << 20 },
+    );
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(r.stdout.equals(Buffer.from(expected.iso))).toBe(true);
   });
@@ -170,7 +194,11 @@ describe("render-config-drive errors: one JSON line on stdout, exit 1", () => {
     writeFileSync(argv[3]!, JSON.stringify(input));
     const { code, body } = await runIt(argv);
     expect(code).toBe(1);
-    expect(body.error).toEqual({ type: "Bosh::Clouds::CloudError", message: "network 'default': MAC de:ad:be:ef:00:01 is not a port of this server", ok_to_retry: false });
+    expect(body.error).toEqual({
+      type: "Bosh::Clouds::CloudError",
+      message: "network 'default': MAC de:ad:be:ef:00:01 is not a port of this server",
+      ok_to_retry: false,
+    });
   });
 
   test("missing --out is a usage error", async () => {

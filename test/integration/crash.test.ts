@@ -71,7 +71,9 @@ function tally(method: string, r: CallResult): boolean {
 async function must(method: string, args: unknown[], what: string): Promise<unknown> {
   const r = await director.call(method, args, { skipInfo: true });
   if (!r.response || r.response.error) {
-    problems.push(`${what}: ${method} → ${r.protocolError ?? `${r.response?.error?.type}: ${r.response?.error?.message}`}`);
+    problems.push(
+      `${what}: ${method} → ${r.protocolError ?? `${r.response?.error?.type}: ${r.response?.error?.message}`}`,
+    );
     return undefined;
   }
   return r.response.result;
@@ -79,7 +81,11 @@ async function must(method: string, args: unknown[], what: string): Promise<unkn
 
 /** What the director does right after every create_vm answer (VmMetadataUpdater; create-env does too). */
 async function acknowledge(vm: string): Promise<string> {
-  await must("set_vm_metadata", [vm, { director: "crash", deployment: "crash", name: `crash/${vm}`, index: "0" }], "set_vm_metadata after create_vm");
+  await must(
+    "set_vm_metadata",
+    [vm, { director: "crash", deployment: "crash", name: `crash/${vm}`, index: "0" }],
+    "set_vm_metadata after create_vm",
+  );
   return vm;
 }
 
@@ -95,7 +101,9 @@ async function createVmAsDirector(args: unknown[], what: string): Promise<string
     const result = r.response?.result;
     if (r.response && !r.response.error && Array.isArray(result)) return acknowledge(result[0] as string);
     const err = r.response?.error;
-    directorSaw.push(`${what}: ${err ? `${err.type} (ok_to_retry ${err.ok_to_retry}): ${err.message}` : r.protocolError}`);
+    directorSaw.push(
+      `${what}: ${err ? `${err.type} (ok_to_retry ${err.ok_to_retry}): ${err.message}` : r.protocolError}`,
+    );
     if (!err?.ok_to_retry) call = [randomUUID(), ...call.slice(1)];
   }
   problems.push(`${what}: no VM after 5 create_vm calls`);
@@ -106,7 +114,9 @@ async function createVmAsDirector(args: unknown[], what: string): Promise<string
 async function claimedWithoutKnownVm(): Promise<string[]> {
   return (await fleet.nodes())
     .filter((n) => (n.instance_uuid || n.extra["bosh"]) && !known.vms.has(n.instance_uuid ?? ""))
-    .map((n) => `${n.name}: ${n.provision_state}, instance_uuid ${n.instance_uuid}, phase ${boshRecord(n)?.phase ?? "-"}`);
+    .map(
+      (n) => `${n.name}: ${n.provision_state}, instance_uuid ${n.instance_uuid}, phase ${boshRecord(n)?.phase ?? "-"}`,
+    );
 }
 
 beforeAll(async () => {
@@ -116,14 +126,21 @@ beforeAll(async () => {
   fleet = await buildFleet(ironic.url, { poolSize: 40, diskDevices: 12 });
   servers = { ironicUrl: ironic.url, webdav: webdav(), storeFolder: `crash-${fleet.id}` };
   await prepareStore(servers);
-  configPath = writeConfig(work, lifecycleConfig(servers, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }));
+  configPath = writeConfig(
+    work,
+    lifecycleConfig(servers, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }),
+  );
   director = new Director({ configPath, callTimeoutMs: 180_000 });
 }, 300_000);
 
 afterAll(async () => {
-  const rows = [...figures].map(([m, f]) => `${m} ${f.kills} kills (${f.killed} killed mid-call, ${f.finishedFirst} answered first)`);
+  const rows = [...figures].map(
+    ([m, f]) => `${m} ${f.kills} kills (${f.killed} killed mid-call, ${f.finishedFirst} answered first)`,
+  );
   process.stdout.write(`\ncrash: ${rows.join("; ")}\n`);
-  process.stdout.write(`crash: ${directorSaw.length} create_vm failures the director saw in follow-ups (it retried or redeployed)\n`);
+  process.stdout.write(
+    `crash: ${directorSaw.length} create_vm failures the director saw in follow-ups (it retried or redeployed)\n`,
+  );
   const kills = [...figures.values()].reduce((n, f) => n + f.kills, 0);
   process.stdout.write(`crash: ${leaked ?? "(not checked)"} servers leaked over all ${kills} kills\n`);
   for (const f of directorSaw.slice(0, 10)) process.stdout.write(`  ${f.slice(0, 300)}\n`);
@@ -140,7 +157,9 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     const image = writeStemcellImage(join(work, "image"), 8 * 1024 * 1024).path;
     for (let round = 0; round < ROUNDS; round++) {
       await lanes(async () => {
-        const r = await director.call("create_stemcell", [image, stemcellCloudProperties()], { killAfterMs: killAt(1500) });
+        const r = await director.call("create_stemcell", [image, stemcellCloudProperties()], {
+          killAfterMs: killAt(1500),
+        });
         const killed = tally("create_stemcell", r);
         if (!killed && r.response && !r.response.error) known.stemcells.add(r.response.result as string);
         if (killed || r.response?.error) {
@@ -159,7 +178,9 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     const folders = stemcellFolders(webdav().dataDir, servers.storeFolder);
     const partial = folders.filter((f) => !f.complete).map((f) => `${f.cid}: ${f.files.join(", ") || "(empty)"}`);
     const orphans = folders.filter((f) => f.complete && !known.stemcells.has(f.cid)).length;
-    process.stdout.write(`\ncrash: create_stemcell left ${partial.length} partial and ${orphans} complete-but-unknown stemcells\n`);
+    process.stdout.write(
+      `\ncrash: create_stemcell left ${partial.length} partial and ${orphans} complete-but-unknown stemcells\n`,
+    );
     expect(problems).toEqual([]);
     expect(partial).toEqual([]);
   }, 600_000);
@@ -179,10 +200,12 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       });
       for (const vm of made) if (vm) known.vms.add(vm);
       // the director deletes what it knows (a recreate, a scale-down); the dead calls' claims stay behind
-      await Promise.all([...known.vms].map(async (vm) => {
-        await must("delete_vm", [vm], "delete_vm of a known VM");
-        known.vms.delete(vm);
-      }));
+      await Promise.all(
+        [...known.vms].map(async (vm) => {
+          await must("delete_vm", [vm], "delete_vm of a known VM");
+          known.vms.delete(vm);
+        }),
+      );
     }
     expect(problems).toEqual([]);
   }, 900_000);
@@ -190,7 +213,10 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
   test("delete_vm: the director's retry finishes the deletion; has_vm is false; the node is released", async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const vms = await lanes(async () => {
-        return createVmAsDirector([randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for delete_vm");
+        return createVmAsDirector(
+          [randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()],
+          "create_vm for delete_vm",
+        );
       });
       await Promise.all(
         vms.map(async (vm) => {
@@ -202,12 +228,17 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
           if (killed || r.response?.error) {
             const again = await director.call("delete_vm", [vm], { skipInfo: true });
             const err = again.response?.error;
-            if (!again.response || (err && err.type !== "Bosh::Clouds::VMNotFound")) problems.push(`retried delete_vm ${vm}: ${again.protocolError ?? `${err?.type}: ${err?.message}`}`);
+            if (!again.response || (err && err.type !== "Bosh::Clouds::VMNotFound"))
+              problems.push(`retried delete_vm ${vm}: ${again.protocolError ?? `${err?.type}: ${err?.message}`}`);
           }
           known.vms.delete(vm);
-          if ((await must("has_vm", [vm], "has_vm after delete_vm")) !== false) problems.push(`has_vm ${vm} is not false after delete_vm`);
+          if ((await must("has_vm", [vm], "has_vm after delete_vm")) !== false)
+            problems.push(`has_vm ${vm} is not false after delete_vm`);
           const node = await fleet.ironic.node(nodeUuid);
-          if (node.instance_uuid || node.extra["bosh"]) problems.push(`node ${node.name} still claimed after delete_vm: ${node.provision_state} ${node.instance_uuid}`);
+          if (node.instance_uuid || node.extra["bosh"])
+            problems.push(
+              `node ${node.name} still claimed after delete_vm: ${node.provision_state} ${node.instance_uuid}`,
+            );
         }),
       );
     }
@@ -220,7 +251,10 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
 
     beforeAll(async () => {
       const made = await lanes(async () => {
-        return createVmAsDirector([randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()], "create_vm for disks");
+        return createVmAsDirector(
+          [randomUUID(), stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()],
+          "create_vm for disks",
+        );
       });
       vms.push(...made.filter((vm): vm is string => !!vm));
       await Promise.all(
@@ -242,10 +276,13 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
             const r = await director.call("create_disk", [2048, fleet.diskType, vm], { killAfterMs: killAt(1500) });
             const killed = tally("create_disk", r);
             let disk = !killed && r.response && !r.response.error ? (r.response.result as string) : undefined;
-            disk ??= (await must("create_disk", [2048, fleet.diskType, vm], "retried create_disk")) as string | undefined;
+            disk ??= (await must("create_disk", [2048, fleet.diskType, vm], "retried create_disk")) as
+              | string
+              | undefined;
             if (!disk) return;
             known.disks.add(disk);
-            if ((await must("has_disk", [disk], "has_disk of the new disk")) !== true) problems.push(`new disk ${disk} not found`);
+            if ((await must("has_disk", [disk], "has_disk of the new disk")) !== true)
+              problems.push(`new disk ${disk} not found`);
             // the director orphans and later deletes a disk it does not attach
             await must("delete_disk", [disk], "delete_disk");
             known.disks.delete(disk);
@@ -272,7 +309,8 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
             const killed = tally("attach_disk", r);
             if (killed || r.response?.error) await must("attach_disk", [vm, disk], "retried attach_disk");
             const attached = (await must("get_disks", [vm], "get_disks")) as string[] | undefined;
-            if (!attached?.includes(disk) || !attached.includes(longLived.get(vm)!)) problems.push(`get_disks ${vm} after attach: ${JSON.stringify(attached)}`);
+            if (!attached?.includes(disk) || !attached.includes(longLived.get(vm)!))
+              problems.push(`get_disks ${vm} after attach: ${JSON.stringify(attached)}`);
             await must("detach_disk", [vm, disk], "detach_disk");
           }),
         );
@@ -288,14 +326,21 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     }, 600_000);
 
     test("0 persistent disks lost: every disk the director knows is there, attached where it was", async () => {
-      const seen = await Promise.all([...longLived].map(async ([vm, disk]) => [await must("has_disk", [disk], "has_disk"), await must("get_disks", [vm], "get_disks")]));
+      const seen = await Promise.all(
+        [...longLived].map(async ([vm, disk]) => [
+          await must("has_disk", [disk], "has_disk"),
+          await must("get_disks", [vm], "get_disks"),
+        ]),
+      );
       expect(seen).toEqual([...longLived.values()].map((disk) => [true, [disk]]));
       const orphans = (await fleet.nodes()).flatMap((n) =>
         Object.entries((n.extra["bosh_disks"] as Record<string, { state?: string }> | undefined) ?? {})
           .filter(([cid, rec]) => (rec.state ?? "live") === "live" && !known.disks.has(cid))
           .map(([cid]) => `${n.name}: ${cid}`),
       );
-      process.stdout.write(`\ncrash: ${known.disks.size} known disks all present; ${orphans.length} disk records the director never learnt (calls killed after the record was written)\n`);
+      process.stdout.write(
+        `\ncrash: ${known.disks.size} known disks all present; ${orphans.length} disk records the director never learnt (calls killed after the record was written)\n`,
+      );
       await Promise.all(
         [...longLived].map(async ([vm, disk]) => {
           await must("detach_disk", [vm, disk], "final detach_disk");
@@ -317,7 +362,9 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     const report = JSON.parse(run.stdout) as { ok: boolean; stale: unknown[] };
     const after = await claimedWithoutKnownVm();
     leaked = after.length;
-    process.stdout.write(`\ncrash: ${before.length} nodes claimed without a known VM before reconcile, ${report.stale.length} released by it, ${after.length} left\n`);
+    process.stdout.write(
+      `\ncrash: ${before.length} nodes claimed without a known VM before reconcile, ${report.stale.length} released by it, ${after.length} left\n`,
+    );
     expect(report.ok, run.stdout).toBe(true);
     expect(after).toEqual([]);
     expect(known.vms.size).toBe(0);
@@ -343,13 +390,28 @@ describe("a kill right after a write, pinned by a proxy", () => {
   test("create_disk killed after its record PATCH: the director never learns the disk; its server must not be lost", async () => {
     const proxy = await startFaultProxy({ upstream: ironic.url });
     try {
-      const d = new Director({ configPath: writeConfig(work, lifecycleConfig({ ...servers, ironicUrl: proxy.url }, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }), "pinned.json"), callTimeoutMs: 120_000 });
+      const d = new Director({
+        configPath: writeConfig(
+          work,
+          lifecycleConfig(
+            { ...servers, ironicUrl: proxy.url },
+            { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } },
+          ),
+          "pinned.json",
+        ),
+        callTimeoutMs: 120_000,
+      });
       const image = writeStemcellImage(join(work, "pinned-image"), 64 * 1024).path;
       const sc = (await d.call("create_stemcell", [image, stemcellCloudProperties()])).response?.result as string;
-      const vm = ((await d.call("create_vm", [randomUUID(), sc, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()])).response?.result as [string])[0];
+      const vm = (
+        (await d.call("create_vm", [randomUUID(), sc, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()])).response
+          ?.result as [string]
+      )[0];
       const nodeUuid = (await fleet.ironic.vmNode(vm)).uuid;
       const from = proxy.requests.length;
-      const killed = await d.call("create_disk", [2048, fleet.diskType, vm], { killWhen: answered(proxy, from, (r) => r.method === "PATCH" && r.path === `/v1/nodes/${nodeUuid}`) });
+      const killed = await d.call("create_disk", [2048, fleet.diskType, vm], {
+        killWhen: answered(proxy, from, (r) => r.method === "PATCH" && r.path === `/v1/nodes/${nodeUuid}`),
+      });
       expect(killed.run.signal).toBe("SIGKILL");
       // the director carries on: a new create_disk, attach, later the VM and the disk go away
       const disk = (await d.call("create_disk", [2048, fleet.diskType, vm])).response?.result as string;
@@ -361,9 +423,14 @@ describe("a kill right after a write, pinned by a proxy", () => {
       await sleep((STALE_MARGIN_S + 1) * 1000); // reconcile deletes disk records never attached past the margin
       await runCpi("", { args: ["reconcile", "--config", configPath], env: { PATH: process.env.PATH } });
       const node = await fleet.ironic.node(nodeUuid);
-      const held = Object.entries((node.extra["bosh_disks"] as Record<string, { state?: string }> | undefined) ?? {}).filter(([, r]) => (r.state ?? "live") === "live");
+      const held = Object.entries(
+        (node.extra["bosh_disks"] as Record<string, { state?: string }> | undefined) ?? {},
+      ).filter(([, r]) => (r.state ?? "live") === "live");
       // a live record keeps the server for "the VM that names this disk" — a VM that will never exist
-      expect(held.map(([cid]) => cid), `server ${node.name} held by a disk nobody knows`).toEqual([]);
+      expect(
+        held.map(([cid]) => cid),
+        `server ${node.name} held by a disk nobody knows`,
+      ).toEqual([]);
     } finally {
       await proxy.close();
     }

@@ -4,13 +4,30 @@
 // test: no node claimed without a VM, no disk record lost.
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IronicRest, claimedWithoutVm, createNode, createNodes, nodesOf, removeNodes, uniqueTag } from "../support/ironic-fixtures.ts";
+import {
+  IronicRest,
+  claimedWithoutVm,
+  createNode,
+  createNodes,
+  nodesOf,
+  removeNodes,
+  uniqueTag,
+} from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { STEMCELL_CID, cleaningsOf, diskHarness, ok, vmConfig } from "./disks-support.ts";
 
 const rest = new IronicRest(ironicUrl());
 const PREFIX = `dsk-${uniqueTag()}`;
-const NETWORKS = { default: { type: "manual", ip: "10.0.0.20", netmask: "255.255.255.0", gateway: "10.0.0.1", default: ["dns", "gateway"], cloud_properties: {} } };
+const NETWORKS = {
+  default: {
+    type: "manual",
+    ip: "10.0.0.20",
+    netmask: "255.255.255.0",
+    gateway: "10.0.0.1",
+    default: ["dns", "gateway"],
+    cloud_properties: {},
+  },
+};
 const P2 = "/dev/disk/by-path/pci-0000:00:1f.2-ata-2";
 const P3 = "/dev/disk/by-path/pci-0000:00:1f.2-ata-3";
 const DISK_TYPE = { devices: [P2, P3] };
@@ -31,7 +48,12 @@ const deleteVm = async (vmCid: string) => {
 const bosh = async (uuid: string) => {
   const n = await rest.node(uuid);
   // dirty devices are keyed by a tag of the device (Ironic's patch paths allow no "/"): re-key by device
-  const dirty = Object.fromEntries(Object.values((n.extra["bosh_dirty_devices"] ?? {}) as Record<string, Record<string, unknown>>).map((e) => [e["device"] as string, e]));
+  const dirty = Object.fromEntries(
+    Object.values((n.extra["bosh_dirty_devices"] ?? {}) as Record<string, Record<string, unknown>>).map((e) => [
+      e["device"] as string,
+      e,
+    ]),
+  );
   return { node: n, disks: (n.extra["bosh_disks"] ?? {}) as Record<string, Record<string, unknown>>, dirty };
 };
 
@@ -40,7 +62,9 @@ beforeAll(() => {
 });
 afterEach(async () => {
   const nodes = await nodesOf(rest, PREFIX);
-  const offenders = claimedWithoutVm(nodes, vms).filter((o) => !/"phase":"reserved"/.test(o) || !disks.some((d) => o.includes(d)));
+  const offenders = claimedWithoutVm(nodes, vms).filter(
+    (o) => !/"phase":"reserved"/.test(o) || !disks.some((d) => o.includes(d)),
+  );
   const lost = disks.filter((cid) => !nodes.some((n) => cid in ((n.extra["bosh_disks"] ?? {}) as object)));
   for (const n of nodes) await rest.forceDelete(n.uuid); // every test starts from fresh servers
   vms = [];
@@ -65,10 +89,23 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
     disks.push(cid);
     expect(cid).toContain(node1);
     expect(ok(await h.call("attach_disk", [vm1, cid]))).toEqual({ path: P2 });
-    ok(await h.call("set_disk_metadata", [cid, { director: "d", deployment: "cf", instance_group: "db", attached_at: "2026-11-21T12:00:00Z" }]));
+    ok(
+      await h.call("set_disk_metadata", [
+        cid,
+        { director: "d", deployment: "cf", instance_group: "db", attached_at: "2026-11-21T12:00:00Z" },
+      ]),
+    );
     expect(ok(await h.call("get_disks", [vm1]))).toEqual([cid]);
     let b = await bosh(node1);
-    expect(b.disks[cid]).toMatchObject({ device: P2, path: P2, size_mib: 10_240, attached: true, state: "live", vm_cid: vm1, metadata: { deployment: "cf" } });
+    expect(b.disks[cid]).toMatchObject({
+      device: P2,
+      path: P2,
+      size_mib: 10_240,
+      attached: true,
+      state: "live",
+      vm_cid: vm1,
+      metadata: { deployment: "cf" },
+    });
     expect(b.node["automated_clean"]).toBe(false);
     expect(b.node.extra["bosh_clean_hold"]).toMatchObject({ automated_clean: null });
     const cleanedBefore = cleaningsOf(node1);
@@ -93,7 +130,10 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
     expect(ok(await h.call("attach_disk", [vm2, cid]))).toEqual({ path: P2 }); // idempotent
     expect(ok(await h.call("get_disks", [vm2]))).toEqual([cid]);
     expect(cleaningsOf(node1)).toBe(cleanedBefore);
-    expect((await bosh(node1)).disks[cid]).toMatchObject({ metadata: { deployment: "cf" }, created_at: b.disks[cid]!["created_at"] });
+    expect((await bosh(node1)).disks[cid]).toMatchObject({
+      metadata: { deployment: "cf" },
+      created_at: b.disks[cid]!["created_at"],
+    });
 
     // size change: create_disk(new) → attach both → detach old → orphan delete of old while the VM runs
     const bigger = ok<string>(await h.call("create_disk", [20_480, DISK_TYPE, vm2]));
@@ -130,7 +170,12 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
     ok(await h.call("delete_disk", [cid])); // orphan cleanup after the deployment was deleted
     b = await bosh(node.uuid);
     expect(cleaningsOf(node.uuid)).toBe(before + 1);
-    expect(b.node).toMatchObject({ provision_state: "available", instance_uuid: null, automated_clean: null, maintenance: false });
+    expect(b.node).toMatchObject({
+      provision_state: "available",
+      instance_uuid: null,
+      automated_clean: null,
+      maintenance: false,
+    });
     expect(b.dirty).toEqual({});
     expect(b.disks).toEqual({});
     expect(b.node.extra["bosh"]).toBeUndefined();
@@ -145,7 +190,9 @@ describe("deploy with a disk, recreate, size change, orphan cleanup", () => {
     ok(await h.call("delete_disk", [first]));
     const refused = await h.call("create_disk", [1024, only, vm]);
     expect(refused.error).toMatchObject({ type: "Bosh::Clouds::NoDiskSpace", ok_to_retry: false });
-    expect(refused.error!.message).toMatch(/was used by deleted disk .* and is not wiped yet; it is wiped when the node is released without live disks/);
+    expect(refused.error!.message).toMatch(
+      /was used by deleted disk .* and is not wiped yet; it is wiped when the node is released without live disks/,
+    );
     const before = cleaningsOf(node.uuid);
     await deleteVm(vm); // only a dirty device: this undeploy cleans
     expect(cleaningsOf(node.uuid)).toBe(before + 1);
@@ -185,8 +232,12 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
   });
 
   it("deleting a reserved disk before any VM used it releases and wipes the server", async () => {
-    const node = await createNode(rest, `${PREFIX}-resdel`, { properties: { bosh_persistent_devices: JSON.stringify([{ device: P3, size_gb: 100 }]) } });
-    await expect(h.call("create_disk", [200 * 1024, {}, null])).resolves.toMatchObject({ error: { type: "Bosh::Clouds::NoDiskSpace" } });
+    const node = await createNode(rest, `${PREFIX}-resdel`, {
+      properties: { bosh_persistent_devices: JSON.stringify([{ device: P3, size_gb: 100 }]) },
+    });
+    await expect(h.call("create_disk", [200 * 1024, {}, null])).resolves.toMatchObject({
+      error: { type: "Bosh::Clouds::NoDiskSpace" },
+    });
     const cid = ok<string>(await h.call("create_disk", [100 * 1024, {}, null]));
     expect(cid).toContain(node.uuid);
     expect((await bosh(node.uuid)).disks[cid]).toMatchObject({ device: P3, capacity_mib: 100 * 1024 });
@@ -212,7 +263,9 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
     expect(ok(await h.call("has_disk", ["some-foreign-disk-cid-123456"]))).toBe(false);
     expect((await h.call("attach_disk", [vmA, ghost])).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound" });
     expect((await h.call("delete_disk", [ghost])).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound" });
-    expect((await h.call("set_disk_metadata", [ghost, { a: "b" }])).error).toMatchObject({ type: "Bosh::Clouds::DiskNotFound" });
+    expect((await h.call("set_disk_metadata", [ghost, { a: "b" }])).error).toMatchObject({
+      type: "Bosh::Clouds::DiskNotFound",
+    });
     expect(ok(await h.call("detach_disk", [vmA, ghost]))).toBeNull();
     expect(ok(await h.call("detach_disk", [vmA, cid]))).toBeNull(); // not attached: fine
     expect((await h.call("resize_disk", [cid, 2048])).error).toMatchObject({ type: "Bosh::Clouds::NotSupported" });
@@ -226,8 +279,20 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
 
   it("v1 stemcells: attach and detach keep the registry's disks.persistent in step", async () => {
     const node = await createNode(rest, `${PREFIX}-v1`);
-    const h1 = diskHarness(vmConfig({ registry: { mode: "always", endpoint: "http://registry.example:25777", store: { url: "http://127.0.0.2:9/registry/" } } }));
-    const [vm] = ok<[string]>(await h1.call("create_vm", [randomUUID(), STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], { stemcellApiVersion: 1 }));
+    const h1 = diskHarness(
+      vmConfig({
+        registry: {
+          mode: "always",
+          endpoint: "http://registry.example:25777",
+          store: { url: "http://127.0.0.2:9/registry/" },
+        },
+      }),
+    );
+    const [vm] = ok<[string]>(
+      await h1.call("create_vm", [randomUUID(), STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], {
+        stemcellApiVersion: 1,
+      }),
+    );
     vms.push(vm);
     const cid = ok<string>(await h1.call("create_disk", [1024, DISK_TYPE, vm], { stemcellApiVersion: 1 }));
     disks.push(cid);

@@ -40,8 +40,21 @@ export function diskHarness(config: ConfigInput): DiskHarness {
   const services: ServicesFactory = async (cfg, log) => {
     const client = await connectIronic(cfg, log);
     const now = () => new Date();
-    const deps: DiskDeps = { ironic: client, config: cfg, log, now, claims: new Claims({ ironic: client, log, now }), settings };
-    const vms = new VmService({ ...deps, placement: new NodeDiskPlacement(deps), stemcells: FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive });
+    const deps: DiskDeps = {
+      ironic: client,
+      config: cfg,
+      log,
+      now,
+      claims: new Claims({ ironic: client, log, now }),
+      settings,
+    };
+    const vms = new VmService({
+      ...deps,
+      placement: new NodeDiskPlacement(deps),
+      stemcells: FAKE_STEMCELL,
+      settings,
+      configDrive: prepareVmConfigDrive,
+    });
     return { vms, disks: Disks.over(deps), close: async () => {} } as unknown as Services;
   };
   return {
@@ -51,7 +64,11 @@ export function diskHarness(config: ConfigInput): DiskHarness {
         JSON.stringify({
           method,
           arguments: args,
-          context: { director_uuid: "director-1", request_id: "cpi-disks", vm: { stemcell: { api_version: opts.stemcellApiVersion ?? 2 } } },
+          context: {
+            director_uuid: "director-1",
+            request_id: "cpi-disks",
+            vm: { stemcell: { api_version: opts.stemcellApiVersion ?? 2 } },
+          },
           api_version: opts.apiVersion ?? 2,
         }),
         { config, services, log: { level: "debug", write: () => {} } },

@@ -30,11 +30,20 @@ const figures: string[] = [];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "cpi-faults-"));
   [ironicProxy, davProxy] = await Promise.all([
-    startFaultProxy({ upstream: ironicUrl(), kinds: { "503": 1, locked: 1, reset: 1, delay: 1 }, delayMs: [50, 300], seed: 7 }),
+    startFaultProxy({
+      upstream: ironicUrl(),
+      kinds: { "503": 1, locked: 1, reset: 1, delay: 1 },
+      delayMs: [50, 300],
+      seed: 7,
+    }),
     startFaultProxy({ upstream: webdav().url, kinds: { "503": 1, reset: 1, delay: 1 }, delayMs: [50, 300], seed: 8 }),
   ]);
   fleet = await buildFleet(ironicUrl());
-  servers = { ironicUrl: ironicProxy.url, webdav: { ...webdav(), url: `${davProxy.url}/` }, storeFolder: `faults-${fleet.id}` };
+  servers = {
+    ironicUrl: ironicProxy.url,
+    webdav: { ...webdav(), url: `${davProxy.url}/` },
+    storeFolder: `faults-${fleet.id}`,
+  };
   await prepareStore({ ...servers, webdav: webdav() });
 });
 
@@ -44,30 +53,59 @@ afterAll(async () => {
   if (figures.length > 0) process.stdout.write(`\n${figures.join("\n")}\n`);
 });
 
-const faultsOf = (p: FaultProxy) => Object.entries(p.faults).map(([k, v]) => `${k} ${v}`).join(", ");
+const faultsOf = (p: FaultProxy) =>
+  Object.entries(p.faults)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
 const total = (p: FaultProxy) => Object.values(p.faults).reduce((a, b) => a + b, 0);
 
 /** Nodes of the fleet held by a BOSH record or an instance_uuid. */
 async function claimedNodes(): Promise<string[]> {
-  return (await fleet.nodes()).filter((n) => n.instance_uuid || n.extra["bosh"]).map((n) => `${n.name} ${n.provision_state} ${n.instance_uuid}`);
+  return (await fleet.nodes())
+    .filter((n) => n.instance_uuid || n.extra["bosh"])
+    .map((n) => `${n.name} ${n.provision_state} ${n.instance_uuid}`);
 }
 
 describe("the lifecycle through fault proxies", () => {
   test("at 0 % faults (baseline)", async () => {
     const configPath = writeConfig(work, lifecycleConfig(servers), "baseline.json");
     const steps = await runLifecycle({ configPath, fleet, workDir: work });
-    expect(steps.filter((s) => s.outcome === "failed"), describeSteps(steps)).toEqual([]);
+    expect(
+      steps.filter((s) => s.outcome === "failed"),
+      describeSteps(steps),
+    ).toEqual([]);
     expect(steps.length).toBeGreaterThanOrEqual(30);
     expect(await claimedNodes()).toEqual([]);
   }, 600_000);
 
   /** The lifecycle with both proxies faulting `rate` of their requests; failed calls and the figures. */
-  async function underFaults(label: string, ironicKinds: Partial<Record<FaultKind, number>>, davKinds: Partial<Record<FaultKind, number>>, seed: number) {
-    const ip = await startFaultProxy({ upstream: ironicUrl(), kinds: ironicKinds, delayMs: [50, 300], seed, rate: 0.3 });
-    const dp = await startFaultProxy({ upstream: webdav().url, kinds: davKinds, delayMs: [50, 300], seed: seed + 1, rate: 0.3 });
+  async function underFaults(
+    label: string,
+    ironicKinds: Partial<Record<FaultKind, number>>,
+    davKinds: Partial<Record<FaultKind, number>>,
+    seed: number,
+  ) {
+    const ip = await startFaultProxy({
+      upstream: ironicUrl(),
+      kinds: ironicKinds,
+      delayMs: [50, 300],
+      seed,
+      rate: 0.3,
+    });
+    const dp = await startFaultProxy({
+      upstream: webdav().url,
+      kinds: davKinds,
+      delayMs: [50, 300],
+      seed: seed + 1,
+      rate: 0.3,
+    });
     try {
       const s = { ...servers, ironicUrl: ip.url, webdav: { ...webdav(), url: `${dp.url}/` } };
-      const steps = await runLifecycle({ configPath: writeConfig(work, lifecycleConfig(s), `${seed}.json`), fleet, workDir: work });
+      const steps = await runLifecycle({
+        configPath: writeConfig(work, lifecycleConfig(s), `${seed}.json`),
+        fleet,
+        workDir: work,
+      });
       const failed = steps.filter((x) => x.outcome === "failed");
       figures.push(
         `faults: ${label}: ${steps.length} calls, ${failed.length} failed; Ironic ${ip.requests.length} requests, ${total(ip)} faults (${faultsOf(ip)}); ` +
@@ -80,7 +118,12 @@ describe("the lifecycle through fault proxies", () => {
   }
 
   test("at 30 %: Ironic answers locked or slowly, WebDAV fails (503, reset) or is slow — 0 failures", async () => {
-    const { steps, failed, ip, dp } = await underFaults("30 % locked/delay on Ironic, 503/reset/delay on WebDAV", { locked: 1, delay: 1 }, { "503": 1, reset: 1, delay: 1 }, 11);
+    const { steps, failed, ip, dp } = await underFaults(
+      "30 % locked/delay on Ironic, 503/reset/delay on WebDAV",
+      { locked: 1, delay: 1 },
+      { "503": 1, reset: 1, delay: 1 },
+      11,
+    );
     expect(failed, describeSteps(steps)).toEqual([]);
     expect(total(ip)).toBeGreaterThan(20);
     expect(total(dp)).toBeGreaterThan(2);
@@ -89,7 +132,12 @@ describe("the lifecycle through fault proxies", () => {
   }, 900_000);
 
   test("at 30 % of every kind on both (503, locked, reset, delay): 0 failures", async () => {
-    const { steps, failed, ip } = await underFaults("30 % of every kind on Ironic and WebDAV", { "503": 1, locked: 1, reset: 1, delay: 1 }, { "503": 1, reset: 1, delay: 1 }, 21);
+    const { steps, failed, ip } = await underFaults(
+      "30 % of every kind on Ironic and WebDAV",
+      { "503": 1, locked: 1, reset: 1, delay: 1 },
+      { "503": 1, reset: 1, delay: 1 },
+      21,
+    );
     expect(failed, describeSteps(steps)).toEqual([]);
     expect(total(ip)).toBeGreaterThan(20);
     expect(await claimedNodes()).toEqual([]);
@@ -108,11 +156,21 @@ describe("a service down entirely", () => {
     up = new Director({ configPath: writeConfig(work, lifecycleConfig(servers), "up.json"), callTimeoutMs: 120_000 });
     const image = writeStemcellImage(join(work, "down-image"), 256 * 1024);
     stemcell = (await up.call("create_stemcell", [image.path, stemcellCloudProperties()])).response?.result as string;
-    const created = await up.call("create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0001", stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.30"), [], directorEnv()]);
+    const created = await up.call("create_vm", [
+      "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0001",
+      stemcell,
+      fleet.vmTypes.pool,
+      manualNetwork("10.0.1.30"),
+      [],
+      directorEnv(),
+    ]);
     vm = (created.response?.result as [string])?.[0];
     disk = (await up.call("create_disk", [1024, fleet.diskType, vm])).response?.result as string;
     await up.call("attach_disk", [vm, disk]);
-    expect([stemcell, vm, disk].every((x) => typeof x === "string" && x.length > 0), `setup: ${stemcell} ${vm} ${disk}`).toBe(true);
+    expect(
+      [stemcell, vm, disk].every((x) => typeof x === "string" && x.length > 0),
+      `setup: ${stemcell} ${vm} ${disk}`,
+    ).toBe(true);
   }, 300_000);
 
   afterAll(async () => {
@@ -123,8 +181,16 @@ describe("a service down entirely", () => {
   }, 300_000);
 
   /** Runs each call against the dead service: one typed answer each, promptly; errors where required. */
-  async function againstDeadService(configName: string, overrides: Record<string, unknown>, calls: Call[], mustFail: Set<string>) {
-    const down = new Director({ configPath: writeConfig(work, lifecycleConfig(servers, overrides), configName), callTimeoutMs: PROMPT_MS * 2 });
+  async function againstDeadService(
+    configName: string,
+    overrides: Record<string, unknown>,
+    calls: Call[],
+    mustFail: Set<string>,
+  ) {
+    const down = new Director({
+      configPath: writeConfig(work, lifecycleConfig(servers, overrides), configName),
+      callTimeoutMs: PROMPT_MS * 2,
+    });
     const problems: string[] = [];
     let slowest = 0;
     for (const [method, args] of calls) {
@@ -132,18 +198,41 @@ describe("a service down entirely", () => {
       slowest = Math.max(slowest, r.duration_ms);
       if (!r.response) problems.push(`${method}: ${r.protocolError}`);
       else if (r.duration_ms > PROMPT_MS) problems.push(`${method}: took ${r.duration_ms} ms`);
-      else if (mustFail.has(method) && !r.response.error) problems.push(`${method}: answered ${JSON.stringify(r.response.result)} without the service`);
-      else if (r.response.error && !/^Bosh::Clouds::/.test(r.response.error.type)) problems.push(`${method}: untyped ${r.response.error.type}`);
+      else if (mustFail.has(method) && !r.response.error)
+        problems.push(`${method}: answered ${JSON.stringify(r.response.result)} without the service`);
+      else if (r.response.error && !/^Bosh::Clouds::/.test(r.response.error.type))
+        problems.push(`${method}: untyped ${r.response.error.type}`);
     }
     return { problems, slowest };
   }
 
-  const IRONIC_METHODS = new Set(["create_vm", "delete_vm", "has_vm", "reboot_vm", "create_disk", "delete_disk", "attach_disk", "detach_disk", "has_disk", "get_disks"]);
+  const IRONIC_METHODS = new Set([
+    "create_vm",
+    "delete_vm",
+    "has_vm",
+    "reboot_vm",
+    "create_disk",
+    "delete_disk",
+    "attach_disk",
+    "detach_disk",
+    "has_disk",
+    "get_disks",
+  ]);
 
   test("Ironic down: typed errors within 30 s, the VM and its disk untouched", async () => {
     const image = writeStemcellImage(join(work, "down-image-2"), 64 * 1024);
     const calls: Call[] = [
-      ["create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0002", stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.31"), [], directorEnv()]],
+      [
+        "create_vm",
+        [
+          "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0002",
+          stemcell,
+          fleet.vmTypes.pool,
+          manualNetwork("10.0.1.31"),
+          [],
+          directorEnv(),
+        ],
+      ],
       ["has_vm", [vm]],
       ["reboot_vm", [vm]],
       ["set_vm_metadata", [vm, { director: "d", deployment: "dep" }]],
@@ -158,12 +247,18 @@ describe("a service down entirely", () => {
       ["create_stemcell", [image.path, stemcellCloudProperties()]],
     ];
     const before = await fleet.nodes();
-    const { problems, slowest } = await againstDeadService("ironic-down.json", { ironic: { url: DOWN } }, calls, IRONIC_METHODS);
+    const { problems, slowest } = await againstDeadService(
+      "ironic-down.json",
+      { ironic: { url: DOWN } },
+      calls,
+      IRONIC_METHODS,
+    );
     figures.push(`faults: Ironic down — ${calls.length} methods answered, slowest ${slowest} ms`);
     expect(problems).toEqual([]);
     // nothing half-done: the same nodes, states and claims, the disk still attached
     const after = await fleet.nodes();
-    const view = (ns: typeof before) => ns.map((n) => `${n.name} ${n.provision_state} ${n.instance_uuid} ${JSON.stringify(n.extra)}`).sort();
+    const view = (ns: typeof before) =>
+      ns.map((n) => `${n.name} ${n.provision_state} ${n.instance_uuid} ${JSON.stringify(n.extra)}`).sort();
     expect(view(after)).toEqual(view(before));
     expect((await up.call("has_vm", [vm])).response?.result).toBe(true);
     expect((await up.call("get_disks", [vm])).response?.result).toEqual([disk]);
@@ -173,7 +268,17 @@ describe("a service down entirely", () => {
     const image = writeStemcellImage(join(work, "down-image-3"), 256 * 1024);
     const calls: Call[] = [
       ["create_stemcell", [image.path, stemcellCloudProperties()]],
-      ["create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0003", stemcell, fleet.vmTypes.pool, manualNetwork("10.0.1.32"), [], directorEnv()]],
+      [
+        "create_vm",
+        [
+          "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0003",
+          stemcell,
+          fleet.vmTypes.pool,
+          manualNetwork("10.0.1.32"),
+          [],
+          directorEnv(),
+        ],
+      ],
       ["delete_stemcell", [stemcell]],
       ["has_vm", [vm]],
       ["get_disks", [vm]],
@@ -196,19 +301,39 @@ describe("a service down entirely", () => {
 
 describe("requests the input should have stopped", () => {
   test("a create_vm whose networks cannot work never claims a node", async () => {
-    const d = new Director({ configPath: writeConfig(work, lifecycleConfig(servers), "stopped.json"), callTimeoutMs: 120_000 });
+    const d = new Director({
+      configPath: writeConfig(work, lifecycleConfig(servers), "stopped.json"),
+      callTimeoutMs: 120_000,
+    });
     const image = writeStemcellImage(join(work, "stopped-image"), 64 * 1024);
-    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response?.result as string;
+    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response
+      ?.result as string;
     const bad: [string, Record<string, unknown>][] = [
       ["netmask 255.0.255.0", { ...(manualNetwork("10.0.1.40").default as object), netmask: "255.0.255.0" }],
-      ["a bond of one NIC", { ...(manualNetwork("10.0.1.41").default as object), cloud_properties: { bond: { macs: [fleet.known[0].macs[0]], mode: "active-backup" } } }],
-      ["a typo in the network's cloud_properties", { ...(manualNetwork("10.0.1.42").default as object), cloud_properties: { vlna: 5 } }],
+      [
+        "a bond of one NIC",
+        {
+          ...(manualNetwork("10.0.1.41").default as object),
+          cloud_properties: { bond: { macs: [fleet.known[0].macs[0]], mode: "active-backup" } },
+        },
+      ],
+      [
+        "a typo in the network's cloud_properties",
+        { ...(manualNetwork("10.0.1.42").default as object), cloud_properties: { vlna: 5 } },
+      ],
     ];
     const sent: string[] = [];
     try {
       for (const [what, net] of bad) {
         const from = ironicProxy.requests.length;
-        const r = await d.call("create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0004", stemcell, fleet.vmTypes.pool, { default: net }, [], directorEnv()]);
+        const r = await d.call("create_vm", [
+          "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0004",
+          stemcell,
+          fleet.vmTypes.pool,
+          { default: net },
+          [],
+          directorEnv(),
+        ]);
         expect(r.response?.error?.type, what).toBe("Bosh::Clouds::CpiError");
         const writes = ironicProxy.requests.slice(from).filter((q) => q.method !== "GET");
         if (writes.length > 0) sent.push(`${what}: ${writes.map((q) => `${q.method} ${q.path}`).join(", ")}`);
@@ -225,19 +350,38 @@ describe("a deploy that ends in deploy failed", () => {
     // A real failure: the direct (agent) deploy interface with no deploy ramdisk cannot even prepare.
     const rest = fleet.ironic;
     const mac = "52:54:ff:00:00:01";
-    const node = await rest.call<{ uuid: string }>("POST", "/v1/nodes", { name: `${fleet.id}-direct`, driver: "fake-hardware", deploy_interface: "direct", properties: { bosh_ephemeral_device: EPHEMERAL_DEVICE } });
+    const node = await rest.call<{ uuid: string }>("POST", "/v1/nodes", {
+      name: `${fleet.id}-direct`,
+      driver: "fake-hardware",
+      deploy_interface: "direct",
+      properties: { bosh_ephemeral_device: EPHEMERAL_DEVICE },
+    });
     await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac });
     await rest.power(node.uuid, "power off");
     await rest.provision(node.uuid, "manage", ["manageable"]);
     await rest.provision(node.uuid, "provide", ["available"]);
-    const d = new Director({ configPath: writeConfig(work, lifecycleConfig(servers), "deployfail.json"), callTimeoutMs: 120_000 });
+    const d = new Director({
+      configPath: writeConfig(work, lifecycleConfig(servers), "deployfail.json"),
+      callTimeoutMs: 120_000,
+    });
     const image = writeStemcellImage(join(work, "deployfail-image"), 64 * 1024);
-    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response?.result as string;
+    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response
+      ?.result as string;
     try {
       for (let attempt = 1; attempt <= 2; attempt++) {
         // the director retries a create_vm that says ok_to_retry
-        const r = await d.call("create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0005", stemcell, { macs: [mac] }, manualNetwork("10.0.1.50"), [], directorEnv()]);
-        expect(r.response?.error, `attempt ${attempt}`).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
+        const r = await d.call("create_vm", [
+          "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0005",
+          stemcell,
+          { macs: [mac] },
+          manualNetwork("10.0.1.50"),
+          [],
+          directorEnv(),
+        ]);
+        expect(r.response?.error, `attempt ${attempt}`).toMatchObject({
+          type: "Bosh::Clouds::VMCreationFailed",
+          ok_to_retry: true,
+        });
         expect(r.response?.error?.message).toContain(node.uuid);
         expect(r.response?.error?.message).toMatch(/deploy failed/);
         const after = await rest.node(node.uuid);

@@ -28,7 +28,8 @@ beforeAll(async () => {
   client = await createIronicClient({ url: ironicUrl(), logger: silent });
 });
 afterAll(async () => {
-  for (const uuid of created) await client.nodes.delete(uuid).catch((err: unknown) => console.warn(`cleanup of ${uuid}: ${String(err)}`));
+  for (const uuid of created)
+    await client.nodes.delete(uuid).catch((err: unknown) => console.warn(`cleanup of ${uuid}: ${String(err)}`));
   rmSync(work, { recursive: true, force: true });
   rmSync(join(webdav().dataDir, FOLDER), { recursive: true, force: true });
 });
@@ -44,14 +45,24 @@ function config(ironic: string): ConfigInput {
 
 describe("Ironic 21.4 and image checksums", () => {
   it("validates a direct deploy checked by image_os_hash_* alone, and refuses one without any checksum", async () => {
-    const node = await client.nodes.create({ name: `ck-${run}`, driver: "fake-hardware", deploy_interface: "direct", boot_interface: "fake" });
+    const node = await client.nodes.create({
+      name: `ck-${run}`,
+      driver: "fake-hardware",
+      deploy_interface: "direct",
+      boot_interface: "fake",
+    });
     created.push(node.uuid);
-    const sha256Only = instanceInfo({ imageUrl: "http://store.example/sc/root.img", checksums: { sha256: "ab".repeat(32) }, diskFormat: "raw" }, {});
+    const sha256Only = instanceInfo(
+      { imageUrl: "http://store.example/sc/root.img", checksums: { sha256: "ab".repeat(32) }, diskFormat: "raw" },
+      {},
+    );
     expect(sha256Only).not.toHaveProperty("image_checksum");
     await client.nodes.patch(node.uuid, [add(["instance_info"], sha256Only)]);
     expect((await client.nodes.validate(node.uuid))["deploy"]).toMatchObject({ result: true });
 
-    await client.nodes.patch(node.uuid, [add(["instance_info"], { image_source: "http://store.example/sc/root.img", image_disk_format: "raw" })]);
+    await client.nodes.patch(node.uuid, [
+      add(["instance_info"], { image_source: "http://store.example/sc/root.img", image_disk_format: "raw" }),
+    ]);
     const refused = (await client.nodes.validate(node.uuid))["deploy"];
     expect(refused?.result).toBe(false);
     expect(String(refused?.reason)).toMatch(/image_checksum.*image_os_hash_algo.*image_os_hash_value/);
@@ -67,9 +78,22 @@ describe("Ironic 21.4 and image checksums", () => {
     const image = join(work, "image.tgz");
     writeFileSync(image, stemcellImage(root));
     const record = async (ironic: string) => {
-      const r = await dispatchInProcess(JSON.stringify({ method: "create_stemcell", arguments: [image, { name: "s", version: "1" }], context: { director_uuid: "d" }, api_version: 2 }), { config: config(ironic), log: { write: () => {} } }, "checksums create_stemcell");
+      const r = await dispatchInProcess(
+        JSON.stringify({
+          method: "create_stemcell",
+          arguments: [image, { name: "s", version: "1" }],
+          context: { director_uuid: "d" },
+          api_version: 2,
+        }),
+        { config: config(ironic), log: { write: () => {} } },
+        "checksums create_stemcell",
+      );
       expect(r.error).toBeNull();
-      return (JSON.parse(readFileSync(join(webdav().dataDir, FOLDER, r.result as string, "stemcell.json"), "utf8")) as { checksums: Record<string, string> }).checksums;
+      return (
+        JSON.parse(readFileSync(join(webdav().dataDir, FOLDER, r.result as string, "stemcell.json"), "utf8")) as {
+          checksums: Record<string, string>;
+        }
+      ).checksums;
     };
     expect(Object.keys(await record(ironicUrl()))).toEqual(["sha256"]);
     expect(Object.keys(await record("http://127.0.0.1:9")).sort()).toEqual(["md5", "sha256"]);

@@ -24,7 +24,12 @@ const logger: IronicLogger = {
 
 /** Fresh fake-hardware node, tracked for cleanup. */
 async function newNode(suffix: string, extra: Record<string, unknown> = {}): Promise<Node> {
-  const node = await client.nodes.create({ name: `ic-${run}-${suffix}`, driver: "fake-hardware", resource_class: `ic-${run}`, ...extra });
+  const node = await client.nodes.create({
+    name: `ic-${run}-${suffix}`,
+    driver: "fake-hardware",
+    resource_class: `ic-${run}`,
+    ...extra,
+  });
   created.push(node.uuid);
   return node;
 }
@@ -50,7 +55,8 @@ afterAll(async () => {
     const node = await client.nodes.find(uuid);
     if (!node) continue;
     if (node.provision_state === "active") await client.states.setMaintenance(uuid, "test cleanup");
-    if (node.instance_uuid && node.provision_state !== "active") await client.nodes.patch(uuid, [remove(["instance_uuid"])]).catch(() => {});
+    if (node.instance_uuid && node.provision_state !== "active")
+      await client.nodes.patch(uuid, [remove(["instance_uuid"])]).catch(() => {});
     await client.nodes.delete(uuid).catch((err: unknown) => console.warn(`cleanup of ${uuid}: ${String(err)}`));
   }
 });
@@ -65,15 +71,26 @@ test("negotiates 1.82 with one GET /", () => {
 
 describe("nodes and ports", () => {
   test("CRUD, JSON-patch escaping, port lookups by address / node UUID / node name", async () => {
-    const node = await newNode("crud", { properties: { cpus: 2, memory_mb: 4096 }, driver_info: { ipmi_password: "bmc-secret" } });
-    expect(node).toMatchObject({ provision_state: "enroll", power_state: null, resource_class: `ic-${run}`, traits: [] });
+    const node = await newNode("crud", {
+      properties: { cpus: 2, memory_mb: 4096 },
+      driver_info: { ipmi_password: "bmc-secret" },
+    });
+    expect(node).toMatchObject({
+      provision_state: "enroll",
+      power_state: null,
+      resource_class: `ic-${run}`,
+      traits: [],
+    });
     expect(JSON.stringify(node)).not.toContain("bmc-secret");
 
     const byName = await client.nodes.get(`ic-${run}-crud`);
     expect(byName.uuid).toBe(node.uuid);
     expect(byName.allocation_uuid).toBeNull();
 
-    const patched = await client.nodes.patch(node.uuid, [add(["extra", "bosh_vm-cid"], "vm-1"), add(["description"], "d")]);
+    const patched = await client.nodes.patch(node.uuid, [
+      add(["extra", "bosh_vm-cid"], "vm-1"),
+      add(["description"], "d"),
+    ]);
     expect(patched.extra).toEqual({ "bosh_vm-cid": "vm-1" });
     // Ironic 21.4's patch schema only takes paths matching ^(/[\w-]+)+$: RFC 6901-escaped keys (and dots) are a 400
     const escaped = await client.nodes.patch(node.uuid, [add(["extra", "a/b~c"], 1)]).catch((e: unknown) => e);
@@ -82,7 +99,12 @@ describe("nodes and ports", () => {
     expect((await client.nodes.validate(node.uuid))["power"]?.result).toBe(true);
 
     const mac = `52:54:00:${randomBytes(3).toString("hex").match(/../g)?.join(":")}`;
-    const port = await client.ports.create({ node_uuid: node.uuid, address: mac, pxe_enabled: true, extra: { nic: "eth0" } });
+    const port = await client.ports.create({
+      node_uuid: node.uuid,
+      address: mac,
+      pxe_enabled: true,
+      extra: { nic: "eth0" },
+    });
     expect(port).toMatchObject({ address: mac, node_uuid: node.uuid, pxe_enabled: true });
     expect((await client.ports.byAddress(mac)).map((p) => p.uuid)).toEqual([port.uuid]);
     expect((await client.ports.byNode(node.uuid)).map((p) => p.uuid)).toEqual([port.uuid]);
@@ -93,7 +115,9 @@ describe("nodes and ports", () => {
     expect(dup).not.toBeInstanceOf(E.IronicNodeLocked);
     expect((dup as E.IronicConflict).ironicMessage).toBe(`A port with MAC address ${mac} already exists.`);
 
-    const bad = await client.ports.create({ node_uuid: node.uuid, address: "zz:54:00:12:34:56" }).catch((e: unknown) => e);
+    const bad = await client.ports
+      .create({ node_uuid: node.uuid, address: "zz:54:00:12:34:56" })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(E.IronicBadRequest);
     expect((bad as E.IronicBadRequest).ironicMessage).toBe("Expected valid MAC address for address: zz:54:00:12:34:56");
 
@@ -104,21 +128,36 @@ describe("nodes and ports", () => {
     await client.nodes.delete(node.uuid);
     const gone = await client.nodes.get(node.uuid).catch((e: unknown) => e);
     expect(gone).toBeInstanceOf(E.IronicNotFound);
-    expect((gone as E.IronicNotFound).message).toBe(`Ironic GET ${ironicUrl()}/v1/nodes/${node.uuid} failed with HTTP 404: Node ${node.uuid} could not be found.`);
+    expect((gone as E.IronicNotFound).message).toBe(
+      `Ironic GET ${ironicUrl()}/v1/nodes/${node.uuid} failed with HTTP 404: Node ${node.uuid} could not be found.`,
+    );
   });
 
   test("inventory: none for a node never inspected (404), its disks once Ironic holds one", async () => {
     const node = await newNode("inventory");
     expect(await client.nodes.inventoryDisks(node.uuid)).toBeUndefined();
-    setInventory(node.uuid, { cpu: { count: 4 }, disks: [{ name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" }] });
-    expect(await client.nodes.inventoryDisks(node.uuid)).toEqual([{ name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" }]);
+    setInventory(node.uuid, {
+      cpu: { count: 4 },
+      disks: [{ name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" }],
+    });
+    expect(await client.nodes.inventoryDisks(node.uuid)).toEqual([
+      { name: "/dev/sda", size: 480103981056, serial: "S1", by_path: "/dev/disk/by-path/pci-0" },
+    ]);
   });
 
   test("list with filters, fields and pagination (limit 2 over 5 nodes)", async () => {
     const rc = `ic-${run}-list`;
     for (const i of [0, 1, 2, 3, 4]) await newNode(`list-${i}`, { resource_class: rc });
     const before = client.requestCount;
-    const nodes = await client.nodes.list({ resource_class: rc, provision_state: "enroll", associated: false, maintenance: false, fields: ["name", "provision_state"], pageSize: 2, sort_key: "name" });
+    const nodes = await client.nodes.list({
+      resource_class: rc,
+      provision_state: "enroll",
+      associated: false,
+      maintenance: false,
+      fields: ["name", "provision_state"],
+      pageSize: 2,
+      sort_key: "name",
+    });
     const requests = client.requestCount - before;
     expect(nodes.map((n) => n.name)).toEqual([0, 1, 2, 3, 4].map((i) => `ic-${run}-list-${i}`));
     expect(Object.keys(nodes[0] ?? {}).sort()).toEqual(["name", "provision_state", "uuid"]);
@@ -128,7 +167,13 @@ describe("nodes and ports", () => {
     // the default field list is accepted by the real server (no 500 from an unknown field)
     const full = await client.nodes.list({ resource_class: rc });
     expect(full).toHaveLength(5);
-    expect(full[0]).toMatchObject({ driver: "fake-hardware", maintenance: false, traits: [], network_data: {}, conductor_group: "" });
+    expect(full[0]).toMatchObject({
+      driver: "fake-hardware",
+      maintenance: false,
+      traits: [],
+      network_data: {},
+      conductor_group: "",
+    });
     expect(await client.nodes.list({ resource_class: rc, associated: true })).toEqual([]);
   });
 });
@@ -137,7 +182,9 @@ describe("claims", () => {
   test("a second, different instance_uuid is IronicNodeAssociated; the same one is idempotent", async () => {
     const node = await newNode("claim");
     const mine = randomUUID();
-    expect((await client.nodes.patch(node.uuid, [add(["instance_uuid"], mine)], { idempotent: true })).instance_uuid).toBe(mine);
+    expect(
+      (await client.nodes.patch(node.uuid, [add(["instance_uuid"], mine)], { idempotent: true })).instance_uuid,
+    ).toBe(mine);
     expect((await client.nodes.patch(node.uuid, [add(["instance_uuid"], mine)])).instance_uuid).toBe(mine);
     const lost = await client.nodes.patch(node.uuid, [add(["instance_uuid"], randomUUID())]).catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(E.IronicNodeAssociated);
@@ -158,7 +205,9 @@ describe("claims", () => {
     expect(won).toHaveLength(1);
     for (const reason of lost) expect(reason).toBeInstanceOf(E.IronicNodeAssociated);
     const lockedRetries = warnings.slice(warnBefore).filter((w) => w.includes("is locked by host")).length;
-    console.info(`12 concurrent claims: 1 won, 11 associated, ${lockedRetries} locked 409s retried, ${ms.toFixed(0)} ms`);
+    console.info(
+      `12 concurrent claims: 1 won, 11 associated, ${lockedRetries} locked 409s retried, ${ms.toFixed(0)} ms`,
+    );
     await client.nodes.patch(node.uuid, [remove(["instance_uuid"])]);
   });
 });
@@ -169,7 +218,12 @@ describe("allocation, deploy, power", () => {
     await makeAvailable(node.uuid);
 
     const t0 = performance.now();
-    const alloc = await client.allocations.create({ resource_class: `ic-${run}`, candidate_nodes: [node.uuid], name: `ic-${run}-alloc`, extra: { vm_cid: "vm-1" } });
+    const alloc = await client.allocations.create({
+      resource_class: `ic-${run}`,
+      candidate_nodes: [node.uuid],
+      name: `ic-${run}-alloc`,
+      extra: { vm_cid: "vm-1" },
+    });
     expect(alloc.state).toBe("allocating");
     const active = await client.waitForAllocation(alloc.uuid, { timeoutMs: 30_000 });
     console.info(`allocation active after ${(performance.now() - t0).toFixed(0)} ms`);
@@ -179,7 +233,9 @@ describe("allocation, deploy, power", () => {
     expect(claimed).toEqual({ uuid: node.uuid, allocation_uuid: alloc.uuid, instance_uuid: alloc.uuid });
 
     const transitions: string[] = [];
-    await client.states.provision(node.uuid, "active", { configdrive: { meta_data: { uuid: "vm-1", hostname: "vm-1" }, user_data: "#cloud-config\n" } });
+    await client.states.provision(node.uuid, "active", {
+      configdrive: { meta_data: { uuid: "vm-1", hostname: "vm-1" }, user_data: "#cloud-config\n" },
+    });
     const deployed = await client.waitForNode(node.uuid, {
       until: (n) => n.provision_state === "active",
       timeoutMs: 60_000,
@@ -189,9 +245,21 @@ describe("allocation, deploy, power", () => {
     expect(deployed.power_state).toBe("power off"); // fake deploy does not power on
 
     await client.states.power(node.uuid, "power on");
-    expect((await client.waitForNode(node.uuid, { until: (n) => n.power_state === "power on", fields: ["power_state"], timeoutMs: 30_000 })).power_state).toBe("power on");
+    expect(
+      (
+        await client.waitForNode(node.uuid, {
+          until: (n) => n.power_state === "power on",
+          fields: ["power_state"],
+          timeoutMs: 30_000,
+        })
+      ).power_state,
+    ).toBe("power on");
     await client.states.power(node.uuid, "power off");
-    await client.waitForNode(node.uuid, { until: (n) => n.power_state === "power off", fields: ["power_state"], timeoutMs: 30_000 });
+    await client.waitForNode(node.uuid, {
+      until: (n) => n.power_state === "power off",
+      fields: ["power_state"],
+      timeoutMs: 30_000,
+    });
 
     // an active, allocated node cannot be deleted: 409 (Ironic reports the instance association first)
     const busy = await client.nodes.delete(node.uuid).catch((e: unknown) => e);
@@ -199,7 +267,10 @@ describe("allocation, deploy, power", () => {
     expect(busy).not.toBeInstanceOf(E.IronicNodeLocked);
 
     await client.states.provision(node.uuid, "deleted");
-    const undeployed = await client.waitForNode(node.uuid, { until: (n) => n.provision_state === "available", timeoutMs: 60_000 });
+    const undeployed = await client.waitForNode(node.uuid, {
+      until: (n) => n.provision_state === "available",
+      timeoutMs: 60_000,
+    });
     expect(undeployed.instance_uuid).toBeNull();
     await expect(client.allocations.get(alloc.uuid)).rejects.toBeInstanceOf(E.IronicNotFound);
     // deleted on an available node is a 400 (invalid transition), not retried

@@ -37,9 +37,14 @@ function configDrive(): IsoFile[] {
   const versions = ["2012-08-10", "2015-10-15", "2016-06-30", "latest"];
   const names = ["meta_data.json", "user_data", "network_data.json", "vendor_data.json"];
   return [
-    { path: "ec2/latest/meta-data.json", data: enc('{"instance-id":"i-1","public-keys":{"0":{"openssh-key":"ssh-ed25519 AAAA k"}}}') },
+    {
+      path: "ec2/latest/meta-data.json",
+      data: enc('{"instance-id":"i-1","public-keys":{"0":{"openssh-key":"ssh-ed25519 AAAA k"}}}'),
+    },
     { path: "ec2/latest/user-data", data: enc('{"agent_id":"agent-1","vm":{"name":"vm-1"}}') },
-    ...versions.flatMap((v) => names.map((n) => ({ path: `openstack/${v}/${n}`, data: enc(`{"version":"${v}","file":"${n}"}`) }))),
+    ...versions.flatMap((v) =>
+      names.map((n) => ({ path: `openstack/${v}/${n}`, data: enc(`{"version":"${v}","file":"${n}"}`) })),
+    ),
   ];
 }
 
@@ -71,16 +76,26 @@ const TREES: Tree[] = [
   {
     name: "wide",
     options: {
-      files: Array.from({ length: 150 }, (_, i) => ({ path: `many/file-${String(i).padStart(3, "0")}.json`, data: enc(`{"i":${i}}`) })),
+      files: Array.from({ length: 150 }, (_, i) => ({
+        path: `many/file-${String(i).padStart(3, "0")}.json`,
+        data: enc(`{"i":${i}}`),
+      })),
       directories: Array.from({ length: 150 }, (_, i) => `dirs/directory-with-a-long-name-${i}`),
       date: DATE,
     },
   },
-  { name: "only-empty", options: { files: [{ path: "empty", data: new Uint8Array(0) }], directories: ["nothing-here"], date: DATE } },
+  {
+    name: "only-empty",
+    options: { files: [{ path: "empty", data: new Uint8Array(0) }], directories: ["nothing-here"], date: DATE },
+  },
 ];
 
 let work: string;
-const paths = (name: string) => ({ iso: join(work, `${name}.iso`), src: join(work, name, "src"), out: join(work, name) });
+const paths = (name: string) => ({
+  iso: join(work, `${name}.iso`),
+  src: join(work, name, "src"),
+  out: join(work, name),
+});
 
 function writeSource(root: string, options: IsoOptions): void {
   mkdirSync(root, { recursive: true });
@@ -166,7 +181,11 @@ describe.each(TREES.map((t) => t.name))("tree %s", (name) => {
 
   it("is byte-identical when built again, from shuffled input", () => {
     const t = TREES.find((x) => x.name === name)!;
-    const again = buildIso({ ...t.options, files: [...t.options.files].reverse(), directories: [...(t.options.directories ?? [])].reverse() });
+    const again = buildIso({
+      ...t.options,
+      files: [...t.options.files].reverse(),
+      directories: [...(t.options.directories ?? [])].reverse(),
+    });
     expect(Buffer.from(again).equals(readFileSync(paths(name).iso))).toBe(true);
   });
 });
@@ -176,7 +195,14 @@ describe("a custom volume id", () => {
     const dir = join(work, "cidata");
     const src = join(dir, "src");
     const iso = join(dir, "cidata.iso");
-    const options: IsoOptions = { volumeId: "cidata", files: [{ path: "meta-data", data: enc("instance-id: i-1\n") }, { path: "user-data", data: enc("#cloud-config\n") }], date: DATE };
+    const options: IsoOptions = {
+      volumeId: "cidata",
+      files: [
+        { path: "meta-data", data: enc("instance-id: i-1\n") },
+        { path: "user-data", data: enc("#cloud-config\n") },
+      ],
+      date: DATE,
+    };
     writeSource(src, options);
     writeFileSync(iso, buildIso(options));
     expect(xorrisoAssertVolid(iso, "cidata").code).toBe(0);

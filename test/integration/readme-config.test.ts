@@ -50,13 +50,29 @@ test("with its addresses pointed at the test servers, the README's example deplo
   const config = {
     ...example,
     ironic: { ...example["ironic"], url: ironicUrl() },
-    stemcell_store: { ...example["stemcell_store"], url: `${dav.url}${folder}/`, read_url: `${dav.url}${folder}/`, username: dav.username, password: dav.password },
+    stemcell_store: {
+      ...example["stemcell_store"],
+      url: `${dav.url}${folder}/`,
+      read_url: `${dav.url}${folder}/`,
+      username: dav.username,
+      password: dav.password,
+    },
   };
-  const d = new Director({ configPath: writeConfig(work, config as never, "readme-live.json"), callTimeoutMs: 120_000 });
+  const d = new Director({
+    configPath: writeConfig(work, config as never, "readme-live.json"),
+    callTimeoutMs: 120_000,
+  });
   const image = writeStemcellImage(join(work, "image"), 64 * 1024).path;
   const stemcell = await d.call("create_stemcell", [image, stemcellCloudProperties()]);
   expect(stemcell.response?.error).toBeNull();
-  const vm = await d.call("create_vm", [randomUUID(), stemcell.response!.result, fleet.vmTypes.pool, manualNetwork("10.0.1.95"), [], directorEnv()]);
+  const vm = await d.call("create_vm", [
+    randomUUID(),
+    stemcell.response!.result,
+    fleet.vmTypes.pool,
+    manualNetwork("10.0.1.95"),
+    [],
+    directorEnv(),
+  ]);
   expect(vm.response?.error).toBeNull();
   const [cid] = vm.response!.result as [string];
   expect((await d.call("set_vm_metadata", [cid, { deployment: "readme", name: "web/0" }])).response?.error).toBeNull();

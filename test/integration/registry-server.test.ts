@@ -41,7 +41,11 @@ describe("registry server (in process) on nginx", () => {
   let base: string;
   const store = storeOf();
   beforeAll(async () => {
-    server = createRegistryServer({ records: new RegistryRecords(store, PREFIX), auth: { username: "registry", password: PASSWORD, readRequiresAuth: true }, log: pino({ level: "silent" }) });
+    server = createRegistryServer({
+      records: new RegistryRecords(store, PREFIX),
+      auth: { username: "registry", password: PASSWORD, readRequiresAuth: true },
+      log: pino({ level: "silent" }),
+    });
     base = await listen(server);
   });
   afterAll(async () => {
@@ -55,8 +59,17 @@ describe("registry server (in process) on nginx", () => {
 
   it("PUT stores the body in the WebDAV tree; GET answers the exact envelope; DELETE removes it", async () => {
     const id = randomUUID();
-    const settings = JSON.stringify({ agent_id: "agent-7", vm: { name: id }, disks: { system: "/dev/sda", persistent: { "disk-1": { path: "/dev/sdc" } } }, env: { bosh: { password: "$6$x" } } });
-    expect(await call("PUT", `/instances/${id}/settings`, settings)).toEqual({ status: 200, text: '{"status":"ok"}', type: "application/json" });
+    const settings = JSON.stringify({
+      agent_id: "agent-7",
+      vm: { name: id },
+      disks: { system: "/dev/sda", persistent: { "disk-1": { path: "/dev/sdc" } } },
+      env: { bosh: { password: "$6$x" } },
+    });
+    expect(await call("PUT", `/instances/${id}/settings`, settings)).toEqual({
+      status: 200,
+      text: '{"status":"ok"}',
+      type: "application/json",
+    });
     expect(readFileSync(onDisk(id), "utf8")).toBe(settings);
     const got = await call("GET", `/instances/${id}/settings`);
     expect(got).toEqual({ status: 200, text: JSON.stringify({ settings, status: "ok" }), type: "application/json" });
@@ -70,7 +83,16 @@ describe("registry server (in process) on nginx", () => {
   it("needs auth for writes and (by default) reads: 401 without, nothing written", async () => {
     const id = randomUUID();
     expect((await call("PUT", `/instances/${id}/settings`, "{}", null)).status).toBe(401);
-    expect((await call("PUT", `/instances/${id}/settings`, "{}", `Basic ${Buffer.from("registry:wrong").toString("base64")}`)).status).toBe(401);
+    expect(
+      (
+        await call(
+          "PUT",
+          `/instances/${id}/settings`,
+          "{}",
+          `Basic ${Buffer.from("registry:wrong").toString("base64")}`,
+        )
+      ).status,
+    ).toBe(401);
     expect((await call("GET", `/instances/${id}/settings`, undefined, null)).status).toBe(401);
     expect(existsSync(onDisk(id))).toBe(false);
   });
@@ -88,7 +110,11 @@ describe("registry server (in process) on nginx", () => {
 
   it("answers 503 (JSON) when WebDAV is down", async () => {
     const down = storeOf("http://127.0.0.1:1/", 0);
-    const s = createRegistryServer({ records: new RegistryRecords(down, PREFIX), auth: { username: "registry", password: PASSWORD, readRequiresAuth: true }, log: pino({ level: "silent" }) });
+    const s = createRegistryServer({
+      records: new RegistryRecords(down, PREFIX),
+      auth: { username: "registry", password: PASSWORD, readRequiresAuth: true },
+      log: pino({ level: "silent" }),
+    });
     const url = await listen(s);
     const res = await fetch(`${url}/instances/${randomUUID()}/settings`, { headers: { authorization: AUTH } });
     expect(res.status).toBe(503);
@@ -105,8 +131,27 @@ describe("the bundled registry process", () => {
     // built as npm run build does, into a private directory (dist/ belongs to the build)
     await buildInto(join(work, "dist"));
     bundle = join(work, "dist", "registry.js");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-      "-keyout", join(work, "key.pem"), "-out", join(work, "cert.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(work, "key.pem"),
+        "-out",
+        join(work, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     cert = readFileSync(join(work, "cert.pem"), "utf8");
   });
 
@@ -116,7 +161,12 @@ describe("the bundled registry process", () => {
     return p;
   }
 
-  function start(config: string): { child: ChildProcess; lines: Record<string, unknown>[]; exited: Promise<number | null>; listening: Promise<number> } {
+  function start(config: string): {
+    child: ChildProcess;
+    lines: Record<string, unknown>[];
+    exited: Promise<number | null>;
+    listening: Promise<number>;
+  } {
     const child = spawn(process.execPath, [bundle, "--config", config], { stdio: ["ignore", "pipe", "pipe"] });
     const lines: Record<string, unknown>[] = [];
     let buf = "";
@@ -135,13 +185,21 @@ describe("the bundled registry process", () => {
     return { child, lines, exited, listening };
   }
 
-  function httpsCall(port: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  function httpsCall(
+    port: number,
+    method: string,
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = httpsRequest({ host: "127.0.0.1", port, method, path, ca: cert, headers: { authorization: AUTH } }, (res) => {
-        let text = "";
-        res.on("data", (d) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = httpsRequest(
+        { host: "127.0.0.1", port, method, path, ca: cert, headers: { authorization: AUTH } },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -159,22 +217,42 @@ describe("the bundled registry process", () => {
     const p = start(config);
     const port = await p.listening;
     const id = randomUUID();
-    expect(await httpsCall(port, "PUT", `/instances/${id}/settings`, '{"agent_id":"a"}')).toEqual({ status: 200, text: '{"status":"ok"}' });
-    expect(await httpsCall(port, "GET", `/instances/${id}/settings`)).toEqual({ status: 200, text: JSON.stringify({ settings: '{"agent_id":"a"}', status: "ok" }) });
+    expect(await httpsCall(port, "PUT", `/instances/${id}/settings`, '{"agent_id":"a"}')).toEqual({
+      status: 200,
+      text: '{"status":"ok"}',
+    });
+    expect(await httpsCall(port, "GET", `/instances/${id}/settings`)).toEqual({
+      status: 200,
+      text: JSON.stringify({ settings: '{"agent_id":"a"}', status: "ok" }),
+    });
     expect(readFileSync(onDisk(id), "utf8")).toBe('{"agent_id":"a"}');
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
-    expect(p.lines.map((l) => l["msg"])).toEqual(expect.arrayContaining(["registry request", "shutting down", "stopped"]));
+    expect(p.lines.map((l) => l["msg"])).toEqual(
+      expect.arrayContaining(["registry request", "shutting down", "stopped"]),
+    );
     const all = JSON.stringify(p.lines);
     expect(all).not.toContain(PASSWORD);
     expect(all).not.toContain(w.password);
   });
 
   it("exits 1 with one line saying what is wrong with its configuration", async () => {
-    const bad = start(configFile("bad.json", { auth: { username: "registry", password: PASSWORD }, store: { url: "ftp://nope/" }, typo: 1 }));
+    const bad = start(
+      configFile("bad.json", {
+        auth: { username: "registry", password: PASSWORD },
+        store: { url: "ftp://nope/" },
+        typo: 1,
+      }),
+    );
     expect(await bad.exited).toBe(1);
     expect(String(bad.lines[0]?.["error"])).toMatch(/store.url: must be an http\(s\) URL; typo: unknown key/);
-    const noTls = start(configFile("notls.json", { auth: { username: "r", password: PASSWORD }, store: { url: webdav().url }, tls: { cert_file: join(work, "none.pem"), key_file: join(work, "key.pem") } }));
+    const noTls = start(
+      configFile("notls.json", {
+        auth: { username: "r", password: PASSWORD },
+        store: { url: webdav().url },
+        tls: { cert_file: join(work, "none.pem"), key_file: join(work, "key.pem") },
+      }),
+    );
     expect(await noTls.exited).toBe(1);
     expect(String(noTls.lines[0]?.["error"])).toMatch(/cannot read TLS files: ENOENT/);
   });

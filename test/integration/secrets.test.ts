@@ -57,29 +57,56 @@ describe("logs", () => {
   test("a whole lifecycle with a secret in every place logs none of them", async () => {
     const configPath = writeConfig(work, secretConfig, "secrets.json");
     const steps = await runLifecycle({ configPath, fleet, workDir: work });
-    expect(steps.filter((s) => s.outcome === "failed"), describeSteps(steps)).toEqual([]);
+    expect(
+      steps.filter((s) => s.outcome === "failed"),
+      describeSteps(steps),
+    ).toEqual([]);
     const { hits, lines } = hitsSoFar();
-    process.stdout.write(`\nsecrets: lifecycle of ${steps.length} calls, ${lines} captured log lines, ${hits.length} secret hits\n`);
+    process.stdout.write(
+      `\nsecrets: lifecycle of ${steps.length} calls, ${lines} captured log lines, ${hits.length} secret hits\n`,
+    );
     expect(hits).toEqual([]);
   }, 600_000);
 
   test("failures that echo URLs, requests and configuration reveal no credential", async () => {
     const dead = lifecycleConfig(servers, {
-      ironic: { url: `http://bosh:${encodeURIComponent(SECRETS.ironicBasicPassword)}@127.0.0.1:9`, retries: { attempts: 2 } },
-      stemcell_store: { url: `http://cpi:${encodeURIComponent(SECRETS.webdavPassword)}@127.0.0.1:9/store/`, retries: 0 },
+      ironic: {
+        url: `http://bosh:${encodeURIComponent(SECRETS.ironicBasicPassword)}@127.0.0.1:9`,
+        retries: { attempts: 2 },
+      },
+      stemcell_store: {
+        url: `http://cpi:${encodeURIComponent(SECRETS.webdavPassword)}@127.0.0.1:9/store/`,
+        retries: 0,
+      },
     });
     const d = new Director({ configPath: writeConfig(work, dead, "dead.json"), callTimeoutMs: 60_000 });
     const image = writeStemcellImage(join(work, "dead-image"), 64 * 1024);
     const keystone = {
       ironic: {
         url: "http://127.0.0.1:9",
-        auth: { type: "keystone", auth_url: "http://127.0.0.1:9/v3", username: "bosh", password: SECRETS.keystonePassword, project_name: "bosh" },
+        auth: {
+          type: "keystone",
+          auth_url: "http://127.0.0.1:9/v3",
+          username: "bosh",
+          password: SECRETS.keystonePassword,
+          project_name: "bosh",
+        },
       },
     };
     const calls: [string, unknown[]][] = [
       ["has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]],
       ["create_stemcell", [image.path, stemcellCloudProperties()]],
-      ["create_vm", ["5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0101", "stemcell-x", fleet.vmTypes.enrolled, manualNetwork("10.0.1.60"), [], directorEnv()]],
+      [
+        "create_vm",
+        [
+          "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0101",
+          "stemcell-x",
+          fleet.vmTypes.enrolled,
+          manualNetwork("10.0.1.60"),
+          [],
+          directorEnv(),
+        ],
+      ],
       ["create_disk", [1024, {}, null]],
     ];
     for (const [method, args] of calls) {
@@ -88,7 +115,12 @@ describe("logs", () => {
     }
     // cpi-config properties arrive in the context: a Keystone password there must stay hidden too
     const r = await runCpi(
-      { method: "has_vm", arguments: ["7f1d2c3b-0000-4000-8000-0000000000b1"], context: { director_uuid: d.directorUuid, request_id: "cpi-424242", ...keystone }, api_version: 2 },
+      {
+        method: "has_vm",
+        arguments: ["7f1d2c3b-0000-4000-8000-0000000000b1"],
+        context: { director_uuid: d.directorUuid, request_id: "cpi-424242", ...keystone },
+        api_version: 2,
+      },
       { configPath: writeConfig(work, lifecycleConfig(servers), "plain.json"), env: { PATH: process.env.PATH } },
     );
     expect(r.response.error).not.toBeNull();
@@ -98,13 +130,21 @@ describe("logs", () => {
 
 describe("a private key pasted where a CA belongs", () => {
   test("is refused by every call and by check-config, naming the key, and never echoed", async () => {
-    const pasted = lifecycleConfig(servers, { ironic: { ca_cert: SECRETS.privateKeyInCaField }, stemcell_store: { ca_cert: SECRETS.privateKeyInCaField } });
+    const pasted = lifecycleConfig(servers, {
+      ironic: { ca_cert: SECRETS.privateKeyInCaField },
+      stemcell_store: { ca_cert: SECRETS.privateKeyInCaField },
+    });
     const configPath = writeConfig(work, pasted, "pasted.json");
     const d = new Director({ configPath, callTimeoutMs: 60_000 });
-    for (const [method, args] of [["has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]], ["create_disk", [1024, {}, null]]] as const) {
+    for (const [method, args] of [
+      ["has_vm", ["7f1d2c3b-0000-4000-8000-0000000000b1"]],
+      ["create_disk", [1024, {}, null]],
+    ] as const) {
       const r = await d.call(method, [...args], { skipInfo: true });
       expect(r.response?.error, method).toMatchObject({ type: "Bosh::Clouds::CpiError" });
-      expect(r.response!.error!.message).toMatch(/ironic\.ca_cert: must be PEM certificates.*stemcell_store\.ca_cert: must be PEM certificates/);
+      expect(r.response!.error!.message).toMatch(
+        /ironic\.ca_cert: must be PEM certificates.*stemcell_store\.ca_cert: must be PEM certificates/,
+      );
     }
     const check = await runCpi("", { args: ["check-config", "--config", configPath], env: { PATH: process.env.PATH } });
     expect(check.code).toBe(1);
@@ -118,15 +158,28 @@ describe("the config drive", () => {
   test("holds the agent's settings (with the env secrets it needs) and no CPI credential", async () => {
     const d = new Director({ configPath: writeConfig(work, secretConfig, "drive.json"), callTimeoutMs: 120_000 });
     const image = writeStemcellImage(join(work, "drive-image"), 64 * 1024);
-    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response?.result as string;
+    const stemcell = (await d.call("create_stemcell", [image.path, stemcellCloudProperties()])).response
+      ?.result as string;
     const agentId = "5f1d1f4e-0d0e-4c55-9a55-1d0e0d0e0102";
-    const created = await d.call("create_vm", [agentId, stemcell, fleet.vmTypes.enrolled, manualNetwork("10.0.1.61"), [], directorEnv()]);
+    const created = await d.call("create_vm", [
+      agentId,
+      stemcell,
+      fleet.vmTypes.enrolled,
+      manualNetwork("10.0.1.61"),
+      [],
+      directorEnv(),
+    ]);
     const vm = (created.response?.result as [string] | null)?.[0];
     expect(vm, JSON.stringify(created.response?.error)).toBeTruthy();
     try {
       // Ironic masks the drive in its API; its database holds it verbatim (ironic-standalone.md §7)
       const db = join(ironic().stateDir, "ironic.sqlite");
-      const packed = execFileSync("sqlite3", [db, `select json_extract(instance_info,'$.configdrive') from nodes where instance_uuid='${vm}'`]).toString().trim();
+      const packed = execFileSync("sqlite3", [
+        db,
+        `select json_extract(instance_info,'$.configdrive') from nodes where instance_uuid='${vm}'`,
+      ])
+        .toString()
+        .trim();
       expect(packed.length).toBeGreaterThan(100);
       const iso = join(work, "drive.iso");
       writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));
@@ -140,13 +193,20 @@ describe("the config drive", () => {
       // what the agent needs is there
       const settings = JSON.parse(readFileSync(join(files, "ec2/latest/user-data"), "utf8")) as Record<string, unknown>;
       expect(settings["agent_id"]).toBe(agentId);
-      expect(Object.keys(settings).sort()).toEqual(expect.arrayContaining(["agent_id", "disks", "env", "mbus", "networks", "vm"]));
-      expect(Object.keys(settings).filter((k) => !["agent_id", "vm", "mbus", "ntp", "blobstore", "networks", "disks", "env"].includes(k))).toEqual([]);
+      expect(Object.keys(settings).sort()).toEqual(
+        expect.arrayContaining(["agent_id", "disks", "env", "mbus", "networks", "vm"]),
+      );
+      expect(
+        Object.keys(settings).filter(
+          (k) => !["agent_id", "vm", "mbus", "ntp", "blobstore", "networks", "disks", "env"].includes(k),
+        ),
+      ).toEqual([]);
       expect(text).toContain(SECRETS.envBoshPassword);
       expect(text).toContain(SECRETS.mbusPassword);
 
       // and nothing of the CPI's own: BMC, Ironic, WebDAV, registry (a v2 stemcell needs no registry) credentials
-      const cpiOnly = /^(bmcPassword\w+|ironicBasicPassword|keystone\w+|webdavPassword|registryPassword|privateKeyInCaField|testConfigStorePassword|basicAuth:.*|registered:harness webdav password)$/;
+      const cpiOnly =
+        /^(bmcPassword\w+|ironicBasicPassword|keystone\w+|webdavPassword|registryPassword|privateKeyInCaField|testConfigStorePassword|basicAuth:.*|registered:harness webdav password)$/;
       const forbidden = new Map([...allSecrets()].filter(([label]) => cpiOnly.test(label)));
       expect(forbidden.size).toBeGreaterThanOrEqual(12);
       expect(findSecrets(text, forbidden, "config drive")).toEqual([]);

@@ -28,7 +28,11 @@ let store: WebdavStore;
 beforeAll(async () => {
   const w = webdav();
   store = new WebdavStore({ url: w.privateUrl, username: w.privateUsername, password: w.privatePassword, retries: 1 });
-  registry = createRegistryServer({ records: new RegistryRecords(store, PREFIX), auth: { username: "registry", password: PASSWORD, readRequiresAuth: true }, log: pino({ level: "silent" }) });
+  registry = createRegistryServer({
+    records: new RegistryRecords(store, PREFIX),
+    auth: { username: "registry", password: PASSWORD, readRequiresAuth: true },
+    log: pino({ level: "silent" }),
+  });
   await new Promise<void>((r) => registry.listen(0, "127.0.0.1", r));
   registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
 });
@@ -43,7 +47,12 @@ function config(mode: "auto" | "always" | "never" = "auto"): ConfigInput {
   return {
     ironic: { url: "http://127.0.0.1:9" },
     stemcell_store: { url: `${w.url}${PREFIX}-images/`, username: w.username, password: w.password, retries: 1 },
-    registry: { mode, endpoint, prefix: PREFIX, store: { url: w.privateUrl, username: w.privateUsername, password: w.privatePassword, retries: 1 } },
+    registry: {
+      mode,
+      endpoint,
+      prefix: PREFIX,
+      store: { url: w.privateUrl, username: w.privateUsername, password: w.privatePassword, retries: 1 },
+    },
     agent: { mbus: "nats://10.0.0.6:4222" },
   };
 }
@@ -58,16 +67,33 @@ class RegistryStep extends Action<typeof Args> {
   async run([vmCid]: z.infer<typeof Args>) {
     const { settings } = await this.ctx.services();
     const choice = chooseUserData(this.ctx.stemcellApiVersion, this.ctx.config.registry);
-    const agentSettings = { agent_id: `agent-${vmCid.slice(0, 8)}`, vm: { name: vmCid }, mbus: "nats://10.0.0.6:4222", networks: {}, disks: { system: "/dev/sda", persistent: {} }, env: {} };
+    const agentSettings = {
+      agent_id: `agent-${vmCid.slice(0, 8)}`,
+      vm: { name: vmCid },
+      mbus: "nats://10.0.0.6:4222",
+      networks: {},
+      disks: { system: "/dev/sda", persistent: {} },
+      env: {},
+    };
     if (choice.kind === "registry") await settings.put(vmCid, agentSettings);
-    const userData = choice.kind === "settings" ? agentSettings : registryPointer(vmCid, this.ctx.config.registry.endpoint!, [], {});
+    const userData =
+      choice.kind === "settings" ? agentSettings : registryPointer(vmCid, this.ctx.config.registry.endpoint!, [], {});
     return { kind: choice.kind, userData };
   }
 }
 
 async function step(vmCid: string, context: Record<string, unknown>, mode: "auto" | "always" | "never" = "auto") {
-  const raw = JSON.stringify({ method: "create_vm", arguments: [vmCid], context: { director_uuid: "d-1", ...context }, api_version: 2 });
-  const r = await dispatchInProcess(raw, { config: config(mode), loadAction: async () => RegistryStep as unknown as ActionClass }, "settings registry step");
+  const raw = JSON.stringify({
+    method: "create_vm",
+    arguments: [vmCid],
+    context: { director_uuid: "d-1", ...context },
+    api_version: 2,
+  });
+  const r = await dispatchInProcess(
+    raw,
+    { config: config(mode), loadAction: async () => RegistryStep as unknown as ActionClass },
+    "settings registry step",
+  );
   expect(r.error).toBeNull();
   return r.result as { kind: string; userData: Record<string, any> };
 }
@@ -94,13 +120,18 @@ describe("legacy (registry) vs v2 from context.vm.stemcell.api_version", () => {
     const vm = randomUUID();
     const r = await step(vm, context);
     expect(r.kind).toBe(kind);
-    expect(existsSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"))).toBe(kind === "registry");
+    expect(existsSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"))).toBe(
+      kind === "registry",
+    );
     expect(existsSync(join(webdav().dataDir, PREFIX))).toBe(false); // never beside the images
     if (kind === "settings") {
       expect(r.userData["agent_id"]).toBe(`agent-${vm.slice(0, 8)}`);
       return;
     }
-    expect(r.userData).toMatchObject({ server: { name: vm }, registry: { endpoint: expect.stringContaining(registryUrl.slice(7)) } });
+    expect(r.userData).toMatchObject({
+      server: { name: vm },
+      registry: { endpoint: expect.stringContaining(registryUrl.slice(7)) },
+    });
     const agent = await agentFetch(r.userData as never);
     expect(agent.status).toBe(200);
     expect(agent.envelope.status).toBe("ok");
@@ -120,15 +151,26 @@ describe("SettingsService on nginx (through the real wiring)", () => {
     const services = await createServices(parseConfig(config(), "test"), pino({ level: "silent" }));
     const vm = randomUUID();
     await services.settings.put(vm, { agent_id: "a", disks: { system: "/dev/sda", persistent: {} } });
-    await services.settings.updatePersistentDisks(vm, (p) => ({ ...p, "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" } }));
+    await services.settings.updatePersistentDisks(vm, (p) => ({
+      ...p,
+      "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" },
+    }));
     const pointer = { server: { name: vm }, registry: { endpoint: config().registry!.endpoint! } };
-    expect((await agentFetch(pointer)).settings).toEqual({ agent_id: "a", disks: { system: "/dev/sda", persistent: { "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" } } } });
+    expect((await agentFetch(pointer)).settings).toEqual({
+      agent_id: "a",
+      disks: { system: "/dev/sda", persistent: { "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" } } },
+    });
     await services.settings.updatePersistentDisks(vm, () => ({}));
-    expect(JSON.parse(readFileSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"), "utf8")).disks.persistent).toEqual({});
+    expect(
+      JSON.parse(readFileSync(join(webdav().dataDir, "private", PREFIX, "instances", vm, "settings"), "utf8")).disks
+        .persistent,
+    ).toEqual({});
     expect((await fetch(`${webdav().privateUrl}${PREFIX}/instances/${vm}/settings`)).status).toBe(401); // no anonymous read
     await services.settings.remove(vm);
     await services.settings.remove(vm);
-    const gone = await fetch(`${registryUrl}/instances/${vm}/settings`, { headers: { authorization: `Basic ${Buffer.from(`registry:${PASSWORD}`).toString("base64")}` } });
+    const gone = await fetch(`${registryUrl}/instances/${vm}/settings`, {
+      headers: { authorization: `Basic ${Buffer.from(`registry:${PASSWORD}`).toString("base64")}` },
+    });
     expect(gone.status).toBe(404);
     expect(await gone.json()).toMatchObject({ status: "not_found" });
     expect(await services.settings.get(vm)).toBeUndefined();

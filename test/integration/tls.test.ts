@@ -40,7 +40,13 @@ beforeAll(async () => {
     startFaultProxy({ upstream: ironicUrl(), tls: pki.server }),
     startFaultProxy({ upstream: ironicUrl(), tls: pki.wrongName }),
     startFakeHttp(
-      { "POST /v3/auth/tokens": { status: 201, headers: { "x-subject-token": SECRETS.keystoneToken }, body: { token: { expires_at: "2099-01-01T00:00:00Z" } } } },
+      {
+        "POST /v3/auth/tokens": {
+          status: 201,
+          headers: { "x-subject-token": SECRETS.keystoneToken },
+          body: { token: { expires_at: "2099-01-01T00:00:00Z" } },
+        },
+      },
       { tls: { key: pki.server.key, cert: pki.server.cert } },
     ),
     startTlsNginx({ upstream: webdav().url, certFile: pki.server.certFile, keyFile: pki.server.keyFile, parent: work }),
@@ -54,7 +60,10 @@ afterAll(async () => {
 });
 
 function director(name: string, overrides: Record<string, unknown>): Director {
-  return new Director({ configPath: writeConfig(work, lifecycleConfig(servers, overrides), `${name}.json`), callTimeoutMs: 120_000 });
+  return new Director({
+    configPath: writeConfig(work, lifecycleConfig(servers, overrides), `${name}.json`),
+    callTimeoutMs: 120_000,
+  });
 }
 
 /** pino JSON lines of the call's stderr at WARN (40) or above. */
@@ -83,47 +92,71 @@ describe("Ironic over HTTPS", () => {
   });
 
   test("ca_cert makes it pass", async () => {
-    const r = await director("ironic-ca", { ironic: { ca_cert: pki.ca } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
+    const r = await director("ironic-ca", { ironic: { ca_cert: pki.ca } }).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a1",
+    ]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(ironicTls.requests.length).toBeGreaterThan(0);
   });
 
   test("another CA's bundle fails", async () => {
-    expectTlsFailure(await director("ironic-other", { ironic: { ca_cert: pki.otherCa } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]));
+    expectTlsFailure(
+      await director("ironic-other", { ironic: { ca_cert: pki.otherCa } }).call("has_vm", [
+        "7f1d2c3b-0000-4000-8000-0000000000a1",
+      ]),
+    );
   });
 
   test("a certificate for another host name fails even with the right CA", async () => {
-    const r = await director("ironic-name", { ironic: { url: ironicWrongName.url, ca_cert: pki.ca } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
+    const r = await director("ironic-name", { ironic: { url: ironicWrongName.url, ca_cert: pki.ca } }).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a1",
+    ]);
     expectTlsFailure(r);
     expect(ironicWrongName.requests).toEqual([]);
   });
 
   test("insecure: true works and logs a warning", async () => {
-    const r = await director("ironic-insecure", { ironic: { insecure: true } }).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a1"]);
+    const r = await director("ironic-insecure", { ironic: { insecure: true } }).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a1",
+    ]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(warnings(r).join("\n")).toMatch(/TLS verification .*off|insecure/i);
   });
 });
 
 describe("Keystone over HTTPS", () => {
-  const auth = { type: "keystone", auth_url: "", username: "bosh", password: SECRETS.keystonePassword, project_name: "bosh" };
-  const withKeystone = (extra: Record<string, unknown>) => ({ ironic: { auth: { ...auth, auth_url: `${keystone.url}/v3` }, ...extra } });
+  const auth = {
+    type: "keystone",
+    auth_url: "",
+    username: "bosh",
+    password: SECRETS.keystonePassword,
+    project_name: "bosh",
+  };
+  const withKeystone = (extra: Record<string, unknown>) => ({
+    ironic: { auth: { ...auth, auth_url: `${keystone.url}/v3` }, ...extra },
+  });
 
   test("verification is on by default: the token request fails with a TLS error", async () => {
     const before = keystone.requests.length;
-    const r = await director("keystone-default", withKeystone({ url: ironicUrl() })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
+    const r = await director("keystone-default", withKeystone({ url: ironicUrl() })).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a2",
+    ]);
     expectTlsFailure(r);
     expect(keystone.requests.length).toBe(before);
   });
 
   test("ca_cert (the same bundle as Ironic's) makes it pass; the token is used", async () => {
-    const r = await director("keystone-ca", withKeystone({ ca_cert: pki.ca })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
+    const r = await director("keystone-ca", withKeystone({ ca_cert: pki.ca })).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a2",
+    ]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(keystone.calls("POST /v3/auth/tokens").length).toBeGreaterThan(0);
   });
 
   test("insecure: true works and logs a warning", async () => {
-    const r = await director("keystone-insecure", withKeystone({ insecure: true })).call("has_vm", ["7f1d2c3b-0000-4000-8000-0000000000a2"]);
+    const r = await director("keystone-insecure", withKeystone({ insecure: true })).call("has_vm", [
+      "7f1d2c3b-0000-4000-8000-0000000000a2",
+    ]);
     expect(r.response).toMatchObject({ result: false, error: null });
     expect(warnings(r).join("\n")).toMatch(/TLS verification .*off|insecure/i);
   });
@@ -134,7 +167,9 @@ describe("WebDAV over HTTPS (nginx)", () => {
   const ironicOk = () => ({ ironic: { ca_cert: pki.ca } });
 
   test("verification is on by default: create_stemcell fails with a TLS error", async () => {
-    expectTlsFailure(await director("dav-default", ironicOk()).call("create_stemcell", [image(), stemcellCloudProperties()]));
+    expectTlsFailure(
+      await director("dav-default", ironicOk()).call("create_stemcell", [image(), stemcellCloudProperties()]),
+    );
   });
 
   test("ca_cert makes it pass (a streamed upload through TLS)", async () => {
@@ -145,7 +180,12 @@ describe("WebDAV over HTTPS (nginx)", () => {
   });
 
   test("another CA's bundle fails", async () => {
-    expectTlsFailure(await director("dav-other", { ...ironicOk(), stemcell_store: { ca_cert: pki.otherCa } }).call("create_stemcell", [image(), stemcellCloudProperties()]));
+    expectTlsFailure(
+      await director("dav-other", { ...ironicOk(), stemcell_store: { ca_cert: pki.otherCa } }).call("create_stemcell", [
+        image(),
+        stemcellCloudProperties(),
+      ]),
+    );
   });
 
   test("insecure: true works and logs a warning", async () => {
@@ -168,7 +208,13 @@ describe("the registry server", () => {
       listen: { host: "127.0.0.1", port: 0 },
       tls: { cert_file: pki.server.certFile, key_file: pki.server.keyFile },
       auth: { username: "registry", password: SECRETS.registryPassword },
-      store: { url: `${davTls.url}${servers.storeFolder}/`, username: webdav().username, password: webdav().password, ca_cert: pki.ca, retries: 1 },
+      store: {
+        url: `${davTls.url}${servers.storeFolder}/`,
+        username: webdav().username,
+        password: webdav().password,
+        ca_cert: pki.ca,
+        retries: 1,
+      },
       prefix: "registry",
     };
     const path = writeConfig(work, config as never, "registry.json");
@@ -193,13 +239,21 @@ describe("the registry server", () => {
   });
 
   /** One HTTPS request; `ca` undefined = the system roots (which do not know our CA). */
-  function call(method: string, path: string, opts: { ca?: string; auth?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
+  function call(
+    method: string,
+    path: string,
+    opts: { ca?: string; auth?: string; body?: string } = {},
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(`${url}${path}`, { method, ...(opts.ca ? { ca: opts.ca } : {}), headers: opts.auth ? { authorization: opts.auth } : {} }, (res) => {
-        let body = "";
-        res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = httpsRequest(
+        `${url}${path}`,
+        { method, ...(opts.ca ? { ca: opts.ca } : {}), headers: opts.auth ? { authorization: opts.auth } : {} },
+        (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on("error", reject);
       req.end(opts.body);
     });
@@ -215,8 +269,12 @@ describe("the registry server", () => {
   test("refuses writes without credentials or with wrong ones; accepts the right pair", async () => {
     const body = JSON.stringify({ agent_id: "a-1" });
     for (const auth of [undefined, basic("registry", "wrong"), basic("admin", SECRETS.registryPassword), "Bearer x"]) {
-      expect((await call("PUT", "/instances/vm-1/settings", { ca: pki.ca, ...(auth ? { auth } : {}), body })).status).toBe(401);
-      expect((await call("DELETE", "/instances/vm-1/settings", { ca: pki.ca, ...(auth ? { auth } : {}) })).status).toBe(401);
+      expect(
+        (await call("PUT", "/instances/vm-1/settings", { ca: pki.ca, ...(auth ? { auth } : {}), body })).status,
+      ).toBe(401);
+      expect((await call("DELETE", "/instances/vm-1/settings", { ca: pki.ca, ...(auth ? { auth } : {}) })).status).toBe(
+        401,
+      );
     }
     expect((await call("PUT", "/instances/vm-1/settings", { ca: pki.ca, auth: good(), body })).status).toBe(200);
     const got = await call("GET", "/instances/vm-1/settings", { ca: pki.ca, auth: good() });

@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { run as reconcile } from "../../src/commands/reconcile.ts";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
-import { IronicRest, claimAsCrashed, claimedWithoutVm, createNode, createNodes, nodesOf, removeNodes, uniqueMac, uniqueTag } from "../support/ironic-fixtures.ts";
+import {
+  IronicRest,
+  claimAsCrashed,
+  claimedWithoutVm,
+  createNode,
+  createNodes,
+  nodesOf,
+  removeNodes,
+  uniqueMac,
+  uniqueTag,
+} from "../support/ironic-fixtures.ts";
 import { startFaultProxy } from "../support/fault-proxy.ts";
 import { rank } from "../../src/selection/ranking.ts";
 import { ironicUrl } from "../support/servers.ts";
@@ -21,8 +31,12 @@ let h: ReturnType<typeof harness>;
 let image: Awaited<ReturnType<typeof servedStemcell>>;
 let live: string[] = [];
 
-const createVm = (hh: ReturnType<typeof harness>, agentId: string, props: Record<string, unknown>, diskCids: string[] = []) =>
-  hh.call("create_vm", [agentId, STEMCELL_CID, props, NETWORKS, diskCids, {}]);
+const createVm = (
+  hh: ReturnType<typeof harness>,
+  agentId: string,
+  props: Record<string, unknown>,
+  diskCids: string[] = [],
+) => hh.call("create_vm", [agentId, STEMCELL_CID, props, NETWORKS, diskCids, {}]);
 
 beforeAll(async () => {
   image = await servedStemcell();
@@ -56,7 +70,11 @@ describe("real deploy failures are rolled back", () => {
 
   it("a node from the manageable pool goes back to manageable", async () => {
     const rc = `rc-${uniqueTag()}`;
-    const node = await createNode(rest, `${PREFIX}-mdirect`, { resource_class: rc, state: "manageable", deploy_interface: "direct" });
+    const node = await createNode(rest, `${PREFIX}-mdirect`, {
+      resource_class: rc,
+      state: "manageable",
+      deploy_interface: "direct",
+    });
     const r = await createVm(h, randomUUID(), { resource_class: rc, from_manageable: true });
     expect(r.error).toMatchObject({ ok_to_retry: true });
     expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "manageable", instance_uuid: null });
@@ -65,7 +83,15 @@ describe("real deploy failures are rolled back", () => {
   it("an enrolled node is deleted with its ports", async () => {
     const macs = [uniqueMac()];
     const name = `${PREFIX}-edirect`;
-    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, deploy_interface: "direct", properties: { bosh_ephemeral_device: "/dev/sdb" } } });
+    const r = await createVm(h, randomUUID(), {
+      macs,
+      ironic_params: {
+        driver: "fake-hardware",
+        name,
+        deploy_interface: "direct",
+        properties: { bosh_ephemeral_device: "/dev/sdb" },
+      },
+    });
     expect(r.error).toMatchObject({ ok_to_retry: true });
     expect(await rest.findNode(name)).toBeUndefined();
     expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${macs[0]}`)).ports).toEqual([]);
@@ -73,7 +99,10 @@ describe("real deploy failures are rolled back", () => {
 
   it("a RAID configuration the server cannot apply (clean failed) is rolled back to available", async () => {
     const node = await createNode(rest, `${PREFIX}-raid`);
-    const r = await createVm(h, randomUUID(), { macs: node.macs, raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] } });
+    const r = await createVm(h, randomUUID(), {
+      macs: node.macs,
+      raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] },
+    });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed" });
     expect(r.error!.message).toMatch(/clean failed.*does not support this clean step/);
     expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
@@ -81,7 +110,10 @@ describe("real deploy failures are rolled back", () => {
 
   it("BIOS settings are applied by manual cleaning before first use", async () => {
     const node = await createNode(rest, `${PREFIX}-bios`);
-    const r = await createVm(h, randomUUID(), { macs: node.macs, bios_settings: [{ name: "hyperthreading", value: "Disabled" }] });
+    const r = await createVm(h, randomUUID(), {
+      macs: node.macs,
+      bios_settings: [{ name: "hyperthreading", value: "Disabled" }],
+    });
     expect(r.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh_prepared"]).toMatch(/^[0-9a-f]{32}$/);
     expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
@@ -89,7 +121,14 @@ describe("real deploy failures are rolled back", () => {
 
   it("Ironic refusing an enrollment (unknown driver) is a clear error and leaves nothing", async () => {
     const macs = [uniqueMac()];
-    const r = await createVm(h, randomUUID(), { macs, ironic_params: { driver: "no-such-driver", name: `${PREFIX}-baddrv`, properties: { bosh_ephemeral_device: "/dev/sdb" } } });
+    const r = await createVm(h, randomUUID(), {
+      macs,
+      ironic_params: {
+        driver: "no-such-driver",
+        name: `${PREFIX}-baddrv`,
+        properties: { bosh_ephemeral_device: "/dev/sdb" },
+      },
+    });
     expect(r.error!.message).toMatch(/cannot enroll .*no-such-driver/);
     expect(await rest.findNode(`${PREFIX}-baddrv`)).toBeUndefined();
   });
@@ -113,7 +152,10 @@ describe("a server that fails its deploys is left behind", () => {
     const broken = await createNode(rest, `${PREFIX}-broken`, { resource_class: rc, deploy_interface: "direct" });
     const healthy = await createNode(rest, `${PREFIX}-healthy`, { resource_class: rc });
     // an agent_id whose ranking puts the broken server first, as it did in the report
-    const candidates = [broken.uuid, healthy.uuid].map((uuid) => ({ node: { uuid, provision_state: "available", properties: {} }, how: "free" as const }));
+    const candidates = [broken.uuid, healthy.uuid].map((uuid) => ({
+      node: { uuid, provision_state: "available", properties: {} },
+      how: "free" as const,
+    }));
     let first = randomUUID();
     while (rank(candidates, { seed: first, states: ["available"] })[0]!.node.uuid !== broken.uuid) first = randomUUID();
 
@@ -129,26 +171,44 @@ describe("a server that fails its deploys is left behind", () => {
     expect(failures).toEqual([1, 0, 0, 0]); // the retry went elsewhere, and so did every later instance
     const doc = await rest.node(broken.uuid);
     expect(doc).toMatchObject({ provision_state: "available", instance_uuid: null, maintenance: false });
-    expect(doc.extra["bosh_deploy_failures"]).toMatchObject({ count: 1, agent_ids: [first], last_error: expect.stringMatching(/^deploy failed: .*Failed to prepare to deploy/), last_at: expect.any(String) });
+    expect(doc.extra["bosh_deploy_failures"]).toMatchObject({
+      count: 1,
+      agent_ids: [first],
+      last_error: expect.stringMatching(/^deploy failed: .*Failed to prepare to deploy/),
+      last_at: expect.any(String),
+    });
   });
 
   it("after maintenance_after_failures consecutive failures: maintenance with a reason, listed by reconcile; a good deploy clears the record", async () => {
     const node = await createNode(rest, `${PREFIX}-maint`, { deploy_interface: "direct" });
     const config = vmConfig({ placement: { maintenance_after_failures: 2, avoid_failed_for: 0 } });
     const hh = harness(config, { stemcells: image.stemcells });
-    for (let i = 0; i < 2; i++) expect((await createVm(hh, randomUUID(), { macs: node.macs })).error).toMatchObject({ ok_to_retry: true });
+    for (let i = 0; i < 2; i++)
+      expect((await createVm(hh, randomUUID(), { macs: node.macs })).error).toMatchObject({ ok_to_retry: true });
     const doc = await rest.node(node.uuid);
     expect(doc).toMatchObject({ maintenance: true, instance_uuid: null, provision_state: "available" });
-    expect(doc["maintenance_reason"]).toMatch(/^bosh: 2 consecutive failed deploys, last .*When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/);
+    expect(doc["maintenance_reason"]).toMatch(
+      /^bosh: 2 consecutive failed deploys, last .*When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/,
+    );
     // a server in maintenance is never selected
     expect((await createVm(hh, randomUUID(), { macs: node.macs })).error!.message).toMatch(/1 in maintenance/);
 
     const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
     writeFileSync(join(dir, "cpi.json"), JSON.stringify(config));
     const out: string[] = [];
-    await reconcile(["--config", join(dir, "cpi.json"), "--dry-run"], { stdout: (x) => out.push(x), stderr: () => {}, env: {} });
-    const report = JSON.parse(out.join("")) as { failed_servers: { node: string; failed_deploys: number; maintenance: boolean; maintenance_reason: string }[] };
-    expect(report.failed_servers.find((f) => f.node === node.uuid)).toMatchObject({ failed_deploys: 2, maintenance: true, maintenance_reason: expect.stringMatching(/^bosh: 2 consecutive/) });
+    await reconcile(["--config", join(dir, "cpi.json"), "--dry-run"], {
+      stdout: (x) => out.push(x),
+      stderr: () => {},
+      env: {},
+    });
+    const report = JSON.parse(out.join("")) as {
+      failed_servers: { node: string; failed_deploys: number; maintenance: boolean; maintenance_reason: string }[];
+    };
+    expect(report.failed_servers.find((f) => f.node === node.uuid)).toMatchObject({
+      failed_deploys: 2,
+      maintenance: true,
+      maintenance_reason: expect.stringMatching(/^bosh: 2 consecutive/),
+    });
 
     // the operator fixes the server and brings it back; the next good deploy clears the record
     await rest.call("DELETE", `/v1/nodes/${node.uuid}/maintenance`);
@@ -161,7 +221,10 @@ describe("a server that fails its deploys is left behind", () => {
 
   it("a failure of our own preparation (a RAID layout the server cannot apply) is not held against the server", async () => {
     const node = await createNode(rest, `${PREFIX}-raid-nofail`);
-    const r = await createVm(h, randomUUID(), { macs: node.macs, raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] } });
+    const r = await createVm(h, randomUUID(), {
+      macs: node.macs,
+      raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] },
+    });
     expect(r.error!.message).toMatch(/clean failed/);
     expect((await rest.node(node.uuid)).extra["bosh_deploy_failures"]).toBeUndefined();
   });
@@ -184,7 +247,11 @@ describe("a created VM no director ever heard of", () => {
     writeFileSync(join(dir, "cpi.json"), JSON.stringify(config));
     const run = async (...extra: string[]) => {
       const out: string[] = [];
-      await reconcile(["--config", join(dir, "cpi.json"), ...extra], { stdout: (x) => out.push(x), stderr: () => {}, env: {} });
+      await reconcile(["--config", join(dir, "cpi.json"), ...extra], {
+        stdout: (x) => out.push(x),
+        stderr: () => {},
+        env: {},
+      });
       return JSON.parse(out.join("")) as { stale: { node: string; phase: string; vm_cid: string; outcome?: string }[] };
     };
     expect((await run("--dry-run")).stale.filter((x) => [lost!.uuid, known!.uuid].includes(x.node))).toEqual([
@@ -257,7 +324,10 @@ describe("stale claims of crashed create_vm calls", () => {
     expect(r.error).toMatchObject({ ok_to_retry: false });
     expect(r.error!.message).toMatch(/1 claimed by another BOSH VM/);
     expect((await rest.node(node.uuid)).instance_uuid).toBe(other);
-    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "remove", path: "/instance_uuid" }, { op: "remove", path: "/extra/bosh" }]);
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [
+      { op: "remove", path: "/instance_uuid" },
+      { op: "remove", path: "/extra/bosh" },
+    ]);
   });
 
   it("`reconcile` rolls back stale claims in any state, reports them as JSON, and skips fresh ones", async () => {
@@ -266,14 +336,27 @@ describe("stale claims of crashed create_vm calls", () => {
     const fresh = await createNode(rest, `${PREFIX}-rc-fresh`);
     await claimAsCrashed(rest, crashedActive.uuid, { claim: randomUUID(), ageS: 7200, deployTimeoutS: 60 });
     await rest.provision(crashedActive.uuid, "active", ["active"]); // the deploy went on without the CPI
-    await claimAsCrashed(rest, crashedAvailable.uuid, { claim: randomUUID(), ageS: 7200, source: "manageable", deployTimeoutS: 60 });
+    await claimAsCrashed(rest, crashedAvailable.uuid, {
+      claim: randomUUID(),
+      ageS: 7200,
+      source: "manageable",
+      deployTimeoutS: 60,
+    });
     await claimAsCrashed(rest, fresh.uuid, { claim: randomUUID(), ageS: 1 });
 
     const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
     writeFileSync(join(dir, "cpi.json"), JSON.stringify(vmConfig()));
     const out: string[] = [];
-    const code = await reconcile(["--config", join(dir, "cpi.json")], { stdout: (s) => out.push(s), stderr: () => {}, env: {} });
-    const report = JSON.parse(out.join("")) as { ok: boolean; stale: { node: string; outcome?: string; phase: string }[]; in_progress: number };
+    const code = await reconcile(["--config", join(dir, "cpi.json")], {
+      stdout: (s) => out.push(s),
+      stderr: () => {},
+      env: {},
+    });
+    const report = JSON.parse(out.join("")) as {
+      ok: boolean;
+      stale: { node: string; outcome?: string; phase: string }[];
+      in_progress: number;
+    };
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     const mine = report.stale.filter((s) => [crashedActive.uuid, crashedAvailable.uuid].includes(s.node));
@@ -282,8 +365,14 @@ describe("stale claims of crashed create_vm calls", () => {
     expect(report.stale.some((s) => s.node === fresh.uuid)).toBe(false);
     expect(report.in_progress).toBeGreaterThanOrEqual(1);
     expect(await rest.node(crashedActive.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
-    expect(await rest.node(crashedAvailable.uuid)).toMatchObject({ provision_state: "manageable", instance_uuid: null });
-    await rest.call("PATCH", `/v1/nodes/${fresh.uuid}`, [{ op: "remove", path: "/instance_uuid" }, { op: "remove", path: "/extra/bosh" }]);
+    expect(await rest.node(crashedAvailable.uuid)).toMatchObject({
+      provision_state: "manageable",
+      instance_uuid: null,
+    });
+    await rest.call("PATCH", `/v1/nodes/${fresh.uuid}`, [
+      { op: "remove", path: "/instance_uuid" },
+      { op: "remove", path: "/extra/bosh" },
+    ]);
   });
 });
 
@@ -347,12 +436,49 @@ describe("nodes that are not ours", () => {
 
   it("skips nodes holding another VM's persistent disks, takes the node reserved for this VM's disks", async () => {
     const rc = `rc-${uniqueTag()}`;
-    const holding = await createNode(rest, `${PREFIX}-disks`, { resource_class: rc, extra: { bosh_disks: { "disk-other": { device: "/dev/sdb", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "x" } } } });
-    const reserved = await createNode(rest, `${PREFIX}-resv`, { resource_class: rc, extra: { bosh_disks: { "disk-mine": { device: "/dev/sdb", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "x" } } } });
+    const holding = await createNode(rest, `${PREFIX}-disks`, {
+      resource_class: rc,
+      extra: {
+        bosh_disks: {
+          "disk-other": {
+            device: "/dev/sdb",
+            size_mib: 1,
+            attached: false,
+            state: "live",
+            metadata: {},
+            created_at: "x",
+          },
+        },
+      },
+    });
+    const reserved = await createNode(rest, `${PREFIX}-resv`, {
+      resource_class: rc,
+      extra: {
+        bosh_disks: {
+          "disk-mine": {
+            device: "/dev/sdb",
+            size_mib: 1,
+            attached: false,
+            state: "live",
+            metadata: {},
+            created_at: "x",
+          },
+        },
+      },
+    });
     const reservation = randomUUID();
     await rest.call("PATCH", `/v1/nodes/${reserved.uuid}`, [
       { op: "add", path: "/instance_uuid", value: reservation },
-      { op: "add", path: "/extra/bosh", value: { phase: "reserved", reservation: "disk", disk_cids: ["disk-mine"], claimed_at: new Date().toISOString() } },
+      {
+        op: "add",
+        path: "/extra/bosh",
+        value: {
+          phase: "reserved",
+          reservation: "disk",
+          disk_cids: ["disk-mine"],
+          claimed_at: new Date().toISOString(),
+        },
+      },
     ]);
     const none = await createVm(h, randomUUID(), { resource_class: rc });
     expect(none.error!.message).toMatch(/2 holds persistent disks of another VM/);
@@ -375,7 +501,9 @@ describe("refused input", () => {
   it("a vm_type that names no server is refused", async () => {
     const r = await createVm(h, randomUUID(), { boot_mode: "uefi" });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError" });
-    expect(r.error!.message).toMatch(/name no server: set one of macs, ironic_properties, resource_class, traits, ironic_params/);
+    expect(r.error!.message).toMatch(
+      /name no server: set one of macs, ironic_properties, resource_class, traits, ironic_params/,
+    );
   });
 });
 
@@ -392,7 +520,8 @@ describe("a retried delete_vm after a killed one", () => {
         if (!armed || method !== "PUT" || path !== `/v1/nodes/${node.uuid}/states/provision`) return;
         armed = false;
         await rest.call("PUT", path, { target: "deleted" });
-        for (let n = await rest.node(node.uuid); n.provision_state === "active"; n = await rest.node(node.uuid)) await new Promise((r) => setTimeout(r, 50));
+        for (let n = await rest.node(node.uuid); n.provision_state === "active"; n = await rest.node(node.uuid))
+          await new Promise((r) => setTimeout(r, 50));
         landed.push(String((await rest.node(node.uuid)).provision_state));
       },
     });
@@ -403,7 +532,9 @@ describe("a retried delete_vm after a killed one", () => {
       armed = true;
       const r = await hh.call("delete_vm", [agentId]);
       expect(landed).toHaveLength(1);
-      expect(proxy.requests.some((q) => q.method === "PUT" && q.path.endsWith("/states/provision") && q.status === 400)).toBe(true);
+      expect(
+        proxy.requests.some((q) => q.method === "PUT" && q.path.endsWith("/states/provision") && q.status === 400),
+      ).toBe(true);
       expect(r.error).toBeNull();
       const after = await rest.node(node.uuid);
       expect(after).toMatchObject({ provision_state: "available", instance_uuid: null });

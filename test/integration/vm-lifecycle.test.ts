@@ -2,13 +2,31 @@
 // every selection mode, through the real dispatcher. After every test: no node claimed without a VM.
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { claimedWithoutVm, createNode, createNodes, nodesOf, removeNodes, uniqueMac, uniqueTag, IronicRest } from "../support/ironic-fixtures.ts";
+import {
+  claimedWithoutVm,
+  createNode,
+  createNodes,
+  nodesOf,
+  removeNodes,
+  uniqueMac,
+  uniqueTag,
+  IronicRest,
+} from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { STEMCELL_CID, harness, vmConfig } from "./vm-support.ts";
 
 const rest = new IronicRest(ironicUrl());
 const PREFIX = `vmlc-${uniqueTag()}`;
-const NETWORKS = { default: { type: "manual", ip: "10.0.0.10", netmask: "255.255.255.0", gateway: "10.0.0.1", default: ["dns", "gateway"], cloud_properties: {} } };
+const NETWORKS = {
+  default: {
+    type: "manual",
+    ip: "10.0.0.10",
+    netmask: "255.255.255.0",
+    gateway: "10.0.0.1",
+    default: ["dns", "gateway"],
+    cloud_properties: {},
+  },
+};
 let h: ReturnType<typeof harness>;
 let live: string[] = [];
 
@@ -41,8 +59,19 @@ describe("selection by MAC", () => {
     const doc = await rest.node(node.uuid);
     expect(doc.provision_state).toBe("active");
     expect(doc.instance_uuid).toBe(agentId);
-    expect(doc.extra["bosh"]).toMatchObject({ vm_cid: vmCid, phase: "created", source: "available", agent_id: agentId, stemcell_cid: STEMCELL_CID, director_uuid: "director-1" });
-    expect(doc["instance_info"]).toMatchObject({ image_source: expect.stringContaining("root.img"), image_os_hash_algo: "sha256", image_checksum: "b".repeat(32) });
+    expect(doc.extra["bosh"]).toMatchObject({
+      vm_cid: vmCid,
+      phase: "created",
+      source: "available",
+      agent_id: agentId,
+      stemcell_cid: STEMCELL_CID,
+      director_uuid: "director-1",
+    });
+    expect(doc["instance_info"]).toMatchObject({
+      image_source: expect.stringContaining("root.img"),
+      image_os_hash_algo: "sha256",
+      image_checksum: "b".repeat(32),
+    });
     expect(h.settings.records.size).toBe(0); // a v2 agent reads its settings from the config drive: no registry record
     expect((await h.call("has_vm", [vmCid])).result).toBe(true);
 
@@ -128,7 +157,10 @@ describe("selection by hardware spec", () => {
         { memory_mb: 131072 }, // no cpus key: rejected, no crash
       ][i]!,
     }));
-    const r = await createVm(randomUUID(), { resource_class: rc, ironic_properties: { cpus: 4, memory_mb: 8192, cpu_arch: "x86_64" } });
+    const r = await createVm(randomUUID(), {
+      resource_class: rc,
+      ironic_properties: { cpus: 4, memory_mb: 8192, cpu_arch: "x86_64" },
+    });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     expect((await rest.vmNode(vmCid)).uuid).toBe(nodes[2]!.uuid);
@@ -137,7 +169,11 @@ describe("selection by hardware spec", () => {
 
   it("says what was asked and how many nodes each filter rejected", async () => {
     const rc = `rc-${uniqueTag()}`;
-    await createNodes(rest, `${PREFIX}-none`, 3, (i) => ({ resource_class: rc, properties: { cpus: 2 + i }, state: i === 2 ? "manageable" : "available" }));
+    await createNodes(rest, `${PREFIX}-none`, 3, (i) => ({
+      resource_class: rc,
+      properties: { cpus: 2 + i },
+      state: i === 2 ? "manageable" : "available",
+    }));
     const r = await createVm(randomUUID(), { resource_class: rc, ironic_properties: { cpus: 3, memory_mb: 1024 } });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
     expect(r.error!.message).toContain(`resource_class=${rc}`);
@@ -153,7 +189,12 @@ describe("selection by hardware spec", () => {
       owner: i === 2 ? "team-b" : "team-a",
       traits: i === 0 ? ["CUSTOM_FAST"] : ["CUSTOM_GPU", "CUSTOM_FAST"],
     }));
-    const r = await createVm(randomUUID(), { resource_class: rc, traits: ["CUSTOM_GPU"], owner: "team-a", conductor_group: "" });
+    const r = await createVm(randomUUID(), {
+      resource_class: rc,
+      traits: ["CUSTOM_GPU"],
+      owner: "team-a",
+      conductor_group: "",
+    });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     expect((await rest.vmNode(vmCid)).uuid).toBe(nodes[1]!.uuid);
@@ -164,7 +205,11 @@ describe("selection by hardware spec", () => {
 describe("the manageable pool", () => {
   it("provides a manageable node on claim and returns it to manageable on delete", async () => {
     const rc = `rc-${uniqueTag()}`;
-    const node = await createNode(rest, `${PREFIX}-pool`, { resource_class: rc, state: "manageable", properties: { cpus: 4 } });
+    const node = await createNode(rest, `${PREFIX}-pool`, {
+      resource_class: rc,
+      state: "manageable",
+      properties: { cpus: 4 },
+    });
     const r = await createVm(randomUUID(), { resource_class: rc, from_manageable: true });
     expect(r.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh"]).toMatchObject({ source: "manageable", phase: "created" });
@@ -188,7 +233,15 @@ describe("enrollment", () => {
   it("enrolls a server with its ports from ironic_params, and deletes node and ports on delete_vm", async () => {
     const macs = [uniqueMac(), uniqueMac()];
     const name = `${PREFIX}-enrolled`;
-    const r = await createVm(randomUUID(), { macs, ironic_params: { driver: "fake-hardware", name, properties: { cpus: 8, bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2" }, inspect: true } });
+    const r = await createVm(randomUUID(), {
+      macs,
+      ironic_params: {
+        driver: "fake-hardware",
+        name,
+        properties: { cpus: 8, bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2" },
+        inspect: true,
+      },
+    });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     const doc = await rest.vmNode(vmCid);
@@ -198,7 +251,8 @@ describe("enrollment", () => {
     expect((await rest.ports(doc.uuid)).map((p) => p.address).sort()).toEqual([...macs].sort());
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull();
     expect(await rest.findNode(doc.uuid)).toBeUndefined();
-    for (const mac of macs) expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${mac}`)).ports).toEqual([]);
+    for (const mac of macs)
+      expect((await rest.call<{ ports: unknown[] }>("GET", `/v1/ports?address=${mac}`)).ports).toEqual([]);
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull(); // already gone: success
   });
 
@@ -217,11 +271,22 @@ describe("enrollment", () => {
 describe("deploy options", () => {
   it("writes root device hints and boot mode into instance_info, network_data for a DHCP-less ramdisk, and restores it", async () => {
     const node = await createNode(rest, `${PREFIX}-opts`);
-    const r = await createVm(randomUUID(), { macs: node.macs, root_device: { wwn: "0x5000c500a1b2c3d4" }, boot_mode: "uefi", provisioning_network: "default" });
+    const r = await createVm(randomUUID(), {
+      macs: node.macs,
+      root_device: { wwn: "0x5000c500a1b2c3d4" },
+      boot_mode: "uefi",
+      provisioning_network: "default",
+    });
     expect(r.error).toBeNull();
     const doc = await rest.node(node.uuid);
-    expect(doc["instance_info"]).toMatchObject({ root_device: { wwn: "0x5000c500a1b2c3d4" }, capabilities: { boot_mode: "uefi" } });
-    expect(doc["network_data"]).toMatchObject({ links: [expect.objectContaining({ ethernet_mac_address: node.macs[0] })], networks: [expect.objectContaining({ ip_address: "10.0.0.10" })] });
+    expect(doc["instance_info"]).toMatchObject({
+      root_device: { wwn: "0x5000c500a1b2c3d4" },
+      capabilities: { boot_mode: "uefi" },
+    });
+    expect(doc["network_data"]).toMatchObject({
+      links: [expect.objectContaining({ ethernet_mac_address: node.macs[0] })],
+      networks: [expect.objectContaining({ ip_address: "10.0.0.10" })],
+    });
     expect(doc.extra["bosh"]).toMatchObject({ restore: { network_data: {} } });
     expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
     expect((await rest.node(node.uuid))["network_data"]).toEqual({});
@@ -237,7 +302,14 @@ describe("the other VM methods", () => {
     live.push(vmCid);
     expect((await h.call("reboot_vm", [vmCid])).error).toBeNull();
     expect((await rest.node(node.uuid)).power_state).toBe("power on");
-    const meta = { director: "d", deployment: "cf", instance_group: "router", index: "2", id: "abc", name: "router/abc" };
+    const meta = {
+      director: "d",
+      deployment: "cf",
+      instance_group: "router",
+      index: "2",
+      id: "abc",
+      name: "router/abc",
+    };
     expect((await h.call("set_vm_metadata", [vmCid, meta])).error).toBeNull();
     const doc = await rest.node(node.uuid);
     expect(doc["description"]).toBe("cf/router/2");

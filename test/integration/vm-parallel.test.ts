@@ -8,7 +8,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IronicRest, claimedWithoutVm, createNodes, nodesOf, removeNodes, uniqueTag } from "../support/ironic-fixtures.ts";
+import {
+  IronicRest,
+  claimedWithoutVm,
+  createNodes,
+  nodesOf,
+  removeNodes,
+  uniqueTag,
+} from "../support/ironic-fixtures.ts";
 import { runCpi } from "../support/cpi-process.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell-tarball.ts";
@@ -24,7 +31,11 @@ let live: string[] = [];
 const request = (method: string, args: unknown[]) => ({
   method,
   arguments: args,
-  context: { director_uuid: "director-par", request_id: `cpi-${Math.floor(Math.random() * 1e6)}`, vm: { stemcell: { api_version: 2 } } },
+  context: {
+    director_uuid: "director-par",
+    request_id: `cpi-${Math.floor(Math.random() * 1e6)}`,
+    vm: { stemcell: { api_version: 2 } },
+  },
   api_version: 2,
 });
 const cpi = async (method: string, args: unknown[]) => (await runCpi(request(method, args), { configPath })).response;
@@ -55,8 +66,15 @@ afterAll(async () => {
 describe("parallel create_vm processes", () => {
   it("20 parallel create_vm on 20 free nodes → 20 distinct nodes; 20 parallel delete_vm free them all", async () => {
     const rc = `rc-${uniqueTag()}`;
-    const nodes = await createNodes(rest, `${PREFIX}-twenty`, 20, { resource_class: rc, properties: { cpus: 8, memory_mb: 16384, local_gb: 100 } });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => cpi("create_vm", [randomUUID(), stemcellCid, { resource_class: rc }, NETWORKS, [], {}])));
+    const nodes = await createNodes(rest, `${PREFIX}-twenty`, 20, {
+      resource_class: rc,
+      properties: { cpus: 8, memory_mb: 16384, local_gb: 100 },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        cpi("create_vm", [randomUUID(), stemcellCid, { resource_class: rc }, NETWORKS, [], {}]),
+      ),
+    );
     expect(answers.map((a) => a.error)).toEqual(Array(20).fill(null));
     const vms = answers.map((a) => (a.result as [string])[0]);
     live = vms;
@@ -75,7 +93,11 @@ describe("parallel create_vm processes", () => {
   it("30 parallel create_vm on 10 nodes → 10 VMs, 20 clean VMCreationFailed, no node left claimed", async () => {
     const rc = `rc-${uniqueTag()}`;
     await createNodes(rest, `${PREFIX}-ten`, 10, { resource_class: rc });
-    const answers = await Promise.all(Array.from({ length: 30 }, () => cpi("create_vm", [randomUUID(), stemcellCid, { resource_class: rc }, NETWORKS, [], {}])));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        cpi("create_vm", [randomUUID(), stemcellCid, { resource_class: rc }, NETWORKS, [], {}]),
+      ),
+    );
     const ok = answers.filter((a) => a.error === null);
     const failed = answers.filter((a) => a.error !== null);
     live = ok.map((a) => (a.result as [string])[0]);

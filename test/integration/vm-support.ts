@@ -52,15 +52,30 @@ export interface Harness {
   call(method: string, args: unknown[], apiVersion?: number): Promise<Response>;
 }
 
-export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; now?: () => Date; logWrite?: (line: string) => void; stemcells?: StemcellSource } = {}): Harness {
+export function harness(
+  config: ConfigInput,
+  opts: {
+    placement?: DiskPlacement;
+    now?: () => Date;
+    logWrite?: (line: string) => void;
+    stemcells?: StemcellSource;
+  } = {},
+): Harness {
   const settings = new MemorySettings();
   const placement = opts.placement ?? NO_DISK_PLACEMENT;
   const services: ServicesFactory = async (cfg, log) => {
     const ironic = await connectIronic(cfg, log);
     const now = opts.now ?? (() => new Date());
     const vms = new VmService(cfg, log, {
-      ironic, config: cfg, log, now, claims: new Claims({ ironic, log, now }), placement,
-      stemcells: opts.stemcells ?? FAKE_STEMCELL, settings, configDrive: prepareVmConfigDrive,
+      ironic,
+      config: cfg,
+      log,
+      now,
+      claims: new Claims({ ironic, log, now }),
+      placement,
+      stemcells: opts.stemcells ?? FAKE_STEMCELL,
+      settings,
+      configDrive: prepareVmConfigDrive,
     });
     // Other members of Services are not used by the VM methods.
     return { vms, close: async () => {} } as unknown as Services;
@@ -70,7 +85,12 @@ export function harness(config: ConfigInput, opts: { placement?: DiskPlacement; 
     placement,
     call: (method, args, apiVersion = 2) =>
       dispatchInProcess(
-        JSON.stringify({ method, arguments: args, context: { director_uuid: "director-1", request_id: "cpi-000001", vm: { stemcell: { api_version: 2 } } }, api_version: apiVersion }),
+        JSON.stringify({
+          method,
+          arguments: args,
+          context: { director_uuid: "director-1", request_id: "cpi-000001", vm: { stemcell: { api_version: 2 } } },
+          api_version: apiVersion,
+        }),
         { config, services, log: { level: "debug", write: opts.logWrite ?? (() => {}) } },
         `vm ${method}`,
       ),
@@ -92,7 +112,10 @@ export async function servedStemcell(): Promise<{ stemcells: StemcellSource; clo
     stemcells: {
       resolve: async () => ({
         imageUrl: `http://127.0.0.1:${port}/root.img`,
-        checksums: { sha256: createHash("sha256").update(body).digest("hex"), md5: createHash("md5").update(body).digest("hex") },
+        checksums: {
+          sha256: createHash("sha256").update(body).digest("hex"),
+          md5: createHash("md5").update(body).digest("hex"),
+        },
         diskFormat: "raw",
       }),
     },

@@ -17,7 +17,13 @@ afterAll(() => stores.forEach((s) => s.close()));
 
 function store(path = run, extra: Partial<ConstructorParameters<typeof WebdavStore>[0]> = {}): WebdavStore {
   const w = webdav();
-  const s = new WebdavStore({ url: `${w.url}${path}/`, username: w.username, password: w.password, retries: 1, ...extra });
+  const s = new WebdavStore({
+    url: `${w.url}${path}/`,
+    username: w.username,
+    password: w.password,
+    retries: 1,
+    ...extra,
+  });
   stores.push(s);
   return s;
 }
@@ -31,7 +37,9 @@ describe("WebdavStore on nginx", () => {
     expect(await s.getText(storeKey("a", "b", "settings"))).toBe('{"agent_id":"x"}');
     expect(await s.stat(storeKey("a", "b", "settings"))).toEqual({ size: 16, type: "file" });
     expect(await s.stat(storeKey("a", "b"))).toMatchObject({ type: "directory" });
-    expect(readFileSync(join(webdav().dataDir, run, "fresh", "deeper", "a", "b", "settings"), "utf8")).toBe('{"agent_id":"x"}');
+    expect(readFileSync(join(webdav().dataDir, run, "fresh", "deeper", "a", "b", "settings"), "utf8")).toBe(
+      '{"agent_id":"x"}',
+    );
   });
 
   it("overwrites, deletes files and whole collections, and counts absent ones as gone", async () => {
@@ -73,7 +81,13 @@ describe("WebdavStore on nginx", () => {
 
   it("a stopped server: WebdavUnavailable ECONNREFUSED after the configured retries", async () => {
     const own = await startWebdav({ username: "cpi", password: "down-test-pw" });
-    const s = new WebdavStore({ url: own.url, username: "cpi", password: "down-test-pw", retries: 2, sleep: async () => {} });
+    const s = new WebdavStore({
+      url: own.url,
+      username: "cpi",
+      password: "down-test-pw",
+      retries: 2,
+      sleep: async () => {},
+    });
     stores.push(s);
     await s.putText(storeKey("alive"), "1");
     await own.stop();

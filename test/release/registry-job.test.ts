@@ -99,7 +99,9 @@ describe("spec", () => {
 
   test("shares registry.store.* and registry.prefix with ironic_cpi, with the same meaning", () => {
     const cpi = jobSpec("ironic_cpi").properties;
-    for (const name of Object.keys(spec.properties).filter((p) => p.startsWith("registry.store.") || p === "registry.prefix")) {
+    for (const name of Object.keys(spec.properties).filter(
+      (p) => p.startsWith("registry.store.") || p === "registry.prefix",
+    )) {
       expect(cpi, name).toHaveProperty([name]);
     }
   });
@@ -123,11 +125,17 @@ describe("config/bpm.yml", () => {
         {
           name: "registry",
           executable: "/var/vcap/packages/node/bin/node",
-          args: ["/var/vcap/packages/bosh-ironic-cpi/registry.js", "--config", "/var/vcap/jobs/registry/config/registry.json"],
+          args: [
+            "/var/vcap/packages/bosh-ironic-cpi/registry.js",
+            "--config",
+            "/var/vcap/jobs/registry/config/registry.json",
+          ],
         },
       ],
     });
-    const low = YAML.parse(renderTemplate(JOB, "bpm.yml.erb", { ...REQUIRED, registry: { ...REQUIRED.registry, port: 443 } }));
+    const low = YAML.parse(
+      renderTemplate(JOB, "bpm.yml.erb", { ...REQUIRED, registry: { ...REQUIRED.registry, port: 443 } }),
+    );
     expect(low.processes[0].capabilities).toEqual(["NET_BIND_SERVICE"]);
   });
 });
@@ -135,7 +143,10 @@ describe("config/bpm.yml", () => {
 describe("config/registry.json", () => {
   test("with only the required properties: auth and store, so the server's defaults apply; its schema accepts it", () => {
     const doc = renderConfig(REQUIRED);
-    expect(doc).toEqual({ auth: { username: "registry", password: "registry-secret" }, store: REQUIRED.registry.store });
+    expect(doc).toEqual({
+      auth: { username: "registry", password: "registry-secret" },
+      store: REQUIRED.registry.store,
+    });
     const config = parseRegistryConfig(doc, "rendered");
     expect(config.listen).toEqual({ host: "0.0.0.0", port: 25777 });
     expect(config.prefix).toBe("registry");
@@ -183,10 +194,15 @@ describe("release/manifests/registry.yml", () => {
     const props = interpolate(bosh.properties, VARS);
 
     const registry = parseRegistryConfig(renderConfig(props, true), "rendered");
-    const cpi = Config.parse(JSON.parse(renderTemplate("ironic_cpi", "cpi.json.erb", props, { ignoreUndeclared: true })));
+    const cpi = Config.parse(
+      JSON.parse(renderTemplate("ironic_cpi", "cpi.json.erb", props, { ignoreUndeclared: true })),
+    );
     const endpoint = new URL(cpi.registry.endpoint!);
     expect(Number(endpoint.port)).toBe(registry.listen.port);
-    expect([decodeURIComponent(endpoint.username), decodeURIComponent(endpoint.password)]).toEqual([registry.auth.username, registry.auth.password]);
+    expect([decodeURIComponent(endpoint.username), decodeURIComponent(endpoint.password)]).toEqual([
+      registry.auth.username,
+      registry.auth.password,
+    ]);
     expect(registry.store).toEqual(cpi.registry.store);
     expect(storeInside(cpi.registry.store!.url, cpi.stemcell_store.url)).toBe(false); // never under the anonymously read images
     expect(registry.prefix).toBe(cpi.registry.prefix);

@@ -29,15 +29,23 @@ export interface CpiRunOptions {
 
 export function runCpi(request: unknown, opts: CpiRunOptions = {}): Promise<CpiRun> {
   const input = typeof request === "string" || Buffer.isBuffer(request) ? request : JSON.stringify(request);
-  const args = [opts.bundle ?? CPI_BUNDLE, ...(opts.configPath ? ["--config", opts.configPath] : []), ...(opts.args ?? [])];
+  const args = [
+    opts.bundle ?? CPI_BUNDLE,
+    ...(opts.configPath ? ["--config", opts.configPath] : []),
+    ...(opts.args ?? []),
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.node ?? process.execPath, args, { cwd: opts.cwd, env: opts.env ?? { PATH: process.env.PATH } });
+    const child = spawn(opts.node ?? process.execPath, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? { PATH: process.env.PATH },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
-    const killer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs);
+    const killer =
+      opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs);
     void opts.killWhen?.finally(() => child.exitCode === null && child.kill("SIGKILL"));
     child.stdin.on("error", () => {}); // a CPI that stops reading early (size limit) closes the pipe
     child.on("close", (code, signal) => {

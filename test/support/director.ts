@@ -33,7 +33,15 @@ export interface DirectorOptions {
 }
 
 /** Methods for which the director puts context.vm.stemcell.api_version (it knows the VM's stemcell). */
-const STEMCELL_CONTEXT = new Set(["create_vm", "delete_vm", "has_vm", "reboot_vm", "attach_disk", "detach_disk", "get_disks"]);
+const STEMCELL_CONTEXT = new Set([
+  "create_vm",
+  "delete_vm",
+  "has_vm",
+  "reboot_vm",
+  "attach_disk",
+  "detach_disk",
+  "get_disks",
+]);
 
 /** Checks one response document the way the director's Membrane schema does (§1.4). */
 export function checkResponse(run: CpiRun): { response?: CallResult["response"]; protocolError?: string } {
@@ -52,7 +60,13 @@ export function checkResponse(run: CpiRun): { response?: CallResult["response"];
     return { protocolError: "response lacks result/error/log" };
   }
   const e = d["error"] as Record<string, unknown> | null;
-  if (e !== null && (typeof e !== "object" || typeof e["type"] !== "string" || typeof e["message"] !== "string" || typeof e["ok_to_retry"] !== "boolean")) {
+  if (
+    e !== null &&
+    (typeof e !== "object" ||
+      typeof e["type"] !== "string" ||
+      typeof e["message"] !== "string" ||
+      typeof e["ok_to_retry"] !== "boolean")
+  ) {
     return { protocolError: "error is not {type, message, ok_to_retry}" };
   }
   return { response: doc as CallResult["response"] };
@@ -76,7 +90,10 @@ export class Director {
 
   /** `info`, as before every call; throws when it does not answer api_version 2 or more. */
   async info(): Promise<void> {
-    const run = await runCpi({ method: "info", arguments: [], context: { director_uuid: this.directorUuid, request_id: requestId() } }, this.runOpts());
+    const run = await runCpi(
+      { method: "info", arguments: [], context: { director_uuid: this.directorUuid, request_id: requestId() } },
+      this.runOpts(),
+    );
     const { response, protocolError } = checkResponse(run);
     const v = (response?.result as { api_version?: unknown } | null)?.api_version;
     if (!response || response.error || typeof v !== "number" || v < 2) {
@@ -85,13 +102,20 @@ export class Director {
   }
 
   /** One call: info, then the method. `killAfterMs`/`killWhen` SIGKILL the method's process (crash tests). */
-  async call(method: string, args: unknown[], opts: { killAfterMs?: number; killWhen?: Promise<unknown>; skipInfo?: boolean } = {}): Promise<CallResult> {
+  async call(
+    method: string,
+    args: unknown[],
+    opts: { killAfterMs?: number; killWhen?: Promise<unknown>; skipInfo?: boolean } = {},
+  ): Promise<CallResult> {
     if (!opts.skipInfo) await this.info();
     const context: Record<string, unknown> = { director_uuid: this.directorUuid, request_id: requestId() };
     const stemcell = this.opts.stemcellApiVersion === undefined ? 2 : this.opts.stemcellApiVersion;
     if (STEMCELL_CONTEXT.has(method) && stemcell !== null) context["vm"] = { stemcell: { api_version: stemcell } };
     const t0 = performance.now();
-    const run = await runCpi({ method, arguments: args, context, api_version: this.opts.apiVersion ?? 2 }, this.runOpts(opts.killAfterMs, opts.killWhen));
+    const run = await runCpi(
+      { method, arguments: args, context, api_version: this.opts.apiVersion ?? 2 },
+      this.runOpts(opts.killAfterMs, opts.killWhen),
+    );
     const duration_ms = Math.round(performance.now() - t0);
     return { method, run, duration_ms, ...checkResponse(run) };
   }

@@ -2,7 +2,12 @@
 // (see loadFixture), every request is recorded. Unmatched requests get a 599 that names them, so a test
 // failure shows the request the code made. Reusable for any HTTP client (Ironic, Keystone, WebDAV).
 import { readFileSync } from "node:fs";
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer as createHttpServer } from "node:http";
+import {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+  createServer as createHttpServer,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -50,7 +55,10 @@ export interface FakeHttpOptions {
   tls?: { key: string; cert: string };
 }
 
-export async function startFakeHttp(routes: Record<string, FakeRoute> = {}, opts: FakeHttpOptions = {}): Promise<FakeHttp> {
+export async function startFakeHttp(
+  routes: Record<string, FakeRoute> = {},
+  opts: FakeHttpOptions = {},
+): Promise<FakeHttp> {
   const table = new Map<string, FakeRoute>(Object.entries(routes));
   const used = new Map<string, number>();
   const requests: FakeRequest[] = [];
@@ -74,20 +82,33 @@ export async function startFakeHttp(routes: Record<string, FakeRoute> = {}, opts
     } catch {
       json = undefined;
     }
-    const fr: FakeRequest = { method: req.method ?? "GET", url: req.url ?? "/", path: u.pathname, query: u.searchParams, headers: req.headers, body, json };
+    const fr: FakeRequest = {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      path: u.pathname,
+      query: u.searchParams,
+      headers: req.headers,
+      body,
+      json,
+    };
     requests.push(fr);
     const route = pick(`${fr.method} ${fr.url}`) ?? pick(`${fr.method} ${fr.path}`);
-    const reply: FakeReply = route === undefined
-      ? { status: 599, body: `fake-http: no route for ${fr.method} ${fr.url}` }
-      : typeof route === "function" ? await route(fr) : route;
+    const reply: FakeReply =
+      route === undefined
+        ? { status: 599, body: `fake-http: no route for ${fr.method} ${fr.url}` }
+        : typeof route === "function"
+          ? await route(fr)
+          : route;
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (reply.hangUp) {
       req.socket.destroy();
       return;
     }
     const isRaw = typeof reply.body === "string" || Buffer.isBuffer(reply.body);
-    const payload = reply.body === undefined ? "" : isRaw ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
-    const headers: Record<string, string> = reply.body !== undefined && !isRaw ? { "content-type": "application/json" } : {};
+    const payload =
+      reply.body === undefined ? "" : isRaw ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
+    const headers: Record<string, string> =
+      reply.body !== undefined && !isRaw ? { "content-type": "application/json" } : {};
     res.writeHead(reply.status ?? 200, { ...headers, ...reply.headers });
     res.end(payload);
   };
@@ -96,7 +117,9 @@ export async function startFakeHttp(routes: Record<string, FakeRoute> = {}, opts
       res.writeHead(598).end(`fake-http handler threw: ${String(err)}`);
     });
   };
-  const server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createHttpServer(listener);
+  const server = opts.tls
+    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener)
+    : createHttpServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);

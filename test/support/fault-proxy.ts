@@ -7,7 +7,12 @@
 // 503, locked and reset are decided before anything is forwarded: the upstream never sees the request,
 // exactly as when a front end or Ironic itself refuses it. Bodies stream in both directions (WebDAV
 // uploads of stemcells), and the decisions come from a seeded PRNG, so a run is repeatable.
-import { type IncomingMessage, type ServerResponse, createServer as createHttpServer, request as httpRequest } from "node:http";
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  createServer as createHttpServer,
+  request as httpRequest,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
@@ -89,7 +94,9 @@ function pick(random: () => number, weights: [FaultKind, number][]): FaultKind {
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new URL(opts.upstream);
   const random = prng(opts.seed ?? 1);
-  const weights = Object.entries(opts.kinds ?? { "503": 1, locked: 1, reset: 1, delay: 1 }).filter(([, w]) => (w ?? 0) > 0) as [FaultKind, number][];
+  const weights = Object.entries(opts.kinds ?? { "503": 1, locked: 1, reset: 1, delay: 1 }).filter(
+    ([, w]) => (w ?? 0) > 0,
+  ) as [FaultKind, number][];
   if (weights.length === 0) throw new Error("startFaultProxy: no fault kinds");
   const [dMin, dMax] = typeof opts.delayMs === "number" ? [opts.delayMs, opts.delayMs] : (opts.delayMs ?? [200, 800]);
   let rate = opts.rate ?? 0;
@@ -134,7 +141,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (!fault) {
       if (!opts.before) return forward(req, res, entry);
       req.pause(); // the body waits in the socket; pipe() resumes it once forwarded
-      opts.before({ method: entry.method, path: entry.path }).then(() => forward(req, res, entry), () => res.destroy());
+      opts.before({ method: entry.method, path: entry.path }).then(
+        () => forward(req, res, entry),
+        () => res.destroy(),
+      );
       return;
     }
     entry.fault = fault;
@@ -143,7 +153,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       case "503":
         entry.status = 503;
         req.resume();
-        res.writeHead(503, { "content-type": "text/plain", connection: "close" }).end("503 Service Unavailable (fault injected)\n");
+        res
+          .writeHead(503, { "content-type": "text/plain", connection: "close" })
+          .end("503 Service Unavailable (fault injected)\n");
         return;
       case "locked":
         entry.status = 409;
@@ -162,7 +174,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
   };
 
-  const server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createHttpServer(handler);
+  const server = opts.tls
+    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler)
+    : createHttpServer(handler);
   server.on("connection", (s: Socket) => {
     if (down) {
       s.destroy();

@@ -36,7 +36,12 @@ export interface Fleet {
   resourceClass: string;
   trait: string;
   /** vm_type cloud_properties for each kind of server. */
-  vmTypes: { knownBond: Record<string, unknown>; known: Record<string, unknown>; pool: Record<string, unknown>; enrolled: Record<string, unknown> };
+  vmTypes: {
+    knownBond: Record<string, unknown>;
+    known: Record<string, unknown>;
+    pool: Record<string, unknown>;
+    enrolled: Record<string, unknown>;
+  };
   /** disk_type cloud_properties matching the declared devices. */
   diskType: Record<string, unknown>;
   /** Every node of this fleet in Ironic now (the enrolled one once create_vm made it). */
@@ -100,7 +105,11 @@ export async function buildFleet(ironicUrl: string, opts: FleetOptions = {}): Pr
     // the agent's ephemeral disk, as an operator declares it per server (services/ephemeral-disk.ts)
     bosh_ephemeral_device: EPHEMERAL_DEVICE,
   });
-  const bmc = (password: string, n: number) => ({ ipmi_address: `10.99.0.${n}`, ipmi_username: "admin", ipmi_password: password });
+  const bmc = (password: string, n: number) => ({
+    ipmi_address: `10.99.0.${n}`,
+    ipmi_username: "admin",
+    ipmi_password: password,
+  });
 
   const made: FleetServer[] = [];
   const names = new Map<string, string>();
@@ -124,14 +133,24 @@ export async function buildFleet(ironicUrl: string, opts: FleetOptions = {}): Pr
     for (let i = 0; i < (opts.poolSize ?? 2); i++) {
       pool.push(
         await enrolled(
-          { name: `${id}-pool-${i}`, resource_class: resourceClass, driver_info: bmc(SECRETS.bmcPasswordPool, 10 + i), properties: properties(POOL_PROPERTIES) },
+          {
+            name: `${id}-pool-${i}`,
+            resource_class: resourceClass,
+            driver_info: bmc(SECRETS.bmcPasswordPool, 10 + i),
+            properties: properties(POOL_PROPERTIES),
+          },
           [macFor(idBytes, 10 + i, 1), macFor(idBytes, 10 + i, 2)],
           [trait],
         ),
       );
     }
     const decoy = await enrolled(
-      { name: `${id}-decoy`, resource_class: resourceClass, driver_info: bmc(SECRETS.bmcPasswordPool, 9), properties: properties(DECOY_PROPERTIES) },
+      {
+        name: `${id}-decoy`,
+        resource_class: resourceClass,
+        driver_info: bmc(SECRETS.bmcPasswordPool, 9),
+        properties: properties(DECOY_PROPERTIES),
+      },
       [macFor(idBytes, 9, 1)],
       [trait],
     );

@@ -13,15 +13,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
   if (ironicResult.status === "rejected" || webdavResult.status === "rejected") {
     await teardown();
-    const errors = [ironicResult, webdavResult].flatMap((r) => (r.status === "rejected" ? [String(r.reason?.stack ?? r.reason)] : []));
+    const errors = [ironicResult, webdavResult].flatMap((r) =>
+      r.status === "rejected" ? [String(r.reason?.stack ?? r.reason)] : [],
+    );
     throw new Error(`integration servers could not start:\n${errors.join("\n\n")}`);
   }
   const ironic: IronicServer = ironicResult.value;
   const webdav: WebdavServer = webdavResult.value;
   project.provide("ironic", { url: ironic.url, stateDir: ironic.stateDir });
   project.provide("webdav", {
-    url: webdav.url, username: webdav.username, password: webdav.password, dataDir: webdav.dataDir,
-    privateUrl: webdav.privateUrl, privateUsername: webdav.privateUsername, privatePassword: webdav.privatePassword,
+    url: webdav.url,
+    username: webdav.username,
+    password: webdav.password,
+    dataDir: webdav.dataDir,
+    privateUrl: webdav.privateUrl,
+    privateUsername: webdav.privateUsername,
+    privatePassword: webdav.privatePassword,
   });
   return teardown;
 }

@@ -45,12 +45,22 @@ export const uniqueTag = () => randomBytes(3).toString("hex");
 export async function createNode(rest: IronicRest, name: string, spec: TestNodeSpec = {}): Promise<TestNode> {
   const { state = "available", nics = 1, traits, owner, ephemeral = true, ...fields } = spec;
   // every test server declares the agent's ephemeral disk, unless the test is about not having one
-  const properties = { ...(ephemeral ? { bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-9" } : {}), ...fields.properties };
-  const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", { name, driver: "fake-hardware", ...fields, properties });
+  const properties = {
+    ...(ephemeral ? { bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-9" } : {}),
+    ...fields.properties,
+  };
+  const node = await rest.call<IronicNodeDoc>("POST", "/v1/nodes", {
+    name,
+    driver: "fake-hardware",
+    ...fields,
+    properties,
+  });
   // noauth Ironic refuses an owner in the POST ("project scoped admin"), not in a PATCH
-  if (owner !== undefined) await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/owner", value: owner }]);
+  if (owner !== undefined)
+    await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/owner", value: owner }]);
   const macs = Array.from({ length: nics }, uniqueMac);
-  for (const [i, mac] of macs.entries()) await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
+  for (const [i, mac] of macs.entries())
+    await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
   if (traits) await rest.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits });
   await rest.power(node.uuid, "power off");
   if (state !== "enroll") await rest.provision(node.uuid, "manage", ["manageable"]);
@@ -59,11 +69,17 @@ export async function createNode(rest: IronicRest, name: string, spec: TestNodeS
 }
 
 /** `count` nodes "<prefix>-<i>", a few at a time (one Ironic process serialises its database anyway). */
-export async function createNodes(rest: IronicRest, prefix: string, count: number, spec: TestNodeSpec | ((i: number) => TestNodeSpec) = {}): Promise<TestNode[]> {
+export async function createNodes(
+  rest: IronicRest,
+  prefix: string,
+  count: number,
+  spec: TestNodeSpec | ((i: number) => TestNodeSpec) = {},
+): Promise<TestNode[]> {
   const out: TestNode[] = new Array(count);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < count; i = next++) out[i] = await createNode(rest, `${prefix}-${i}`, typeof spec === "function" ? spec(i) : spec);
+    for (let i = next++; i < count; i = next++)
+      out[i] = await createNode(rest, `${prefix}-${i}`, typeof spec === "function" ? spec(i) : spec);
   };
   await Promise.all(Array.from({ length: Math.min(6, count) }, worker));
   return out;
@@ -89,23 +105,42 @@ export function claimedWithoutVm(nodes: readonly IronicNodeDoc[], vms: readonly 
     .filter((n) => {
       const rec = n.extra?.["bosh"] as { phase?: string } | undefined;
       const claimed = !!n.instance_uuid || !!rec;
-      const isVm = !!n.instance_uuid && vms.includes(n.instance_uuid) && rec?.phase === "created" && n.provision_state === "active";
+      const isVm =
+        !!n.instance_uuid &&
+        vms.includes(n.instance_uuid) &&
+        rec?.phase === "created" &&
+        n.provision_state === "active";
       return claimed && !isVm;
     })
-    .map((n) => `${n.name ?? n.uuid}: ${n.provision_state} instance_uuid=${n.instance_uuid} bosh=${JSON.stringify(n.extra?.["bosh"] ?? null)}`);
+    .map(
+      (n) =>
+        `${n.name ?? n.uuid}: ${n.provision_state} instance_uuid=${n.instance_uuid} bosh=${JSON.stringify(n.extra?.["bosh"] ?? null)}`,
+    );
 }
 
 /**
  * Leaves the claim a create_vm would leave if its process died right after claiming: instance_uuid set,
  * extra.bosh in phase `creating`, stamped `ageS` seconds ago.
  */
-export async function claimAsCrashed(rest: IronicRest, uuid: string, opts: { claim: string; ageS: number; source?: string; deployTimeoutS?: number; phase?: string }): Promise<void> {
+export async function claimAsCrashed(
+  rest: IronicRest,
+  uuid: string,
+  opts: { claim: string; ageS: number; source?: string; deployTimeoutS?: number; phase?: string },
+): Promise<void> {
   const at = new Date(Date.now() - opts.ageS * 1000).toISOString();
   const record = {
-    agent_id: opts.claim, phase: opts.phase ?? "creating", source: opts.source ?? "available", stemcell_cid: "stemcell-crashed",
-    claimed_at: at, updated_at: at, ...(opts.deployTimeoutS !== undefined ? { deploy_timeout: opts.deployTimeoutS } : {}),
+    agent_id: opts.claim,
+    phase: opts.phase ?? "creating",
+    source: opts.source ?? "available",
+    stemcell_cid: "stemcell-crashed",
+    claimed_at: at,
+    updated_at: at,
+    ...(opts.deployTimeoutS !== undefined ? { deploy_timeout: opts.deployTimeoutS } : {}),
   };
-  await rest.call("PATCH", `/v1/nodes/${uuid}`, [{ op: "add", path: "/instance_uuid", value: opts.claim }, { op: "add", path: "/extra/bosh", value: record }]);
+  await rest.call("PATCH", `/v1/nodes/${uuid}`, [
+    { op: "add", path: "/instance_uuid", value: opts.claim },
+    { op: "add", path: "/extra/bosh", value: record },
+  ]);
 }
 
 export { IronicRest };
@@ -114,7 +149,10 @@ export { IronicRest };
 export function setInventory(nodeUuid: string, inventory: unknown): void {
   const db = join(ironic().stateDir, "ironic.sqlite");
   const json = JSON.stringify(inventory).replace(/'/g, "''");
-  execFileSync("sqlite3", [db, `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`]);
+  execFileSync("sqlite3", [
+    db,
+    `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`,
+  ]);
 }
 
 /**
@@ -123,11 +161,20 @@ export function setInventory(nodeUuid: string, inventory: unknown): void {
  */
 export function configDriveOf(nodeUuid: string, work: string): Record<string, string> {
   const db = join(ironic().stateDir, "ironic.sqlite");
-  const packed = execFileSync("sqlite3", [db, `select json_extract(instance_info,'$.configdrive') from nodes where uuid='${nodeUuid}'`]).toString().trim();
+  const packed = execFileSync("sqlite3", [
+    db,
+    `select json_extract(instance_info,'$.configdrive') from nodes where uuid='${nodeUuid}'`,
+  ])
+    .toString()
+    .trim();
   if (!packed) throw new Error(`node ${nodeUuid} holds no config drive`);
   const iso = join(work, `${nodeUuid}.iso`);
   writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));
   const dir = join(work, nodeUuid);
   osirroxExtract(iso, dir, "rr");
-  return Object.fromEntries(listTree(dir).filter((f) => statSync(join(dir, f)).isFile()).map((f) => [f.replace(/^\//, ""), readFileSync(join(dir, f), "utf8")]));
+  return Object.fromEntries(
+    listTree(dir)
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .map((f) => [f.replace(/^\//, ""), readFileSync(join(dir, f), "utf8")]),
+  );
 }

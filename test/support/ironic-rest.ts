@@ -52,8 +52,17 @@ export class IronicRest {
 
   /** The node a VM runs on: its cid is the claim's instance_uuid (the CPI's VM identity). */
   async vmNode(vmCid: string): Promise<IronicNodeDoc> {
-    const { nodes } = await this.call<{ nodes: { uuid: string }[] }>("GET", `/v1/nodes?instance_uuid=${encodeURIComponent(vmCid)}&fields=uuid`);
-    if (nodes.length !== 1) throw new IronicRestError(404, "GET", `/v1/nodes?instance_uuid=${vmCid}`, `${nodes.length} nodes hold VM ${vmCid}`);
+    const { nodes } = await this.call<{ nodes: { uuid: string }[] }>(
+      "GET",
+      `/v1/nodes?instance_uuid=${encodeURIComponent(vmCid)}&fields=uuid`,
+    );
+    if (nodes.length !== 1)
+      throw new IronicRestError(
+        404,
+        "GET",
+        `/v1/nodes?instance_uuid=${vmCid}`,
+        `${nodes.length} nodes hold VM ${vmCid}`,
+      );
     return this.node(nodes[0]!.uuid);
   }
 
@@ -82,7 +91,12 @@ export class IronicRest {
   }
 
   async ports(nodeUuid: string): Promise<{ uuid: string; address: string }[]> {
-    return (await this.call<{ ports: { uuid: string; address: string }[] }>("GET", `/v1/ports?node_uuid=${nodeUuid}&limit=1000`)).ports;
+    return (
+      await this.call<{ ports: { uuid: string; address: string }[] }>(
+        "GET",
+        `/v1/ports?node_uuid=${nodeUuid}&limit=1000`,
+      )
+    ).ports;
   }
 
   /** Polls until the node reaches `state` (or fails with its last_error). */
@@ -92,13 +106,20 @@ export class IronicRest {
       const n = await this.node(uuid);
       if (n.provision_state && states.includes(n.provision_state) && !n.target_provision_state) return n;
       if (Date.now() > deadline) {
-        throw new Error(`node ${n.name ?? uuid} stuck in ${n.provision_state} (wanted ${states.join("|")}; last_error ${n.last_error})`);
+        throw new Error(
+          `node ${n.name ?? uuid} stuck in ${n.provision_state} (wanted ${states.join("|")}; last_error ${n.last_error})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  async provision(uuid: string, target: string, wanted: readonly string[], extra: Record<string, unknown> = {}): Promise<IronicNodeDoc> {
+  async provision(
+    uuid: string,
+    target: string,
+    wanted: readonly string[],
+    extra: Record<string, unknown> = {},
+  ): Promise<IronicNodeDoc> {
     await this.call("PUT", `/v1/nodes/${uuid}/states/provision`, { target, ...extra });
     return this.waitFor(uuid, wanted);
   }
@@ -116,7 +137,8 @@ export class IronicRest {
   async forceDelete(uuid: string): Promise<void> {
     const n = await this.findNode(uuid);
     if (!n) return;
-    if (n.instance_uuid) await this.call("PATCH", `/v1/nodes/${uuid}`, [{ op: "remove", path: "/instance_uuid" }], [400, 409]);
+    if (n.instance_uuid)
+      await this.call("PATCH", `/v1/nodes/${uuid}`, [{ op: "remove", path: "/instance_uuid" }], [400, 409]);
     await this.call("PUT", `/v1/nodes/${uuid}/maintenance`, { reason: "test cleanup" }, [404, 409]);
     for (let i = 0; i < 50; i++) {
       const res = await fetch(`${this.url}/v1/nodes/${uuid}`, {

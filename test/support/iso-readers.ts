@@ -29,7 +29,9 @@ export interface RunResult {
 /** Runs a reader without a shell; throws only if it cannot be started at all. */
 export function run(cmd: string, args: readonly string[], cwd?: string): RunResult {
   if (!existsSync(cmd)) {
-    throw new Error(`ISO reader ${cmd} is missing: run test/harness/install-system-deps.sh (genisoimage xorriso p7zip-full python3-pycdlib)`);
+    throw new Error(
+      `ISO reader ${cmd} is missing: run test/harness/install-system-deps.sh (genisoimage xorriso p7zip-full python3-pycdlib)`,
+    );
   }
   // A fixed locale keeps messages stable; readers that convert names get an explicit charset.
   const r = spawnSync(cmd, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" } });
@@ -74,8 +76,13 @@ export function isoinfoDescribe(iso: string): IsoinfoSummary {
  */
 export function isoinfoList(iso: string, namespace: "rr" | "joliet" | "iso"): string[] {
   const flag = { rr: ["-R"], joliet: ["-J", "-j", "iso8859-1"], iso: [] }[namespace];
-  const out = runOk(READERS.isoinfo, [...flag, "-f", "-i", iso]).stdout.toString(namespace === "rr" ? "utf8" : "latin1");
-  return out.split("\n").filter((l) => l !== "").sort();
+  const out = runOk(READERS.isoinfo, [...flag, "-f", "-i", iso]).stdout.toString(
+    namespace === "rr" ? "utf8" : "latin1",
+  );
+  return out
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
 }
 
 /** `xorriso -assert_volid`: exit 0 when the PVD volume id is exactly `volid`, 5 otherwise. */
@@ -87,7 +94,18 @@ export function xorrisoAssertVolid(iso: string, volid: string): RunResult {
 export function osirroxExtract(iso: string, dest: string, namespace: "rr" | "joliet"): RunResult {
   const norock = namespace === "joliet" ? ["-read_fs", "norock"] : [];
   // -local_charset: Joliet names are converted from UCS-2 to it (under LC_ALL=C they get mangled).
-  return runOk(READERS.osirrox, ["-local_charset", "UTF-8", "-abort_on", "FAILURE", ...norock, "-indev", iso, "-extract", "/", dest]);
+  return runOk(READERS.osirrox, [
+    "-local_charset",
+    "UTF-8",
+    "-abort_on",
+    "FAILURE",
+    ...norock,
+    "-indev",
+    iso,
+    "-extract",
+    "/",
+    dest,
+  ]);
 }
 
 /** `7z t`: 7-Zip's own consistency test (catches LE/BE mismatches and truncation). */
@@ -133,7 +151,8 @@ export function diffTrees(expected: string, actual: string): string[] {
   for (const p of a.filter((x) => b.includes(x))) {
     const [x, y] = [lstatSync(join(expected, p)), lstatSync(join(actual, p))];
     if (x.isDirectory() !== y.isDirectory()) problems.push(`kind differs ${p}`);
-    else if (!x.isDirectory() && !readFileSync(join(expected, p)).equals(readFileSync(join(actual, p)))) problems.push(`content differs ${p}`);
+    else if (!x.isDirectory() && !readFileSync(join(expected, p)).equals(readFileSync(join(actual, p))))
+      problems.push(`content differs ${p}`);
   }
   return problems;
 }

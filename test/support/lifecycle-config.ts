@@ -10,7 +10,14 @@ import { SECRETS } from "./secrets.ts";
 export interface LifecycleServers {
   /** Ironic endpoint (or a fault proxy in front of it), no trailing slash. */
   ironicUrl: string;
-  webdav: { url: string; username: string; password: string; privateUrl?: string; privateUsername?: string; privatePassword?: string };
+  webdav: {
+    url: string;
+    username: string;
+    password: string;
+    privateUrl?: string;
+    privateUsername?: string;
+    privatePassword?: string;
+  };
   /** Folder below the WebDAV root for this run's stemcells (created by prepareStore), and of its registry store. */
   storeFolder: string;
 }
@@ -39,7 +46,15 @@ export function lifecycleConfig(s: LifecycleServers, overrides: Json = {}): Conf
       endpoint: `http://registry:${SECRETS.registryPassword}@10.0.0.7:25777`,
       // records of registry-mode VMs: the private location, never the anonymously readable image tree
       ...(s.webdav.privateUrl
-        ? { store: { url: `${s.webdav.privateUrl}${s.storeFolder}/`, username: s.webdav.privateUsername, password: s.webdav.privatePassword, request_timeout: 60, retries: 8 } }
+        ? {
+            store: {
+              url: `${s.webdav.privateUrl}${s.storeFolder}/`,
+              username: s.webdav.privateUsername,
+              password: s.webdav.privatePassword,
+              request_timeout: 60,
+              retries: 8,
+            },
+          }
         : {}),
     },
     agent: { mbus: `nats://nats:${SECRETS.mbusPassword}@10.0.0.6:4222`, ntp: ["10.0.0.2"] },
@@ -57,7 +72,10 @@ export function writeConfig(dir: string, config: ConfigInput, name = "cpi.json")
 /** MKCOL of the run's store folder on the real WebDAV server (201 new, 405 exists). */
 export async function prepareStore(s: LifecycleServers): Promise<void> {
   const auth = `Basic ${Buffer.from(`${s.webdav.username}:${s.webdav.password}`).toString("base64")}`;
-  const res = await fetch(`${s.webdav.url.replace(/\/?$/, "/")}${s.storeFolder}/`, { method: "MKCOL", headers: { Authorization: auth } });
+  const res = await fetch(`${s.webdav.url.replace(/\/?$/, "/")}${s.storeFolder}/`, {
+    method: "MKCOL",
+    headers: { Authorization: auth },
+  });
   await res.arrayBuffer();
   if (res.status !== 201 && res.status !== 405) throw new Error(`MKCOL ${s.storeFolder}/ → ${res.status}`);
 }

@@ -71,7 +71,12 @@ export function directorEnv(): Record<string, unknown> {
       groups: ["lifecycle-director", "demo", "web"],
       password: SECRETS.envBoshPassword,
       mbus: { cert: { ca: MBUS_CERTIFICATE, certificate: MBUS_CERTIFICATE, private_key: SECRETS.mbusPrivateKey } },
-      blobstores: [{ provider: "s3", options: { bucket_name: "bosh", access_key_id: "AKIA-LIFECYCLE", secret_access_key: SECRETS.blobstoreSecret } }],
+      blobstores: [
+        {
+          provider: "s3",
+          options: { bucket_name: "bosh", access_key_id: "AKIA-LIFECYCLE", secret_access_key: SECRETS.blobstoreSecret },
+        },
+      ],
     },
   };
 }
@@ -93,11 +98,18 @@ export function manualNetwork(ip: string, cloudProperties: Record<string, unknow
 export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {}): Promise<LifecycleStep[]> {
   const steps: LifecycleStep[] = [];
   const director = new Director({
-    configPath: env.configPath, env: env.env, callTimeoutMs: opts.callTimeoutMs ?? 120_000,
+    configPath: env.configPath,
+    env: env.env,
+    callTimeoutMs: opts.callTimeoutMs ?? 120_000,
     ...(opts.stemcellApiVersion !== undefined ? { stemcellApiVersion: opts.stemcellApiVersion } : {}),
   });
   const fleet = env.fleet;
-  const created = { stemcell: undefined as string | undefined, vms: new Map<string, Vm>(), disks: new Set<string>(), attached: new Map<string, string>() };
+  const created = {
+    stemcell: undefined as string | undefined,
+    vms: new Map<string, Vm>(),
+    disks: new Set<string>(),
+    attached: new Map<string, string>(),
+  };
 
   const record = (s: LifecycleStep) => {
     steps.push(s);
@@ -108,14 +120,27 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
   async function step(
     call: string,
     args: unknown[],
-    o: { detail?: string; server?: (r: CallResult) => Promise<string | null>; check?: (result: unknown) => string | undefined; expectError?: string; tag?: string } = {},
+    o: {
+      detail?: string;
+      server?: (r: CallResult) => Promise<string | null>;
+      check?: (result: unknown) => string | undefined;
+      expectError?: string;
+      tag?: string;
+    } = {},
   ): Promise<unknown> {
     let r: CallResult;
     try {
       r = await director.call(call, args);
       await opts.afterCall?.(call);
     } catch (err) {
-      record({ call: o.tag ?? call, ...(o.detail ? { detail: o.detail } : {}), server: null, duration_ms: 0, outcome: "failed", error: (err as Error).message });
+      record({
+        call: o.tag ?? call,
+        ...(o.detail ? { detail: o.detail } : {}),
+        server: null,
+        duration_ms: 0,
+        outcome: "failed",
+        error: (err as Error).message,
+      });
       throw new StepFailed(call);
     }
     const server = o.server ? await o.server(r).catch(() => null) : null;
@@ -131,7 +156,9 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
         record({ ...base, outcome: "rejected", error: `${error.type}: ${error.message}` });
         return undefined;
       }
-      return fail(`expected ${o.expectError}, got ${error ? `${error.type}: ${error.message}` : `result ${JSON.stringify(result)}`}`);
+      return fail(
+        `expected ${o.expectError}, got ${error ? `${error.type}: ${error.message}` : `result ${JSON.stringify(result)}`}`,
+      );
     }
     if (error) return fail(`${error.type}: ${error.message}`);
     const problem = o.check?.(result);
@@ -146,11 +173,18 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
     return node ? fleet.nameOf(node.uuid) : null;
   };
   const diskServer = (cid: string) => async () => {
-    const node = (await fleet.nodes()).find((n) => Object.hasOwn((n.extra["bosh_disks"] as object | undefined) ?? {}, cid));
+    const node = (await fleet.nodes()).find((n) =>
+      Object.hasOwn((n.extra["bosh_disks"] as object | undefined) ?? {}, cid),
+    );
     return node ? fleet.nameOf(node.uuid) : null;
   };
 
-  async function createVm(label: string, cloudProperties: Record<string, unknown>, networks: Record<string, unknown>, diskCids: string[] = []): Promise<Vm> {
+  async function createVm(
+    label: string,
+    cloudProperties: Record<string, unknown>,
+    networks: Record<string, unknown>,
+    diskCids: string[] = [],
+  ): Promise<Vm> {
     const vm: Vm = { label, cid: "", agentId: randomUUID(), cloudProperties, networks };
     await step("create_vm", [vm.agentId, created.stemcell, cloudProperties, networks, diskCids, directorEnv()], {
       detail: label,
@@ -162,7 +196,11 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
         return vmServer(vm.cid)();
       },
       check: (res) =>
-        Array.isArray(res) && res.length === 2 && typeof res[0] === "string" && res[0] !== "" && typeof res[1] === "object"
+        Array.isArray(res) &&
+        res.length === 2 &&
+        typeof res[0] === "string" &&
+        res[0] !== "" &&
+        typeof res[1] === "object"
           ? undefined
           : `create_vm v2 must answer [vm_cid, networks], got ${JSON.stringify(res)}`,
     });
@@ -182,37 +220,71 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
 
   try {
     // create_stemcell: the director hands over the extracted `image` file and stemcell.MF's cloud_properties
-    const image = writeStemcellImage(join(env.workDir, `image-${randomUUID().slice(0, 8)}`), opts.stemcellSize ?? 1024 * 1024);
+    const image = writeStemcellImage(
+      join(env.workDir, `image-${randomUUID().slice(0, 8)}`),
+      opts.stemcellSize ?? 1024 * 1024,
+    );
     created.stemcell = (await step("create_stemcell", [image.path, stemcellCloudProperties()], {
-      check: (res) => (typeof res === "string" && res !== "" ? undefined : `create_stemcell must answer a cid, got ${JSON.stringify(res)}`),
+      check: (res) =>
+        typeof res === "string" && res !== ""
+          ? undefined
+          : `create_stemcell must answer a cid, got ${JSON.stringify(res)}`,
     })) as string;
 
     // four create_vm at once: parallel calls compete for servers exactly as a director's deploy does
     const [k0, k1] = fleet.known;
     const vms = await settleAll([
-      createVm("known-bond", fleet.vmTypes.knownBond, manualNetwork("10.0.1.10", { bond: { macs: [k0.macs[0], k0.macs[1]], mode: "active-backup" } })),
+      createVm(
+        "known-bond",
+        fleet.vmTypes.knownBond,
+        manualNetwork("10.0.1.10", { bond: { macs: [k0.macs[0], k0.macs[1]], mode: "active-backup" } }),
+      ),
       createVm("known", fleet.vmTypes.known, manualNetwork("10.0.1.11", { mac: k1.macs[0] })),
       createVm("pool", fleet.vmTypes.pool, manualNetwork("10.0.1.12")),
       createVm("enrolled", fleet.vmTypes.enrolled, manualNetwork("10.0.1.13")),
     ]);
     const pool = vms[2]!;
 
-    for (const vm of vms) await step("set_vm_metadata", [vm.cid, metadata(vm)], { detail: vm.label, server: vmServer(vm.cid) });
+    for (const vm of vms)
+      await step("set_vm_metadata", [vm.cid, metadata(vm)], { detail: vm.label, server: vmServer(vm.cid) });
 
     // a persistent disk for the pool VM (director: create_disk → attach_disk → set_disk_metadata)
     const disk = (await step("create_disk", [10_240, fleet.diskType, pool.cid], {
       detail: "10 GiB for pool",
-      check: (res) => (typeof res === "string" && res !== "" ? undefined : `create_disk must answer a cid, got ${JSON.stringify(res)}`),
+      check: (res) =>
+        typeof res === "string" && res !== "" ? undefined : `create_disk must answer a cid, got ${JSON.stringify(res)}`,
     })) as string;
     created.disks.add(disk);
     const diskServerName = await diskServer(disk)();
     steps[steps.length - 1]!.server = diskServerName;
     await attach(pool, disk);
-    await step("set_disk_metadata", [disk, { director: "lifecycle-director", deployment: "demo", instance_id: pool.agentId, instance_index: "0", instance_group: "pool", attached_at: new Date().toISOString() }], {
-      server: diskServer(disk),
+    await step(
+      "set_disk_metadata",
+      [
+        disk,
+        {
+          director: "lifecycle-director",
+          deployment: "demo",
+          instance_id: pool.agentId,
+          instance_index: "0",
+          instance_group: "pool",
+          attached_at: new Date().toISOString(),
+        },
+      ],
+      {
+        server: diskServer(disk),
+      },
+    );
+    await step("get_disks", [pool.cid], {
+      detail: "pool",
+      server: vmServer(pool.cid),
+      check: (res) => (sameList(res, [disk]) ? undefined : `get_disks answered ${JSON.stringify(res)}, not [${disk}]`),
     });
-    await step("get_disks", [pool.cid], { detail: "pool", server: vmServer(pool.cid), check: (res) => (sameList(res, [disk]) ? undefined : `get_disks answered ${JSON.stringify(res)}, not [${disk}]`) });
-    await step("has_vm", [pool.cid], { detail: "pool", server: vmServer(pool.cid), check: (res) => (res === true ? undefined : `has_vm answered ${JSON.stringify(res)}`) });
+    await step("has_vm", [pool.cid], {
+      detail: "pool",
+      server: vmServer(pool.cid),
+      check: (res) => (res === true ? undefined : `has_vm answered ${JSON.stringify(res)}`),
+    });
     await step("reboot_vm", [pool.cid], { detail: "pool", server: vmServer(pool.cid) });
 
     // recreate (stemcell or vm_type change): the disk never moves, so the new VM must land where it lives
@@ -222,22 +294,41 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
     const again = await createVm("pool (recreate)", pool.cloudProperties, pool.networks, [disk]);
     const after = await vmServer(again.cid)();
     if (after !== before) {
-      record({ call: "create_vm", detail: "recreate placement", server: after, duration_ms: 0, outcome: "failed", error: `recreated VM landed on ${after}, its disk lives on ${before}` });
+      record({
+        call: "create_vm",
+        detail: "recreate placement",
+        server: after,
+        duration_ms: 0,
+        outcome: "failed",
+        error: `recreated VM landed on ${after}, its disk lives on ${before}`,
+      });
       throw new StepFailed("placement");
     }
     // the old VM's cid names a provisioning that is gone: it never reaches the new VM on the same server
-    await step("has_vm", [pool.cid], { detail: "the recreated VM's old cid", check: (res) => (res === false ? undefined : `has_vm of the old cid answered ${JSON.stringify(res)}`) });
+    await step("has_vm", [pool.cid], {
+      detail: "the recreated VM's old cid",
+      check: (res) => (res === false ? undefined : `has_vm of the old cid answered ${JSON.stringify(res)}`),
+    });
     await attach(again, disk);
-    await step("get_disks", [again.cid], { detail: "pool (recreate)", server: vmServer(again.cid), check: (res) => (sameList(res, [disk]) ? undefined : `get_disks answered ${JSON.stringify(res)}`) });
+    await step("get_disks", [again.cid], {
+      detail: "pool (recreate)",
+      server: vmServer(again.cid),
+      check: (res) => (sameList(res, [disk]) ? undefined : `get_disks answered ${JSON.stringify(res)}`),
+    });
 
     // the disk is orphaned and deleted (director: detach first, delete later)
     await detach(again, disk);
     await step("delete_disk", [disk], { server: async () => diskServerName });
     created.disks.delete(disk);
-    await step("has_disk", [disk], { check: (res) => (res === false ? undefined : `has_disk after delete_disk answered ${JSON.stringify(res)}`) });
+    await step("has_disk", [disk], {
+      check: (res) => (res === false ? undefined : `has_disk after delete_disk answered ${JSON.stringify(res)}`),
+    });
 
     for (const vm of [...created.vms.values()]) await deleteVm(vm);
-    await step("has_vm", [again.cid], { detail: "deleted VM", check: (res) => (res === false ? undefined : `has_vm after delete_vm answered ${JSON.stringify(res)}`) });
+    await step("has_vm", [again.cid], {
+      detail: "deleted VM",
+      check: (res) => (res === false ? undefined : `has_vm after delete_vm answered ${JSON.stringify(res)}`),
+    });
     await step("delete_stemcell", [created.stemcell]);
     created.stemcell = undefined;
 
@@ -253,7 +344,10 @@ export async function runLifecycle(env: LifecycleEnv, opts: LifecycleOptions = {
     await step("attach_disk", [vm.cid, disk], {
       detail: vm.label,
       server: diskServer(disk),
-      check: (res) => (res !== null && res !== "" && !(typeof res === "object" && Object.keys(res as object).length === 0) ? undefined : `attach_disk v2 must answer a disk hint, got ${JSON.stringify(res)}`),
+      check: (res) =>
+        res !== null && res !== "" && !(typeof res === "object" && Object.keys(res as object).length === 0)
+          ? undefined
+          : `attach_disk v2 must answer a disk hint, got ${JSON.stringify(res)}`,
     });
     created.attached.set(disk, vm.cid);
   }
@@ -300,6 +394,9 @@ function sameList(res: unknown, want: string[]): boolean {
 /** "call detail → outcome" lines, for test failure messages and logs. */
 export function describeSteps(steps: readonly LifecycleStep[]): string {
   return steps
-    .map((s) => `${s.outcome.padEnd(8)} ${s.call}${s.detail ? ` (${s.detail})` : ""} ${s.server ?? "-"} ${s.duration_ms} ms${s.error ? ` — ${s.error}` : ""}`)
+    .map(
+      (s) =>
+        `${s.outcome.padEnd(8)} ${s.call}${s.detail ? ` (${s.detail})` : ""} ${s.server ?? "-"} ${s.duration_ms} ms${s.error ? ` — ${s.error}` : ""}`,
+    )
     .join("\n");
 }

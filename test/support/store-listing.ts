@@ -17,7 +17,11 @@ export function storeListing(dataDir: string, folder: string): string[] {
  * Stemcell folders (one per cid) and whether each is complete: it has its stemcell.json record. `other`
  * names folders of the store that are not stemcells (the registry records' prefix).
  */
-export function stemcellFolders(dataDir: string, folder: string, other: readonly string[] = ["registry"]): { cid: string; complete: boolean; files: string[] }[] {
+export function stemcellFolders(
+  dataDir: string,
+  folder: string,
+  other: readonly string[] = ["registry"],
+): { cid: string; complete: boolean; files: string[] }[] {
   const root = join(dataDir, folder);
   if (!existsSync(root)) return [];
   return readdirSync(root)

@@ -25,21 +25,80 @@ export function makePki(parent: string): Pki {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   const ca = (name: string) =>
-    openssl("req", "-x509", ...ec, "-days", "2", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.pem`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    openssl(
+      "req",
+      "-x509",
+      ...ec,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${name}`,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.pem`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
   const leaf = (name: string, san: string, signer: string) => {
     openssl("req", ...ec, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
-    openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${signer}.pem`, "-CAkey", `${signer}.key`, "-CAcreateserial", "-days", "2",
-      "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+    writeFileSync(
+      join(dir, `${name}.ext`),
+      `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${signer}.pem`,
+      "-CAkey",
+      `${signer}.key`,
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
   };
   ca("test-ca");
   ca("other-ca");
   leaf("server", "IP:127.0.0.1", "test-ca");
   leaf("wrong-name", "DNS:wrong.example", "test-ca");
-  openssl("req", "-x509", ...ec, "-days", "2", "-subj", "/CN=127.0.0.1", "-keyout", "self.key", "-out", "self.pem", "-addext", "subjectAltName=IP:127.0.0.1");
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    "self.key",
+    "-out",
+    "self.pem",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  );
   for (const f of ["server.key", "wrong-name.key", "self.key"]) chmodSync(join(dir, f), 0o644);
   const read = (f: string) => readFileSync(join(dir, f), "utf8");
-  const pair = (name: string) => ({ cert: read(`${name}.pem`), key: read(`${name}.key`), certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}.key`) });
-  return { dir, ca: read("test-ca.pem"), otherCa: read("other-ca.pem"), server: pair("server"), wrongName: pair("wrong-name"), selfSigned: { cert: read("self.pem"), key: read("self.key") } };
+  const pair = (name: string) => ({
+    cert: read(`${name}.pem`),
+    key: read(`${name}.key`),
+    certFile: join(dir, `${name}.pem`),
+    keyFile: join(dir, `${name}.key`),
+  });
+  return {
+    dir,
+    ca: read("test-ca.pem"),
+    otherCa: read("other-ca.pem"),
+    server: pair("server"),
+    wrongName: pair("wrong-name"),
+    selfSigned: { cert: read("self.pem"), key: read("self.key") },
+  };
 }

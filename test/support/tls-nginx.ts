@@ -15,7 +15,12 @@ export interface TlsNginx {
   stop(): Promise<void>;
 }
 
-export async function startTlsNginx(opts: { upstream: string; certFile: string; keyFile: string; parent: string }): Promise<TlsNginx> {
+export async function startTlsNginx(opts: {
+  upstream: string;
+  certFile: string;
+  keyFile: string;
+  parent: string;
+}): Promise<TlsNginx> {
   const prefix = mkdtempSync(join(opts.parent, "tls-nginx-"));
   chmodSync(prefix, 0o755);
   for (const d of ["logs", "tmp"]) {
@@ -53,7 +58,11 @@ http {
   const args = ["-p", `${prefix}/`, "-c", confFile, "-e", `${prefix}/logs/error.log`, "-g", "daemon off;"];
   const check = spawnSync(NGINX_BIN, [...args.slice(0, -2), "-t", "-q"], { encoding: "utf8" });
   if (check.status !== 0) throw new Error(`startTlsNginx: nginx -t failed:\n${check.stderr}`);
-  const proc = spawnDetached(NGINX_BIN, args, { cwd: prefix, outFile: join(prefix, "logs", "stderr"), cleanupOnExit: () => removeDir(prefix) });
+  const proc = spawnDetached(NGINX_BIN, args, {
+    cwd: prefix,
+    outFile: join(prefix, "logs", "stderr"),
+    cleanupOnExit: () => removeDir(prefix),
+  });
   const url = `https://${LOOPBACK}:${port}/`;
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -61,7 +70,9 @@ http {
     if (r.status === 0) break;
     if (proc.exitStatus() !== undefined || Date.now() > deadline) {
       await proc.stop(2_000);
-      throw new Error(`startTlsNginx: nginx did not start (${proc.exitStatus() ?? "timeout"}):\n${tailFile(join(prefix, "logs", "error.log"), 20)}`);
+      throw new Error(
+        `startTlsNginx: nginx did not start (${proc.exitStatus() ?? "timeout"}):\n${tailFile(join(prefix, "logs", "error.log"), 20)}`,
+      );
     }
     await sleep(50);
   }

@@ -22,7 +22,9 @@ const files = [
 function importsOf(file: string): Import[] {
   const text = readFileSync(join(REPO, file), "utf8");
   const out: Import[] = [];
-  for (const m of text.matchAll(/^(?:import|export)(\s+type)?\b[^;]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"|\bimport\(\s*[`"]([^`"$]+)/gm)) {
+  for (const m of text.matchAll(
+    /^(?:import|export)(\s+type)?\b[^;]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"|\bimport\(\s*[`"]([^`"$]+)/gm,
+  )) {
     const spec = (m[2] ?? m[3] ?? m[4])!;
     // a template literal import (the loaders' actions/${method}.ts) stands for its folder
     const to = spec.startsWith(".") ? relative(REPO, resolve(REPO, dirname(file), spec)) : spec;
@@ -33,7 +35,8 @@ function importsOf(file: string): Import[] {
 const ALL = files.flatMap(importsOf);
 const local = (i: Import) => i.to.startsWith("src/") || i.to.startsWith("actions/") || i.to === "actions";
 /** Is `path` one of these files (….ts) or inside one of these folders? */
-const under = (path: string, ...places: string[]) => places.some((p) => path === p || (!p.endsWith(".ts") && path.startsWith(`${p}/`)));
+const under = (path: string, ...places: string[]) =>
+  places.some((p) => path === p || (!p.endsWith(".ts") && path.startsWith(`${p}/`)));
 const show = (list: Import[]) => list.map((i) => `${i.from} -> ${i.to}${i.typeOnly ? " (type)" : ""}`);
 
 /** Pure cores: data in, data out (house style §3.9). */
@@ -59,7 +62,9 @@ describe("pure cores", () => {
 
   it.each(Object.keys(PURE))("%s reads no clock, no randomness and no process state", (core) => {
     for (const f of files.filter((f) => under(f, core))) {
-      expect(readFileSync(join(REPO, f), "utf8"), f).not.toMatch(/Date\.now\(|new Date\(\)|Math\.random\(|\bprocess\.|performance\.now\(/);
+      expect(readFileSync(join(REPO, f), "utf8"), f).not.toMatch(
+        /Date\.now\(|new Date\(\)|Math\.random\(|\bprocess\.|performance\.now\(/,
+      );
     }
   });
 });
@@ -67,24 +72,72 @@ describe("pure cores", () => {
 describe("layers", () => {
   const rules: [string, string, (i: Import) => boolean][] = [
     // [who, why, which import breaks the rule]
-    ["src/ironic", "clients know no BOSH", (i) => local(i) && !under(i.to, "src/ironic") && !(i.typeOnly && under(i.to, "src/config", "src/log"))],
-    ["src/webdav", "clients know no BOSH", (i) => local(i) && !under(i.to, "src/webdav") && !(i.typeOnly && under(i.to, "src/config", "src/log"))],
-    ["src/config", "configuration is read before any client exists", (i) => local(i) && !under(i.to, "src/config", "src/protocol/errors.ts", "src/protocol/issues.ts")],
-    ["src/log", "logging needs only the configuration", (i) => local(i) && !under(i.to, "src/log", "src/config", "src/protocol/errors.ts")],
-    ["src/stemcell", "the stemcell readers know no store and no Ironic", (i) => local(i) && !under(i.to, "src/stemcell", "src/protocol/errors.ts") && !(i.typeOnly && under(i.to, "src/log"))],
-    ["src/services", "services are called; they call no caller", (i) => local(i) && under(i.to, "actions", "src/protocol/dispatch.ts", "src/protocol/loaders.ts", "src/commands", "src/wiring.ts", "src/main.ts")],
-    ["actions", "an action sees the protocol and pure rules, and services only as types", (i) => {
-      if (!local(i)) return i.to !== "zod";
-      if (i.typeOnly) return !under(i.to, "src/protocol", "src/services");
-      return !under(i.to, "src/protocol/action.ts", "src/protocol/shapes.ts", "src/protocol/errors.ts", "src/protocol/methods.ts", "src/selection");
-    }],
+    [
+      "src/ironic",
+      "clients know no BOSH",
+      (i) => local(i) && !under(i.to, "src/ironic") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+    ],
+    [
+      "src/webdav",
+      "clients know no BOSH",
+      (i) => local(i) && !under(i.to, "src/webdav") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+    ],
+    [
+      "src/config",
+      "configuration is read before any client exists",
+      (i) => local(i) && !under(i.to, "src/config", "src/protocol/errors.ts", "src/protocol/issues.ts"),
+    ],
+    [
+      "src/log",
+      "logging needs only the configuration",
+      (i) => local(i) && !under(i.to, "src/log", "src/config", "src/protocol/errors.ts"),
+    ],
+    [
+      "src/stemcell",
+      "the stemcell readers know no store and no Ironic",
+      (i) =>
+        local(i) && !under(i.to, "src/stemcell", "src/protocol/errors.ts") && !(i.typeOnly && under(i.to, "src/log")),
+    ],
+    [
+      "src/services",
+      "services are called; they call no caller",
+      (i) =>
+        local(i) &&
+        under(
+          i.to,
+          "actions",
+          "src/protocol/dispatch.ts",
+          "src/protocol/loaders.ts",
+          "src/commands",
+          "src/wiring.ts",
+          "src/main.ts",
+        ),
+    ],
+    [
+      "actions",
+      "an action sees the protocol and pure rules, and services only as types",
+      (i) => {
+        if (!local(i)) return i.to !== "zod";
+        if (i.typeOnly) return !under(i.to, "src/protocol", "src/services");
+        return !under(
+          i.to,
+          "src/protocol/action.ts",
+          "src/protocol/shapes.ts",
+          "src/protocol/errors.ts",
+          "src/protocol/methods.ts",
+          "src/selection",
+        );
+      },
+    ],
   ];
   it.each(rules)("%s: %s", (who, why, breaks) => {
     expect(show(ALL.filter((i) => under(i.from, who)).filter(breaks)), why).toEqual([]);
   });
 
   it("only the loaders import actions/ and the composition root, and only lazily", () => {
-    const lazyOnly = ALL.filter((i) => local(i) && under(i.to, "actions", "src/wiring.ts") && !i.from.startsWith("actions/"));
+    const lazyOnly = ALL.filter(
+      (i) => local(i) && under(i.to, "actions", "src/wiring.ts") && !i.from.startsWith("actions/"),
+    );
     expect([...new Set(lazyOnly.map((i) => i.from))]).toEqual(["src/protocol/loaders.ts"]);
     const text = readFileSync(join(REPO, "src/protocol/loaders.ts"), "utf8");
     expect(text).not.toMatch(/^import\s[^;]*from\s+"\.\.\/(\.\.\/actions|wiring)/m);
@@ -94,7 +147,8 @@ describe("layers", () => {
 describe("import graph", () => {
   it("has no cycle among run-time imports", () => {
     const graph = new Map<string, string[]>();
-    for (const i of ALL) if (local(i) && !i.typeOnly && i.to.endsWith(".ts")) graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
+    for (const i of ALL)
+      if (local(i) && !i.typeOnly && i.to.endsWith(".ts")) graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
     const state = new Map<string, "open" | "done">();
     const cycles: string[] = [];
     const visit = (f: string, path: string[]) => {

@@ -9,8 +9,16 @@ describe("the command line", () => {
   });
 
   test("a command anywhere among its options, which reach it in order", () => {
-    expect(parseCli(["--config", "c.json", "reconcile", "--dry-run"])).toEqual({ kind: "command", name: "reconcile", argv: ["--config", "c.json", "--dry-run"] });
-    expect(parseCli(["--out=d", "render-config-drive", "--input", "i.json"])).toEqual({ kind: "command", name: "render-config-drive", argv: ["--out=d", "--input", "i.json"] });
+    expect(parseCli(["--config", "c.json", "reconcile", "--dry-run"])).toEqual({
+      kind: "command",
+      name: "reconcile",
+      argv: ["--config", "c.json", "--dry-run"],
+    });
+    expect(parseCli(["--out=d", "render-config-drive", "--input", "i.json"])).toEqual({
+      kind: "command",
+      name: "render-config-drive",
+      argv: ["--out=d", "--input", "i.json"],
+    });
   });
 
   test("an option's value is never taken for the command", () => {

@@ -17,7 +17,9 @@ export function ensureBundle(files: readonly string[]): void {
 /** Runs `node dist/cpi.js check-config --config <file>`: the CPI's own validation of a rendered cpi.json. */
 export function checkConfig(path: string): { status: number | null; stdout: string } {
   try {
-    const stdout = execFileSync(process.execPath, [join(DIST, "cpi.js"), "check-config", "--config", path], { encoding: "utf8" });
+    const stdout = execFileSync(process.execPath, [join(DIST, "cpi.js"), "check-config", "--config", path], {
+      encoding: "utf8",
+    });
     return { status: 0, stdout };
   } catch (e) {
     const err = e as { status: number | null; stdout: string };

@@ -34,7 +34,12 @@ function tokens(path: string): Token[] {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function step(node: Node, t: Token, next: Token | undefined, path: string): { get: () => unknown; set: (v: unknown) => void; del: () => void } {
+function step(
+  node: Node,
+  t: Token,
+  next: Token | undefined,
+  path: string,
+): { get: () => unknown; set: (v: unknown) => void; del: () => void } {
   const fresh = () => (next && next.kind !== "key" ? [] : {});
   if (t.kind === "key") {
     if (!isMap(node)) throw new Error(`${path}: '${t.key}' expects a map`);

@@ -51,14 +51,30 @@ export const ALL_CONFIG = {
     mode: "always",
     endpoint: "http://registry:registry-secret@10.0.0.10:25777",
     prefix: "settings",
-    store: { url: "https://webdav.example.com/bosh-registry", username: "registry-store", password: "registry-store-secret", ca_cert: PEM, insecure: true, request_timeout: 120, retries: 3 },
+    store: {
+      url: "https://webdav.example.com/bosh-registry",
+      username: "registry-store",
+      password: "registry-store-secret",
+      ca_cert: PEM,
+      insecure: true,
+      request_timeout: 120,
+      retries: 3,
+    },
   },
   agent: {
     mbus: "nats://10.0.0.10:4222",
     ntp: ["time1.example.com", "time2.example.com"],
-    blobstore: { provider: "dav", options: { endpoint: "https://10.0.0.10:25250", user: "agent", password: "agent-secret" } },
+    blobstore: {
+      provider: "dav",
+      options: { endpoint: "https://10.0.0.10:25250", user: "agent", password: "agent-secret" },
+    },
   },
-  network: { unused_nics: "dhcp", loopback_base: "127.0.0.200", loopback_prefix: 25, default_dns: ["10.0.0.2", "2001:db8::53"] },
+  network: {
+    unused_nics: "dhcp",
+    loopback_base: "127.0.0.200",
+    loopback_prefix: 25,
+    default_dns: ["10.0.0.2", "2001:db8::53"],
+  },
   config_drive: { public_keys: ["ssh-ed25519 AAAAC3Nza operator@example.com"], max_packed_bytes: 131072 },
   disks: {
     system_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-1",
@@ -83,5 +99,9 @@ export const ALL = {
     agent: { user: "agent", password: "agent-secret" },
     tls: { cert: { ca: PEM } },
   },
-  env: { http_proxy: "http://proxy.example.com:3128", https_proxy: "http://proxy.example.com:3129", no_proxy: "localhost,127.0.0.1" },
+  env: {
+    http_proxy: "http://proxy.example.com:3128",
+    https_proxy: "http://proxy.example.com:3129",
+    no_proxy: "localhost,127.0.0.1",
+  },
 };

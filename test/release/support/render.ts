@@ -31,19 +31,33 @@ export interface RenderOptions {
 }
 
 /** Renders jobs/<job>/templates/<template>; throws RenderError with Ruby's message on failure. */
-export function renderTemplate(job: string, template: string, properties: Properties, opts: RenderOptions = {}): string {
+export function renderTemplate(
+  job: string,
+  template: string,
+  properties: Properties,
+  opts: RenderOptions = {},
+): string {
   const input = { properties, spec: opts.spec ?? {}, undeclared: opts.ignoreUndeclared ? "ignore" : "error" };
-  const r = spawnSync("ruby", [RENDER_RB, join(REPO, "jobs", job, "spec"), join(REPO, "jobs", job, "templates", template)], {
-    input: JSON.stringify(input),
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "ruby",
+    [RENDER_RB, join(REPO, "jobs", job, "spec"), join(REPO, "jobs", job, "templates", template)],
+    {
+      input: JSON.stringify(input),
+      encoding: "utf8",
+    },
+  );
   if (r.error) throw r.error;
   if (r.status !== 0) throw new RenderError(r.stderr.trim() || `ruby exited ${r.status}`);
   return r.stdout;
 }
 
 /** Renders every template of the job into <dir>/<destination>, as BOSH lays out /var/vcap/jobs/<job>. */
-export function renderJob(job: string, properties: Properties, dir: string, opts: RenderOptions = {}): Record<string, string> {
+export function renderJob(
+  job: string,
+  properties: Properties,
+  dir: string,
+  opts: RenderOptions = {},
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [template, destination] of Object.entries(jobSpec(job).templates)) {
     const text = renderTemplate(job, template, properties, opts);

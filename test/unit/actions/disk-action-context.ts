@@ -4,7 +4,12 @@ import { runAction } from "./action-context.ts";
 
 export type { Calls } from "./action-context.ts";
 
-export async function runDiskAction(Ctor: ActionClass, rawArgs: unknown[], answers: Record<string, unknown> = {}, ctx: Partial<CallContext> = {}) {
+export async function runDiskAction(
+  Ctor: ActionClass,
+  rawArgs: unknown[],
+  answers: Record<string, unknown> = {},
+  ctx: Partial<CallContext> = {},
+) {
   const { result, calls } = await runAction("disks", Ctor, rawArgs, answers, ctx);
   return { result, calls };
 }

@@ -29,7 +29,9 @@ describe("chooseUserData", () => {
   });
 
   test("registry needed without a registry store is an error naming registry.store", () => {
-    expect(() => chooseUserData(1, { mode: "auto", endpoint: EP })).toThrow(/stemcell api_version 1 < 2, so the agent needs a registry, but registry.store .* is not configured/);
+    expect(() => chooseUserData(1, { mode: "auto", endpoint: EP })).toThrow(
+      /stemcell api_version 1 < 2, so the agent needs a registry, but registry.store .* is not configured/,
+    );
     expect(chooseUserData(2, { mode: "auto", endpoint: EP }).kind).toBe("settings"); // v2 never needs it
   });
 
@@ -46,5 +48,9 @@ test("registry pointer (2016 CPI user-data); dns only with nameservers", () => {
     dns: { nameserver: ["10.0.0.2"] },
     networks,
   });
-  expect(registryPointer("vm-1", EP, [], networks)).toEqual({ server: { name: "vm-1" }, registry: { endpoint: EP }, networks });
+  expect(registryPointer("vm-1", EP, [], networks)).toEqual({
+    server: { name: "vm-1" },
+    registry: { endpoint: EP },
+    networks,
+  });
 });

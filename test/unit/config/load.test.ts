@@ -25,7 +25,12 @@ describe("loadConfigFile", () => {
   });
 
   test("names every offending key path in one error", () => {
-    const bad = { ...testConfig(), ironic: { url: "not a url", retries: { attempts: -1 }, extra: true }, agent: {}, surprise: 1 };
+    const bad = {
+      ...testConfig(),
+      ironic: { url: "not a url", retries: { attempts: -1 }, extra: true },
+      agent: {},
+      surprise: 1,
+    };
     const p = file("bad.json", JSON.stringify(bad));
     expect(() => loadConfigFile(p)).toThrowError(CpiError);
     let message = "";
@@ -34,20 +39,36 @@ describe("loadConfigFile", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    for (const part of ["ironic.url: must be an http(s) URL", "ironic.retries.attempts:", "ironic.extra: unknown key", "agent.mbus: is required", "surprise: unknown key"])
+    for (const part of [
+      "ironic.url: must be an http(s) URL",
+      "ironic.retries.attempts:",
+      "ironic.extra: unknown key",
+      "agent.mbus: is required",
+      "surprise: unknown key",
+    ])
       expect(message).toContain(part);
   });
 
   test("keystone auth needs its credentials", () => {
-    const p = file("ks.json", JSON.stringify({ ...testConfig(), ironic: { url: "https://ironic:6385", auth: { type: "keystone", auth_url: "https://ks/" } } }));
+    const p = file(
+      "ks.json",
+      JSON.stringify({
+        ...testConfig(),
+        ironic: { url: "https://ironic:6385", auth: { type: "keystone", auth_url: "https://ks/" } },
+      }),
+    );
     expect(() => loadConfigFile(p)).toThrow(/ironic\.auth\.username: is required.*ironic\.auth\.password: is required/);
   });
 
   test("a CA bundle must be parseable PEM certificates, nothing else", () => {
-    const load = (ca: string) => loadConfigFile(file("ca.json", JSON.stringify({ ...testConfig(), ironic: { url: "https://i/", ca_cert: ca } })));
-    const refused = /ironic\.ca_cert: must be PEM certificates \(-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----\), each one parseable/;
+    const load = (ca: string) =>
+      loadConfigFile(file("ca.json", JSON.stringify({ ...testConfig(), ironic: { url: "https://i/", ca_cert: ca } })));
+    const refused =
+      /ironic\.ca_cert: must be PEM certificates \(-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----\), each one parseable/;
     expect(() => load("hello")).toThrow(refused);
-    expect(() => load("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXyZ\n-----END CERTIFICATE-----\n")).toThrow(refused); // PEM-shaped, not a certificate
+    expect(() => load("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXyZ\n-----END CERTIFICATE-----\n")).toThrow(
+      refused,
+    ); // PEM-shaped, not a certificate
     expect(() => load("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")).toThrow(refused); // a key pasted in
     expect(() => load(`${TEST_CA}trailing words`)).toThrow(refused);
     expect(load(TEST_CA).ironic.ca_cert).toBe(TEST_CA);
@@ -55,13 +76,20 @@ describe("loadConfigFile", () => {
   });
 
   test("credentials HTTP basic auth cannot carry are refused up front, naming the key", () => {
-    const load = (over: Record<string, unknown>) => loadConfigFile(file("latin1.json", JSON.stringify(deepMerge(testConfig(), over))));
+    const load = (over: Record<string, unknown>) =>
+      loadConfigFile(file("latin1.json", JSON.stringify(deepMerge(testConfig(), over))));
     const latin1 = "must hold only Latin-1 characters (HTTP basic auth cannot send others)";
     expect(() => load({ stemcell_store: { password: "pässwörd…" } })).toThrow(`stemcell_store.password: ${latin1}`);
     expect(() => load({ stemcell_store: { username: "日本" } })).toThrow(`stemcell_store.username: ${latin1}`);
-    expect(() => load({ ironic: { auth: { type: "http_basic", username: "bosh", password: "pw–dash" } } })).toThrow(`ironic.auth.password: ${latin1}`);
-    expect(() => load({ ironic: { auth: { type: "http_basic", username: "a:b", password: "x" } } })).toThrow("ironic.auth.username: must not contain ':'");
-    expect(() => load({ registry: { endpoint: "http://registry:p%E2%80%A6@10.0.0.7:25777" } })).toThrow(`registry.endpoint: credentials ${latin1}`);
+    expect(() => load({ ironic: { auth: { type: "http_basic", username: "bosh", password: "pw–dash" } } })).toThrow(
+      `ironic.auth.password: ${latin1}`,
+    );
+    expect(() => load({ ironic: { auth: { type: "http_basic", username: "a:b", password: "x" } } })).toThrow(
+      "ironic.auth.username: must not contain ':'",
+    );
+    expect(() => load({ registry: { endpoint: "http://registry:p%E2%80%A6@10.0.0.7:25777" } })).toThrow(
+      `registry.endpoint: credentials ${latin1}`,
+    );
     expect(load({ stemcell_store: { password: "pässwörd" } }).stemcell_store.password).toBe("pässwörd"); // Latin-1 is fine
   });
 
@@ -72,19 +100,46 @@ describe("loadConfigFile", () => {
       ["stemcell_store.read_url", { stemcell_store: { read_url: "gopher://x/" } }],
       ["registry.endpoint", { registry: { endpoint: "nats://x:4222" } }],
       ["registry.store.url", { registry: { store: { url: "webdav://x/" } } }],
-      ["ironic.auth.auth_url", { ironic: { auth: { type: "keystone", auth_url: "ldap://ks/", username: "u", password: "p", project_name: "p" } } }],
+      [
+        "ironic.auth.auth_url",
+        {
+          ironic: {
+            auth: { type: "keystone", auth_url: "ldap://ks/", username: "u", password: "p", project_name: "p" },
+          },
+        },
+      ],
     ] as const) {
-      expect(() => loadConfigFile(file("url.json", JSON.stringify(deepMerge(testConfig(), over))))).toThrow(`${key}: must be an http(s) URL`);
+      expect(() => loadConfigFile(file("url.json", JSON.stringify(deepMerge(testConfig(), over))))).toThrow(
+        `${key}: must be an http(s) URL`,
+      );
     }
   });
 
   test("registry records live in a registry store apart from the images Ironic reads anonymously", () => {
     const load = (registry: Record<string, unknown>, store: Record<string, unknown> = {}) =>
-      loadConfigFile(file("reg.json", JSON.stringify(deepMerge(testConfig(), { registry, stemcell_store: { url: "https://dav.example/bosh/", read_url: "http://10.0.0.5/images/", ...store } }))));
-    expect(() => load({ mode: "always", endpoint: "http://r:p@10.0.0.7:25777" })).toThrow(/registry\.store: is required with registry\.mode always/);
-    expect(() => load({ store: { url: "https://dav.example/bosh/registry/" } })).toThrow(/registry\.store\.url: lies inside stemcell_store\.url \(https:\/\/dav\.example\/bosh\/\)/);
-    expect(() => load({ store: { url: "http://10.0.0.5/images" } })).toThrow(/registry\.store\.url: lies inside stemcell_store\.read_url/);
-    expect(load({ store: { url: "https://dav.example/bosh-registry/" } }).registry.store?.url).toBe("https://dav.example/bosh-registry/");
+      loadConfigFile(
+        file(
+          "reg.json",
+          JSON.stringify(
+            deepMerge(testConfig(), {
+              registry,
+              stemcell_store: { url: "https://dav.example/bosh/", read_url: "http://10.0.0.5/images/", ...store },
+            }),
+          ),
+        ),
+      );
+    expect(() => load({ mode: "always", endpoint: "http://r:p@10.0.0.7:25777" })).toThrow(
+      /registry\.store: is required with registry\.mode always/,
+    );
+    expect(() => load({ store: { url: "https://dav.example/bosh/registry/" } })).toThrow(
+      /registry\.store\.url: lies inside stemcell_store\.url \(https:\/\/dav\.example\/bosh\/\)/,
+    );
+    expect(() => load({ store: { url: "http://10.0.0.5/images" } })).toThrow(
+      /registry\.store\.url: lies inside stemcell_store\.read_url/,
+    );
+    expect(load({ store: { url: "https://dav.example/bosh-registry/" } }).registry.store?.url).toBe(
+      "https://dav.example/bosh-registry/",
+    );
     expect(load({ mode: "auto" }).registry.store).toBeUndefined(); // v1 stemcells then fail at create_vm, before any claim
   });
 
@@ -104,7 +159,10 @@ describe("loadConfigFile", () => {
 });
 
 test("deepMerge replaces arrays and scalars, merges objects", () => {
-  expect(deepMerge({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, d: { e: 1 } })).toEqual({ a: { b: 1, c: [2] }, d: { e: 1 } });
+  expect(deepMerge({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, d: { e: 1 } })).toEqual({
+    a: { b: 1, c: [2] },
+    d: { e: 1 },
+  });
 });
 
 test("config path from --config, --config=, then the environment", () => {

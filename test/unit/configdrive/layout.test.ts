@@ -1,5 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { configDriveDirectories, configDriveFiles, OPENSTACK_VERSIONS, type ConfigDriveContent } from "../../../src/configdrive/index.ts";
+import {
+  configDriveDirectories,
+  configDriveFiles,
+  OPENSTACK_VERSIONS,
+  type ConfigDriveContent,
+} from "../../../src/configdrive/index.ts";
 
 const content: ConfigDriveContent = {
   instanceId: "vm-1",
@@ -17,10 +22,16 @@ describe("config-2 layout", () => {
     const paths = [...files().keys()];
     const expected = ["ec2/latest/meta-data.json", "ec2/latest/user-data"];
     for (const v of ["2012-08-10", "2015-10-15", "2016-06-30", "latest"])
-      for (const f of ["meta_data.json", "network_data.json", "user_data", "vendor_data.json"]) expected.push(`openstack/${v}/${f}`);
+      for (const f of ["meta_data.json", "network_data.json", "user_data", "vendor_data.json"])
+        expected.push(`openstack/${v}/${f}`);
     expect(paths).toEqual([...expected].sort());
     expect(OPENSTACK_VERSIONS).toEqual(["2012-08-10", "2015-10-15", "2016-06-30", "latest"]);
-    expect(configDriveDirectories()).toEqual(["ec2", "ec2/latest", "openstack", ...OPENSTACK_VERSIONS.map((v) => `openstack/${v}`)]);
+    expect(configDriveDirectories()).toEqual([
+      "ec2",
+      "ec2/latest",
+      "openstack",
+      ...OPENSTACK_VERSIONS.map((v) => `openstack/${v}`),
+    ]);
   });
 
   test("same bytes in every version folder; user-data is exactly the given string, UTF-8", () => {
@@ -49,7 +60,9 @@ describe("config-2 layout", () => {
   });
 
   test("openstack meta_data", () => {
-    expect(JSON.parse(text(files({ ...content, availabilityZone: "z1" }).get("openstack/latest/meta_data.json")!))).toEqual({
+    expect(
+      JSON.parse(text(files({ ...content, availabilityZone: "z1" }).get("openstack/latest/meta_data.json")!)),
+    ).toEqual({
       uuid: "vm-1",
       name: "r12-u07",
       hostname: "agent-1",

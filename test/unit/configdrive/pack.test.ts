@@ -10,7 +10,14 @@ import {
 
 const DATE = new Date("2026-11-21T12:00:00Z");
 const files = (userData = '{"agent_id":"a"}') =>
-  configDriveFiles({ instanceId: "vm-1", name: "n", hostname: "a", publicKeys: [], userData, networkData: { links: [], networks: [], services: [] } });
+  configDriveFiles({
+    instanceId: "vm-1",
+    name: "n",
+    hostname: "a",
+    publicKeys: [],
+    userData,
+    networkData: { links: [], networks: [], services: [] },
+  });
 const unpack = (packed: string) => new Uint8Array(gunzipSync(Buffer.from(packed, "base64")));
 
 describe("packing", () => {
@@ -53,7 +60,10 @@ describe("packing", () => {
 
   test("incompressible settings push a drive over 64 KiB", () => {
     let x = 1;
-    const noise = Array.from({ length: 60_000 }, () => ((x = (x * 48271) % 2147483647), String.fromCharCode(33 + (x % 90)))).join("");
+    const noise = Array.from(
+      { length: 60_000 },
+      () => ((x = (x * 48271) % 2147483647), String.fromCharCode(33 + (x % 90))),
+    ).join("");
     expect(() => buildConfigDrive(files(JSON.stringify({ noise })), DATE, 64 * 1024)).toThrow(ConfigDriveTooLargeError);
   });
 });

@@ -47,7 +47,9 @@ function body(c: RawCase, file: string): string {
 
 export function loadCorpus(): CorpusCase[] {
   const out: CorpusCase[] = [];
-  for (const file of readdirSync(CORPUS_DIR).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(CORPUS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const doc = JSON.parse(readFileSync(join(CORPUS_DIR, file), "utf8")) as { cases: RawCase[] };
     for (const c of doc.cases) {
       out.push({

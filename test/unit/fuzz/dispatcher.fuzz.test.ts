@@ -13,7 +13,15 @@ import { type FakeHttp, loadFixture, startFakeHttp } from "../../support/fake-ht
 import { dispatchInProcess } from "../../support/log-capture.ts";
 import { SECRETS } from "../../support/secrets.ts";
 import { loadCorpus } from "./corpus.ts";
-import { type BadCase, anyRequest, badArguments, badEnvelope, badOverlay, badText, semanticRequest } from "./requests.ts";
+import {
+  type BadCase,
+  anyRequest,
+  badArguments,
+  badEnvelope,
+  badOverlay,
+  badText,
+  semanticRequest,
+} from "./requests.ts";
 import { wireProblems } from "./wire.ts";
 
 /** One in-process call may take this long at most (a 1 MiB body, 100 000 nesting levels included). */
@@ -26,12 +34,20 @@ let servicesBuilt = 0;
 /** Services that record being built and fail every use: the in-process runs never reach a server. */
 const recordingServices: ServicesFactory = async () => {
   servicesBuilt++;
-  const service = new Proxy({}, {
-    get: (_t, key) => (key === "then" ? undefined : async () => {
-      throw new CloudError(`fuzz: no backend behind ${String(key)}`);
-    }),
+  const service = new Proxy(
+    {},
+    {
+      get: (_t, key) =>
+        key === "then"
+          ? undefined
+          : async () => {
+              throw new CloudError(`fuzz: no backend behind ${String(key)}`);
+            },
+    },
+  );
+  return new Proxy({} as Services, {
+    get: (_t, key) => (key === "close" ? async () => {} : key === "then" ? undefined : service),
   });
-  return new Proxy({} as Services, { get: (_t, key) => (key === "close" ? async () => {} : key === "then" ? undefined : service) });
 };
 
 const CONFIG = testConfig();
@@ -59,7 +75,10 @@ async function inProcess(c: BadCase): Promise<Response> {
 }
 
 const runs = (arb: fc.Arbitrary<BadCase>, numRuns: number, seed: number) =>
-  fc.assert(fc.asyncProperty(arb, async (c) => void (await inProcess(c))), { numRuns, seed, endOnFailure: true });
+  fc.assert(
+    fc.asyncProperty(arb, async (c) => void (await inProcess(c))),
+    { numRuns, seed, endOnFailure: true },
+  );
 
 describe("in process, services recorded", () => {
   test("text that is not a JSON object", () => runs(badText, 1500, SEED), 120_000);
@@ -69,12 +88,20 @@ describe("in process, services recorded", () => {
   test("anything in any argument of any method", () => runs(anyRequest, 1500, SEED + 4), 120_000);
   test("semantic mistakes answer typed errors", () => runs(semanticRequest, 500, SEED + 5), 120_000);
 
-  test.each(loadCorpus().filter((c) => c.where === "both"))("corpus $file: $name", async (c) => {
-    // semantic cases reach the recording services here; their "no request" is checked below
-    const r = await inProcess({ label: `${c.file}: ${c.name}`, raw: c.raw, expect: c.expect === "semantic" ? "any" : c.expect });
-    if (c.expect !== "semantic" && c.type) expect(r.error?.type).toBe(c.type);
-    if (c.expect !== "semantic" && c.message) expect(r.error?.message).toMatch(c.message);
-  }, 30_000);
+  test.each(loadCorpus().filter((c) => c.where === "both"))(
+    "corpus $file: $name",
+    async (c) => {
+      // semantic cases reach the recording services here; their "no request" is checked below
+      const r = await inProcess({
+        label: `${c.file}: ${c.name}`,
+        raw: c.raw,
+        expect: c.expect === "semantic" ? "any" : c.expect,
+      });
+      if (c.expect !== "semantic" && c.type) expect(r.error?.type).toBe(c.type);
+      if (c.expect !== "semantic" && c.message) expect(r.error?.message).toMatch(c.message);
+    },
+    30_000,
+  );
 });
 
 describe("in process, real services against recording fake Ironic and WebDAV", () => {
@@ -83,7 +110,10 @@ describe("in process, real services against recording fake Ironic and WebDAV", (
   let config: ReturnType<typeof testConfig>;
   beforeAll(async () => {
     // Ironic answers its version document, so what a request sends after negotiating shows up too
-    [ironic, dav] = await Promise.all([startFakeHttp({ "GET /": { body: loadFixture("ironic/root.json") } }), startFakeHttp()]);
+    [ironic, dav] = await Promise.all([
+      startFakeHttp({ "GET /": { body: loadFixture("ironic/root.json") } }),
+      startFakeHttp(),
+    ]);
     config = testConfig({
       ironic: { url: ironic.url, retries: { attempts: 1 } },
       stemcell_store: { url: `${dav.url}/store/`, username: "cpi", password: SECRETS.webdavPassword, retries: 0 },
@@ -95,7 +125,12 @@ describe("in process, real services against recording fake Ironic and WebDAV", (
 
   const sent = () => ironic.requests.length + dav.requests.length;
   const shown = (from: number) =>
-    [...ironic.requests.map((q) => `ironic ${q.method} ${q.url}`), ...dav.requests.map((q) => `webdav ${q.method} ${q.url}`)].slice(from).join(", ");
+    [
+      ...ironic.requests.map((q) => `ironic ${q.method} ${q.url}`),
+      ...dav.requests.map((q) => `webdav ${q.method} ${q.url}`),
+    ]
+      .slice(from)
+      .join(", ");
 
   async function noRequest(c: BadCase & { type?: string; message?: RegExp }): Promise<void> {
     const before = sent();
@@ -104,20 +139,45 @@ describe("in process, real services against recording fake Ironic and WebDAV", (
     checkCommon(c, r, performance.now() - t0);
     expect(sent() - before, `${c.label}: sent ${shown(before)}`).toBe(0);
     expect(r.error, `${c.label}: answered ${JSON.stringify(r.result)}`).not.toBeNull();
-    const types = c.type ? [c.type] : c.expect === "reject" ? ["Bosh::Clouds::CpiError", "Bosh::Clouds::NotImplemented"] : ["Bosh::Clouds::CpiError"];
+    const types = c.type
+      ? [c.type]
+      : c.expect === "reject"
+        ? ["Bosh::Clouds::CpiError", "Bosh::Clouds::NotImplemented"]
+        : ["Bosh::Clouds::CpiError"];
     if (c.expect !== "any") expect(types, `${c.label}: ${r.error?.type}: ${r.error?.message}`).toContain(r.error?.type);
     if (c.message) expect(r.error?.message).toMatch(c.message);
     count(`real services ${c.expect}`);
   }
 
-  test("well-formed but impossible requests send nothing", () =>
-    fc.assert(fc.asyncProperty(semanticRequest, noRequest), { numRuns: 600, seed: SEED + 6, endOnFailure: true }), 300_000);
-  test("malformed requests send nothing", () =>
-    fc.assert(fc.asyncProperty(fc.oneof(badArguments, badEnvelope, badOverlay), noRequest), { numRuns: 600, seed: SEED + 7, endOnFailure: true }), 300_000);
+  test(
+    "well-formed but impossible requests send nothing",
+    () => fc.assert(fc.asyncProperty(semanticRequest, noRequest), { numRuns: 600, seed: SEED + 6, endOnFailure: true }),
+    300_000,
+  );
+  test(
+    "malformed requests send nothing",
+    () =>
+      fc.assert(fc.asyncProperty(fc.oneof(badArguments, badEnvelope, badOverlay), noRequest), {
+        numRuns: 600,
+        seed: SEED + 7,
+        endOnFailure: true,
+      }),
+    300_000,
+  );
 
-  test.each(loadCorpus().filter((c) => c.where === "both" && c.expect !== "any"))("corpus $file: $name sends nothing", async (c) => {
-    await noRequest({ label: `${c.file}: ${c.name}`, raw: c.raw, expect: c.expect, ...(c.type ? { type: c.type } : {}), ...(c.message ? { message: c.message } : {}) });
-  }, 30_000);
+  test.each(loadCorpus().filter((c) => c.where === "both" && c.expect !== "any"))(
+    "corpus $file: $name sends nothing",
+    async (c) => {
+      await noRequest({
+        label: `${c.file}: ${c.name}`,
+        raw: c.raw,
+        expect: c.expect,
+        ...(c.type ? { type: c.type } : {}),
+        ...(c.message ? { message: c.message } : {}),
+      });
+    },
+    30_000,
+  );
 });
 
 afterAll(() => {

@@ -31,12 +31,14 @@ export function wireProblems(doc: unknown): string[] {
   if (e === null) return problems;
   if (typeof e !== "object" || Array.isArray(e)) return [...problems, "error is neither null nor an object"];
   const err = e as Record<string, unknown>;
-  if (Object.keys(err).sort().join(",") !== "message,ok_to_retry,type") problems.push(`error keys are ${Object.keys(err).sort().join(",")}`);
+  if (Object.keys(err).sort().join(",") !== "message,ok_to_retry,type")
+    problems.push(`error keys are ${Object.keys(err).sort().join(",")}`);
   if (!KNOWN_ERROR_TYPES.has(String(err["type"]))) problems.push(`unknown error type ${String(err["type"])}`);
   if (typeof err["ok_to_retry"] !== "boolean") problems.push("ok_to_retry is not a boolean");
   if (typeof err["message"] !== "string" || err["message"] === "") problems.push("message is not a non-empty string");
   else if (STACK_LINE.test(err["message"])) problems.push("message carries a stack trace");
-  else if (err["message"].length > MAX_MESSAGE) problems.push(`message is ${err["message"].length} characters (the input echoed?)`);
+  else if (err["message"].length > MAX_MESSAGE)
+    problems.push(`message is ${err["message"].length} characters (the input echoed?)`);
   if (d["result"] !== null) problems.push("an error answer with a non-null result");
   return problems;
 }

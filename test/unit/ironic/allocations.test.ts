@@ -15,12 +15,21 @@ test("create → wait for active; body passes resource_class, traits, candidates
     [`GET /v1/allocations/${allocating.uuid}`]: [{ body: allocating }, { body: active }],
   });
   const client = await clientFor(fake);
-  const body = { resource_class: "bosh-small", traits: ["CUSTOM_BOSH"], candidate_nodes: ["n1"], name: "alloc-1", extra: { vm_cid: "vm-1" }, uuid: allocating.uuid };
+  const body = {
+    resource_class: "bosh-small",
+    traits: ["CUSTOM_BOSH"],
+    candidate_nodes: ["n1"],
+    name: "alloc-1",
+    extra: { vm_cid: "vm-1" },
+    uuid: allocating.uuid,
+  };
   const created = await client.allocations.create(body);
   expect(created.state).toBe("allocating");
   expect(fake.calls("POST /v1/allocations")[0]?.json).toEqual(body);
   const sleeps: number[] = [];
-  const done = await client.waitForAllocation(created.uuid, { clock: { now: () => 0, sleep: async (ms) => void sleeps.push(ms) } });
+  const done = await client.waitForAllocation(created.uuid, {
+    clock: { now: () => 0, sleep: async (ms) => void sleeps.push(ms) },
+  });
   expect(done).toMatchObject({ state: "active", node_uuid: NODE_UUID, name: "alloc-1" });
   expect(sleeps).toEqual([200]);
 });
@@ -40,7 +49,10 @@ test("get with fields, delete, list by node", async () => {
     "GET /v1/allocations": { body: { allocations: [active] } },
   });
   const client = await clientFor(fake);
-  expect(await client.allocations.get("alloc-1", { fields: ["state"] })).toEqual({ uuid: allocating.uuid, state: "active" });
+  expect(await client.allocations.get("alloc-1", { fields: ["state"] })).toEqual({
+    uuid: allocating.uuid,
+    state: "active",
+  });
   expect(fake.calls("GET /v1/allocations/alloc-1")[0]?.query.get("fields")).toBe("uuid,state");
   await client.allocations.delete("alloc-1");
   expect(await client.allocations.byNode("n1")).toHaveLength(1);

@@ -35,7 +35,11 @@ async function startIronicRequiringToken() {
 describe("keystone v3 password auth", () => {
   test("one token request, token sent as X-Auth-Token on every Ironic request", async () => {
     keystone = await startFakeHttp({
-      "POST /identity/v3/auth/tokens": { status: 201, headers: { "x-subject-token": TOKEN }, body: fixture("keystone-token.json") },
+      "POST /identity/v3/auth/tokens": {
+        status: 201,
+        headers: { "x-subject-token": TOKEN },
+        body: fixture("keystone-token.json"),
+      },
     });
     ironic = await startIronicRequiringToken();
     const client = await clientFor(ironic, { auth: auth(`${keystone.url}/identity/v3/`) });
@@ -44,7 +48,10 @@ describe("keystone v3 password auth", () => {
     expect(keystone.requests).toHaveLength(1);
     expect(keystone.requests[0]?.json).toEqual({
       auth: {
-        identity: { methods: ["password"], password: { user: { name: "bosh", domain: { name: "users" }, password: "pa55word" } } },
+        identity: {
+          methods: ["password"],
+          password: { user: { name: "bosh", domain: { name: "users" }, password: "pa55word" } },
+        },
         scope: { project: { name: "baremetal", domain: { name: "Default" } } },
       },
     });

@@ -15,9 +15,21 @@ test("createIronicClient negotiates once; requestCount is live", async () => {
   await client.nodes.get(NODE_UUID);
   expect(client.requestCount).toBe(3);
   expect(fake.calls("GET /")).toHaveLength(1);
-  expect(Object.keys(client).sort()).toEqual(
-    ["allocations", "nodes", "ports", "requestCount", "require", "serverVersions", "states", "supports", "traits", "transport", "version", "waitForAllocation", "waitForNode"],
-  );
+  expect(Object.keys(client).sort()).toEqual([
+    "allocations",
+    "nodes",
+    "ports",
+    "requestCount",
+    "require",
+    "serverVersions",
+    "states",
+    "supports",
+    "traits",
+    "transport",
+    "version",
+    "waitForAllocation",
+    "waitForNode",
+  ]);
 });
 
 test("src/ironic knows no BOSH: imports only got, zod, pino types, node: and its own files; files stay under the hard limit", () => {
@@ -25,7 +37,8 @@ test("src/ironic knows no BOSH: imports only got, zod, pino types, node: and its
   for (const file of readdirSync(dir)) {
     const text = readFileSync(join(dir, file), "utf8");
     const imports = [...text.matchAll(/from "([^"]+)"/g)].map((m) => m[1]);
-    for (const spec of imports) expect(spec, `${file} imports ${spec}`).toMatch(/^(got|zod|pino|node:.*|\.\/[a-z-]+\.ts)$/);
+    for (const spec of imports)
+      expect(spec, `${file} imports ${spec}`).toMatch(/^(got|zod|pino|node:.*|\.\/[a-z-]+\.ts)$/);
     expect(text.split("\n").length, file).toBeLessThanOrEqual(300);
     expect(text, file).not.toMatch(/\bbosh\b(?!-ironic-cpi)/i);
   }

@@ -26,7 +26,10 @@ describe("decodeIronicFault", () => {
 
   test("error_message that is not JSON, or already an object, or empty bodies", () => {
     expect(E.decodeIronicFault('{"error_message": "plain words"}')).toEqual({ message: "plain words" });
-    expect(E.decodeIronicFault('{"error_message": {"faultstring": "obj", "faultcode": "Server"}}')).toEqual({ message: "obj", faultcode: "Server" });
+    expect(E.decodeIronicFault('{"error_message": {"faultstring": "obj", "faultcode": "Server"}}')).toEqual({
+      message: "obj",
+      faultcode: "Server",
+    });
     expect(E.decodeIronicFault("")).toEqual({ message: "" });
     expect(E.decodeIronicFault("[1,2]")).toEqual({ message: "[1,2]" });
   });
@@ -73,6 +76,8 @@ describe("toIronicError (status → class)", () => {
     expect(new E.IronicUnsupportedFeature("network_data", "1.66", "1.65").message).toBe(
       'Ironic feature "network_data" needs API microversion 1.66, but 1.65 was negotiated with this server',
     );
-    expect(new E.IronicStateError("node n1", "deploy failed", "boom").message).toBe('Ironic node n1 entered state "deploy failed": boom');
+    expect(new E.IronicStateError("node n1", "deploy failed", "boom").message).toBe(
+      'Ironic node n1 entered state "deploy failed": boom',
+    );
   });
 });

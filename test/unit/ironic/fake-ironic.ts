@@ -10,7 +10,11 @@ export function startFakeIronic(routes: Record<string, FakeRoute> = {}): Promise
 }
 
 /** Records the backoff delays instead of sleeping. */
-export function clientFor(fake: FakeHttp, opts: Partial<IronicClientOptions> = {}, sleeps: number[] = []): Promise<IronicClient> {
+export function clientFor(
+  fake: FakeHttp,
+  opts: Partial<IronicClientOptions> = {},
+  sleeps: number[] = [],
+): Promise<IronicClient> {
   return createIronicClient({
     url: fake.url,
     retry: { attempts: 4, baseMs: 100, maxMs: 1000 },

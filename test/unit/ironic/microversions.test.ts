@@ -1,6 +1,14 @@
 import { describe, expect, test } from "vitest";
 import { IronicUnsupportedFeature } from "../../../src/ironic/errors.ts";
-import { FEATURES, MAX_SUPPORTED, MIN_SUPPORTED, Microversion, compareVersions, minVersion, parseVersion } from "../../../src/ironic/microversions.ts";
+import {
+  FEATURES,
+  MAX_SUPPORTED,
+  MIN_SUPPORTED,
+  Microversion,
+  compareVersions,
+  minVersion,
+  parseVersion,
+} from "../../../src/ironic/microversions.ts";
 
 describe("version arithmetic", () => {
   test("numeric per part", () => {
@@ -14,7 +22,22 @@ describe("version arithmetic", () => {
   test("the table is sane: every feature within the supported range", () => {
     expect(MAX_SUPPORTED).toBe("1.82");
     for (const v of Object.values(FEATURES)) expect(compareVersions(v, MAX_SUPPORTED)).toBeLessThanOrEqual(0);
-    expect(FEATURES).toMatchObject({ allocations: "1.52", configdrive_json: "1.56", network_data: "1.66", deploy_steps: "1.69", traits: "1.37", conductor_group: "1.46", owner: "1.50", automated_clean: "1.47", enroll_state: "1.11", manual_cleaning: "1.15", description: "1.51", retired: "1.61", lessee: "1.65", shard: "1.82" });
+    expect(FEATURES).toMatchObject({
+      allocations: "1.52",
+      configdrive_json: "1.56",
+      network_data: "1.66",
+      deploy_steps: "1.69",
+      traits: "1.37",
+      conductor_group: "1.46",
+      owner: "1.50",
+      automated_clean: "1.47",
+      enroll_state: "1.11",
+      manual_cleaning: "1.15",
+      description: "1.51",
+      retired: "1.61",
+      lessee: "1.65",
+      shard: "1.82",
+    });
     expect(MIN_SUPPORTED).toBe("1.46");
   });
 });

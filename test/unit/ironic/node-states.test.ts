@@ -13,11 +13,21 @@ test("provision: target with configdrive (string or JSON object) and steps", asy
   fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: { status: 202 } });
   const client = await clientFor(fake);
   await client.states.provision(NODE_UUID, "active", { configdrive: "H4sIAAAA" });
-  await client.states.provision(NODE_UUID, "active", { configdrive: { meta_data: { uuid: "vm-1" } }, deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }] });
-  await client.states.provision(NODE_UUID, "clean", { clean_steps: [{ interface: "deploy", step: "erase_devices" }], disable_ramdisk: true });
+  await client.states.provision(NODE_UUID, "active", {
+    configdrive: { meta_data: { uuid: "vm-1" } },
+    deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }],
+  });
+  await client.states.provision(NODE_UUID, "clean", {
+    clean_steps: [{ interface: "deploy", step: "erase_devices" }],
+    disable_ramdisk: true,
+  });
   expect(fake.calls(`PUT ${base}/states/provision`).map((r) => r.json)).toEqual([
     { target: "active", configdrive: "H4sIAAAA" },
-    { target: "active", configdrive: { meta_data: { uuid: "vm-1" } }, deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }] },
+    {
+      target: "active",
+      configdrive: { meta_data: { uuid: "vm-1" } },
+      deploy_steps: [{ interface: "deploy", step: "x", args: {}, priority: 1 }],
+    },
     { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices" }], disable_ramdisk: true },
   ]);
 });
@@ -25,13 +35,23 @@ test("provision: target with configdrive (string or JSON object) and steps", asy
 test("provision: JSON configdrive needs 1.56, deploy_steps 1.69 — refused before any request", async () => {
   fake = await startFakeIronic();
   const client = await clientFor(fake, { maxVersion: "1.55" });
-  await expect(client.states.provision(NODE_UUID, "active", { configdrive: {} })).rejects.toThrow(/"configdrive_json" needs API microversion 1\.56, but 1\.55/);
-  await expect(client.states.provision(NODE_UUID, "active", { deploy_steps: [] })).rejects.toBeInstanceOf(IronicUnsupportedFeature);
+  await expect(client.states.provision(NODE_UUID, "active", { configdrive: {} })).rejects.toThrow(
+    /"configdrive_json" needs API microversion 1\.56, but 1\.55/,
+  );
+  await expect(client.states.provision(NODE_UUID, "active", { deploy_steps: [] })).rejects.toBeInstanceOf(
+    IronicUnsupportedFeature,
+  );
   expect(client.requestCount).toBe(1);
 });
 
 test("provision: a 400 is not retried", async () => {
-  const body = { error_message: JSON.stringify({ faultcode: "Client", faultstring: 'The requested action "deleted" can not be performed on node "x" while it is in state "available".', debuginfo: null }) };
+  const body = {
+    error_message: JSON.stringify({
+      faultcode: "Client",
+      faultstring: 'The requested action "deleted" can not be performed on node "x" while it is in state "available".',
+      debuginfo: null,
+    }),
+  };
   fake = await startFakeIronic({ [`PUT ${base}/states/provision`]: { status: 400, body } });
   const client = await clientFor(fake);
   await expect(client.states.provision(NODE_UUID, "deleted")).rejects.toBeInstanceOf(IronicBadRequest);
@@ -41,7 +61,10 @@ test("provision: a 400 is not retried", async () => {
 test("provision: after a reset connection the node is read; a request that took effect is not sent again", async () => {
   fake = await startFakeIronic({
     [`PUT ${base}/states/provision`]: [{ hangUp: true }, { status: 202 }],
-    [`GET ${base}`]: { status: 200, body: { uuid: NODE_UUID, provision_state: "deleting", target_provision_state: "available" } },
+    [`GET ${base}`]: {
+      status: 200,
+      body: { uuid: NODE_UUID, provision_state: "deleting", target_provision_state: "available" },
+    },
   });
   const client = await clientFor(fake);
   await client.states.provision(NODE_UUID, "deleted");
@@ -52,7 +75,10 @@ test("provision: after a reset connection the node is read; a request that took 
 test("provision: after a 503 the node is read; a request that did not take effect is sent again", async () => {
   fake = await startFakeIronic({
     [`PUT ${base}/states/provision`]: [{ status: 503, body: "busy" }, { status: 202 }],
-    [`GET ${base}`]: { status: 200, body: { uuid: NODE_UUID, provision_state: "available", target_provision_state: null } },
+    [`GET ${base}`]: {
+      status: 200,
+      body: { uuid: NODE_UUID, provision_state: "available", target_provision_state: null },
+    },
   });
   const client = await clientFor(fake);
   await client.states.provision(NODE_UUID, "active", { configdrive: "H4sIAAAA" });
@@ -82,7 +108,10 @@ test("power with timeout; maintenance set/unset", async () => {
   await client.states.power(NODE_UUID, "soft power off", { timeoutS: 10 });
   await client.states.setMaintenance(NODE_UUID, "bosh test");
   await client.states.unsetMaintenance(NODE_UUID);
-  expect(fake.calls(`PUT ${base}/states/power`).map((r) => r.json)).toEqual([{ target: "power on" }, { target: "soft power off", timeout: 10 }]);
+  expect(fake.calls(`PUT ${base}/states/power`).map((r) => r.json)).toEqual([
+    { target: "power on" },
+    { target: "soft power off", timeout: 10 },
+  ]);
   expect(fake.calls(`PUT ${base}/maintenance`)[0]?.json).toEqual({ reason: "bosh test" });
   expect(fake.calls(`DELETE ${base}/maintenance`)).toHaveLength(1);
 });
@@ -90,15 +119,26 @@ test("power with timeout; maintenance set/unset", async () => {
 test("patch: an answer lost to a reset is settled by reading the node — applied, or sent again", async () => {
   const node = { uuid: NODE_UUID, instance_uuid: null, extra: { bosh: { phase: "created" } } };
   fake = await startFakeIronic({
-    [`PATCH ${base}`]: [{ hangUp: true }, { hangUp: true }, { status: 200, body: { ...node, extra: { bosh: { phase: "deleting" } } } }],
-    [`GET ${base}`]: [{ status: 200, body: node }, { status: 200, body: node }],
+    [`PATCH ${base}`]: [
+      { hangUp: true },
+      { hangUp: true },
+      { status: 200, body: { ...node, extra: { bosh: { phase: "deleting" } } } },
+    ],
+    [`GET ${base}`]: [
+      { status: 200, body: node },
+      { status: 200, body: node },
+    ],
   });
   const client = await clientFor(fake);
   // shown by the node already: done after one PATCH, answered with the node read back
-  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "created")])).toMatchObject({ extra: { bosh: { phase: "created" } } });
+  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "created")])).toMatchObject({
+    extra: { bosh: { phase: "created" } },
+  });
   expect(fake.calls(`PATCH ${base}`)).toHaveLength(1);
   // not shown: sent again
-  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "deleting")])).toMatchObject({ extra: { bosh: { phase: "deleting" } } });
+  expect(await client.nodes.patch(NODE_UUID, [add("/extra/bosh/phase", "deleting")])).toMatchObject({
+    extra: { bosh: { phase: "deleting" } },
+  });
   expect(fake.calls(`PATCH ${base}`)).toHaveLength(3);
 });
 

@@ -14,7 +14,17 @@ describe("listNodes", () => {
   test("filters and the default field list (no allocation_uuid) go into the query", async () => {
     fake = await startFakeIronic({ "GET /v1/nodes": { body: { nodes: [] } } });
     const client = await clientFor(fake);
-    await client.nodes.list({ provision_state: "available", associated: false, maintenance: false, resource_class: "bosh-small", conductor_group: "", owner: "bosh", driver: "fake-hardware", fault: "power failure", instance_uuid: "i-1" });
+    await client.nodes.list({
+      provision_state: "available",
+      associated: false,
+      maintenance: false,
+      resource_class: "bosh-small",
+      conductor_group: "",
+      owner: "bosh",
+      driver: "fake-hardware",
+      fault: "power failure",
+      instance_uuid: "i-1",
+    });
     const q = fake.calls("GET /v1/nodes")[0]?.query;
     expect(Object.fromEntries(q ?? [])).toEqual({
       provision_state: "available",
@@ -37,7 +47,10 @@ describe("listNodes", () => {
     const page = (req: FakeRequest) => {
       const start = req.query.get("marker") ? names.indexOf(req.query.get("marker") ?? "") + 1 : 0;
       const items = names.slice(start, start + 2).map((n) => ({ uuid: n, name: n }));
-      const next = items.length === 2 ? `http://ironic.internal:6385/v1/nodes?fields=uuid,name&limit=2&marker=${items[1]?.uuid}` : undefined;
+      const next =
+        items.length === 2
+          ? `http://ironic.internal:6385/v1/nodes?fields=uuid,name&limit=2&marker=${items[1]?.uuid}`
+          : undefined;
       return { body: { nodes: items, ...(next ? { next } : {}) } };
     };
     fake = await startFakeIronic({ "GET /v1/nodes": page });
@@ -57,7 +70,11 @@ describe("listNodes", () => {
     fake = await startFakeIronic({
       "GET /v1/nodes": (req) => {
         const marker = req.query.get("marker");
-        const file = !marker ? "nodes-page-1.json" : marker.startsWith("4adacfc9") ? "nodes-page-2.json" : "nodes-page-3.json";
+        const file = !marker
+          ? "nodes-page-1.json"
+          : marker.startsWith("4adacfc9")
+            ? "nodes-page-2.json"
+            : "nodes-page-3.json";
         return { body: fixture(file) };
       },
     });
@@ -71,7 +88,9 @@ describe("listNodes", () => {
   test("refuses allocation_uuid (a 500 on lists) and too-new filters without a request", async () => {
     fake = await startFakeIronic();
     const client = await clientFor(fake, { maxVersion: "1.49" });
-    await expect(client.nodes.list({ fields: ["allocation_uuid"] })).rejects.toThrow(/allocation_uuid cannot be listed/);
+    await expect(client.nodes.list({ fields: ["allocation_uuid"] })).rejects.toThrow(
+      /allocation_uuid cannot be listed/,
+    );
     await expect(client.nodes.list({ fields: ["updated_at"] })).rejects.toThrow(/updated_at cannot be selected/);
     await expect(client.nodes.get(NODE_UUID, { fields: ["updated_at"] })).rejects.toThrow(RangeError);
     await expect(client.nodes.list({ owner: "x" })).rejects.toThrow(IronicUnsupportedFeature);
@@ -91,16 +110,28 @@ describe("listNodes", () => {
 
 describe("single node", () => {
   test("get parses the real node; driver_info never survives parsing", async () => {
-    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: { body: { ...node, driver_info: { ipmi_password: "bmc-secret" } } } });
+    fake = await startFakeIronic({
+      [`GET /v1/nodes/${NODE_UUID}`]: { body: { ...node, driver_info: { ipmi_password: "bmc-secret" } } },
+    });
     const client = await clientFor(fake);
     const n = await client.nodes.get(NODE_UUID);
-    expect(n).toMatchObject({ uuid: NODE_UUID, name: "n1", provision_state: "enroll", power_state: null, traits: [], allocation_uuid: null, network_data: {} });
+    expect(n).toMatchObject({
+      uuid: NODE_UUID,
+      name: "n1",
+      provision_state: "enroll",
+      power_state: null,
+      traits: [],
+      allocation_uuid: null,
+      network_data: {},
+    });
     expect(JSON.stringify(n)).not.toContain("bmc-secret");
     expect(n).not.toHaveProperty("driver_info");
   });
 
   test("get by name with fields (uuid always added); names are URL-encoded", async () => {
-    fake = await startFakeIronic({ "GET /v1/nodes/rack%201%2Fnode": { body: { uuid: NODE_UUID, allocation_uuid: "a-1" } } });
+    fake = await startFakeIronic({
+      "GET /v1/nodes/rack%201%2Fnode": { body: { uuid: NODE_UUID, allocation_uuid: "a-1" } },
+    });
     const client = await clientFor(fake);
     const n = await client.nodes.get("rack 1/node", { fields: ["allocation_uuid"] });
     expect(n).toEqual({ uuid: NODE_UUID, allocation_uuid: "a-1" });
@@ -117,17 +148,32 @@ describe("single node", () => {
   test("create, patch (claim), delete, validate", async () => {
     fake = await startFakeIronic({
       "POST /v1/nodes": { status: 201, body: node },
-      [`PATCH /v1/nodes/${NODE_UUID}`]: [{ body: { ...node, instance_uuid: "i-1" } }, { status: 409, body: fixture("error-409-associated.json") }],
+      [`PATCH /v1/nodes/${NODE_UUID}`]: [
+        { body: { ...node, instance_uuid: "i-1" } },
+        { status: 409, body: fixture("error-409-associated.json") },
+      ],
       [`DELETE /v1/nodes/${NODE_UUID}`]: { status: 204 },
       [`GET /v1/nodes/${NODE_UUID}/validate`]: { body: fixture("validate.json") },
     });
     const client = await clientFor(fake);
-    const created = await client.nodes.create({ name: "n1", driver: "fake-hardware", driver_info: { ipmi_password: "x" } });
+    const created = await client.nodes.create({
+      name: "n1",
+      driver: "fake-hardware",
+      driver_info: { ipmi_password: "x" },
+    });
     expect(created.uuid).toBe(NODE_UUID);
-    expect(fake.calls("POST /v1/nodes")[0]?.json).toEqual({ name: "n1", driver: "fake-hardware", driver_info: { ipmi_password: "x" } });
+    expect(fake.calls("POST /v1/nodes")[0]?.json).toEqual({
+      name: "n1",
+      driver: "fake-hardware",
+      driver_info: { ipmi_password: "x" },
+    });
     expect((await client.nodes.patch(NODE_UUID, [add(["instance_uuid"], "i-1")])).instance_uuid).toBe("i-1");
-    expect(fake.calls(`PATCH /v1/nodes/${NODE_UUID}`)[0]?.json).toEqual([{ op: "add", path: "/instance_uuid", value: "i-1" }]);
-    await expect(client.nodes.patch(NODE_UUID, [add(["instance_uuid"], "i-2")])).rejects.toBeInstanceOf(IronicNodeAssociated);
+    expect(fake.calls(`PATCH /v1/nodes/${NODE_UUID}`)[0]?.json).toEqual([
+      { op: "add", path: "/instance_uuid", value: "i-1" },
+    ]);
+    await expect(client.nodes.patch(NODE_UUID, [add(["instance_uuid"], "i-2")])).rejects.toBeInstanceOf(
+      IronicNodeAssociated,
+    );
     await client.nodes.delete(NODE_UUID);
     const v = await client.nodes.validate(NODE_UUID);
     expect(v["power"]?.result).toBe(true);

@@ -20,9 +20,20 @@ test("builders", () => {
 });
 
 describe("patchApplied", () => {
-  const node = { instance_uuid: null, automated_clean: false, extra: { bosh: { phase: "created" }, "a/b": 1 }, instance_info: { image_source: "http://x" } };
+  const node = {
+    instance_uuid: null,
+    automated_clean: false,
+    extra: { bosh: { phase: "created" }, "a/b": 1 },
+    instance_info: { image_source: "http://x" },
+  };
   test("adds and replaces are applied when the values are there, deep-equal", () => {
-    expect(patchApplied(node, [add("/extra/bosh", { phase: "created" }), replace("/automated_clean", false), add(["extra", "a/b"], 1)])).toBe(true);
+    expect(
+      patchApplied(node, [
+        add("/extra/bosh", { phase: "created" }),
+        replace("/automated_clean", false),
+        add(["extra", "a/b"], 1),
+      ]),
+    ).toBe(true);
     expect(patchApplied(node, [add("/extra/bosh", { phase: "creating" })])).toBe(false);
     expect(patchApplied(node, [add("/instance_info/image_checksum", "abc")])).toBe(false);
   });

@@ -11,7 +11,14 @@ test("list by address / by node UUID / by node name — never /v1/nodes/<name>/p
   fake = await startFakeIronic({ "GET /v1/ports": { body: { ports: [port] } } });
   const client = await clientFor(fake);
   expect(await client.ports.byAddress("52:54:00:12:34:56")).toEqual([
-    { uuid: port.uuid, address: "52:54:00:12:34:56", node_uuid: NODE_UUID, pxe_enabled: true, physical_network: null, extra: { nic: "eth0" } },
+    {
+      uuid: port.uuid,
+      address: "52:54:00:12:34:56",
+      node_uuid: NODE_UUID,
+      pxe_enabled: true,
+      physical_network: null,
+      extra: { nic: "eth0" },
+    },
   ]);
   await client.ports.byNode(NODE_UUID);
   await client.ports.byNode("node-0");

@@ -16,9 +16,27 @@ let otherCa: string;
 
 function makeCa(name: string): void {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.pem`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name}`,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
 }
 
 beforeAll(async () => {
@@ -26,11 +44,38 @@ beforeAll(async () => {
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   makeCa("test-ca");
   makeCa("other-ca");
-  openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
-    "-keyout", "server.key", "-out", "server.csr");
+  openssl(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
   writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "test-ca.pem", "-CAkey", "test-ca.key", "-CAcreateserial",
-    "-days", "1", "-extfile", "ext.cnf", "-out", "server.pem");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "test-ca.pem",
+    "-CAkey",
+    "test-ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    "ext.cnf",
+    "-out",
+    "server.pem",
+  );
   caCert = readFileSync(join(dir, "test-ca.pem"), "utf8");
   otherCa = readFileSync(join(dir, "other-ca.pem"), "utf8");
   const key = readFileSync(join(dir, "server.key"), "utf8");
@@ -52,7 +97,9 @@ test("verification is on by default: an untrusted CA fails with a clear IronicTl
   expect(err).toBeInstanceOf(IronicTlsError);
   expect((err as IronicTlsError).code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
   expect((err as Error).message).toMatch(
-    new RegExp(`^TLS verification of ${fake.url}/ failed \\(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\\); configure the CA bundle .*\\(ca_cert\\), or set insecure: true`),
+    new RegExp(
+      `^TLS verification of ${fake.url}/ failed \\(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\\); configure the CA bundle .*\\(ca_cert\\), or set insecure: true`,
+    ),
   );
   expect(fake.requests.length).toBe(before); // the handshake failed: nothing reached the server
 });

@@ -40,7 +40,9 @@ describe("retries", () => {
     const associated = { status: 409, body: fixture("error-409-associated.json") };
     fake = await startFakeIronic({ [`PATCH /v1/nodes/${NODE_UUID}`]: [locked, locked, associated, { body: node }] });
     const client = await clientFor(fake);
-    const err = await client.nodes.patch(NODE_UUID, [{ op: "add", path: "/instance_uuid", value: "x" }]).catch((e: unknown) => e);
+    const err = await client.nodes
+      .patch(NODE_UUID, [{ op: "add", path: "/instance_uuid", value: "x" }])
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(E.IronicNodeAssociated);
     expect(fake.calls(`PATCH /v1/nodes/${NODE_UUID}`)).toHaveLength(3);
   });
@@ -70,7 +72,11 @@ describe("retries", () => {
     const url = fake.url;
     await fake.close();
     const sleeps: number[] = [];
-    const t = new Transport({ url, retry: { attempts: 3, baseMs: 10, maxMs: 10 }, sleep: async (ms) => void sleeps.push(ms) });
+    const t = new Transport({
+      url,
+      retry: { attempts: 3, baseMs: 10, maxMs: 10 },
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     const err = await t.post("ports", { json: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(E.IronicUnavailable);
     expect(err).toMatchObject({ code: "ECONNREFUSED", attempts: 3, method: "POST", url: `${url}/v1/ports` });
@@ -107,10 +113,16 @@ describe("requests", () => {
     const client = await clientFor(fake, { auth: { type: "http_basic", username: "ironic", password: "s3cr3t" } });
     const err = await client.nodes.get("nope").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(E.IronicNotFound);
-    expect(fake.requests.every((r) => r.headers.authorization === `Basic ${Buffer.from("ironic:s3cr3t").toString("base64")}`)).toBe(true);
+    expect(
+      fake.requests.every(
+        (r) => r.headers.authorization === `Basic ${Buffer.from("ironic:s3cr3t").toString("base64")}`,
+      ),
+    ).toBe(true);
     const dump = JSON.stringify({ ...(err as object), message: (err as Error).message, stack: (err as Error).stack });
     expect(dump).not.toMatch(/s3cr3t|aXJvbmljOnMzY3IzdA|Basic/);
-    expect((err as Error).message).toBe(`Ironic GET ${fake.url}/v1/nodes/nope failed with HTTP 404: Node does-not-exist could not be found.`);
+    expect((err as Error).message).toBe(
+      `Ironic GET ${fake.url}/v1/nodes/nope failed with HTTP 404: Node does-not-exist could not be found.`,
+    );
   });
 
   test("credentials in the URL are redacted from errors", async () => {

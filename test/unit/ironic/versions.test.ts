@@ -21,12 +21,16 @@ describe("chooseVersion", () => {
 
   test("refuses servers below the floor, naming both versions", () => {
     expect(() => chooseVersion({ min: "1.1", max: "1.38" })).toThrow(IronicVersionError);
-    expect(() => chooseVersion({ min: "1.1", max: "1.38" })).toThrow("Ironic API 1.38 is too old: this CPI needs at least 1.46 (server supports 1.1–1.38)");
+    expect(() => chooseVersion({ min: "1.1", max: "1.38" })).toThrow(
+      "Ironic API 1.38 is too old: this CPI needs at least 1.46 (server supports 1.1–1.38)",
+    );
     expect(() => chooseVersion({ min: "1.1", max: "1.82" }, "1.40")).toThrow(/configured cap 1\.40/);
   });
 
   test("refuses servers whose minimum is above what we speak", () => {
-    expect(() => chooseVersion({ min: "1.90", max: "1.95" })).toThrow("Ironic requires API 1.90 or newer, but this CPI supports at most 1.82");
+    expect(() => chooseVersion({ min: "1.90", max: "1.95" })).toThrow(
+      "Ironic requires API 1.90 or newer, but this CPI supports at most 1.82",
+    );
   });
 
   test("a malformed cap is a TypeError", () => {
@@ -37,8 +41,16 @@ describe("chooseVersion", () => {
 describe("serverRange", () => {
   test("from default_version, versions[], or headers", () => {
     expect(serverRange(fixture("root.json"))).toEqual({ min: "1.1", max: "1.82" });
-    expect(serverRange({ versions: [{ id: "v1", min_version: "1.1", version: "1.80" }] })).toEqual({ min: "1.1", max: "1.80" });
-    expect(serverRange({}, { "x-openstack-ironic-api-minimum-version": "1.1", "x-openstack-ironic-api-maximum-version": "1.75" })).toEqual({ min: "1.1", max: "1.75" });
+    expect(serverRange({ versions: [{ id: "v1", min_version: "1.1", version: "1.80" }] })).toEqual({
+      min: "1.1",
+      max: "1.80",
+    });
+    expect(
+      serverRange(
+        {},
+        { "x-openstack-ironic-api-minimum-version": "1.1", "x-openstack-ironic-api-maximum-version": "1.75" },
+      ),
+    ).toEqual({ min: "1.1", max: "1.75" });
     expect(() => serverRange({})).toThrow(/advertises no version range/);
   });
 });
@@ -63,12 +75,16 @@ describe("negotiation", () => {
     expect(client.version).toBe("1.65");
     expect(client.supports("network_data")).toBe(false);
     expect(() => client.require("network_data")).toThrow(IronicUnsupportedFeature);
-    await expect(client.nodes.get(NODE_UUID, { fields: ["network_data"] })).rejects.toThrow(/"network_data" needs API microversion 1\.66, but 1\.65/);
+    await expect(client.nodes.get(NODE_UUID, { fields: ["network_data"] })).rejects.toThrow(
+      /"network_data" needs API microversion 1\.66, but 1\.65/,
+    );
     expect(client.requestCount).toBe(1);
   });
 
   test("an old server is refused at creation", async () => {
-    fake = await startFakeHttp({ "GET /": { body: { default_version: { id: "v1", min_version: "1.1", version: "1.31" } } } });
+    fake = await startFakeHttp({
+      "GET /": { body: { default_version: { id: "v1", min_version: "1.1", version: "1.31" } } },
+    });
     await expect(clientFor(fake)).rejects.toThrow(/1\.31 is too old/);
   });
 

@@ -41,7 +41,12 @@ describe("ECMA-119 dates", () => {
   it("accepts 1900..2155 and rejects invalid or out-of-range dates", () => {
     expect(() => checkDate(new Date("1900-01-01T00:00:00Z"))).not.toThrow();
     expect(() => checkDate(new Date("2155-12-31T23:59:59Z"))).not.toThrow();
-    for (const bad of [new Date(Number.NaN), new Date("1899-12-31T23:59:59Z"), new Date("2156-01-01T00:00:00Z"), "2024-01-01" as unknown as Date]) {
+    for (const bad of [
+      new Date(Number.NaN),
+      new Date("1899-12-31T23:59:59Z"),
+      new Date("2156-01-01T00:00:00Z"),
+      "2024-01-01" as unknown as Date,
+    ]) {
       expect(() => checkDate(bad)).toThrow(IsoLimitError);
       try {
         checkDate(bad);

@@ -50,7 +50,11 @@ describe("determinism", () => {
   });
 
   it("changes the bytes when the date changes (the date is really used)", () => {
-    const other = buildIso({ files: richFiles(), directories: RICH_DIRECTORIES, date: new Date(DATE.getTime() + 1000) });
+    const other = buildIso({
+      files: richFiles(),
+      directories: RICH_DIRECTORIES,
+      date: new Date(DATE.getTime() + 1000),
+    });
     expect(other.length).toBe(reference.length);
     expect(same(other, reference)).toBe(false);
   });
@@ -79,7 +83,15 @@ describe("purity of src/iso9660", () => {
   it("never reads the clock, randomness or the process", () => {
     for (const f of sources) {
       const code = readFileSync(dir + f, "utf8").replace(/\/\/.*$/gm, "");
-      for (const banned of [/Date\.now/, /new Date\(/, /Math\.random/, /\bprocess\b/, /\brequire\(/, /performance\./, /crypto/]) {
+      for (const banned of [
+        /Date\.now/,
+        /new Date\(/,
+        /Math\.random/,
+        /\bprocess\b/,
+        /\brequire\(/,
+        /performance\./,
+        /crypto/,
+      ]) {
         expect(code, `${f} uses ${banned}`).not.toMatch(banned);
       }
     }

@@ -52,7 +52,9 @@ describe("IsoLimitError", () => {
   });
 
   it("accepts 64-character names (the Joliet limit) in files and directories", () => {
-    expect(codeOf(build({ files: [file("x".repeat(64)), file(`${"d".repeat(64)}/${"€".repeat(64)}`)] }))).toBe("no error");
+    expect(codeOf(build({ files: [file("x".repeat(64)), file(`${"d".repeat(64)}/${"€".repeat(64)}`)] }))).toBe(
+      "no error",
+    );
   });
 
   it("rejects duplicate paths", () => {

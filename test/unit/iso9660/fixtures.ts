@@ -22,7 +22,10 @@ export const OPENSTACK_FILES = ["meta_data.json", "user_data", "network_data.jso
 
 export function configDriveFiles(): IsoFile[] {
   return [
-    { path: "ec2/latest/meta-data.json", data: enc('{"instance-id":"vm-1","public-keys":{"0":{"openssh-key":"ssh-ed25519 AAAA"}}}') },
+    {
+      path: "ec2/latest/meta-data.json",
+      data: enc('{"instance-id":"vm-1","public-keys":{"0":{"openssh-key":"ssh-ed25519 AAAA"}}}'),
+    },
     { path: "ec2/latest/user-data", data: enc('{"agent_id":"a1"}') },
     ...VERSIONS.flatMap((v) => OPENSTACK_FILES.map((f) => ({ path: `openstack/${v}/${f}`, data: enc(`${v}/${f}\n`) }))),
   ];

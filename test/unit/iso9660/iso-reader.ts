@@ -73,7 +73,8 @@ export function readDirectory(image: Uint8Array, extent: number, size: number): 
       out.push(rec);
       off += rec.length;
     }
-    if (image.subarray(base + off, base + SECTOR).some((x) => x !== 0)) throw new Error(`junk after records in block ${extent + block}`);
+    if (image.subarray(base + off, base + SECTOR).some((x) => x !== 0))
+      throw new Error(`junk after records in block ${extent + block}`);
   }
   return out;
 }
@@ -122,7 +123,11 @@ export function readPathTable(image: Uint8Array, block: number, size: number, li
   while (off < size) {
     const len = t[off]!;
     if (len === 0) throw new Error(`path table entry at ${off} has empty identifier`);
-    out.push({ id: t.slice(off + 8, off + 8 + len), extent: dv(t).getUint32(off + 2, littleEndian), parent: dv(t).getUint16(off + 6, littleEndian) });
+    out.push({
+      id: t.slice(off + 8, off + 8 + len),
+      extent: dv(t).getUint32(off + 2, littleEndian),
+      parent: dv(t).getUint16(off + 6, littleEndian),
+    });
     off += 8 + len + (len % 2);
   }
   if (off !== size) throw new Error("path table size does not match its entries");
@@ -156,7 +161,11 @@ export function walk(image: Uint8Array, root: DirRecord, names: "rr" | "joliet" 
       let name: string;
       if (names === "joliet") name = ucs2(rec.id);
       else if (names === "iso") name = ascii(rec.id);
-      else name = rockRidge(image, rec).filter((e) => e.sig === "NM").map((e) => utf8(e.data.subarray(1))).join("");
+      else
+        name = rockRidge(image, rec)
+          .filter((e) => e.sig === "NM")
+          .map((e) => utf8(e.data.subarray(1)))
+          .join("");
       const isDir = (rec.flags & 2) !== 0;
       out.push({ path: prefix + name, rec, isDir, parent: recs[0]! });
       if (isDir) visit(rec, `${prefix}${name}/`);

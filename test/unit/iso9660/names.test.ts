@@ -12,11 +12,21 @@ describe("primary (ECMA-119) identifiers", () => {
       "NETWORK_DATA.JSON;1",
       "0000.;1",
     ]);
-    expect(primaryIdentifiers([{ name: "2012-08-10", isDir: true }, { name: "v1.2", isDir: true }])).toEqual(["2012_08_10", "V1_2"]);
+    expect(
+      primaryIdentifiers([
+        { name: "2012-08-10", isDir: true },
+        { name: "v1.2", isDir: true },
+      ]),
+    ).toEqual(["2012_08_10", "V1_2"]);
   });
 
   it("keeps only the last dot as separator and maps other characters to _", () => {
-    expect(files("a.b.c", ".hidden", "ünïcode.tar.gz", "sp ace")).toEqual(["A_B.C;1", "_HIDDEN.;1", "_N_CODE_TAR.GZ;1", "SP_ACE.;1"]);
+    expect(files("a.b.c", ".hidden", "ünïcode.tar.gz", "sp ace")).toEqual([
+      "A_B.C;1",
+      "_HIDDEN.;1",
+      "_N_CODE_TAR.GZ;1",
+      "SP_ACE.;1",
+    ]);
   });
 
   it("limits names to level-2 lengths: 30 for name+extension (extension <= 8), 31 for directories", () => {
@@ -36,7 +46,10 @@ describe("primary (ECMA-119) identifiers", () => {
   });
 
   it("treats a file and a directory that would read the same as a clash", () => {
-    const ids = primaryIdentifiers([{ name: "x", isDir: false }, { name: "X", isDir: true }]);
+    const ids = primaryIdentifiers([
+      { name: "x", isDir: false },
+      { name: "X", isDir: true },
+    ]);
     expect(ids).toEqual(["X1.;1", "X"]);
   });
 

@@ -2,7 +2,18 @@
 import { describe, expect, it } from "vitest";
 import { buildIso } from "../../../src/iso9660/index.ts";
 import { DATE, enc, noise, RICH_DIRECTORIES, richFiles } from "./fixtures.ts";
-import { ascii, both32, fileData, readDirectory, rockRidge, SECTOR, suspEntries, utf8, volume, walk } from "./iso-reader.ts";
+import {
+  ascii,
+  both32,
+  fileData,
+  readDirectory,
+  rockRidge,
+  SECTOR,
+  suspEntries,
+  utf8,
+  volume,
+  walk,
+} from "./iso-reader.ts";
 
 const files = richFiles();
 const image = buildIso({ files, directories: RICH_DIRECTORIES, date: DATE });
@@ -41,15 +52,17 @@ describe("directory hierarchies", () => {
 
   it("maps primary names to d-characters like genisoimage, unique per directory", () => {
     const paths = iso.map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining([
-      "EC2/LATEST/META_DATA.JSON;1",
-      "EC2/LATEST/USER_DATA.;1",
-      "OPENSTACK/2012_08_10/NETWORK_DATA.JSON;1",
-      "OPENSTACK/LATEST/USER_DATA.;1",
-      "OPENSTACK/CONTENT",
-      "EMPTY_DIR",
-      "A/B/C/D/E/F/G/DEEPEST_FILE.;1",
-    ]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "EC2/LATEST/META_DATA.JSON;1",
+        "EC2/LATEST/USER_DATA.;1",
+        "OPENSTACK/2012_08_10/NETWORK_DATA.JSON;1",
+        "OPENSTACK/LATEST/USER_DATA.;1",
+        "OPENSTACK/CONTENT",
+        "EMPTY_DIR",
+        "A/B/C/D/E/F/G/DEEPEST_FILE.;1",
+      ]),
+    );
     for (const e of iso) {
       const id = ascii(e.rec.id);
       expect(id).toMatch(e.isDir ? /^[A-Z0-9_]{1,31}$/ : /^[A-Z0-9_]+\.[A-Z0-9_]*;1$/);
@@ -63,7 +76,12 @@ describe("directory hierarchies", () => {
       const check = (dir: { extent: number; size: number }, parent: { extent: number; size: number }) => {
         const [dot, dotdot] = readDirectory(image, dir.extent, dir.size);
         expect([[...dot!.id], dot!.extent, dot!.size, dot!.flags]).toEqual([[0], dir.extent, dir.size, 2]);
-        expect([[...dotdot!.id], dotdot!.extent, dotdot!.size, dotdot!.flags]).toEqual([[1], parent.extent, parent.size, 2]);
+        expect([[...dotdot!.id], dotdot!.extent, dotdot!.size, dotdot!.flags]).toEqual([
+          [1],
+          parent.extent,
+          parent.size,
+          2,
+        ]);
       };
       check(v.root, v.root);
       for (const e of walk(image, v.root, v.joliet ? "joliet" : "iso")) if (e.isDir) check(e.rec, e.parent);
@@ -75,9 +93,16 @@ describe("directory hierarchies", () => {
       [pvd, (a: Uint8Array, b: Uint8Array) => primaryOrder(ascii(a), ascii(b))],
       [svd, (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b)],
     ] as const) {
-      const dirs = [v.root, ...walk(image, v.root, "iso").filter((e) => e.isDir).map((e) => e.rec)];
+      const dirs = [
+        v.root,
+        ...walk(image, v.root, "iso")
+          .filter((e) => e.isDir)
+          .map((e) => e.rec),
+      ];
       for (const d of dirs) {
-        const ids = readDirectory(image, d.extent, d.size).slice(2).map((r) => r.id);
+        const ids = readDirectory(image, d.extent, d.size)
+          .slice(2)
+          .map((r) => r.id);
         expect(ids).toEqual([...ids].sort(cmp));
       }
     }
@@ -118,7 +143,9 @@ describe("Rock Ridge", () => {
       const px = rockRidge(image, e.rec).find((x) => x.sig === "PX")!;
       expect(px.data.length).toBe(32); // RRIP 1.09: no inode number
       const [mode, links, uid, gid] = [0, 8, 16, 24].map((o) => both32(px.data, o));
-      const subdirs = rr.filter((c) => c.isDir && c.path.startsWith(`${e.path}/`) && !c.path.slice(e.path.length + 1).includes("/")).length;
+      const subdirs = rr.filter(
+        (c) => c.isDir && c.path.startsWith(`${e.path}/`) && !c.path.slice(e.path.length + 1).includes("/"),
+      ).length;
       expect([mode, links, uid, gid]).toEqual(e.isDir ? [0o40555, 2 + subdirs, 0, 0] : [0o100444, 1, 0, 0]);
     }
   });
@@ -182,11 +209,19 @@ describe("file data", () => {
     const wide = buildIso({ files: many, directories: dirs, date: DATE });
     const v = volume(wide, 16);
     expect(both32(v.vd, 132)).toBeGreaterThan(SECTOR);
-    for (const [vol, names] of [[v, "rr"], [volume(wide, 17), "joliet"]] as const) {
+    for (const [vol, names] of [
+      [v, "rr"],
+      [volume(wide, 17), "joliet"],
+    ] as const) {
       const entries = walk(wide, vol.root, names);
       const w = entries.find((e) => e.path === "wide")!;
       expect(w.rec.size).toBeGreaterThan(SECTOR);
-      expect(entries.filter((e) => e.path.startsWith("wide/")).map((e) => e.path).sort()).toEqual(many.map((f) => f.path).sort());
+      expect(
+        entries
+          .filter((e) => e.path.startsWith("wide/"))
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual(many.map((f) => f.path).sort());
       expect(entries.filter((e) => e.path.startsWith("dirs/"))).toHaveLength(200);
     }
     const big = noise(3 * SECTOR + 1, 7);

@@ -4,7 +4,13 @@ import { buildIso } from "../../../src/iso9660/index.ts";
 import { DATE, RICH_DIRECTORIES, richFiles } from "./fixtures.ts";
 import { ascii, both16, both32, dv, readDirectory, readPathTable, SECTOR, ucs2, volume, walk } from "./iso-reader.ts";
 
-const image = buildIso({ files: richFiles(), directories: RICH_DIRECTORIES, date: DATE, publisher: "bosh-ironic-cpi", applicationId: "unit test" });
+const image = buildIso({
+  files: richFiles(),
+  directories: RICH_DIRECTORIES,
+  date: DATE,
+  publisher: "bosh-ironic-cpi",
+  applicationId: "unit test",
+});
 const pvd = volume(image, 16);
 const svd = volume(image, 17);
 
@@ -16,7 +22,11 @@ describe("volume descriptors", () => {
   });
 
   it("writes PVD, Joliet SVD and terminator at blocks 16, 17, 18", () => {
-    for (const [block, type] of [[16, 1], [17, 2], [18, 255]] as const) {
+    for (const [block, type] of [
+      [16, 1],
+      [17, 2],
+      [18, 255],
+    ] as const) {
       const vd = image.subarray(block * SECTOR, (block + 1) * SECTOR);
       expect([vd[0], ascii(vd.subarray(1, 6)), vd[6]]).toEqual([type, "CD001", 1]);
     }
@@ -75,7 +85,10 @@ describe("volume descriptors", () => {
 });
 
 describe("path tables", () => {
-  for (const [label, v, names] of [["primary", pvd, "iso"], ["joliet", svd, "joliet"]] as const) {
+  for (const [label, v, names] of [
+    ["primary", pvd, "iso"],
+    ["joliet", svd, "joliet"],
+  ] as const) {
     it(`${label}: L and M copies agree and list every directory with its extent and parent`, () => {
       const size = both32(v.vd, 132);
       const l = readPathTable(image, dv(v.vd).getUint32(140, true), size, true);

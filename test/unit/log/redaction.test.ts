@@ -16,7 +16,9 @@ describe("collectSecrets", () => {
   });
 
   test("takes passwords out of URLs anywhere (a light stemcell's image_url, an endpoint)", () => {
-    expect([...collectSecrets([{ image_url: "https://u:img-pass@store/x.img" }, "nats://n:mbus-pw@1.2.3.4:4222"])].sort()).toEqual(["img-pass", "mbus-pw"]);
+    expect(
+      [...collectSecrets([{ image_url: "https://u:img-pass@store/x.img" }, "nats://n:mbus-pw@1.2.3.4:4222"])].sort(),
+    ).toEqual(["img-pass", "mbus-pw"]);
   });
 
   test("reads the password out of URL userinfo", () => {
@@ -40,7 +42,10 @@ describe("SecretScrubber", () => {
 describe("call log", () => {
   test("writes JSON lines with bindings, redacts by path and by value, summarises info and above", () => {
     const lines: string[] = [];
-    const { logger, scrubber, summary } = createCallLog({ bindings: { request_id: "cpi-1" }, write: (l) => void lines.push(l) });
+    const { logger, scrubber, summary } = createCallLog({
+      bindings: { request_id: "cpi-1" },
+      write: (l) => void lines.push(l),
+    });
     scrubber.add(["sekrit-value"]);
     logger.debug("quiet detail");
     logger.info({ driver_info: { ipmi_password: "x" }, env: { bosh: {} } }, "claimed node n1");

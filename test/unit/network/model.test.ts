@@ -4,10 +4,22 @@ import { build, fails, mac, manual, ports } from "./build.ts";
 
 describe("addresses", () => {
   test("IPv6: prefix from the netmask, not from BOSH `prefix` (the size of the VM's own block)", () => {
-    const v6 = { type: "manual" as const, ip: "2001:DB8:0:0::10", netmask: "ffff:ffff:ffff:ffff::", prefix: "128", gateway: "2001:db8::1", default: ["gateway"], cloud_properties: {} };
+    const v6 = {
+      type: "manual" as const,
+      ip: "2001:DB8:0:0::10",
+      netmask: "ffff:ffff:ffff:ffff::",
+      prefix: "128",
+      gateway: "2001:db8::1",
+      default: ["gateway"],
+      cloud_properties: {},
+    };
     const { nd } = build({ v6 }, ports(1), { unused_nics: "ignore" });
     expect(nd.networks[0]).toEqual({
-      id: "v6", type: "ipv6", link: "nic-525400000001", network_id: "v6", ip_address: "2001:db8::10",
+      id: "v6",
+      type: "ipv6",
+      link: "nic-525400000001",
+      network_id: "v6",
+      ip_address: "2001:db8::10",
       netmask: "ffff:ffff:ffff:ffff:0000:0000:0000:0000",
       routes: [{ network: "::", netmask: "0000:0000:0000:0000:0000:0000:0000:0000", gateway: "2001:db8::1" }],
     });
@@ -33,14 +45,24 @@ describe("addresses", () => {
 
   test("a gateway outside the subnet is accepted, with a warning", () => {
     const { model, nd } = build({ a: manual("10.0.0.2", { gateway: "10.9.9.1", default: ["gateway"] }) }, ports(1));
-    expect(model.warnings).toEqual(["network 'a': gateway 10.9.9.1 is outside 10.0.0.0/24; using it as an on-link gateway"]);
+    expect(model.warnings).toEqual([
+      "network 'a': gateway 10.9.9.1 is outside 10.0.0.0/24; using it as an on-link gateway",
+    ]);
     expect(nd.networks[0]!.routes).toEqual([{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.9.9.1" }]);
   });
 
   test("only the gateway default network gets a default route", () => {
-    const { nd } = build({ a: manual("10.0.0.2", { gateway: "10.0.0.1" }), b: manual("10.0.1.2", { gateway: "10.0.1.1", default: ["gateway", "dns"] }) }, ports(1, 2));
+    const { nd } = build(
+      {
+        a: manual("10.0.0.2", { gateway: "10.0.0.1" }),
+        b: manual("10.0.1.2", { gateway: "10.0.1.1", default: ["gateway", "dns"] }),
+      },
+      ports(1, 2),
+    );
     expect(nd.networks.find((n) => n.id === "a")!.routes).toEqual([]);
-    expect(nd.networks.find((n) => n.id === "b")!.routes).toEqual([{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.1.1" }]);
+    expect(nd.networks.find((n) => n.id === "b")!.routes).toEqual([
+      { network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.1.1" },
+    ]);
   });
 
   test("cloud_properties.routes: rendered for network_data and the agent; checked", () => {
@@ -48,18 +70,27 @@ describe("addresses", () => {
     const { nd, agent } = build({ a: manual("10.0.0.2", { cloud_properties: { routes } }) }, ports(1));
     expect(nd.networks[0]!.routes).toEqual([{ network: "10.20.0.0", netmask: "255.255.0.0", gateway: "10.0.0.254" }]);
     expect(agent.a!.routes).toEqual([{ Destination: "10.20.0.0", Gateway: "10.0.0.254", Netmask: "255.255.0.0" }]);
-    const bad = (r: unknown, extra = {}) => fails(() => build({ a: { ...manual("10.0.0.2", { cloud_properties: { routes: [r] } }), ...extra } }, ports(1)));
+    const bad = (r: unknown, extra = {}) =>
+      fails(() => build({ a: { ...manual("10.0.0.2", { cloud_properties: { routes: [r] } }), ...extra } }, ports(1)));
     expect(bad({ destination: "10.20.0.1/16", gateway: "10.0.0.254" }).message).toMatch(/host bits set/);
     expect(bad({ destination: "2001:db8::/32", gateway: "10.0.0.254" }).message).toMatch(/mixes address families/);
     expect(bad({ destination: "10.20.0.0/33", gateway: "10.0.0.254" }).message).toMatch(/not a CIDR/);
-    expect(bad({ destination: "10.20.0.0/16", gateway: "10.0.0.254" }, { type: "dynamic", ip: undefined }).message).toMatch(/need a manual/);
+    expect(
+      bad({ destination: "10.20.0.0/16", gateway: "10.0.0.254" }, { type: "dynamic", ip: undefined }).message,
+    ).toMatch(/need a manual/);
   });
 });
 
-
 describe("network types, vip, DNS, defaults", () => {
   test("dynamic -> use_dhcp true + ipv4_dhcp; manual -> use_dhcp false; a missing type is inferred", () => {
-    const { agent, nd } = build({ d: { type: "dynamic", cloud_properties: {} }, m: manual("10.0.0.2"), n: { ip: "10.0.1.2", netmask: "255.255.255.0" } }, ports(1, 2, 3));
+    const { agent, nd } = build(
+      {
+        d: { type: "dynamic", cloud_properties: {} },
+        m: manual("10.0.0.2"),
+        n: { ip: "10.0.1.2", netmask: "255.255.255.0" },
+      },
+      ports(1, 2, 3),
+    );
     expect(agent.d).toMatchObject({ type: "dynamic", use_dhcp: true });
     expect(agent.m).toMatchObject({ type: "manual", use_dhcp: false });
     expect(agent.n).toMatchObject({ type: "manual", use_dhcp: false });
@@ -80,23 +111,41 @@ describe("network types, vip, DNS, defaults", () => {
   });
 
   test("every key the director sent is kept; use_dhcp is overridden", () => {
-    const spec = { ...manual("10.0.0.2"), prefix: "32", dns: ["10.0.0.53"], default: ["dns", "gateway"], gateway: "10.0.0.1", use_dhcp: true, preconfigured: false, alias: "x", cloud_properties: { mtu: 1500 } };
+    const spec = {
+      ...manual("10.0.0.2"),
+      prefix: "32",
+      dns: ["10.0.0.53"],
+      default: ["dns", "gateway"],
+      gateway: "10.0.0.1",
+      use_dhcp: true,
+      preconfigured: false,
+      alias: "x",
+      cloud_properties: { mtu: 1500 },
+    };
     const { agent } = build({ a: spec }, ports(1));
     expect(agent.a).toEqual({ ...spec, mac: mac(1), use_dhcp: false });
   });
 
   test("network.default_dns fills the dns default network only", () => {
-    const { agent, nd } = build({ a: manual("10.0.0.2", { default: ["dns", "gateway"] }), b: manual("10.0.1.2") }, ports(1, 2), { default_dns: ["9.9.9.9"] });
+    const { agent, nd } = build(
+      { a: manual("10.0.0.2", { default: ["dns", "gateway"] }), b: manual("10.0.1.2") },
+      ports(1, 2),
+      { default_dns: ["9.9.9.9"] },
+    );
     expect(agent.a!.dns).toEqual(["9.9.9.9"]);
     expect(agent.b!.dns).toBeUndefined();
     expect(nd.services).toEqual([{ type: "dns", address: "9.9.9.9" }]);
-    const own = build({ a: manual("10.0.0.2", { default: ["dns"], dns: ["10.0.0.53"] }) }, ports(1), { default_dns: ["9.9.9.9"] });
+    const own = build({ a: manual("10.0.0.2", { default: ["dns"], dns: ["10.0.0.53"] }) }, ports(1), {
+      default_dns: ["9.9.9.9"],
+    });
     expect(own.agent.a!.dns).toEqual(["10.0.0.53"]);
     expect(own.nd.services).toEqual([{ type: "dns", address: "10.0.0.53" }]);
   });
 
   test("a single network without `default` is made explicit, so spare-NIC entries do not change the agent's pick", () => {
-    const { agent, nd } = build({ a: manual("10.0.0.2", { gateway: "10.0.0.1" }) }, ports(1, 2), { default_dns: ["9.9.9.9"] });
+    const { agent, nd } = build({ a: manual("10.0.0.2", { gateway: "10.0.0.1" }) }, ports(1, 2), {
+      default_dns: ["9.9.9.9"],
+    });
     expect(agent.a!.default).toEqual(["dns", "gateway"]);
     expect(agent.a!.dns).toEqual(["9.9.9.9"]);
     expect(nd.networks[0]!.routes).toEqual([{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.0.1" }]);
@@ -105,7 +154,16 @@ describe("network types, vip, DNS, defaults", () => {
   });
 
   test("unknown cloud_properties key names the network and the key", () => {
-    const e = fails(() => build({ storage: manual("10.0.0.2", { cloud_properties: { vlan: 3, vlna: 4, bond: { macs: [mac(1), mac(2)], mode: "balance-rr", speed: 1 } } }) }, ports(1, 2)));
+    const e = fails(() =>
+      build(
+        {
+          storage: manual("10.0.0.2", {
+            cloud_properties: { vlan: 3, vlna: 4, bond: { macs: [mac(1), mac(2)], mode: "balance-rr", speed: 1 } },
+          }),
+        },
+        ports(1, 2),
+      ),
+    );
     expect(e.code).toBe("INVALID_CLOUD_PROPERTIES");
     expect(e.message).toMatch(/^network 'storage': /);
     expect(e.message).toContain("cloud_properties.vlna: unknown key");

@@ -1,15 +1,38 @@
 import { describe, expect, test } from "vitest";
-import { buildNetworkModel, networkData, NetworkModelError, nodeNetworkData, type NetworkPolicy } from "../../../src/network/index.ts";
+import {
+  buildNetworkModel,
+  networkData,
+  NetworkModelError,
+  nodeNetworkData,
+  type NetworkPolicy,
+} from "../../../src/network/index.ts";
 import type { Networks } from "../../../src/protocol/shapes.ts";
 
-const POLICY: NetworkPolicy = { unused_nics: "loopback", loopback_base: "127.0.0.100", loopback_prefix: 24, default_dns: ["10.0.0.2"] };
+const POLICY: NetworkPolicy = {
+  unused_nics: "loopback",
+  loopback_base: "127.0.0.100",
+  loopback_prefix: 24,
+  default_dns: ["10.0.0.2"],
+};
 const ports = ["01", "02", "03"].map((x, i) => ({ address: `52:54:00:00:00:${x}`, pxe_enabled: i === 0 }));
 const bond = (mode: string) => ({ macs: ["52:54:00:00:00:01", "52:54:00:00:00:02"], mode, miimon: 100 });
 const model = (networks: Networks) => buildNetworkModel({ networks, ports, policy: POLICY });
 
 const NETS: Networks = {
-  prov: { type: "manual", ip: "10.0.0.10", netmask: "255.255.255.0", gateway: "10.0.0.1", default: ["dns", "gateway"], cloud_properties: { bond: bond("active-backup"), vlan: 100, mtu: 1500 } },
-  other: { type: "manual", ip: "10.5.0.10", netmask: "255.255.255.0", cloud_properties: { bond: bond("active-backup") } },
+  prov: {
+    type: "manual",
+    ip: "10.0.0.10",
+    netmask: "255.255.255.0",
+    gateway: "10.0.0.1",
+    default: ["dns", "gateway"],
+    cloud_properties: { bond: bond("active-backup"), vlan: 100, mtu: 1500 },
+  },
+  other: {
+    type: "manual",
+    ip: "10.5.0.10",
+    netmask: "255.255.255.0",
+    cloud_properties: { bond: bond("active-backup") },
+  },
   dyn: { type: "dynamic", cloud_properties: {} },
   public: { type: "vip", ip: "203.0.113.1" },
 };
@@ -42,9 +65,22 @@ describe("network_data.json", () => {
 describe("node network_data (DHCP-less deploy ramdisk)", () => {
   test("only the links under the provisioning network, parents first, and that network", () => {
     const nd = nodeNetworkData(model(NETS), "prov");
-    expect(nd.links.map((l) => l.id)).toEqual(["nic-525400000001", "nic-525400000002", "bond-525400000001", "bond-525400000001.100"]);
+    expect(nd.links.map((l) => l.id)).toEqual([
+      "nic-525400000001",
+      "nic-525400000002",
+      "bond-525400000001",
+      "bond-525400000001.100",
+    ]);
     expect(nd.networks).toEqual([
-      { id: "prov", type: "ipv4", link: "bond-525400000001.100", network_id: "prov", ip_address: "10.0.0.10", netmask: "255.255.255.0", routes: [{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.0.1" }] },
+      {
+        id: "prov",
+        type: "ipv4",
+        link: "bond-525400000001.100",
+        network_id: "prov",
+        ip_address: "10.0.0.10",
+        netmask: "255.255.255.0",
+        routes: [{ network: "0.0.0.0", netmask: "0.0.0.0", gateway: "10.0.0.1" }],
+      },
     ]);
     expect(nd.services).toEqual([{ type: "dns", address: "10.0.0.2" }]);
   });
@@ -67,8 +103,14 @@ describe("node network_data (DHCP-less deploy ramdisk)", () => {
 
   test("a dynamic, vip, unknown or /32 network is refused with its name", () => {
     expect(fails(NETS, "dyn").message).toMatch(/'dyn': DHCP-less provisioning needs a manual/);
-    expect(fails(NETS, "public")).toMatchObject({ code: "UNKNOWN_NETWORK", message: "provisioning_network 'public': is a vip network" });
-    expect(fails(NETS, "nope")).toMatchObject({ code: "UNKNOWN_NETWORK", message: "provisioning_network 'nope': is not one of this VM's networks (prov, other, dyn, public)" });
+    expect(fails(NETS, "public")).toMatchObject({
+      code: "UNKNOWN_NETWORK",
+      message: "provisioning_network 'public': is a vip network",
+    });
+    expect(fails(NETS, "nope")).toMatchObject({
+      code: "UNKNOWN_NETWORK",
+      message: "provisioning_network 'nope': is not one of this VM's networks (prov, other, dyn, public)",
+    });
     expect(fails({ p: { type: "manual", ip: "10.0.0.1", netmask: "255.255.255.255" } }, "p").message).toMatch(/\/32/);
   });
 });

@@ -28,18 +28,29 @@ describe("envelope", () => {
     ["no arguments", { method: "info" }, /arguments: is required/],
     ["arguments not an array", { method: "info", arguments: {} }, /arguments: .*expected array/],
     ["context not an object", { method: "info", arguments: [], context: 5 }, /context: .*expected object/],
-    ["api_version not an integer", { method: "info", arguments: [], api_version: "2" }, /api_version: .*expected number/],
+    [
+      "api_version not an integer",
+      { method: "info", arguments: [], api_version: "2" },
+      /api_version: .*expected number/,
+    ],
   ])("%s is a CpiError", async (_name, req, message) => {
     const r = await call(req);
     expect(r.result).toBeNull();
-    expect(r.error).toEqual({ type: "Bosh::Clouds::CpiError", message: expect.stringMatching(message), ok_to_retry: false });
+    expect(r.error).toEqual({
+      type: "Bosh::Clouds::CpiError",
+      message: expect.stringMatching(message),
+      ok_to_retry: false,
+    });
   });
 
-  test.each(["no_such_method", "../etc/passwd", "Info", "constructor"])("unknown method %s is NotImplemented", async (m) => {
-    const r = await call({ method: m, arguments: [] });
-    expect(r.error?.type).toBe("Bosh::Clouds::NotImplemented");
-    expect(r.error?.message).toContain("unknown method");
-  });
+  test.each(["no_such_method", "../etc/passwd", "Info", "constructor"])(
+    "unknown method %s is NotImplemented",
+    async (m) => {
+      const r = await call({ method: m, arguments: [] });
+      expect(r.error?.type).toBe("Bosh::Clouds::NotImplemented");
+      expect(r.error?.message).toContain("unknown method");
+    },
+  );
 
   test("context properties overlay the configuration and are validated by the same schema", async () => {
     const ok = await call({ method: "info", arguments: [], context: { stemcell_formats: ["openstack-raw"] } });
@@ -104,7 +115,10 @@ describe("errors and results", () => {
     };
 
   test("typed errors keep type and ok_to_retry", async () => {
-    const r = await call({ method: "x", arguments: [] }, { loadAction: async () => throwing(new VmCreationFailed("raced", true)) });
+    const r = await call(
+      { method: "x", arguments: [] },
+      { loadAction: async () => throwing(new VmCreationFailed("raced", true)) },
+    );
     expect(r.error).toEqual({ type: "Bosh::Clouds::VMCreationFailed", message: "raced", ok_to_retry: true });
   });
 

@@ -24,7 +24,8 @@ describe("actions/", () => {
     expect(cls!.prototype).toBeInstanceOf(Action);
     const def = cls!.args._zod.def;
     expect(def.type).toBe("tuple");
-    for (const item of def.items) expect(z.globalRegistry.get(item)?.description, `${method} argument names`).toBeTruthy();
+    for (const item of def.items)
+      expect(z.globalRegistry.get(item)?.description, `${method} argument names`).toBeTruthy();
   });
 
   test("an unknown name loads nothing", async () => {

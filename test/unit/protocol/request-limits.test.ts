@@ -6,7 +6,9 @@ const nest = (n: number) => JSON.parse(`${"[".repeat(n)}${"]".repeat(n)}`) as un
 
 test("a request as the director sends it passes", () => {
   const env = { bosh: { mbus: { cert: { ca: "x" } }, blobstores: [{ options: { tls: { cert: { ca: "y" } } } }] } };
-  expect(requestShapeProblem({ method: "create_vm", arguments: ["a", "s", {}, {}, [], env], context: {} })).toBeUndefined();
+  expect(
+    requestShapeProblem({ method: "create_vm", arguments: ["a", "s", {}, {}, [], env], context: {} }),
+  ).toBeUndefined();
 });
 
 test(`${MAX_REQUEST_DEPTH} levels pass, one more is refused, 100 000 do not overflow the stack`, () => {

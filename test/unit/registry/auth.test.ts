@@ -15,7 +15,13 @@ describe("registry basic auth", () => {
 
   it("accepts only the exact pair", () => {
     expect(authorized(basic("registry:p:ss wörd"), EXPECTED)).toBe(true);
-    for (const wrong of ["registry:p:ss word", "Registry:p:ss wörd", "registry:", ":p:ss wörd", "registry:p:ss wörd "]) {
+    for (const wrong of [
+      "registry:p:ss word",
+      "Registry:p:ss wörd",
+      "registry:",
+      ":p:ss wörd",
+      "registry:p:ss wörd ",
+    ]) {
       expect(authorized(basic(wrong), EXPECTED)).toBe(false);
     }
     expect(authorized(undefined, EXPECTED)).toBe(false);

@@ -47,7 +47,10 @@ describe("registry configuration", () => {
   it("reads TLS files at start, failing clearly when one is missing", () => {
     writeFileSync(join(dir, "c.pem"), "CERT");
     writeFileSync(join(dir, "k.pem"), "KEY");
-    expect(readTls({ cert_file: join(dir, "c.pem"), key_file: join(dir, "k.pem") })).toEqual({ cert: "CERT", key: "KEY" });
+    expect(readTls({ cert_file: join(dir, "c.pem"), key_file: join(dir, "k.pem") })).toEqual({
+      cert: "CERT",
+      key: "KEY",
+    });
     expect(readTls(undefined)).toBeUndefined();
     expect(() => readTls({ cert_file: join(dir, "c.pem"), key_file: join(dir, "none.pem") })).toThrow(/ENOENT/);
   });

@@ -19,8 +19,16 @@ let logged: Record<string, unknown>[];
 async function start(readRequiresAuth = true) {
   store = new FakeStore();
   logged = [];
-  const log = { info: (o: object) => void logged.push(o as Record<string, unknown>), warn() {}, error: (o: object) => void logged.push(o as Record<string, unknown>) };
-  server = createRegistryServer({ records: new RegistryRecords(store.asStore(), "registry"), auth: { username: "registry", password: "reg-secret", readRequiresAuth }, log: log as never });
+  const log = {
+    info: (o: object) => void logged.push(o as Record<string, unknown>),
+    warn() {},
+    error: (o: object) => void logged.push(o as Record<string, unknown>),
+  };
+  server = createRegistryServer({
+    records: new RegistryRecords(store.asStore(), "registry"),
+    auth: { username: "registry", password: "reg-secret", readRequiresAuth },
+    log: log as never,
+  });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -37,7 +45,10 @@ async function call(method: string, path: string, opts: { auth?: string | null; 
 describe("registry server", () => {
   it("PUT then GET: the exact envelope, settings as a JSON string", async () => {
     const settings = '{"agent_id":"a1","disks":{"persistent":{}}}';
-    expect(await call("PUT", `/instances/${ID}/settings`, { body: settings })).toMatchObject({ status: 200, json: { status: "ok" } });
+    expect(await call("PUT", `/instances/${ID}/settings`, { body: settings })).toMatchObject({
+      status: 200,
+      json: { status: "ok" },
+    });
     const got = await call("GET", `/instances/${ID}/settings`);
     expect(got.status).toBe(200);
     expect(got.headers.get("content-type")).toBe("application/json");
@@ -46,7 +57,10 @@ describe("registry server", () => {
   });
 
   it("404 with a JSON body for absent settings and unknown paths", async () => {
-    expect(await call("GET", `/instances/${ID}/settings`)).toMatchObject({ status: 404, json: { status: "not_found" } });
+    expect(await call("GET", `/instances/${ID}/settings`)).toMatchObject({
+      status: 404,
+      json: { status: "not_found" },
+    });
     expect(await call("GET", "/instances")).toMatchObject({ status: 404, json: { status: "not_found" } });
     expect(await call("GET", `/instances/${ID}/other`)).toMatchObject({ status: 404 });
   });
@@ -60,7 +74,11 @@ describe("registry server", () => {
 
   it("writes need basic auth; so do reads unless read_requires_auth is false", async () => {
     const wrong = `Basic ${Buffer.from("registry:nope").toString("base64")}`;
-    for (const [method, body] of [["PUT", "{}"], ["DELETE", undefined], ["GET", undefined]] as const) {
+    for (const [method, body] of [
+      ["PUT", "{}"],
+      ["DELETE", undefined],
+      ["GET", undefined],
+    ] as const) {
       for (const auth of [null, wrong]) {
         const r = await call(method, `/instances/${ID}/settings`, { auth, body });
         expect(r.status).toBe(401);
@@ -84,9 +102,14 @@ describe("registry server", () => {
   });
 
   it("refuses bodies that are not a JSON object, and bodies over the size limit", async () => {
-    expect(await call("PUT", `/instances/${ID}/settings`, { body: "not json" })).toMatchObject({ status: 400, json: { status: "error" } });
+    expect(await call("PUT", `/instances/${ID}/settings`, { body: "not json" })).toMatchObject({
+      status: 400,
+      json: { status: "error" },
+    });
     expect(await call("PUT", `/instances/${ID}/settings`, { body: "[1]" })).toMatchObject({ status: 400 });
-    expect((await call("PUT", `/instances/${ID}/settings`, { body: `{"x":"${"a".repeat(MAX_BODY_BYTES)}"}` })).status).toBe(413);
+    expect(
+      (await call("PUT", `/instances/${ID}/settings`, { body: `{"x":"${"a".repeat(MAX_BODY_BYTES)}"}` })).status,
+    ).toBe(413);
     expect(store.objects.size).toBe(0);
   });
 
@@ -97,7 +120,10 @@ describe("registry server", () => {
   });
 
   it("a failing store: 503 when unreachable, 502 otherwise, details only in the log", async () => {
-    store.failures.set(`GET /registry/instances/${ID}/settings`, new WebdavUnavailable("GET", "/p", "ECONNREFUSED", "http://10.0.0.9:80"));
+    store.failures.set(
+      `GET /registry/instances/${ID}/settings`,
+      new WebdavUnavailable("GET", "/p", "ECONNREFUSED", "http://10.0.0.9:80"),
+    );
     const down = await call("GET", `/instances/${ID}/settings`);
     expect(down).toMatchObject({ status: 503, json: { status: "error", message: "registry backend unavailable" } });
     expect(down.text).not.toContain("10.0.0.9");

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { deployFailures, failureTier, maintenanceReason, nextFailures } from "../../../src/selection/deploy-failures.ts";
+import {
+  deployFailures,
+  failureTier,
+  maintenanceReason,
+  nextFailures,
+} from "../../../src/selection/deploy-failures.ts";
 
 const at = new Date("2026-11-21T12:00:00Z");
 
@@ -8,7 +13,8 @@ describe("deploy failure records", () => {
     let rec = nextFailures(undefined, { agentId: "a", error: "x".repeat(900), at });
     expect(rec).toMatchObject({ count: 1, last_at: at.toISOString(), agent_ids: ["a"] });
     expect(rec.last_error).toHaveLength(500);
-    for (const id of ["b", "c", "d", "e", "f", "b"]) rec = nextFailures(rec, { agentId: id, error: "deploy failed", at });
+    for (const id of ["b", "c", "d", "e", "f", "b"])
+      rec = nextFailures(rec, { agentId: id, error: "deploy failed", at });
     expect(rec.count).toBe(7);
     expect(rec.agent_ids).toEqual(["c", "d", "e", "f", "b"]);
   });
@@ -24,6 +30,8 @@ describe("deploy failure records", () => {
     const rec = { count: 3, last_at: at.toISOString(), last_error: "deploy failed: no callback", agent_ids: [] };
     expect(maintenanceReason({ ...rec, count: 2 }, 3)).toBeUndefined();
     expect(maintenanceReason(rec, 0)).toBeUndefined();
-    expect(maintenanceReason(rec, 3)).toMatch(/^bosh: 3 consecutive failed deploys, last 2026-11-21T12:00:00.000Z: deploy failed: no callback\. When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/);
+    expect(maintenanceReason(rec, 3)).toMatch(
+      /^bosh: 3 consecutive failed deploys, last 2026-11-21T12:00:00.000Z: deploy failed: no callback\. When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/,
+    );
   });
 });

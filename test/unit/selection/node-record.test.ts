@@ -3,7 +3,14 @@ import { boshRecord, holdsVm, liveDisks } from "../../../src/selection/node-reco
 
 describe("node records", () => {
   it("parse extra.bosh leniently and extra.bosh_disks' live disks", () => {
-    const node = { uuid: "n", instance_uuid: "c", extra: { bosh: { phase: "created", future_key: 1 }, bosh_disks: { b: { state: "live" }, a: {}, z: { state: "dirty" } } } };
+    const node = {
+      uuid: "n",
+      instance_uuid: "c",
+      extra: {
+        bosh: { phase: "created", future_key: 1 },
+        bosh_disks: { b: { state: "live" }, a: {}, z: { state: "dirty" } },
+      },
+    };
     expect(boshRecord(node)).toMatchObject({ phase: "created", future_key: 1 });
     expect(liveDisks(node)).toEqual(["a", "b"]);
     expect(holdsVm(node)).toBe(true);

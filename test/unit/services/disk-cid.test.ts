@@ -11,7 +11,11 @@ describe("disk cid", () => {
     expect(cid).toMatch(/^disk-d658b325-9f3d-4e8b-b148-25560c0566b5-[0-9a-f]{8}-[0-9a-z]+$/);
     expect(Cid.safeParse(cid).success).toBe(true);
     expect(cid.length).toBeGreaterThanOrEqual(20);
-    expect(parseDiskCid(cid)).toEqual({ nodeUuid: NODE, deviceTag: deviceTag("/dev/disk/by-path/pci-0000:00:1f.2-ata-3"), createdMs: AT.getTime() });
+    expect(parseDiskCid(cid)).toEqual({
+      nodeUuid: NODE,
+      deviceTag: deviceTag("/dev/disk/by-path/pci-0000:00:1f.2-ata-3"),
+      createdMs: AT.getTime(),
+    });
   });
 
   test("the same device at another time is another disk", () => {

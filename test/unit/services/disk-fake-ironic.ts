@@ -3,7 +3,12 @@
 // instance_uuid is a 409 "associated"), provision verbs with instant transitions, and a request log.
 import pino from "pino";
 import type { IronicClient } from "../../../src/ironic/client.ts";
-import { IronicBadRequest, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../../../src/ironic/errors.ts";
+import {
+  IronicBadRequest,
+  IronicNodeAssociated,
+  IronicNotFound,
+  IronicStateError,
+} from "../../../src/ironic/errors.ts";
 import { compareVersions } from "../../../src/ironic/microversions.ts";
 import type { Node } from "../../../src/ironic/node-schema.ts";
 import type { JsonPatchOp } from "../../../src/ironic/patch.ts";
@@ -26,24 +31,38 @@ export function applyPatch(node: FakeNode, ops: readonly JsonPatchOp[]): FakeNod
   const doc = structuredClone(node) as Record<string, unknown>;
   for (const op of ops) {
     // Ironic's patch schema: "'<path>' does not match '^(/[\\w-]+)+$'"
-    if (!/^(\/[\w-]+)+$/.test(op.path)) throw err(IronicBadRequest, 400, "PATCH", `Schema error for patch: '${op.path}' does not match '^(/[\\w-]+)+$'`);
+    if (!/^(\/[\w-]+)+$/.test(op.path))
+      throw err(IronicBadRequest, 400, "PATCH", `Schema error for patch: '${op.path}' does not match '^(/[\\w-]+)+$'`);
     const segs = op.path.split("/").slice(1).map(unescape);
     const last = segs.pop()!;
     let parent: Record<string, unknown> = doc;
     for (const s of segs) {
       const next = parent[s];
-      if (typeof next !== "object" || next === null) throw err(IronicBadRequest, 400, "PATCH", `can't reach ${op.path}`);
+      if (typeof next !== "object" || next === null)
+        throw err(IronicBadRequest, 400, "PATCH", `can't reach ${op.path}`);
       parent = next as Record<string, unknown>;
     }
-    if (op.path === "/instance_uuid" && op.op !== "remove" && doc["instance_uuid"] && doc["instance_uuid"] !== op.value) {
-      throw err(IronicNodeAssociated, 409, "PATCH", `Node ${node.uuid} is associated with instance ${String(doc["instance_uuid"])}.`);
+    if (
+      op.path === "/instance_uuid" &&
+      op.op !== "remove" &&
+      doc["instance_uuid"] &&
+      doc["instance_uuid"] !== op.value
+    ) {
+      throw err(
+        IronicNodeAssociated,
+        409,
+        "PATCH",
+        `Node ${node.uuid} is associated with instance ${String(doc["instance_uuid"])}.`,
+      );
     }
     if (op.op === "remove") {
-      if (!(last in parent) || (segs.length === 0 && parent[last] == null)) throw err(IronicBadRequest, 400, "PATCH", `can't remove a non-existent object '${last}'`);
+      if (!(last in parent) || (segs.length === 0 && parent[last] == null))
+        throw err(IronicBadRequest, 400, "PATCH", `can't remove a non-existent object '${last}'`);
       if (segs.length === 0) parent[last] = null;
       else delete parent[last];
     } else {
-      if (op.op === "replace" && !(last in parent)) throw err(IronicBadRequest, 400, "PATCH", "can't replace a missing member");
+      if (op.op === "replace" && !(last in parent))
+        throw err(IronicBadRequest, 400, "PATCH", "can't replace a missing member");
       parent[last] = structuredClone(op.value);
     }
   }
@@ -76,7 +95,12 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
     let state = target === "provide" ? (n.failClean && n.automated_clean ? "clean failed" : "available") : to[target];
     if (!state) throw err(IronicBadRequest, 400, "PUT", `bad target ${target}`);
     if (target === "deleted" && n.automated_clean && n.failClean) state = "clean failed";
-    nodes.set(id, { ...n, provision_state: state, provision_updated_at: stamp(), last_error: state === "clean failed" ? "cleaning failed (fake)" : null });
+    nodes.set(id, {
+      ...n,
+      provision_state: state,
+      provision_updated_at: stamp(),
+      last_error: state === "clean failed" ? "cleaning failed (fake)" : null,
+    });
   };
   const client = {
     version,
@@ -97,10 +121,20 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
         calls.push(`GET ${id}`);
         return structuredClone(get(id));
       },
-      list: async (q: { provision_state?: string; associated?: boolean; maintenance?: boolean; instance_uuid?: string }) => {
+      list: async (q: {
+        provision_state?: string;
+        associated?: boolean;
+        maintenance?: boolean;
+        instance_uuid?: string;
+      }) => {
         calls.push("LIST");
         return [...nodes.values()]
-          .filter((n) => (q.provision_state === undefined || n.provision_state === q.provision_state) && (q.associated === undefined || !!n.instance_uuid === q.associated) && (q.maintenance === undefined || !!n.maintenance === q.maintenance))
+          .filter(
+            (n) =>
+              (q.provision_state === undefined || n.provision_state === q.provision_state) &&
+              (q.associated === undefined || !!n.instance_uuid === q.associated) &&
+              (q.maintenance === undefined || !!n.maintenance === q.maintenance),
+          )
           .filter((n) => q.instance_uuid === undefined || n.instance_uuid === q.instance_uuid)
           .map((n) => structuredClone(n));
       },
@@ -129,7 +163,15 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
     nodes,
     calls,
     add(node) {
-      const full: FakeNode = { provision_state: "available", maintenance: false, instance_uuid: null, extra: {}, properties: {}, automated_clean: null, ...node };
+      const full: FakeNode = {
+        provision_state: "available",
+        maintenance: false,
+        instance_uuid: null,
+        extra: {},
+        properties: {},
+        automated_clean: null,
+        ...node,
+      };
       nodes.set(node.uuid, full);
       return full;
     },
@@ -139,12 +181,22 @@ export function fakeIronic(opts: { version?: string } = {}): FakeIronic {
 
 export const silent = pino({ level: "silent" });
 
-export function diskDeps(fake: FakeIronic, over: Partial<DiskDeps> & { configOverrides?: Record<string, unknown> } = {}): DiskDeps {
+export function diskDeps(
+  fake: FakeIronic,
+  over: Partial<DiskDeps> & { configOverrides?: Record<string, unknown> } = {},
+): DiskDeps {
   const { configOverrides, ...rest } = over;
   const config: Config = ConfigSchema.parse({ ...testConfig(), ...(configOverrides ?? {}) });
   let t = Date.parse("2026-11-21T12:00:00Z");
   const now = () => new Date((t += 1000));
-  return { ironic: fake.client, config, log: silent, now, claims: new Claims({ ironic: fake.client, log: silent, now }), ...rest };
+  return {
+    ironic: fake.client,
+    config,
+    log: silent,
+    now,
+    claims: new Claims({ ironic: fake.client, log: silent, now }),
+    ...rest,
+  };
 }
 
 /** The cid of the VM vmNode(uuid) puts on a node: its claim, never the node's own UUID. */
@@ -157,6 +209,9 @@ export function vmNode(uuid: string, extra: Record<string, unknown> = {}): Parti
     provision_state: "active",
     instance_uuid: vmCidOf(uuid),
     automated_clean: true,
-    extra: { bosh: { phase: "created", agent_id: "agent-1", vm_cid: vmCidOf(uuid), claimed_at: "2026-11-21T11:00:00Z" }, ...extra },
+    extra: {
+      bosh: { phase: "created", agent_id: "agent-1", vm_cid: vmCidOf(uuid), claimed_at: "2026-11-21T11:00:00Z" },
+      ...extra,
+    },
   };
 }

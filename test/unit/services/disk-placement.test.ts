@@ -13,7 +13,12 @@ const VM = vmCidOf(NODE);
 const FREE1 = "33333333-3333-4333-8333-333333333333";
 const FREE2 = "55555555-5555-4555-8555-555555555555";
 const PROPS = { device: "/dev/disk/by-path/p-2" };
-const vm = (diskCids: string[]) => ({ vmCid: VM, agentId: "agent-1", claimUuid: "aaaaaaaa-0000-4000-8000-000000000001", diskCids });
+const vm = (diskCids: string[]) => ({
+  vmCid: VM,
+  agentId: "agent-1",
+  claimUuid: "aaaaaaaa-0000-4000-8000-000000000001",
+  diskCids,
+});
 
 let fake: FakeIronic;
 let disks: Disks;
@@ -40,7 +45,10 @@ describe("nodeFor", () => {
     const cid = await disks.create(1, PROPS, VM);
     const e = await placement.nodeFor([cid], "c0ffee00-0000-4000-8000-000000000001").catch((x: unknown) => x);
     expect(e).toBeInstanceOf(VmCreationFailed);
-    expect(e).toMatchObject({ okToRetry: false, message: expect.stringMatching(new RegExp(`is still held by VM ${VM}: .*vm_strategy: delete-create`)) });
+    expect(e).toMatchObject({
+      okToRetry: false,
+      message: expect.stringMatching(new RegExp(`is still held by VM ${VM}: .*vm_strategy: delete-create`)),
+    });
   });
 
   test("unknown disks: DiskNotFound before any claim", async () => {
@@ -77,7 +85,9 @@ describe("the VM lifecycle around live disks", () => {
 
   test("a VM claiming a node that holds disks it does not name is refused", async () => {
     await disks.create(1, PROPS, VM);
-    await expect(placement.onVmClaimed(fake.node(NODE), vm([]))).rejects.toThrow(/holds persistent disks .* of another VM/);
+    await expect(placement.onVmClaimed(fake.node(NODE), vm([]))).rejects.toThrow(
+      /holds persistent disks .* of another VM/,
+    );
   });
 
   test("release with only dirty devices asks for cleaning; the next claim after a clean release confirms the wipe", async () => {
@@ -133,7 +143,10 @@ describe("disk first (create_disk without a VM)", () => {
     const cid = await disks.create(1, PROPS, null);
     await disks.delete(cid);
     const n = fake.node(FREE1);
-    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([`PROVISION ${FREE1} manage`, `PROVISION ${FREE1} provide`]);
+    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([
+      `PROVISION ${FREE1} manage`,
+      `PROVISION ${FREE1} provide`,
+    ]);
     expect(n).toMatchObject({ provision_state: "available", instance_uuid: null, automated_clean: null });
     expect(n.extra).toEqual({ bosh_disks: {}, bosh_dirty_devices: {} });
   });
@@ -143,19 +156,38 @@ describe("disk first (create_disk without a VM)", () => {
     const cid = await disks.create(1, PROPS, null);
     await disks.delete(cid);
     const n = fake.node(FREE2);
-    expect(n).toMatchObject({ provision_state: "clean failed", maintenance: true, instance_uuid: null, automated_clean: true });
+    expect(n).toMatchObject({
+      provision_state: "clean failed",
+      maintenance: true,
+      instance_uuid: null,
+      automated_clean: true,
+    });
     expect(n.maintenance_reason).toMatch(/^bosh: cleaning \(wipe of deleted persistent disks\) failed/);
-    expect(dirty(FREE2).get("/dev/disk/by-path/p-2")).toMatchObject({ disk_cid: cid, wipe_failed: "cleaning failed (fake)" });
+    expect(dirty(FREE2).get("/dev/disk/by-path/p-2")).toMatchObject({
+      disk_cid: cid,
+      wipe_failed: "cleaning failed (fake)",
+    });
     expect(boshRecord(n)).toBeUndefined();
   });
 
   test("an orphan disk of a deleted VM on a free manageable server is wiped and the server goes back to manageable", async () => {
     const cid = await disks.create(1, PROPS, VM);
-    Object.assign(fake.node(NODE), { provision_state: "manageable", instance_uuid: null, extra: { ...fake.node(NODE).extra, bosh: undefined } });
+    Object.assign(fake.node(NODE), {
+      provision_state: "manageable",
+      instance_uuid: null,
+      extra: { ...fake.node(NODE).extra, bosh: undefined },
+    });
     delete (fake.node(NODE).extra as Record<string, unknown>)["bosh"];
     await disks.delete(cid);
-    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([`PROVISION ${NODE} provide`, `PROVISION ${NODE} manage`]);
-    expect(fake.node(NODE)).toMatchObject({ provision_state: "manageable", instance_uuid: null, automated_clean: true });
+    expect(fake.calls.filter((c) => c.startsWith("PROVISION"))).toEqual([
+      `PROVISION ${NODE} provide`,
+      `PROVISION ${NODE} manage`,
+    ]);
+    expect(fake.node(NODE)).toMatchObject({
+      provision_state: "manageable",
+      instance_uuid: null,
+      automated_clean: true,
+    });
     expect(extra(NODE)["bosh_dirty_devices"]).toEqual({});
   });
 });

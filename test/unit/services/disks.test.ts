@@ -32,7 +32,14 @@ describe("create_disk on a VM", () => {
   test("takes the first free device, writes the record and turns automated_clean off in one PATCH", async () => {
     const cid = await disks.create(10_240, PROPS, VM);
     expect(parseDiskCid(cid)?.nodeUuid).toBe(NODE);
-    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ device: "/dev/disk/by-path/p-2", path: "/dev/disk/by-path/p-2", size_mib: 10_240, attached: false, state: "live", vm_cid: VM });
+    expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({
+      device: "/dev/disk/by-path/p-2",
+      path: "/dev/disk/by-path/p-2",
+      size_mib: 10_240,
+      attached: false,
+      state: "live",
+      vm_cid: VM,
+    });
     expect(fake.node(NODE).automated_clean).toBe(false);
     expect(extra(NODE)["bosh_clean_hold"]).toMatchObject({ automated_clean: true });
     expect(fake.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
@@ -50,7 +57,9 @@ describe("create_disk on a VM", () => {
     await disks.create(1, PROPS, VM);
     await disks.create(1, PROPS, VM);
     await expect(disks.create(1, PROPS, VM)).rejects.toThrow(NoDiskSpace);
-    await expect(disks.create(1, PROPS, VM)).rejects.toThrow(/p-2 holds disk disk-.*; \/dev\/disk\/by-path\/p-3 holds disk/);
+    await expect(disks.create(1, PROPS, VM)).rejects.toThrow(
+      /p-2 holds disk disk-.*; \/dev\/disk\/by-path\/p-3 holds disk/,
+    );
   });
 
   test("declared capacity too small: NoDiskSpace; the node's declaration also supplies candidates", async () => {
@@ -65,7 +74,11 @@ describe("create_disk on a VM", () => {
   });
 
   test("the CPI default applies when the disk_type names none", async () => {
-    const d2 = Disks.over(diskDeps(fake, { configOverrides: { disks: { persistent_devices: ["/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"] } } }));
+    const d2 = Disks.over(
+      diskDeps(fake, {
+        configOverrides: { disks: { persistent_devices: ["/dev/disk/by-id/wwn-0x5000c500a1b2c3d4"] } },
+      }),
+    );
     const cid = await d2.create(1, {}, VM);
     expect(extra(NODE)["bosh_disks"]![cid]).toMatchObject({ path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" });
   });
@@ -98,7 +111,9 @@ describe("attach, detach, has, get_disks, metadata", () => {
     const cid = await disks.create(1, PROPS, VM);
     const e = await disks.attach(OTHER, cid).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(CloudError);
-    expect((e as Error).message).toMatch(/bare metal cannot move disks; VM c1a1c1a1-2222.* runs on server 2222.*\. Recreate the VM with this disk in disk_cids/);
+    expect((e as Error).message).toMatch(
+      /bare metal cannot move disks; VM c1a1c1a1-2222.* runs on server 2222.*\. Recreate the VM with this disk in disk_cids/,
+    );
   });
 
   test("unknown disks: attach DiskNotFound, has false, detach fine, metadata DiskNotFound", async () => {
@@ -128,13 +143,29 @@ describe("attach, detach, has, get_disks, metadata", () => {
     const cid = await disks.create(1, PROPS, VM);
     await disks.setMetadata(cid, { director: "d", deployment: "cf" });
     await disks.setMetadata(cid, { attached_at: "now" });
-    expect(extra(NODE)["bosh_disks"]![cid]!["metadata"]).toEqual({ director: "d", deployment: "cf", attached_at: "now" });
+    expect(extra(NODE)["bosh_disks"]![cid]!["metadata"]).toEqual({
+      director: "d",
+      deployment: "cf",
+      attached_at: "now",
+    });
   });
 
   test("with the registry in use (v1 stemcell) attach and detach keep disks.persistent in step", async () => {
     const stored: Record<string, Record<string, { path: string }>> = { [VM]: { other: { path: "/x" } } };
-    const settings = { updatePersistentDisks: async (vm: string, f: (d: Record<string, { path: string }>) => Record<string, { path: string }>) => void (stored[vm] = f(stored[vm] ?? {})) };
-    const d1 = Disks.over(diskDeps(fake, { settings, configOverrides: { registry: { endpoint: "http://registry.example:25777", store: { url: "http://127.0.0.2:9/registry-store/" } } } }));
+    const settings = {
+      updatePersistentDisks: async (
+        vm: string,
+        f: (d: Record<string, { path: string }>) => Record<string, { path: string }>,
+      ) => void (stored[vm] = f(stored[vm] ?? {})),
+    };
+    const d1 = Disks.over(
+      diskDeps(fake, {
+        settings,
+        configOverrides: {
+          registry: { endpoint: "http://registry.example:25777", store: { url: "http://127.0.0.2:9/registry-store/" } },
+        },
+      }),
+    );
     const cid = await d1.create(1, PROPS, VM);
     await d1.attach(VM, cid, { stemcellApiVersion: 1 });
     expect(stored[VM]).toEqual({ other: { path: "/x" }, [cid]: { path: "/dev/disk/by-path/p-2" } });
@@ -168,7 +199,9 @@ describe("delete_disk", () => {
   test("a dirty device is not handed out again while a VM holds the node: NoDiskSpace says why", async () => {
     const a = await disks.create(1, { device: "/dev/disk/by-path/p-2" }, VM);
     await disks.delete(a);
-    await expect(disks.create(1, { device: "/dev/disk/by-path/p-2" }, VM)).rejects.toThrow(/was used by deleted disk .* and is not wiped yet/);
+    await expect(disks.create(1, { device: "/dev/disk/by-path/p-2" }, VM)).rejects.toThrow(
+      /was used by deleted disk .* and is not wiped yet/,
+    );
     expect(fake.calls.some((c) => c.startsWith("PROVISION"))).toBe(false);
   });
 });
@@ -182,7 +215,15 @@ describe("two create_disk calls racing for one device", () => {
       const out = await patch(id, ops);
       if (!injected) {
         injected = true; // a rival wrote the same device a moment earlier
-        const rival = { device: "/dev/disk/by-path/p-2", path: "/dev/disk/by-path/p-2", size_mib: 1, attached: false, state: "live", metadata: {}, created_at: "2000-01-01T00:00:00.000Z" };
+        const rival = {
+          device: "/dev/disk/by-path/p-2",
+          path: "/dev/disk/by-path/p-2",
+          size_mib: 1,
+          attached: false,
+          state: "live",
+          metadata: {},
+          created_at: "2000-01-01T00:00:00.000Z",
+        };
         (fake.node(NODE).extra as Record<string, Record<string, unknown>>)["bosh_disks"]!["disk-rival"] = rival;
       }
       return out;

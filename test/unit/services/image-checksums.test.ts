@@ -13,7 +13,8 @@ afterEach(async () => {
 });
 
 const root = (max: string) => ({ default_version: { id: "v1", min_version: "1.1", version: max }, versions: [] });
-const configFor = (url: string, max?: string) => Config.parse(testConfig({ ironic: { url, ...(max ? { max_api_version: max } : {}) } }));
+const configFor = (url: string, max?: string) =>
+  Config.parse(testConfig({ ironic: { url, ...(max ? { max_api_version: max } : {}) } }));
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -50,7 +51,7 @@ describe("ironicNeedsMd5 (create_stemcell asks once, with one GET /)", () => {
 
   it("an Ironic that cannot answer gets md5 as well, after one attempt, and the log says why", async () => {
     fake = await startFakeHttp();
-    fake.on("GET /", { status: 503, body: { error_message: "{\"faultstring\": \"down\"}" } });
+    fake.on("GET /", { status: 503, body: { error_message: '{"faultstring": "down"}' } });
     const { lines, log } = capture();
     expect(await ironicNeedsMd5(configFor(fake.url), log)).toBe(true);
     expect(fake.calls("GET /")).toHaveLength(1); // no retries: the safe default is at hand

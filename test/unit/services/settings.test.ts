@@ -9,7 +9,12 @@ import { TRAVERSALS } from "../webdav/traversals.ts";
 import { FakeStore } from "./stemcells-fake-store.ts";
 
 const VM = "9b3c1e2a-4f5d-4e6f-8a7b-1c2d3e4f5a6b";
-const SETTINGS = { agent_id: "agent-1", vm: { name: VM }, disks: { system: "/dev/sda", persistent: {} }, env: { bosh: { password: "$6$hash" } } };
+const SETTINGS = {
+  agent_id: "agent-1",
+  vm: { name: VM },
+  disks: { system: "/dev/sda", persistent: {} },
+  env: { bosh: { password: "$6$hash" } },
+};
 
 let store: FakeStore;
 let warnings: string[];
@@ -17,7 +22,15 @@ let svc: SettingsService;
 beforeEach(() => {
   store = new FakeStore();
   warnings = [];
-  const log = pino({ level: "info" }, { write: (l: string) => { const r = JSON.parse(l); if (r.level === 40) warnings.push(r.msg); } });
+  const log = pino(
+    { level: "info" },
+    {
+      write: (l: string) => {
+        const r = JSON.parse(l);
+        if (r.level === 40) warnings.push(r.msg);
+      },
+    },
+  );
   svc = new SettingsService({ records: new RegistryRecords(store.asStore(), "registry"), log });
 });
 
@@ -40,10 +53,16 @@ describe("SettingsService", () => {
 
   it("updatePersistentDisks rewrites disks.persistent only", async () => {
     await svc.put(VM, SETTINGS);
-    await svc.updatePersistentDisks(VM, (p) => ({ ...p, "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" } }));
+    await svc.updatePersistentDisks(VM, (p) => ({
+      ...p,
+      "disk-1": { path: "/dev/disk/by-id/wwn-0x5000c500a1b2c3d4" },
+    }));
     await svc.updatePersistentDisks(VM, (p) => ({ ...p, "disk-2": { path: "/dev/sdd" } }));
     await svc.updatePersistentDisks(VM, ({ "disk-1": _gone, ...rest }) => rest);
-    expect(await svc.get(VM)).toEqual({ ...SETTINGS, disks: { system: "/dev/sda", persistent: { "disk-2": { path: "/dev/sdd" } } } });
+    expect(await svc.get(VM)).toEqual({
+      ...SETTINGS,
+      disks: { system: "/dev/sda", persistent: { "disk-2": { path: "/dev/sdd" } } },
+    });
   });
 
   it("updatePersistentDisks without stored settings warns and changes nothing", async () => {
@@ -53,7 +72,10 @@ describe("SettingsService", () => {
   });
 
   it("maps store failures to CloudError, and damaged records too", async () => {
-    store.failures.set(`PUT /registry/instances/${VM}/settings`, new WebdavUnavailable("PUT", "/p", "ECONNREFUSED", "http://127.0.0.1:1"));
+    store.failures.set(
+      `PUT /registry/instances/${VM}/settings`,
+      new WebdavUnavailable("PUT", "/p", "ECONNREFUSED", "http://127.0.0.1:1"),
+    );
     await expect(svc.put(VM, SETTINGS)).rejects.toThrow(CloudError);
     store.objects.set(`/registry/instances/${VM}/settings`, Buffer.from("[1,2]"));
     await expect(svc.get(VM)).rejects.toThrow(/not a JSON object/);

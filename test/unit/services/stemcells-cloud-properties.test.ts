@@ -4,8 +4,26 @@ import { parseImageChecksum, parseStemcellCloudProperties } from "../../../src/s
 
 describe("stemcell cloud_properties", () => {
   it("accepts what stemcell.MF holds, unknown keys included (stemcell.MF grows)", () => {
-    const mf = { name: "bosh-openstack-kvm-ubuntu-jammy-go_agent", version: "1.404", infrastructure: "openstack", hypervisor: "kvm", disk: 5120, disk_format: "qcow2", container_format: "bare", os_type: "linux", os_distro: "ubuntu", architecture: "x86_64", auto_disk_config: true, new_key: [1] };
-    expect(parseStemcellCloudProperties(mf)).toMatchObject({ name: mf.name, version: "1.404", disk_format: "qcow2", new_key: [1] });
+    const mf = {
+      name: "bosh-openstack-kvm-ubuntu-jammy-go_agent",
+      version: "1.404",
+      infrastructure: "openstack",
+      hypervisor: "kvm",
+      disk: 5120,
+      disk_format: "qcow2",
+      container_format: "bare",
+      os_type: "linux",
+      os_distro: "ubuntu",
+      architecture: "x86_64",
+      auto_disk_config: true,
+      new_key: [1],
+    };
+    expect(parseStemcellCloudProperties(mf)).toMatchObject({
+      name: mf.name,
+      version: "1.404",
+      disk_format: "qcow2",
+      new_key: [1],
+    });
     expect(parseStemcellCloudProperties({})).toEqual({});
   });
 

@@ -23,7 +23,17 @@ const imageFile = (bytes: Buffer) => {
 };
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
-const MF = { name: "bosh-openstack-kvm-ubuntu-jammy-go_agent", version: "1.404", infrastructure: "openstack", os_distro: "ubuntu", architecture: "x86_64", hypervisor: "kvm", container_format: "bare", auto_disk_config: true, some_future_key: { x: 1 } };
+const MF = {
+  name: "bosh-openstack-kvm-ubuntu-jammy-go_agent",
+  version: "1.404",
+  infrastructure: "openstack",
+  os_distro: "ubuntu",
+  architecture: "x86_64",
+  hypervisor: "kvm",
+  container_format: "bare",
+  auto_disk_config: true,
+  some_future_key: { x: 1 },
+};
 
 let store: FakeStore;
 let lines: Record<string, unknown>[];
@@ -42,19 +52,40 @@ describe("create_stemcell (upload)", () => {
     expect(cid).toMatch(/^stemcell-[0-9a-f-]{36}$/);
     expect(Cid.safeParse(cid).success).toBe(true);
     expect(store.objects.get(`/${cid}/root.img`)?.equals(root)).toBe(true);
-    expect(store.calls).toEqual(["PROPFIND /", `PROPFIND /${cid}`, `PUT /${cid}/root.img`, `PROPFIND /${cid}/root.img`, `PUT /${cid}/stemcell.json`]);
+    expect(store.calls).toEqual([
+      "PROPFIND /",
+      `PROPFIND /${cid}`,
+      `PUT /${cid}/root.img`,
+      `PROPFIND /${cid}/root.img`,
+      `PUT /${cid}/stemcell.json`,
+    ]);
     expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString())).toEqual({
-      record_version: 1, cid, name: MF.name, version: "1.404", os_distro: "ubuntu", architecture: "x86_64",
-      created_at: "2026-11-21T10:00:00.000Z", light: false, format: "raw", declared_disk_format: "raw",
-      size: root.length, checksums: { sha256: sha256(root), md5: md5(root) }, image: "root.img",
+      record_version: 1,
+      cid,
+      name: MF.name,
+      version: "1.404",
+      os_distro: "ubuntu",
+      architecture: "x86_64",
+      created_at: "2026-11-21T10:00:00.000Z",
+      light: false,
+      format: "raw",
+      declared_disk_format: "raw",
+      size: root.length,
+      checksums: { sha256: sha256(root), md5: md5(root) },
+      image: "root.img",
     });
     // the chunks are 256 KiB (~9 % each): every step is reported once, from the first chunk on
-    expect(lines.filter((l) => /uploading root.img: \d+ %/.test(String(l["msg"]))).map((l) => l["percent"])).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(lines.filter((l) => /uploading root.img: \d+ %/.test(String(l["msg"]))).map((l) => l["percent"])).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90, 100,
+    ]);
   });
 
   it("trusts the magic bytes over disk_format, and says so", async () => {
     const cid = await svc.create(imageFile(stemcellImage(qcow2Image())), { ...MF, disk_format: "raw" });
-    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString())).toMatchObject({ format: "qcow2", declared_disk_format: "raw" });
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString())).toMatchObject({
+      format: "qcow2",
+      declared_disk_format: "raw",
+    });
     expect(lines.find((l) => l["level"] === 40)?.["msg"]).toMatch(/says disk_format 'raw' but root.img is qcow2/);
   });
 
@@ -103,23 +134,44 @@ describe("create_stemcell checksums follow the Ironic", () => {
     const current = new StemcellService({ store: store.asStore(), log, md5Needed: async () => (asked++, false) });
     const root = rawImage(700_000);
     const cid = await current.create(imageFile(stemcellImage(root)), MF);
-    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({ sha256: sha256(root) });
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({
+      sha256: sha256(root),
+    });
     expect((await current.resolve(cid)).checksums).toEqual({ sha256: sha256(root) });
-    await current.create("/unused", { ...MF, image_url: "http://images.example/x.img", image_checksum: "ab".repeat(32) });
+    await current.create("/unused", {
+      ...MF,
+      image_url: "http://images.example/x.img",
+      image_checksum: "ab".repeat(32),
+    });
     expect(asked).toBe(1);
   });
 
   it("md5 as well when Ironic needs it (the default)", async () => {
     const root = rawImage(700_000);
     const cid = await svc.create(imageFile(stemcellImage(root)), MF);
-    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({ sha256: sha256(root), md5: md5(root) });
+    expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({
+      sha256: sha256(root),
+      md5: md5(root),
+    });
   });
 });
 
 describe("create_stemcell failures leave nothing behind", () => {
   it.each([
-    ["a corrupt gzip", () => { const g = stemcellImage(rawImage(300_000)); g[g.length >> 1]! ^= 0xff; return g; }, /not a valid gzip stream/],
-    ["a tar without root.img", () => stemcellImage(Buffer.alloc(0)).subarray(0, 0), /cannot read|no root.img|not a tar/],
+    [
+      "a corrupt gzip",
+      () => {
+        const g = stemcellImage(rawImage(300_000));
+        g[g.length >> 1]! ^= 0xff;
+        return g;
+      },
+      /not a valid gzip stream/,
+    ],
+    [
+      "a tar without root.img",
+      () => stemcellImage(Buffer.alloc(0)).subarray(0, 0),
+      /cannot read|no root.img|not a tar/,
+    ],
   ])("%s: CloudError, partial objects deleted", async (_what, make, message) => {
     const err = await svc.create(imageFile(make()), MF).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudError);
@@ -128,10 +180,15 @@ describe("create_stemcell failures leave nothing behind", () => {
   });
 
   it("the store failing mid-upload: CloudError with status and path, the folder removed", async () => {
-    store.failStreamAfter = { bytes: 100_000, error: new WebdavHttpError("PUT", "/x/root.img", 507, "Insufficient Storage") };
+    store.failStreamAfter = {
+      bytes: 100_000,
+      error: new WebdavHttpError("PUT", "/x/root.img", 507, "Insufficient Storage"),
+    };
     const err = await svc.create(imageFile(stemcellImage(rawImage(1_000_000))), MF).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudError);
-    expect((err as Error).message).toMatch(/^create_stemcell stemcell-[0-9a-f-]+: WebDAV PUT \/x\/root.img: 507 Insufficient Storage$/);
+    expect((err as Error).message).toMatch(
+      /^create_stemcell stemcell-[0-9a-f-]+: WebDAV PUT \/x\/root.img: 507 Insufficient Storage$/,
+    );
     expect((err as CloudError).okToRetry).toBe(false);
     expect(store.calls.at(-1)).toMatch(/^DELETE \/stemcell-[0-9a-f-]+\/$/);
     expect(store.objects.size).toBe(0);
@@ -148,7 +205,10 @@ describe("create_stemcell failures leave nothing behind", () => {
   it("the store down: CloudError before the image is read, nothing written", async () => {
     const cid = "stemcell-00000000-0000-4000-8000-000000000002";
     svc = new StemcellService({ store: store.asStore(), log: pino({ level: "silent" }), newCid: () => cid });
-    store.failures.set(`PROPFIND /${cid}`, new WebdavUnavailable("PROPFIND", `/${cid}`, "ECONNREFUSED", "http://127.0.0.1:1"));
+    store.failures.set(
+      `PROPFIND /${cid}`,
+      new WebdavUnavailable("PROPFIND", `/${cid}`, "ECONNREFUSED", "http://127.0.0.1:1"),
+    );
     const err = await svc.create(join(dir, "never-read"), MF).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudError);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
@@ -157,18 +217,32 @@ describe("create_stemcell failures leave nothing behind", () => {
 
   it("invalid cloud_properties: CpiError, no request", async () => {
     await expect(svc.create(imageFile(stemcellImage(rawImage(1000))), { name: 7 })).rejects.toBeInstanceOf(CpiError);
-    await expect(svc.create("x", { image_url: "http://h/i" })).rejects.toThrow(/image_url: a light stemcell needs both/);
+    await expect(svc.create("x", { image_url: "http://h/i" })).rejects.toThrow(
+      /image_url: a light stemcell needs both/,
+    );
     expect(store.requestCount).toBe(0);
   });
 });
 
 describe("light stemcells", () => {
-  const LIGHT = { ...MF, image_url: "https://user:pw@images.example/jammy.qcow2", image_checksum: `sha256:${"ab".repeat(32)}`, disk_format: "qcow2" };
+  const LIGHT = {
+    ...MF,
+    image_url: "https://user:pw@images.example/jammy.qcow2",
+    image_checksum: `sha256:${"ab".repeat(32)}`,
+    disk_format: "qcow2",
+  };
 
   it("checks reachability, records, uploads nothing; resolve hands out the image_url", async () => {
     const cid = await svc.create("/nonexistent/ignored", LIGHT);
     expect(store.calls).toEqual(["PROPFIND /", `PROBE ${LIGHT.image_url}`, `PUT /${cid}/stemcell.json`]);
-    expect(await svc.resolve(cid)).toEqual({ cid, imageUrl: LIGHT.image_url, checksums: { sha256: "ab".repeat(32) }, diskFormat: "qcow2", size: 1234, light: true });
+    expect(await svc.resolve(cid)).toEqual({
+      cid,
+      imageUrl: LIGHT.image_url,
+      checksums: { sha256: "ab".repeat(32) },
+      diskFormat: "qcow2",
+      size: 1234,
+      light: true,
+    });
     expect(JSON.stringify(lines)).not.toContain("user:pw");
   });
 
@@ -192,8 +266,12 @@ describe("resolve and delete", () => {
     const root = qcow2Image(30_000);
     const cid = await svc.create(imageFile(stemcellImage(root)), MF);
     expect(await svc.resolve(cid)).toEqual({
-      cid, imageUrl: `http://read.example/images/${cid}/root.img`, checksums: { sha256: sha256(root), md5: md5(root) },
-      diskFormat: "qcow2", size: root.length, light: false,
+      cid,
+      imageUrl: `http://read.example/images/${cid}/root.img`,
+      checksums: { sha256: sha256(root), md5: md5(root) },
+      diskFormat: "qcow2",
+      size: root.length,
+      light: false,
     });
   });
 
@@ -211,7 +289,14 @@ describe("resolve and delete", () => {
     const cid = "stemcell_ubuntu-x86_64-3262.12";
     store.objects.set(`/${cid}.qcow2`, Buffer.from("QFI\xfb"));
     store.objects.set(`/${cid}.meta`, Buffer.from(`${"a".repeat(32)} bosh-openstack-kvm-ubuntu-trusty-go_agent\n`));
-    expect(await svc.resolve(cid)).toEqual({ cid, imageUrl: `http://read.example/images/${cid}.qcow2`, checksums: { md5: "a".repeat(32) }, diskFormat: "qcow2", size: undefined, light: false });
+    expect(await svc.resolve(cid)).toEqual({
+      cid,
+      imageUrl: `http://read.example/images/${cid}.qcow2`,
+      checksums: { md5: "a".repeat(32) },
+      diskFormat: "qcow2",
+      size: undefined,
+      light: false,
+    });
     await svc.delete(cid);
     expect(store.objects.size).toBe(0);
   });
@@ -246,17 +331,30 @@ describe("unfinished stemcells (a create_stemcell killed before its record)", ()
   it("are removed by the next create_stemcell and delete_stemcell once older than the stale margin", async () => {
     for (const call of ["create", "delete"] as const) {
       const s = sweepStore();
-      const svc = new StemcellService({ store: s.asStore(), log: pino({ level: "silent" }), now: at("2026-11-21T00:11:00Z"), staleMs: 600_000 });
+      const svc = new StemcellService({
+        store: s.asStore(),
+        log: pino({ level: "silent" }),
+        now: at("2026-11-21T00:11:00Z"),
+        staleMs: 600_000,
+      });
       if (call === "create") await svc.create(imageFile(stemcellImage(rawImage(4096))), MF);
       else await svc.delete("stemcell-00000000-0000-4000-8000-0000000000ff");
-      expect([...s.objects.keys()].some((p) => p.startsWith(`/${dead}/`)), call).toBe(false);
+      expect(
+        [...s.objects.keys()].some((p) => p.startsWith(`/${dead}/`)),
+        call,
+      ).toBe(false);
       expect(s.objects.has(`/${done}/stemcell.json`), call).toBe(true);
     }
   });
 
   it("are left alone while younger than the margin (an upload may be finishing)", async () => {
     const s = sweepStore();
-    const svc = new StemcellService({ store: s.asStore(), log: pino({ level: "silent" }), now: at("2026-11-21T00:05:00Z"), staleMs: 600_000 });
+    const svc = new StemcellService({
+      store: s.asStore(),
+      log: pino({ level: "silent" }),
+      now: at("2026-11-21T00:05:00Z"),
+      staleMs: 600_000,
+    });
     await svc.delete("stemcell-00000000-0000-4000-8000-0000000000ff");
     expect(s.objects.has(`/${dead}/root.img`)).toBe(true);
   });

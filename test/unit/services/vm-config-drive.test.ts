@@ -53,23 +53,36 @@ describe("prepareVmConfigDrive", () => {
   const bondVlan = driveCase("bond-vlan").input;
 
   test("deterministic: the same input gives the same packed string", () => {
-    expect(prepareVmConfigDrive(single).packed).toBe(prepareVmConfigDrive({ ...single, date: new Date(single.date) }).packed);
+    expect(prepareVmConfigDrive(single).packed).toBe(
+      prepareVmConfigDrive({ ...single, date: new Date(single.date) }).packed,
+    );
   });
 
   test("ephemeral disk: vm_type ephemeral_disk, then disks.ephemeral_device, then the server's own; never none", () => {
     const none = config({ disks: {} });
     const e = fails({ ...single, config: none });
     expect(e).toBeInstanceOf(CpiError);
-    expect(e.message).toMatch(/^no ephemeral disk for the agent on server r12-u07: set vm_type cloud_properties ephemeral_disk, disks.ephemeral_device .* bosh_ephemeral_device/);
-    expect(prepareVmConfigDrive({ ...single, config: none, ephemeralDisk: "/dev/disk/by-path/own" }).agentSettings.disks.ephemeral).toEqual({ path: "/dev/disk/by-path/own" });
+    expect(e.message).toMatch(
+      /^no ephemeral disk for the agent on server r12-u07: set vm_type cloud_properties ephemeral_disk, disks.ephemeral_device .* bosh_ephemeral_device/,
+    );
+    expect(
+      prepareVmConfigDrive({ ...single, config: none, ephemeralDisk: "/dev/disk/by-path/own" }).agentSettings.disks
+        .ephemeral,
+    ).toEqual({ path: "/dev/disk/by-path/own" });
     const cfg = config({ disks: { ephemeral_device: "/dev/disk/by-id/from-config" } });
-    expect(prepareVmConfigDrive({ ...single, config: cfg }).agentSettings.disks.ephemeral).toEqual({ path: "/dev/disk/by-id/from-config" });
+    expect(prepareVmConfigDrive({ ...single, config: cfg }).agentSettings.disks.ephemeral).toEqual({
+      path: "/dev/disk/by-id/from-config",
+    });
     const vm = { ...single, config: cfg, vmCloudProperties: { ephemeral_disk: { path: "/dev/disk/by-path/x" } } };
     expect(prepareVmConfigDrive(vm).agentSettings.disks.ephemeral).toEqual({ path: "/dev/disk/by-path/x" });
   });
 
   test("persistent disks (registry records) and other vm_type keys are passed/ignored", () => {
-    const d = prepareVmConfigDrive({ ...single, persistentDisks: { "disk-1": { path: "/dev/disk/by-id/wwn-0x5" } }, vmCloudProperties: { macs: ["x"], raid: {} } });
+    const d = prepareVmConfigDrive({
+      ...single,
+      persistentDisks: { "disk-1": { path: "/dev/disk/by-id/wwn-0x5" } },
+      vmCloudProperties: { macs: ["x"], raid: {} },
+    });
     expect(d.agentSettings.disks.persistent).toEqual({ "disk-1": { path: "/dev/disk/by-id/wwn-0x5" } });
   });
 
@@ -88,13 +101,20 @@ describe("prepareVmConfigDrive", () => {
   });
 
   test("too few NICs -> CloudError", () => {
-    const e = fails({ ...bondVlan, ports: bondVlan.ports.slice(0, 3), networks: { ...bondVlan.networks, x: { type: "dynamic" }, y: { type: "dynamic" } } });
+    const e = fails({
+      ...bondVlan,
+      ports: bondVlan.ports.slice(0, 3),
+      networks: { ...bondVlan.networks, x: { type: "dynamic" }, y: { type: "dynamic" } },
+    });
     expect(e).toBeInstanceOf(CloudError);
     expect(e.message).toMatch(/2 unpinned network\(s\) need a NIC each \(x, y\) but this server has 0 free NIC\(s\)/);
   });
 
   test("manifest mistakes -> CpiError naming the network and key", () => {
-    const e = fails({ ...single, networks: { default: { ...single.networks.default!, cloud_properties: { vlan_id: 3 } } } });
+    const e = fails({
+      ...single,
+      networks: { default: { ...single.networks.default!, cloud_properties: { vlan_id: 3 } } },
+    });
     expect(e).toBeInstanceOf(CpiError);
     expect(e.message).toBe("network 'default': cloud_properties.vlan_id: unknown key");
     const m = fails({ ...single, networks: { default: { ...single.networks.default!, netmask: "255.0.255.0" } } });

@@ -3,7 +3,13 @@
 // provision verbs with instant transitions (and injectable failures), power, and a call log.
 import pino from "pino";
 import type { IronicClient } from "../../../src/ironic/client.ts";
-import { IronicBadRequest, IronicConflict, IronicNotFound, IronicStateError, IronicTimeoutError } from "../../../src/ironic/errors.ts";
+import {
+  IronicBadRequest,
+  IronicConflict,
+  IronicNotFound,
+  IronicStateError,
+  IronicTimeoutError,
+} from "../../../src/ironic/errors.ts";
 import type { Node } from "../../../src/ironic/node-schema.ts";
 import type { JsonPatchOp } from "../../../src/ironic/patch.ts";
 import type { Port } from "../../../src/ironic/ports.ts";
@@ -26,7 +32,8 @@ export interface VmFakeNode extends FakeNode {
   raceOn?: string;
 }
 
-const err = (Cls: typeof IronicBadRequest, status: number, method: string, msg: string) => new Cls({ status, method, url: "fake", ironicMessage: msg });
+const err = (Cls: typeof IronicBadRequest, status: number, method: string, msg: string) =>
+  new Cls({ status, method, url: "fake", ironicMessage: msg });
 
 export function vmFakeIronic() {
   const nodes = new Map<string, VmFakeNode>();
@@ -39,7 +46,8 @@ export function vmFakeIronic() {
     if (!n) throw err(IronicNotFound, 404, "GET", `Node ${id} could not be found.`);
     return n;
   };
-  const set = (id: string, change: Partial<VmFakeNode>) => nodes.set(id, { ...get(id), ...change, provision_updated_at: new Date().toISOString() });
+  const set = (id: string, change: Partial<VmFakeNode>) =>
+    nodes.set(id, { ...get(id), ...change, provision_updated_at: new Date().toISOString() });
 
   const provision = async (id: string, target: string, opts: Record<string, unknown> = {}): Promise<void> => {
     calls.push(`PROVISION ${id} ${target}`);
@@ -49,20 +57,42 @@ export function vmFakeIronic() {
       await provision(id, target, opts); // the other call's request
       calls.pop();
       const now = get(id).provision_state;
-      throw err(IronicBadRequest, 400, "PUT", `The requested action "${target}" can not be performed on node "${id}" while it is in state "${now}".`);
+      throw err(
+        IronicBadRequest,
+        400,
+        "PUT",
+        `The requested action "${target}" can not be performed on node "${id}" while it is in state "${now}".`,
+      );
     }
     if (target === "active") {
-      if (n.provision_state !== "available") throw err(IronicBadRequest, 400, "PUT", `can not deploy in state ${n.provision_state}`);
+      if (n.provision_state !== "available")
+        throw err(IronicBadRequest, 400, "PUT", `can not deploy in state ${n.provision_state}`);
       if (n.failDeploy) return void set(id, { provision_state: "deploy failed", last_error: n.failDeploy });
-      return void set(id, { provision_state: "active", last_error: null, instance_info: { ...n.instance_info, configdrive: opts["configdrive"] ? "******" : undefined } });
+      return void set(id, {
+        provision_state: "active",
+        last_error: null,
+        instance_info: { ...n.instance_info, configdrive: opts["configdrive"] ? "******" : undefined },
+      });
     }
     if (target === "deleted") {
       if (n.failUndeploy) throw n.failUndeploy;
 
-      if (n.failUndeployClean && n.automated_clean !== false) return void set(id, { provision_state: "clean failed", maintenance: true, last_error: "cleaning failed", instance_uuid: null, instance_info: {} });
+      if (n.failUndeployClean && n.automated_clean !== false)
+        return void set(id, {
+          provision_state: "clean failed",
+          maintenance: true,
+          last_error: "cleaning failed",
+          instance_uuid: null,
+          instance_info: {},
+        });
       return void set(id, { provision_state: "available", instance_uuid: null, instance_info: {}, last_error: null });
     }
-    const to: Record<string, string> = { manage: "manageable", provide: "available", clean: "manageable", inspect: "manageable" };
+    const to: Record<string, string> = {
+      manage: "manageable",
+      provide: "available",
+      clean: "manageable",
+      inspect: "manageable",
+    };
     if (!to[target]) throw err(IronicBadRequest, 400, "PUT", `bad target ${target}`);
     set(id, { provision_state: to[target] });
   };
@@ -96,16 +126,38 @@ export function vmFakeIronic() {
         if (failure) throw failure;
         const next = applyPatch(get(id), ops) as VmFakeNode;
         const claim = next.instance_uuid;
-        if (claim && claim !== get(id).instance_uuid && [...nodes.values()].some((o) => o.uuid !== id && o.instance_uuid === claim)) {
-          throw err(IronicConflict, 409, "PATCH", `Instance ${claim} is already associated with a node, it cannot be associated with this other node ${id}`);
+        if (
+          claim &&
+          claim !== get(id).instance_uuid &&
+          [...nodes.values()].some((o) => o.uuid !== id && o.instance_uuid === claim)
+        ) {
+          throw err(
+            IronicConflict,
+            409,
+            "PATCH",
+            `Instance ${claim} is already associated with a node, it cannot be associated with this other node ${id}`,
+          );
         }
         nodes.set(id, next);
         return structuredClone(next);
       },
       create: async (body: Record<string, unknown>) => {
         calls.push(`CREATE ${String(body["name"] ?? "")}`);
-        const uuid = typeof body["uuid"] === "string" ? body["uuid"] : `e0000000-0000-4000-8000-${String(nodes.size).padStart(12, "0")}`;
-        const node: VmFakeNode = { provision_state: "enroll", maintenance: false, instance_uuid: null, extra: {}, properties: {}, automated_clean: null, instance_info: {}, ...(body as object), uuid } as VmFakeNode;
+        const uuid =
+          typeof body["uuid"] === "string"
+            ? body["uuid"]
+            : `e0000000-0000-4000-8000-${String(nodes.size).padStart(12, "0")}`;
+        const node: VmFakeNode = {
+          provision_state: "enroll",
+          maintenance: false,
+          instance_uuid: null,
+          extra: {},
+          properties: {},
+          automated_clean: null,
+          instance_info: {},
+          ...(body as object),
+          uuid,
+        } as VmFakeNode;
         nodes.set(uuid, node);
         return structuredClone(node);
       },
@@ -142,11 +194,15 @@ export function vmFakeIronic() {
         set(id, { maintenance: true, maintenance_reason: reason ?? null });
       },
     },
-    waitForNode: async (id: string, o: { until: (n: Node) => boolean; failOn?: readonly string[]; timeoutMs?: number }) => {
+    waitForNode: async (
+      id: string,
+      o: { until: (n: Node) => boolean; failOn?: readonly string[]; timeoutMs?: number },
+    ) => {
       const n = structuredClone(get(id));
       if (o.until(n)) return n;
       const failOn = o.failOn ?? ["deploy failed", "clean failed", "inspect failed", "error"];
-      if (failOn.includes(n.provision_state ?? "")) throw new IronicStateError(`node ${id}`, n.provision_state ?? "?", n.last_error ?? null);
+      if (failOn.includes(n.provision_state ?? ""))
+        throw new IronicStateError(`node ${id}`, n.provision_state ?? "?", n.last_error ?? null);
       throw new IronicTimeoutError(`node ${id}`, n.provision_state ?? null, o.timeoutMs ?? 0);
     },
     transport: { put: async () => undefined },
@@ -161,9 +217,25 @@ export function vmFakeIronic() {
     patchFailures,
     /** A node with one port; defaults: available, free. */
     add(node: Partial<VmFakeNode> & { uuid: string }, nics = 1): VmFakeNode {
-      const full: VmFakeNode = { provision_state: "available", maintenance: false, instance_uuid: null, extra: {}, properties: {}, automated_clean: null, instance_info: {}, power_state: "power off", ...node };
+      const full: VmFakeNode = {
+        provision_state: "available",
+        maintenance: false,
+        instance_uuid: null,
+        extra: {},
+        properties: {},
+        automated_clean: null,
+        instance_info: {},
+        power_state: "power off",
+        ...node,
+      };
       nodes.set(node.uuid, full);
-      for (let i = 0; i < nics; i++) ports.push({ uuid: `port-${ports.length}`, node_uuid: node.uuid, address: `52:54:00:00:${(macs >> 8).toString(16).padStart(2, "0")}:${(macs++ & 255).toString(16).padStart(2, "0")}`, pxe_enabled: i === 0 });
+      for (let i = 0; i < nics; i++)
+        ports.push({
+          uuid: `port-${ports.length}`,
+          node_uuid: node.uuid,
+          address: `52:54:00:00:${(macs >> 8).toString(16).padStart(2, "0")}:${(macs++ & 255).toString(16).padStart(2, "0")}`,
+          pxe_enabled: i === 0,
+        });
       return full;
     },
     node: (uuid: string) => get(uuid),
@@ -173,7 +245,11 @@ export type VmFake = ReturnType<typeof vmFakeIronic>;
 
 export const silent = pino({ level: "silent" });
 
-export const IMAGE = { imageUrl: "http://store/img", checksums: { sha256: "a".repeat(64), md5: "b".repeat(32) }, diskFormat: "raw" };
+export const IMAGE = {
+  imageUrl: "http://store/img",
+  checksums: { sha256: "a".repeat(64), md5: "b".repeat(32) },
+  diskFormat: "raw",
+};
 
 export class Records {
   readonly map = new Map<string, unknown>();
@@ -185,13 +261,24 @@ export class Records {
   }
 }
 
-export function vmDeps(fake: VmFake, over: { placement?: DiskPlacement; config?: Record<string, unknown> } = {}): CreateDeps & { records: Records } {
+export function vmDeps(
+  fake: VmFake,
+  over: { placement?: DiskPlacement; config?: Record<string, unknown> } = {},
+): CreateDeps & { records: Records } {
   const config = ConfigSchema.parse({ ...testConfig(), ...(over.config ?? {}) });
   let t = Date.parse("2026-11-21T12:00:00Z");
   const now = () => new Date((t += 1000));
   const records = new Records();
   return {
-    ironic: fake.client, config, log: silent, now, claims: new Claims({ ironic: fake.client, log: silent, now }), placement: over.placement ?? NO_DISK_PLACEMENT,
-    stemcells: { resolve: async () => IMAGE }, settings: records, configDrive: prepareVmConfigDrive, records,
+    ironic: fake.client,
+    config,
+    log: silent,
+    now,
+    claims: new Claims({ ironic: fake.client, log: silent, now }),
+    placement: over.placement ?? NO_DISK_PLACEMENT,
+    stemcells: { resolve: async () => IMAGE },
+    settings: records,
+    configDrive: prepareVmConfigDrive,
+    records,
   };
 }

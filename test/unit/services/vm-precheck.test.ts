@@ -7,7 +7,14 @@ import { testConfig } from "../../support/config.ts";
 
 const config = Config.parse(testConfig());
 const input = (over: Partial<CreateVmInput>): CreateVmInput => ({
-  agentId: "a", stemcellCid: "s", cloudProperties: { resource_class: "x" }, networks: { default: { type: "dynamic" } }, diskCids: [], env: {}, stemcellApiVersion: 2, ...over,
+  agentId: "a",
+  stemcellCid: "s",
+  cloudProperties: { resource_class: "x" },
+  networks: { default: { type: "dynamic" } },
+  diskCids: [],
+  env: {},
+  stemcellApiVersion: 2,
+  ...over,
 });
 
 describe("create_vm's checks before anything is sent", () => {
@@ -18,7 +25,9 @@ describe("create_vm's checks before anything is sent", () => {
   it("refuses networks the config drive could never be built for, as CpiError", () => {
     const bad = { default: { type: "manual" as const, ip: "10.0.0.5", netmask: "255.0.255.0", gateway: "10.0.0.1" } };
     expect(() => precheckCreateVm(config, input({ networks: bad }))).toThrow(CpiError);
-    expect(() => precheckCreateVm(config, input({ networks: { a: { type: "dynamic", cloud_properties: { vlan: 5000 } } } }))).toThrow(/invalid networks/);
+    expect(() =>
+      precheckCreateVm(config, input({ networks: { a: { type: "dynamic", cloud_properties: { vlan: 5000 } } } })),
+    ).toThrow(/invalid networks/);
   });
 
   it("leaves what only the real server can decide (a pinned MAC) for after the claim", () => {

@@ -34,7 +34,11 @@ describe("openRootImage", () => {
     const r = await readAll(file(stemcellImage(root)));
     expect(r.size).toBe(root.length);
     expect(r.data.equals(root)).toBe(true);
-    expect(r.digest).toMatchObject({ size: root.length, format: "qcow2", sha256: createHash("sha256").update(root).digest("hex") });
+    expect(r.digest).toMatchObject({
+      size: root.length,
+      format: "qcow2",
+      sha256: createHash("sha256").update(root).digest("hex"),
+    });
   });
 
   it("also takes a plain (not gzipped) tar", async () => {
@@ -43,17 +47,25 @@ describe("openRootImage", () => {
   });
 
   it.each([
-    ["CORRUPT_GZIP", "a flipped byte in the deflate data", () => {
-      const gz = stemcellImage(rawImage(200_000));
-      gz[gz.length >> 1]! ^= 0xff;
-      return gz;
-    }],
+    [
+      "CORRUPT_GZIP",
+      "a flipped byte in the deflate data",
+      () => {
+        const gz = stemcellImage(rawImage(200_000));
+        gz[gz.length >> 1]! ^= 0xff;
+        return gz;
+      },
+    ],
     ["CORRUPT_GZIP", "a cut-off gzip stream", () => stemcellImage(rawImage(200_000)).subarray(0, 5000)],
-    ["CORRUPT_GZIP", "a wrong CRC in the trailer", () => {
-      const gz = stemcellImage(rawImage(20_000));
-      gz[gz.length - 6]! ^= 0xff;
-      return gz;
-    }],
+    [
+      "CORRUPT_GZIP",
+      "a wrong CRC in the trailer",
+      () => {
+        const gz = stemcellImage(rawImage(20_000));
+        gz[gz.length - 6]! ^= 0xff;
+        return gz;
+      },
+    ],
     ["NO_ROOT_IMG", "a tar without root.img", () => gzipSync(buildTar([{ name: "image-disk1.vmdk", data: "x" }]))],
     ["NOT_TAR", "random bytes", () => Buffer.from("this is not an archive at all".repeat(40))],
     ["EMPTY", "an empty root.img", () => stemcellImage(Buffer.alloc(0))],

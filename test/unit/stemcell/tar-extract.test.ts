@@ -31,7 +31,11 @@ const longDir = `${"very-long-directory-name/".repeat(6)}`;
 
 describe("TarMemberExtractor", () => {
   it("passes on root.img's bytes only, announcing name and size first", async () => {
-    const tar = buildTar([{ name: "stemcell.MF", data: "name: x\n" }, { name: "root.img", data: root }, { name: "after.txt", data: "z" }]);
+    const tar = buildTar([
+      { name: "stemcell.MF", data: "name: x\n" },
+      { name: "root.img", data: root },
+      { name: "after.txt", data: "z" },
+    ]);
     const r = await extract(tar);
     expect(r.data.equals(root)).toBe(true);
     expect(r.announced).toEqual({ name: "root.img", size: root.length });
@@ -42,28 +46,39 @@ describe("TarMemberExtractor", () => {
     expect((await extract(buildTar([{ name: "./root.img", data: root }]))).data.equals(root)).toBe(true);
   });
 
-  it.each(["gnu", "pax", "prefix"] as const)("reads %s long names (of other members and of root.img itself)", async (longName) => {
-    const entries: TarEntry[] = [
-      { name: `${longDir}notes-${"n".repeat(60)}.txt`, data: "other", longName },
-      { name: "root.img", data: root },
-    ];
-    expect((await extract(buildTar(entries))).data.equals(root)).toBe(true);
-    // a long name that only *ends* in root.img is another file
-    const nested = buildTar([{ name: `${longDir}root.img`, data: "nested", longName }]);
-    await expect(extract(nested)).rejects.toMatchObject({ problem: "NO_ROOT_IMG" });
-  });
+  it.each(["gnu", "pax", "prefix"] as const)(
+    "reads %s long names (of other members and of root.img itself)",
+    async (longName) => {
+      const entries: TarEntry[] = [
+        { name: `${longDir}notes-${"n".repeat(60)}.txt`, data: "other", longName },
+        { name: "root.img", data: root },
+      ];
+      expect((await extract(buildTar(entries))).data.equals(root)).toBe(true);
+      // a long name that only *ends* in root.img is another file
+      const nested = buildTar([{ name: `${longDir}root.img`, data: "nested", longName }]);
+      await expect(extract(nested)).rejects.toMatchObject({ problem: "NO_ROOT_IMG" });
+    },
+  );
 
   it("a pax path record renames the next entry to root.img; pax size overrides the header", async () => {
-    const tar = buildTar([{ name: "ignored-name", data: root, pax: { path: "./root.img", size: String(root.length) } }]);
+    const tar = buildTar([
+      { name: "ignored-name", data: root, pax: { path: "./root.img", size: String(root.length) } },
+    ]);
     expect((await extract(tar)).data.equals(root)).toBe(true);
   });
 
   it("reads a base-256 size field", async () => {
-    expect((await extract(buildTar([{ name: "root.img", data: root, base256Size: true }]))).data.equals(root)).toBe(true);
+    expect((await extract(buildTar([{ name: "root.img", data: root, base256Size: true }]))).data.equals(root)).toBe(
+      true,
+    );
   });
 
   it("whatever the chunking of the input, the output is root.img's bytes", async () => {
-    const tar = buildTar([{ name: `${longDir}x`, data: "x".repeat(700), longName: "gnu" }, { name: "root.img", data: root }, { name: "y", data: "y" }]);
+    const tar = buildTar([
+      { name: `${longDir}x`, data: "x".repeat(700), longName: "gnu" },
+      { name: "root.img", data: root },
+      { name: "y", data: "y" },
+    ]);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 20 }), async (sizes) => {
         expect((await extract(tar, sizes)).data.equals(root)).toBe(true);
@@ -83,7 +98,13 @@ describe("TarMemberExtractor", () => {
     ["TRUNCATED", buildTar([{ name: "root.img", data: root }]).subarray(0, 2048)],
     ["TRUNCATED", buildTar([{ name: "root.img", data: root }]).subarray(0, 700)],
     ["NOT_A_FILE", buildTar([{ name: "root.img", type: "2", linkname: "/etc/passwd" }])],
-    ["DUPLICATE", buildTar([{ name: "root.img", data: "a" }, { name: "./root.img", data: "b" }])],
+    [
+      "DUPLICATE",
+      buildTar([
+        { name: "root.img", data: "a" },
+        { name: "./root.img", data: "b" },
+      ]),
+    ],
     ["NOT_TAR", randomBytes(4096)],
   ])("fails with %s", async (problem, archive) => {
     const err = await extract(archive).catch((e: unknown) => e);

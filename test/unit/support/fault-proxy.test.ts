@@ -45,7 +45,11 @@ describe("forwarding", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-up")).toBe("1");
       const echo = (await res.json()) as { sha: string; bytes: number; url: string };
-      expect(echo).toMatchObject({ url: "/a/b?x=1&y=%2F", bytes: body.length, sha: createHash("sha256").update(body).digest("hex") });
+      expect(echo).toMatchObject({
+        url: "/a/b?x=1&y=%2F",
+        bytes: body.length,
+        sha: createHash("sha256").update(body).digest("hex"),
+      });
       expect(seen.at(-1)?.host).toBe(new URL(upstreamUrl).host);
       const teapot = await fetch(`${p.url}/teapot`);
       await teapot.arrayBuffer();
@@ -78,7 +82,9 @@ describe("faults", () => {
       const outer = (await res.json()) as { error_message: string };
       const inner = JSON.parse(outer.error_message) as { faultstring: string; faultcode: string };
       expect(inner.faultcode).toBe("Client");
-      expect(inner.faultstring).toBe("Node n-1 is locked by host 127.0.0.1, please retry after the current operation is completed.");
+      expect(inner.faultstring).toBe(
+        "Node n-1 is locked by host 127.0.0.1, please retry after the current operation is completed.",
+      );
       expect(seen.length).toBe(before);
     });
     expect(JSON.parse(lockedBody("/v1/ports")).error_message).toContain("Node unknown is locked");
@@ -106,10 +112,13 @@ describe("faults", () => {
   });
 
   test("eligible limits which requests may fail", async () => {
-    await withProxy({ upstream: upstreamUrl, rate: 1, kinds: { "503": 1 }, eligible: (r) => r.method !== "GET" }, async (p) => {
-      expect((await fetch(`${p.url}/ok`)).status).toBe(200);
-      expect((await fetch(`${p.url}/no`, { method: "DELETE" })).status).toBe(503);
-    });
+    await withProxy(
+      { upstream: upstreamUrl, rate: 1, kinds: { "503": 1 }, eligible: (r) => r.method !== "GET" },
+      async (p) => {
+        expect((await fetch(`${p.url}/ok`)).status).toBe(200);
+        expect((await fetch(`${p.url}/no`, { method: "DELETE" })).status).toBe(503);
+      },
+    );
   });
 
   test("down: every connection is dropped until it is up again", async () => {
@@ -125,10 +134,13 @@ describe("faults", () => {
 describe("repeatability and share", () => {
   async function sequence(seed: number, n: number): Promise<(string | undefined)[]> {
     let out: (string | undefined)[] = [];
-    await withProxy({ upstream: upstreamUrl, rate: 0.3, kinds: { "503": 1, locked: 1, delay: 1 }, delayMs: 1, seed }, async (p) => {
-      for (let i = 0; i < n; i++) await (await fetch(`${p.url}/r${i}`)).arrayBuffer();
-      out = p.requests.map((r) => r.fault);
-    });
+    await withProxy(
+      { upstream: upstreamUrl, rate: 0.3, kinds: { "503": 1, locked: 1, delay: 1 }, delayMs: 1, seed },
+      async (p) => {
+        for (let i = 0; i < n; i++) await (await fetch(`${p.url}/r${i}`)).arrayBuffer();
+        out = p.requests.map((r) => r.fault);
+      },
+    );
     return out;
   }
 

@@ -27,7 +27,9 @@ describe("findSecrets", () => {
   });
 
   test("the PEM armour lines alone are not a hit (they are public boilerplate)", () => {
-    expect(findSecrets("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----", secrets)).toEqual([]);
+    expect(findSecrets("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----", secrets)).toEqual(
+      [],
+    );
   });
 
   test("[REDACTED] and unrelated text are clean", () => {
@@ -36,7 +38,9 @@ describe("findSecrets", () => {
 
   test("every fixed secret is long enough never to match by coincidence", () => {
     for (const [label, value] of allSecrets()) expect(value.length, label).toBeGreaterThanOrEqual(12);
-    expect(basicAuthForm("cpi", SECRETS.webdavPassword)).toBe(Buffer.from(`cpi:${SECRETS.webdavPassword}`).toString("base64"));
+    expect(basicAuthForm("cpi", SECRETS.webdavPassword)).toBe(
+      Buffer.from(`cpi:${SECRETS.webdavPassword}`).toString("base64"),
+    );
   });
 });
 
@@ -47,7 +51,10 @@ describe("scanRunDir", () => {
     process.env.CPI_TEST_LOG_DIR = dir;
     try {
       registerSecret("generated", "generated-value-xyz-0001");
-      writeFileSync(join(dir, "worker-1.log"), `### cpi info stderr\n{"level":30}\n### cpi info stdout\n{"log":"generated-value-xyz-0001"}\n`);
+      writeFileSync(
+        join(dir, "worker-1.log"),
+        `### cpi info stderr\n{"level":30}\n### cpi info stdout\n{"log":"generated-value-xyz-0001"}\n`,
+      );
       const s = scanRunDir(dir);
       expect(s).toMatchObject({ files: 1, sources: 2, lines: 2 });
       expect(s.hits).toEqual([{ label: "registered:generated", where: "worker-1.log:4" }]);

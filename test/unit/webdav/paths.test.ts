@@ -5,7 +5,6 @@ import { UnsafeKeyError } from "../../../src/webdav/errors.ts";
 import { checkSegment, parentKeys, storeKey } from "../../../src/webdav/paths.ts";
 import { TRAVERSALS } from "./traversals.ts";
 
-
 describe("store keys", () => {
   it("joins safe segments into a path below the base", () => {
     const k = storeKey("registry", "instances", "5c0e7b3e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "settings");

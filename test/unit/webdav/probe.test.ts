@@ -11,7 +11,12 @@ afterEach(async () => {
 describe("probeUrl", () => {
   it("is reachable on a 2xx HEAD, with its Content-Length", async () => {
     fake = await startFakeHttp({ "HEAD /img.qcow2": { status: 200, headers: { "content-length": "1234" } } });
-    expect(await probeUrl(`${fake.url}/img.qcow2`)).toEqual({ reachable: true, status: 200, size: 1234, detail: "200 OK" });
+    expect(await probeUrl(`${fake.url}/img.qcow2`)).toEqual({
+      reachable: true,
+      status: 200,
+      size: 1234,
+      detail: "200 OK",
+    });
   });
 
   it("falls back to a one-byte GET when HEAD is refused, and takes the size from Content-Range", async () => {
@@ -30,7 +35,11 @@ describe("probeUrl", () => {
 
   it("is not reachable on 404, nor on a closed port", async () => {
     fake = await startFakeHttp({ "HEAD /gone": { status: 404 } });
-    expect(await probeUrl(`${fake.url}/gone`)).toMatchObject({ reachable: false, status: 404, detail: "404 Not Found" });
+    expect(await probeUrl(`${fake.url}/gone`)).toMatchObject({
+      reachable: false,
+      status: 404,
+      detail: "404 Not Found",
+    });
     const url = fake.url;
     await fake.close();
     fake = undefined;

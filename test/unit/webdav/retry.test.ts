@@ -5,9 +5,12 @@ import { backoffDelay, isTransient } from "../../../src/webdav/retry.ts";
 describe("store retry policy", () => {
   it("retries 5xx and dropped connections, never client errors or TLS failures", () => {
     for (const s of [500, 502, 503, 504]) expect(isTransient(new WebdavHttpError("GET", "/x", s))).toBe(true);
-    for (const s of [400, 401, 403, 404, 405, 409, 412, 413]) expect(isTransient(new WebdavHttpError("GET", "/x", s))).toBe(false);
-    for (const c of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]) expect(isTransient(new WebdavUnavailable("GET", "/x", c, "http://h"))).toBe(true);
-    for (const c of ["DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "ERR_UNKNOWN"]) expect(isTransient(new WebdavUnavailable("GET", "/x", c, "http://h"))).toBe(false);
+    for (const s of [400, 401, 403, 404, 405, 409, 412, 413])
+      expect(isTransient(new WebdavHttpError("GET", "/x", s))).toBe(false);
+    for (const c of ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"])
+      expect(isTransient(new WebdavUnavailable("GET", "/x", c, "http://h"))).toBe(true);
+    for (const c of ["DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_HAS_EXPIRED", "ERR_UNKNOWN"])
+      expect(isTransient(new WebdavUnavailable("GET", "/x", c, "http://h"))).toBe(false);
     expect(isTransient(new Error("x"))).toBe(false);
   });
 

@@ -18,7 +18,12 @@ async function setup(routes: Parameters<typeof startFakeHttp>[0] = {}, opts: Par
   fake = await startFakeHttp(routes);
   const delays: number[] = [];
   const base = fake.url.replace("http://", "http://cpi:s3cr3t@");
-  const store = new WebdavStore({ url: `${base}/base`, retries: 2, sleep: async (ms) => void delays.push(ms), ...opts });
+  const store = new WebdavStore({
+    url: `${base}/base`,
+    retries: 2,
+    sleep: async (ms) => void delays.push(ms),
+    ...opts,
+  });
   stores.push(store);
   return { fake, store, delays };
 }
@@ -39,7 +44,9 @@ describe("WebdavStore", () => {
 
   it("hands out read_url-based URLs, without credentials", async () => {
     const { store } = await setup({}, { readUrl: "http://u:p@conductor-side.example:8080/images" });
-    expect(store.readUrl(storeKey("stemcell-1", "root.img"))).toBe("http://conductor-side.example:8080/images/stemcell-1/root.img");
+    expect(store.readUrl(storeKey("stemcell-1", "root.img"))).toBe(
+      "http://conductor-side.example:8080/images/stemcell-1/root.img",
+    );
   });
 
   it("retries a 503 and succeeds; answers undefined for 404 without retrying", async () => {
@@ -66,7 +73,11 @@ describe("WebdavStore", () => {
   it("streams with an explicit Content-Length, never chunked", async () => {
     const { fake, store } = await setup({ "PUT /base/s/root.img": { status: 201 } });
     const data = Buffer.alloc(300_000, 7);
-    await store.putStream(storeKey("s", "root.img"), Readable.from([data.subarray(0, 1000), data.subarray(1000)]), data.length);
+    await store.putStream(
+      storeKey("s", "root.img"),
+      Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
+      data.length,
+    );
     const put = fake.calls("PUT /base/s/root.img")[0];
     expect(put?.headers["content-length"]).toBe(String(data.length));
     expect(put?.headers["transfer-encoding"]).toBeUndefined();
@@ -76,13 +87,18 @@ describe("WebdavStore", () => {
 
   it("does not retry a stream (its body cannot be replayed) and reports the server's status", async () => {
     const { fake, store } = await setup({ "PUT /base/s/root.img": { status: 507 } });
-    const err = await store.putStream(storeKey("s", "root.img"), Readable.from([Buffer.alloc(10)]), 10).catch((e: unknown) => e);
+    const err = await store
+      .putStream(storeKey("s", "root.img"), Readable.from([Buffer.alloc(10)]), 10)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 507 });
     expect(fake.requests).toHaveLength(1);
   });
 
   it("putStreamFrom: a 503 or a dropped connection is retried with a fresh body, a 401 is not", async () => {
-    const { fake, store, delays } = await setup({ "PUT /base/s/root.img": [{ status: 503 }, { hangUp: true }, { status: 201 }], "PUT /base/s/denied": { status: 401 } });
+    const { fake, store, delays } = await setup({
+      "PUT /base/s/root.img": [{ status: 503 }, { hangUp: true }, { status: 201 }],
+      "PUT /base/s/denied": { status: 401 },
+    });
     let opened = 0;
     const open = async () => {
       opened++;
@@ -99,11 +115,23 @@ describe("WebdavStore", () => {
 
   it("putStreamFrom: a 409 makes the parents once and streams again, not counted as a retry", async () => {
     const { fake, store, delays } = await setup(
-      { "PUT /base/a/b/root.img": [{ status: 409 }, { status: 201 }], "MKCOL /base/a/": { status: 201 }, "MKCOL /base/a/b/": { status: 201 } },
+      {
+        "PUT /base/a/b/root.img": [{ status: 409 }, { status: 201 }],
+        "MKCOL /base/a/": { status: 201 },
+        "MKCOL /base/a/b/": { status: 201 },
+      },
       { retries: 0 },
     );
-    await store.putStreamFrom(storeKey("a", "b", "root.img"), async () => ({ body: Readable.from([Buffer.alloc(10)]), size: 10 }));
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["PUT /base/a/b/root.img", "MKCOL /base/a/", "MKCOL /base/a/b/", "PUT /base/a/b/root.img"]);
+    await store.putStreamFrom(storeKey("a", "b", "root.img"), async () => ({
+      body: Readable.from([Buffer.alloc(10)]),
+      size: 10,
+    }));
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "PUT /base/a/b/root.img",
+      "MKCOL /base/a/",
+      "MKCOL /base/a/b/",
+      "PUT /base/a/b/root.img",
+    ]);
     expect(delays).toHaveLength(0);
   });
 
@@ -118,7 +146,10 @@ describe("WebdavStore", () => {
   });
 
   it("aborts a request that gets no answer in time: ETIMEDOUT", async () => {
-    const { store } = await setup({ "GET /base/slow": { body: "late", delayMs: 2000 } }, { timeoutMs: 100, retries: 0 });
+    const { store } = await setup(
+      { "GET /base/slow": { body: "late", delayMs: 2000 } },
+      { timeoutMs: 100, retries: 0 },
+    );
     const err = await store.getText(storeKey("slow")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WebdavUnavailable);
     expect(err).toMatchObject({ code: "ETIMEDOUT" });
@@ -156,22 +187,40 @@ describe("WebdavStore", () => {
   });
 
   it("makes the base URL's own folders when the first MKCOL finds them missing", async () => {
-    const { fake, store } = await setup({ "MKCOL /base/c/": [{ status: 409 }, { status: 201 }], "MKCOL /base/": { status: 201 } });
+    const { fake, store } = await setup({
+      "MKCOL /base/c/": [{ status: 409 }, { status: 201 }],
+      "MKCOL /base/": { status: 201 },
+    });
     await store.ensureCollection(storeKey("c"));
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["MKCOL /base/c/", "MKCOL /base/", "MKCOL /base/c/"]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "MKCOL /base/c/",
+      "MKCOL /base/",
+      "MKCOL /base/c/",
+    ]);
   });
 
   it("deletes collections with a trailing slash (nginx), and counts 404 as already gone", async () => {
-    const { fake, store } = await setup({ "DELETE /base/s/": [{ status: 204 }, { status: 404 }], "DELETE /base/f": { status: 404 } });
+    const { fake, store } = await setup({
+      "DELETE /base/s/": [{ status: 204 }, { status: 404 }],
+      "DELETE /base/f": { status: 404 },
+    });
     expect(await store.removeCollection(storeKey("s"))).toBe(true);
     expect(await store.removeCollection(storeKey("s"))).toBe(false);
     expect(await store.remove(storeKey("f"))).toBe(false);
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["DELETE /base/s/", "DELETE /base/s/", "DELETE /base/f"]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "DELETE /base/s/",
+      "DELETE /base/s/",
+      "DELETE /base/f",
+    ]);
   });
 
   it("stats with PROPFIND Depth 0", async () => {
     const { fake, store } = await setup({
-      "PROPFIND /base/s/root.img": { status: 207, body: multistatus("/base/s/root.img", 4096), headers: { "content-type": "application/xml" } },
+      "PROPFIND /base/s/root.img": {
+        status: 207,
+        body: multistatus("/base/s/root.img", 4096),
+        headers: { "content-type": "application/xml" },
+      },
       "PROPFIND /base/none": { status: 404 },
     });
     expect(await store.stat(storeKey("s", "root.img"))).toEqual({ size: 4096, type: "file" });
