@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine with Node and npm: installs the npm
 # dependencies and the Debian packages it needs (real Ironic, nginx WebDAV, ISO readers,
-# cloud-init, ruby), builds dist/, type-checks, and runs every vitest project.
+# cloud-init, ruby), builds dist/, type-checks, checks the formatting, and runs every vitest project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit
+# The tree as the formatter writes it (npm run format fixes it).
+npx biome format . >/dev/null 2>&1 || { npx biome format . --max-diagnostics=20 >&2 || true; echo "test.sh: files are not formatted: run npm run format" >&2; exit 1; }
 
 mkdir -p .tmp
 # Every temporary directory of the run (tests, servers, clones) lives in one, removed at the end.
