@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Config } from "../src/config/schema.ts";
-import { prepareVmConfigDrive } from "../src/services/vm-config-drive.ts";
+import { prepareVmConfigDrive } from "../src/services/vm/config-drive.ts";
 import { type BenchRow, median, ms } from "./table.ts";
 
 const config = Config.parse({

@@ -3,7 +3,7 @@
 import { CONFIG_ENV } from "./config/load.ts";
 
 /** Each operator command and the options it takes (a value unless marked as a flag). */
-export const COMMANDS: Record<string, { summary: string; options: Record<string, string> }> = {
+const COMMANDS: Record<string, { summary: string; options: Record<string, string> }> = {
   "check-config": { summary: "validate a configuration exactly as every call will", options: { config: "<cpi.json>" } },
   reconcile: {
     summary: "release what crashed calls left behind; list servers with failed deploys (JSON)",

@@ -11,7 +11,7 @@ import { InputTooLarge, readAll, stdinIsTerminal, writeAll } from "./stdio.ts";
 // One parse per schema per process: zod's JIT (new Function per object schema) would only cost time.
 z.config({ jitless: true });
 
-export const MAX_REQUEST_BYTES = 1024 * 1024;
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 let answered = false;
 

@@ -8,7 +8,7 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 
 export class InputTooLarge extends Error {}
 
-export const inputTooLarge = (limit: number) => new InputTooLarge(`request is larger than ${limit} bytes`);
+const inputTooLarge = (limit: number) => new InputTooLarge(`request is larger than ${limit} bytes`);
 
 /** Reads fd until end of file; more than `limit` bytes throws InputTooLarge. */
 export function readAll(fd: number, limit: number): string {

@@ -14,13 +14,13 @@ import { deployFailures } from "../selection/deploy-failures.ts";
 import { boshRecord, type BoshRecord } from "../selection/node-record.ts";
 import { recordAgeMs, isStale } from "../selection/stale.ts";
 import { Claims } from "../services/claims.ts";
-import { NodeDiskPlacement } from "../services/disk-placement-impl.ts";
-import { Disks } from "../services/disks.ts";
+import { NodeDiskPlacement } from "../services/disk/node-disk-placement.ts";
+import { Disks } from "../services/disk/service.ts";
 import { orphanDisks } from "../selection/orphan-disks.ts";
 import { connectIronic } from "../services/ironic-connection.ts";
 import { stalePolicy } from "../services/node-pool.ts";
-import type { VmDeps } from "../services/vm-deps.ts";
-import { teardown } from "../services/vm-teardown.ts";
+import type { VmDeps } from "../services/vm/deps.ts";
+import { teardown } from "../services/vm/teardown.ts";
 
 interface Found {
   node: string;

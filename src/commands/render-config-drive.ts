@@ -13,8 +13,8 @@ import { CpiError, toWireError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";
 import { claimUuid } from "../services/claim-id.ts";
-import { givenEphemeral } from "../services/ephemeral-disk.ts";
-import { prepareVmConfigDrive } from "../services/vm-config-drive.ts";
+import { givenEphemeral } from "../devices/ephemeral.ts";
+import { prepareVmConfigDrive } from "../services/vm/config-drive.ts";
 
 const Input = z.strictObject({
   arguments: z.tuple([Cid, Cid, CloudProperties, Networks, z.array(Cid).nullable(), Env]),

@@ -27,7 +27,7 @@ export function parseConfig(doc: unknown, source: string): Config {
   return r.data;
 }
 
-export function readConfigFile(path: string): Json {
+function readConfigFile(path: string): Json {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -202,7 +202,7 @@ export function toIronicError(status: number, method: string, url: string, body:
 }
 
 /** got's RequestError → our error, copying only code and message (got's error holds the request headers). */
-export function fromRequestError(err: unknown, method: string, url: string, attempts: number): E.IronicError {
+function fromRequestError(err: unknown, method: string, url: string, attempts: number): E.IronicError {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? e.code : "ERR_UNKNOWN";
   const detail = typeof e.message === "string" ? e.message : String(err);

@@ -12,7 +12,7 @@ import { getNode } from "./nodes.ts";
 import type { Transport } from "./transport.ts";
 
 /** Provision states that end any wait unless `until` accepts them. */
-export const NODE_FAILURE_STATES = [
+const NODE_FAILURE_STATES = [
   "deploy failed",
   "clean failed",
   "inspect failed",
@@ -28,7 +28,7 @@ export interface WaitClock {
   sleep(ms: number): Promise<void>;
 }
 
-export const realClock: WaitClock = {
+const realClock: WaitClock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -34,7 +34,7 @@ export interface IsoOptions {
   applicationId?: string;
 }
 
-export const DEFAULT_VOLUME_ID = "config-2";
+const DEFAULT_VOLUME_ID = "config-2";
 
 export function buildIso(opts: IsoOptions): Uint8Array {
   const volumeId = opts.volumeId ?? DEFAULT_VOLUME_ID;

@@ -3,7 +3,7 @@
 import { IsoLimitError } from "./errors.ts";
 
 /** Joliet stores at most 64 UCS-2 characters per name (and genisoimage silently cuts). */
-export const MAX_NAME_CHARS = 64;
+const MAX_NAME_CHARS = 64;
 
 // Joliet forbids U+0000..U+001F and * / : ; ? \ (";" would also read as a version separator).
 const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/;

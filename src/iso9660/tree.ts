@@ -21,7 +21,7 @@ export interface DirNode {
 export type TreeNode = FileNode | DirNode;
 
 /** ECMA-119 6.8.2.1: the hierarchy has at most eight levels, the root being the first. */
-export const MAX_LEVELS = 8;
+const MAX_LEVELS = 8;
 const MAX_DATA_LENGTH = 0xffff_ffff; // 9.1.4: data length is a 32-bit field
 
 function components(path: string): string[] {

@@ -47,7 +47,7 @@ export interface NetworkData {
  * Every link carries an MTU: Ironic from 2025.2 opens a supplied config drive and regenerates
  * network_data when a link lacks one. 1500 (Ethernet's) unless the network's cloud_properties set one.
  */
-export const DEFAULT_MTU = 1500;
+const DEFAULT_MTU = 1500;
 const mtu = (l: Link) => ({ mtu: l.mtu ?? DEFAULT_MTU });
 /** Netmasks in dotted (IPv4) or fully expanded hex (IPv6) form, as the director sends them. */
 const mask = (family: 4 | 6, prefix: number) => formatIpExpanded(maskOfPrefix(family, prefix));

@@ -18,7 +18,7 @@ export interface SpareNetwork {
   address?: StaticAddress;
 }
 
-export const spareName = (mac: string) => mac.replaceAll(":", "-");
+const spareName = (mac: string) => mac.replaceAll(":", "-");
 
 export function spareNetworks(
   spare: readonly Nic[],

@@ -2,7 +2,7 @@
 // Everything thrown on the way becomes one typed wire error; nothing here writes stdout.
 import type { Config } from "../config/schema.ts";
 import { CONFIG_ENV, deepMerge, loadConfigFile, parseConfig } from "../config/load.ts";
-import { createCallLog, type CallLogOptions, type Logger } from "../log/index.ts";
+import { createCallLog, type CallLogOptions } from "../log/index.ts";
 import { collectSecrets } from "../log/secrets.ts";
 import type { Services } from "../services/services.ts";
 import type { CallContext } from "./action.ts";

@@ -31,10 +31,6 @@ export class VmNotFound extends BoshError {
   readonly type = "Bosh::Clouds::VMNotFound";
 }
 
-export class NetworkNotFound extends BoshError {
-  readonly type = "Bosh::Clouds::NetworkNotFound";
-}
-
 /** RetriableCloudError family: the director may act on ok_to_retry. */
 abstract class RetriableError extends BoshError {
   override readonly okToRetry: boolean;
@@ -46,10 +42,6 @@ abstract class RetriableError extends BoshError {
 
 export class DiskNotFound extends RetriableError {
   readonly type = "Bosh::Clouds::DiskNotFound";
-}
-
-export class DiskNotAttached extends RetriableError {
-  readonly type = "Bosh::Clouds::DiskNotAttached";
 }
 
 export class NoDiskSpace extends RetriableError {

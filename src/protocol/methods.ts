@@ -27,7 +27,6 @@ export const CONTRACT_METHODS = [
   "current_vm_id",
   "ping",
 ] as const;
-export type ContractMethod = (typeof CONTRACT_METHODS)[number];
 
 /**
  * What `info` reports: v3 (directors since v282) adds create_stemcell's third argument, `env` with the

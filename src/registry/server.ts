@@ -106,7 +106,7 @@ async function handle(opts: RegistryServerOptions, req: IncomingMessage, res: Se
 }
 
 /** The request listener, separate from the server so tests can mount it on any server. */
-export function registryListener(opts: RegistryServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+function registryListener(opts: RegistryServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = Date.now();
     const done = (status: number, problem?: string) =>

@@ -4,9 +4,9 @@
 // Both are written with one JSON-patch `add` each, so a node never carries half a record.
 import * as z from "zod";
 
-export const PHASES = ["creating", "created", "deleting", "reserved"] as const;
+const PHASES = ["creating", "created", "deleting", "reserved"] as const;
 export type Phase = (typeof PHASES)[number];
-export const SOURCES = ["available", "manageable", "enrolled"] as const;
+const SOURCES = ["available", "manageable", "enrolled"] as const;
 export type Source = (typeof SOURCES)[number];
 
 /** What a node looked like before BOSH changed it, put back on release. */

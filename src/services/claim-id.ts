@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 
 /** Namespace of this CPI's UUIDv5 claims (fixed forever: changing it orphans existing claims). */
-export const CLAIM_NAMESPACE = "d31d24e5-ce6c-469b-8bfb-32575180b2a4";
+const CLAIM_NAMESPACE = "d31d24e5-ce6c-469b-8bfb-32575180b2a4";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,6 @@
 // The seam between VMs and persistent disks. Local disks never move, so the disks service decides where a
 // VM with disk_cids must land and what happens to a node's disks when its VM goes away. The VM service calls
-// these hooks; NO_DISK_PLACEMENT is the default until the disks service implements them.
+// these hooks; the disks service implements them (disk/node-disk-placement.ts).
 // Selection itself already excludes nodes whose extra.bosh_disks hold live disks the VM does not name, and
 // takes over a node reserved for exactly those disks (extra.bosh.phase "reserved").
 import type { Node } from "../ironic/node-schema.ts";
@@ -28,9 +28,3 @@ export interface DiskPlacement {
    */
   beforeRelease(node: Node): Promise<{ automatedClean?: boolean }>;
 }
-
-export const NO_DISK_PLACEMENT: DiskPlacement = {
-  nodeFor: async () => undefined,
-  onVmClaimed: async () => {},
-  beforeRelease: async () => ({}),
-};

@@ -10,8 +10,8 @@ import type { Node } from "../ironic/node-schema.ts";
 import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
 import type { BoshRecord } from "../selection/node-record.ts";
 import type { NodeSetup } from "./node-setup.ts";
-import type { IronicParams } from "./vm-cloud-properties.ts";
-import { ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm-deps.ts";
+import type { IronicParams } from "./vm/cloud-properties.ts";
+import { ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm/deps.ts";
 
 export interface EnrollInput {
   params: IronicParams;

@@ -11,9 +11,9 @@ import { rank } from "../selection/ranking.ts";
 import { type SelectionRequest, type StalePolicy, poolQueries, selectionFields } from "../selection/request.ts";
 import { isLostClaim } from "./claims.ts";
 import { type NodeSetup, setupOps } from "./node-setup.ts";
-import { EPHEMERAL_FIX, type EphemeralDisk } from "./ephemeral-disk.ts";
+import { EPHEMERAL_FIX, type EphemeralDisk } from "../devices/ephemeral.ts";
 import { releaseStaleDeployed } from "./stale-deployed.ts";
-import type { VmDeps } from "./vm-deps.ts";
+import type { VmDeps } from "./vm/deps.ts";
 
 // After a lost claim the snapshot is stale (the winner's node is still listed as free): list again, it
 // costs one cheap GET while a second lost claim costs a lock wait of up to seconds in Ironic.
@@ -25,7 +25,7 @@ export interface Acquired {
   node: Node;
   how: How;
   source: Source;
-  /** The agent's ephemeral device on this server (ephemeral-disk.ts), when the caller asked for one. */
+  /** The agent's ephemeral device on this server (devices/ephemeral.ts), when the caller asked for one. */
   ephemeral?: EphemeralDisk;
 }
 
@@ -195,7 +195,7 @@ async function tryClaim(
 }
 
 /** The node already claimed with this call's claim UUID (a retried or resumed create_vm), if any. */
-export async function ownClaim(d: VmDeps, req: SelectionRequest): Promise<Acquired | undefined> {
+async function ownClaim(d: VmDeps, req: SelectionRequest): Promise<Acquired | undefined> {
   const [found] = await d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: ["uuid"] });
   if (!found) return undefined;
   const full = await d.ironic.nodes.get(found.uuid);

@@ -9,13 +9,13 @@ import { add } from "../ironic/patch.ts";
 import { setTargetRaidConfig } from "../ironic/raid.ts";
 import { CloudError } from "../protocol/errors.ts";
 import { liveDisks } from "../selection/node-record.ts";
-import type { VmCloudProperties } from "./vm-cloud-properties.ts";
-import { AVAILABLE, ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm-deps.ts";
+import type { VmCloudProperties } from "./vm/cloud-properties.ts";
+import { AVAILABLE, ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm/deps.ts";
 
 type CleanStep = { interface: string; step: string; args?: Record<string, unknown> };
 
 /** Manual clean steps for raid/bios_settings, in the order Ironic should run them. */
-export function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings">): CleanStep[] {
+function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings">): CleanStep[] {
   const steps: CleanStep[] = [];
   if (props.bios_settings)
     steps.push({ interface: "bios", step: "apply_configuration", args: { settings: props.bios_settings } });
@@ -28,7 +28,7 @@ export function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_s
 }
 
 /** Stable digest of what preparation applies (key order does not matter). */
-export function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_settings">): string {
+function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_settings">): string {
   const canon = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(canon)

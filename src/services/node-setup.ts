@@ -6,7 +6,7 @@ import type { Config } from "../config/schema.ts";
 import type { Node } from "../ironic/node-schema.ts";
 import { type JsonPatchOp, add } from "../ironic/patch.ts";
 import { type BoshRecord, disksHoldCleaning } from "../selection/node-record.ts";
-import type { VmCloudProperties } from "./vm-cloud-properties.ts";
+import type { VmCloudProperties } from "./vm/cloud-properties.ts";
 
 export interface StemcellImage {
   /** URL the conductor (or IPA) downloads the image from. */

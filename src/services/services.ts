@@ -1,15 +1,14 @@
 // What actions may use, built per call by src/wiring.ts. Actions import this as a type only.
-import type { Lazy } from "./lazy.ts";
-import type { VmService } from "./vms.ts";
-import type { Disks } from "./disks.ts";
+import type { VmService } from "./vm/service.ts";
+import type { Disks } from "./disk/service.ts";
 import type { SettingsService } from "./settings.ts";
-import type { StemcellService } from "./stemcells.ts";
+import type { StemcellService } from "./stemcell/service.ts";
 
 export interface Services {
   /** create/delete/has/reboot/set metadata of VMs (Ironic nodes); checks arguments, then connects to Ironic. */
   vms: VmService;
   /** Persistent disks on local devices (records on the Ironic node); connects to Ironic on first use. */
-  disks: Lazy<Disks>;
+  disks: Disks;
   /** Stemcells in the WebDAV store: create, delete, resolve (image URL + checksums for create_vm). */
   stemcells: StemcellService;
   /** Agent settings records (the registry) in the WebDAV store. */

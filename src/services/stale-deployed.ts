@@ -9,8 +9,8 @@ import { boshRecord } from "../selection/node-record.ts";
 import { hash32 } from "../selection/ranking.ts";
 import { type SelectionRequest, type StalePolicy, poolQueries } from "../selection/request.ts";
 import { isStale } from "../selection/stale.ts";
-import type { VmDeps } from "./vm-deps.ts";
-import { teardown } from "./vm-teardown.ts";
+import type { VmDeps } from "./vm/deps.ts";
+import { teardown } from "./vm/teardown.ts";
 
 const DEPLOYED_STATES = ["active", "deploy failed", "deploying", "wait call-back"] as const;
 

@@ -52,5 +52,3 @@ const Light = z.looseObject({
 
 export const StemcellRecord = z.discriminatedUnion("light", [Uploaded, Light]);
 export type StemcellRecord = z.infer<typeof StemcellRecord>;
-export type UploadedRecord = z.infer<typeof Uploaded>;
-export type LightRecord = z.infer<typeof Light>;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { prepareVmConfigDrive, type VmConfigDriveInput } from "../../src/services/vm-config-drive.ts";
+import { prepareVmConfigDrive, type VmConfigDriveInput } from "../../src/services/vm/config-drive.ts";
 import { CASES, config, driveCase } from "../fixtures/golden/cases.ts";
 import { peer } from "./peers.ts";
 

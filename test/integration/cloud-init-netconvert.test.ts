@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { buildNetworkModel, nodeNetworkData, type NetworkData } from "../../src/network/index.ts";
-import { prepareVmConfigDrive } from "../../src/services/vm-config-drive.ts";
+import { prepareVmConfigDrive } from "../../src/services/vm/config-drive.ts";
 import { driveCase } from "../fixtures/golden/cases.ts";
 import { makeTempDir, READERS, removeTree, runOk } from "../support/iso-readers.ts";
 

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFil
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run as renderConfigDrive } from "../../src/commands/render-config-drive.ts";
-import { prepareVmConfigDrive, type VmConfigDrive } from "../../src/services/vm-config-drive.ts";
+import { prepareVmConfigDrive, type VmConfigDrive } from "../../src/services/vm/config-drive.ts";
 import { CASES, type DriveCase } from "../fixtures/golden/cases.ts";
 import {
   checkConfigDrive,

@@ -8,16 +8,16 @@ import type { Response } from "../../src/protocol/envelope.ts";
 import type { ServicesFactory } from "../../src/protocol/dispatch.ts";
 import type { DiskHint } from "../../src/protocol/shapes.ts";
 import { Claims } from "../../src/services/claims.ts";
-import type { DiskDeps } from "../../src/services/disk-deps.ts";
-import { NodeDiskPlacement } from "../../src/services/disk-placement-impl.ts";
-import { Disks } from "../../src/services/disks.ts";
+import type { DiskDeps } from "../../src/services/disk/deps.ts";
+import { NodeDiskPlacement } from "../../src/services/disk/node-disk-placement.ts";
+import { Disks } from "../../src/services/disk/service.ts";
 import { connectIronic } from "../../src/services/ironic-connection.ts";
 import type { Services } from "../../src/services/services.ts";
-import { prepareVmConfigDrive } from "../../src/services/vm-config-drive.ts";
-import { VmService } from "../../src/services/vms.ts";
+import { prepareVmConfigDrive } from "../../src/services/vm/config-drive.ts";
+import { VmService } from "../../src/services/vm/service.ts";
 import { dispatchInProcess } from "../support/log-capture.ts";
 import { ironic } from "../support/servers.ts";
-import { FAKE_STEMCELL, MemorySettings, STEMCELL_CID } from "./vm-support.ts";
+import { FAKE_STEMCELL, MemorySettings } from "./vm-support.ts";
 
 export { STEMCELL_CID, vmConfig } from "./vm-support.ts";
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config, type ConfigInput } from "../../src/config/schema.ts";
 import { createIronicClient, type IronicClient } from "../../src/ironic/client.ts";
 import { add } from "../../src/ironic/patch.ts";
-import { ironicNeedsMd5 } from "../../src/services/image-checksums.ts";
+import { ironicNeedsMd5 } from "../../src/services/stemcell/image-checksums.ts";
 import { instanceInfo } from "../../src/services/node-setup.ts";
 import { dispatchInProcess } from "../support/log-capture.ts";
 import { ironicUrl, webdav } from "../support/servers.ts";

@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request as httpsRequest } from "node:https";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { captureLog } from "../support/log-capture.ts";

@@ -5,11 +5,12 @@ import type { Response } from "../../src/protocol/envelope.ts";
 import type { ServicesFactory } from "../../src/protocol/dispatch.ts";
 import type { Services } from "../../src/services/services.ts";
 import { Claims } from "../../src/services/claims.ts";
-import { type DiskPlacement, NO_DISK_PLACEMENT } from "../../src/services/disk-placement.ts";
+import type { DiskPlacement } from "../../src/services/disk-placement.ts";
+import { NO_DISK_PLACEMENT } from "../support/no-disk-placement.ts";
 import { connectIronic } from "../../src/services/ironic-connection.ts";
-import type { SettingsRecords, StemcellSource } from "../../src/services/vm-create.ts";
-import { prepareVmConfigDrive } from "../../src/services/vm-config-drive.ts";
-import { VmService } from "../../src/services/vms.ts";
+import type { SettingsRecords, StemcellSource } from "../../src/services/vm/create.ts";
+import { prepareVmConfigDrive } from "../../src/services/vm/config-drive.ts";
+import { VmService } from "../../src/services/vm/service.ts";
 import { dispatchInProcess } from "../support/log-capture.ts";
 import { ironicUrl, webdav } from "../support/servers.ts";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Config } from "../../src/config/schema.ts";
 import { checkConfig, ensureBundle } from "./support/bundle.ts";
 import { ALL, ALL_CONFIG, PEM, REQUIRED } from "./support/ironic-cpi-properties.ts";
-import { REPO, RenderError, jobSpec, renderTemplate } from "./support/render.ts";
+import { REPO, jobSpec, renderTemplate } from "./support/render.ts";
 import { schemaLeafPaths } from "./support/schema-keys.ts";
 
 const JOB = "ironic_cpi";

@@ -4,7 +4,7 @@
 //   enroll       a server Ironic does not know yet: create_vm enrolls it from the vm_type's ironic_params
 // Every node gets its ports, a power state (fake-hardware leaves it null until set, and allocations skip
 // such nodes), goes manage → provide to `available`, and declares its persistent-disk devices the way
-// the disks service reads them (src/services/disk-devices.ts: properties.bosh_persistent_devices), and
+// the disks service reads them (src/devices/node-devices.ts: properties.bosh_persistent_devices), and
 // its ephemeral disk (properties.bosh_ephemeral_device).
 // Names, MACs, resource class and trait are unique per fleet, so fleets share one Ironic without meeting.
 import { randomBytes } from "node:crypto";
@@ -102,7 +102,7 @@ export async function buildFleet(ironicUrl: string, opts: FleetOptions = {}): Pr
   const properties = (base: Record<string, unknown>) => ({
     ...base,
     bosh_persistent_devices: devices.map((device) => ({ device, size_gb: DISK_SIZE_GB })),
-    // the agent's ephemeral disk, as an operator declares it per server (services/ephemeral-disk.ts)
+    // the agent's ephemeral disk, as an operator declares it per server (devices/ephemeral.ts)
     bosh_ephemeral_device: EPHEMERAL_DEVICE,
   });
   const bmc = (password: string, n: number) => ({

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RegistryRecords } from "../../../src/registry/records.ts";
 import { createRegistryServer, MAX_BODY_BYTES } from "../../../src/registry/server.ts";
 import { WebdavHttpError, WebdavUnavailable } from "../../../src/webdav/errors.ts";
-import { FakeStore } from "../services/stemcells-fake-store.ts";
+import { FakeStore } from "../services/stemcell/fake-store.ts";
 
 const ID = "6a1c0e4d-2b3f-4a5e-9c7d-8e9f0a1b2c3d";
 const AUTH = `Basic ${Buffer.from("registry:reg-secret").toString("base64")}`;

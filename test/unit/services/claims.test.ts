@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { IronicNodeAssociated } from "../../../src/ironic/errors.ts";
 import { claimUuid, uuidV5 } from "../../../src/services/claim-id.ts";
 import { Claims, isLostClaim, releaseOps } from "../../../src/services/claims.ts";
-import { silent, vmFakeIronic } from "./vm-fake-ironic.ts";
+import { silent, vmFakeIronic } from "./vm/fake-ironic.ts";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
 const claimsFor = (fake: ReturnType<typeof vmFakeIronic>) =>

@@ -1,0 +1,51 @@
+// What a failed create_vm tells the director. Only VMCreationFailed with ok_to_retry makes it call
+// create_vm again, so ok_to_retry is true exactly when the rollback was clean and another attempt can
+// succeed: a deploy that failed on this server, a timeout, Ironic briefly unavailable. Bad input and
+// "no server matches" are false, and so is anything after an incomplete rollback (a node may be leaked).
+import {
+  IronicBadRequest,
+  IronicHttpError,
+  IronicNodeLocked,
+  IronicStateError,
+  IronicTimeoutError,
+  IronicUnavailable,
+  IronicVersionError,
+} from "../../ironic/errors.ts";
+import { BoshError, VmCreationFailed } from "../../protocol/errors.ts";
+
+function retryable(err: unknown): boolean {
+  if (err instanceof BoshError) return err.okToRetry;
+  if (err instanceof IronicStateError || err instanceof IronicTimeoutError) return true;
+  if (err instanceof IronicUnavailable || err instanceof IronicNodeLocked) return true;
+  if (err instanceof IronicHttpError) return err.status >= 500;
+  return false;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof IronicStateError)
+    return `Ironic ${err.resource} ended in "${err.state}": ${err.lastError ?? "no last_error"}`;
+  if (err instanceof IronicBadRequest) return `Ironic refused ${err.method} ${err.url}: ${err.ironicMessage}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The error create_vm answers after its rollback ran. `undoFailures` lists rollback steps that failed:
+ * then nothing is retryable and the message says what may be left behind.
+ */
+export function creationError(err: unknown, undoFailures: readonly string[], node?: string): BoshError {
+  const where = node ? ` (node ${node})` : "";
+  if (undoFailures.length > 0) {
+    return new VmCreationFailed(
+      `create_vm failed${where}: ${describe(err)}; rollback incomplete: ${undoFailures.join("; ")}. ` +
+        "Run `cpi reconcile` or release the node by hand",
+      false,
+      { cause: err },
+    );
+  }
+  if (err instanceof BoshError && !(err instanceof VmCreationFailed && node)) return err;
+  if (err instanceof IronicVersionError)
+    return new VmCreationFailed(`create_vm failed${where}: ${err.message}`, false, { cause: err });
+  const ok = retryable(err);
+  const tail = ok ? "; the node was rolled back and released" : "";
+  return new VmCreationFailed(`create_vm failed${where}: ${describe(err)}${tail}`, ok, { cause: err });
+}

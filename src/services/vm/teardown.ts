@@ -1,0 +1,205 @@
+// Giving a node back, from whatever state a VM (or a half-made VM) left it in: undeploy if anything was
+// deployed, wait until it is out of active/deleting/cleaning, put it back where it came from (available,
+// manageable, or deleted when BOSH enrolled it) and drop the claim. One path for delete_vm, for create_vm's
+// rollback and for `reconcile`, so all three leave nodes alike. Every step re-reads Ironic: a retried
+// delete_vm after a crash continues where the previous one stopped (the 2016 CPI crashed here, bug #9).
+import { IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError } from "../../ironic/errors.ts";
+import type { Node } from "../../ironic/node-schema.ts";
+import { type JsonPatchOp, add } from "../../ironic/patch.ts";
+import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
+import { AVAILABLE, MANAGEABLE, type VmDeps, transition, waitForState } from "./deps.ts";
+
+/** States from which `deleted` (undeploy) is accepted. */
+const UNDEPLOYABLE = new Set([
+  "active",
+  "deploy failed",
+  "wait call-back",
+  "error",
+  "rescue",
+  "rescue failed",
+  "rescue wait",
+  "unrescue failed",
+]);
+/** Ironic is busy with the node; wait until it settles. */
+const MOVING = new Set([
+  "deploying",
+  "deleting",
+  "cleaning",
+  "clean wait",
+  "verifying",
+  "inspecting",
+  "inspect wait",
+  "rescuing",
+  "unrescuing",
+  "adopting",
+]);
+/** Failures of our own preparation (manual cleaning, inspection) that `manage` recovers from. */
+const RECOVERABLE = new Set(["clean failed", "inspect failed"]);
+const SETTLED = [
+  "available",
+  "manageable",
+  "enroll",
+  "active",
+  "deploy failed",
+  "clean failed",
+  "inspect failed",
+  "error",
+  "wait call-back",
+];
+
+/** What a rollback writes with the release: the server's deploy-failure record, and maintenance when due. */
+export interface ReleaseExtras {
+  ops: JsonPatchOp[];
+  /** Set (PUT /maintenance) while the claim still holds the node, so no other call takes it in between. */
+  maintenanceReason?: string;
+}
+
+export interface TeardownResult {
+  /** "released" | "deleted" (enrolled node removed) | "clean failed" (left in maintenance) | "gone" */
+  outcome: "released" | "deleted" | "clean failed" | "gone";
+  node: string;
+}
+
+/**
+ * Tears down whatever BOSH holds on `node` and releases it. `expected` is the record this caller believes
+ * is on the node: if a different claim shows up meanwhile, that one is left alone.
+ */
+export async function teardown(
+  d: VmDeps,
+  node: Node,
+  opts: { reason: string; release?: ReleaseExtras },
+): Promise<TeardownResult> {
+  const uuid = node.uuid;
+  const rec = boshRecord(node);
+  const claim = node.instance_uuid ?? undefined;
+  const log = d.log.child({ node: uuid, reason: opts.reason });
+  // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish. The state is
+  // read afresh: a killed earlier call (delete_vm retried by the director) may have started an undeploy
+  // after `node` was read, and a request it had in flight may still land: then settle and patch again.
+  const fresh = async () =>
+    settle(
+      d,
+      uuid,
+      (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "",
+      rec,
+    );
+  let state = await fresh();
+  const whenSettled = async (patch: () => Promise<unknown>) => {
+    try {
+      await patch();
+    } catch (err) {
+      if (!(err instanceof IronicConflict) || err instanceof IronicNodeAssociated) throw err;
+      state = await fresh();
+      await patch();
+    }
+  };
+  if (rec && claim) await whenSettled(() => d.claims.update(uuid, claim, { phase: "deleting" }));
+  await whenSettled(() => applyCleaningPolicy(d, node));
+  if (UNDEPLOYABLE.has(state)) {
+    try {
+      state =
+        (
+          await transition(
+            d,
+            uuid,
+            "deleted",
+            ["available", "manageable"],
+            d.config.ironic.delete_timeout,
+            UNDEPLOYABLE,
+          )
+        ).provision_state ?? "";
+    } catch (err) {
+      if (!(err instanceof IronicStateError && err.state === "clean failed")) throw err;
+      // The VM is gone (undeployed); cleaning failed afterwards. Ironic keeps the node out of service
+      // (clean failed, and maintenance on real hardware); the operator decides what happens to it.
+      log.error({ last_error: err.lastError }, "automated cleaning failed after undeploy; node left for the operator");
+      await release(d, uuid, rec, claim, opts.release);
+      return { outcome: "clean failed", node: uuid };
+    }
+  }
+  if (RECOVERABLE.has(state) && !(await d.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
+    // Our own manual cleaning or inspection failed during create_vm: `manage` takes the node back.
+    state =
+      (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, RECOVERABLE))
+        .provision_state ?? "";
+  }
+  if (rec?.source === "enrolled") return deleteEnrolled(d, uuid, state, rec);
+  if (rec?.source === "manageable" && state === "available") {
+    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
+  } else if (rec?.source === "available" && state === "manageable") {
+    await transition(d, uuid, "provide", ["available"], d.config.ironic.delete_timeout, MANAGEABLE);
+  }
+  await release(d, uuid, rec, claim, opts.release);
+  log.info({ source: rec?.source }, "node released");
+  return { outcome: "released", node: uuid };
+}
+
+/** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */
+async function applyCleaningPolicy(d: VmDeps, node: Node): Promise<void> {
+  const { automatedClean } = await d.placement.beforeRelease(node);
+  if (automatedClean === undefined || node.automated_clean === automatedClean || !d.ironic.supports("automated_clean"))
+    return;
+  d.log.info({ node: node.uuid, automated_clean: automatedClean }, "setting automated_clean for the undeploy");
+  const claim = node.instance_uuid;
+  if (claim) await d.claims.update(node.uuid, claim, {}, [add("/automated_clean", automatedClean)]);
+  else await d.ironic.nodes.patch(node.uuid, [add("/automated_clean", automatedClean)]);
+}
+
+/** Waits out a transition in progress; a node still deploying cannot be undeployed yet. */
+async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
+  if (!MOVING.has(state)) return state;
+  // A deploy in progress cannot be aborted, only waited out (it ends active, or failed by Ironic's own timeout).
+  const timeoutS =
+    (state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : 0) +
+    d.config.ironic.delete_timeout;
+  try {
+    return (await waitForState(d, uuid, SETTLED, timeoutS, `node ${uuid} to leave ${state}`)).provision_state ?? "";
+  } catch (err) {
+    if (err instanceof IronicStateError) return err.state;
+    throw err;
+  }
+}
+
+/** Removes our claim and record unless someone else's claim is on the node by now. */
+async function release(
+  d: VmDeps,
+  uuid: string,
+  rec: BoshRecord | undefined,
+  claim: string | undefined,
+  extras?: ReleaseExtras,
+): Promise<void> {
+  let now = await d.ironic.nodes.find(uuid);
+  if (!now) return;
+  const current = boshRecord(now);
+  if (now.instance_uuid && claim && now.instance_uuid !== claim) return; // re-claimed by another VM
+  if (current && rec && current.claimed_at !== rec.claimed_at) return;
+  if (extras?.maintenanceReason && !now.maintenance) {
+    await d.ironic.states.setMaintenance(uuid, extras.maintenanceReason);
+    d.log.error(
+      { node: uuid, reason: extras.maintenanceReason },
+      "server put into maintenance after repeated failed deploys",
+    );
+    now = { ...now, maintenance: true };
+  }
+  await d.claims.release(uuid, undefined, { node: now, ops: extras?.ops ?? [] });
+}
+
+/** An enrolled node goes away with its ports; Ironic deletes only enroll/manageable/available nodes. */
+async function deleteEnrolled(d: VmDeps, uuid: string, state: string, rec: BoshRecord): Promise<TeardownResult> {
+  const now = await d.ironic.nodes.find(uuid);
+  if (!now) return { outcome: "gone", node: uuid };
+  const current = boshRecord(now);
+  if (current && current.claimed_at !== rec.claimed_at) return { outcome: "released", node: uuid };
+  if (now.instance_uuid) await d.ironic.nodes.patch(uuid, [{ op: "remove", path: "/instance_uuid" }]);
+  try {
+    await d.ironic.nodes.delete(uuid);
+  } catch (err) {
+    if (err instanceof IronicNotFound) return { outcome: "gone", node: uuid };
+    if (!(err instanceof IronicConflict) || state !== "available") throw err;
+    // Ironic may be configured to refuse deleting available nodes: manage first.
+    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
+    await d.ironic.nodes.delete(uuid);
+  }
+  d.log.info({ node: uuid }, "deleted the node BOSH had enrolled (and its ports)");
+  return { outcome: "deleted", node: uuid };
+}
