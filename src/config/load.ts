@@ -27,26 +27,30 @@ export function parseConfig(doc: unknown, source: string): Config {
   return r.data;
 }
 
-function readConfigFile(path: string): Json {
+/**
+ * The one reader of a JSON configuration file (the CPI's and the registry server's): `what` names it
+ * in the messages, `fail` makes the caller's typed error.
+ */
+export function readJsonObject(path: string, what: string, fail: (message: string) => Error): Json {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new CpiError(`cannot read CPI configuration ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fail(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new CpiError(`CPI configuration ${path} is not valid JSON: ${(e as Error).message}`);
+    throw fail(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!isObject(doc)) throw new CpiError(`CPI configuration ${path} must be a JSON object`);
+  if (!isObject(doc)) throw fail(`${what} ${path} must be a JSON object`);
   return doc;
 }
 
 /** Reads and validates the configuration file, with context properties overlaid when given. */
 export function loadConfigFile(path: string, overlay: Json = {}): Config {
-  const base = readConfigFile(path);
+  const base = readJsonObject(path, "CPI configuration", (m) => new CpiError(m));
   const overlaid = Object.keys(overlay).length > 0;
   return parseConfig(overlaid ? deepMerge(base, overlay) : base, overlaid ? `${path} + context` : path);
 }

@@ -1,14 +1,11 @@
 // The one retry policy of the Ironic client (got's own retry is disabled: `retry: {limit: 0}`).
 // openstacksdk retries [409, 503]; we narrow 409 to NodeLocked and never retry a lost claim.
+import { type Backoff, TRANSIENT_CODES } from "../http/backoff.ts";
 import { IronicHttpError, IronicNodeLocked, IronicUnavailable } from "./errors.ts";
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Total attempts including the first (1 = no retry). */
   attempts: number;
-  /** First backoff in ms; doubles per retry. */
-  baseMs: number;
-  /** Upper bound of one backoff in ms. */
-  maxMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 250, maxMs: 4000 };
@@ -19,16 +16,6 @@ export interface RetryRequest {
   idempotent?: boolean | undefined;
 }
 
-/** Error codes of a connection that failed or broke; got passes Node's codes through. */
-const TRANSIENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
 /** RFC 9110 idempotent methods unless the caller says otherwise; POST and PATCH are not. */
@@ -61,13 +48,4 @@ export function shouldRetry(err: unknown, req: RetryRequest): boolean {
  */
 export function outcomeUnknown(err: unknown, method: string): boolean {
   return shouldRetry(err, { method, idempotent: true }) && !shouldRetry(err, { method, idempotent: false });
-}
-
-/**
- * Delay before retry number `retry` (1-based): exponential, capped, with "equal jitter" —
- * half fixed, half random — so concurrent losers of a lock spread out but never retry instantly.
- */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (retry - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -6,7 +6,8 @@ import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
 import { Microversion } from "./microversions.ts";
-import { DEFAULT_RETRY, backoffDelay, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";
+import { backoffDelay } from "../http/backoff.ts";
+import { DEFAULT_RETRY, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";
 
 export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 

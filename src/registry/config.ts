@@ -21,6 +21,7 @@
 // no state of its own. Unknown keys are refused, so a typo fails the job's start instead of going unseen.
 import { readFileSync } from "node:fs";
 import * as z from "zod";
+import { readJsonObject } from "../config/load.ts";
 import { Config, RegistryStore } from "../config/schema.ts";
 import { describeIssues } from "../protocol/issues.ts";
 
@@ -63,13 +64,7 @@ export function parseRegistryConfig(doc: unknown, source: string): RegistryConfi
 }
 
 export function loadRegistryConfig(path: string): RegistryConfig {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(path, "utf8"));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new RegistryConfigError(`cannot read registry configuration ${path}: ${err.code ?? err.message}`);
-  }
+  const doc = readJsonObject(path, "registry configuration", (m) => new RegistryConfigError(m));
   return parseRegistryConfig(doc, path);
 }
 

@@ -3,7 +3,8 @@
 // (HTTP) or node-fetch's `.code` (system); only those are copied, never its request or response.
 import type { Logger } from "pino";
 import { WebdavError, WebdavHttpError, WebdavUnavailable } from "./errors.ts";
-import { backoffDelay, isTransient, type Backoff } from "./retry.ts";
+import { type Backoff, backoffDelay } from "../http/backoff.ts";
+import { isTransient } from "./retry.ts";
 
 export type StoreLogger = Pick<Logger, "debug" | "info" | "warn">;
 

@@ -9,7 +9,8 @@ import { WebdavHttpError } from "./errors.ts";
 import type { StoreKey } from "./paths.ts";
 import { probeUrl, type ProbeResult } from "./probe.ts";
 import { Requests, type StoreLogger } from "./requests.ts";
-import { DEFAULT_BACKOFF, type Backoff } from "./retry.ts";
+import type { Backoff } from "../http/backoff.ts";
+import { DEFAULT_BACKOFF } from "./retry.ts";
 import { streamPut } from "./upload.ts";
 
 export { WebdavBodyError } from "./upload.ts";

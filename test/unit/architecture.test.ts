@@ -86,12 +86,19 @@ describe("layers", () => {
     [
       "src/ironic",
       "clients know no BOSH",
-      (i) => local(i) && !under(i.to, "src/ironic") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+      (i) =>
+        local(i) && !under(i.to, "src/ironic", "src/http") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
     ],
     [
       "src/webdav",
       "clients know no BOSH",
-      (i) => local(i) && !under(i.to, "src/webdav") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+      (i) =>
+        local(i) && !under(i.to, "src/webdav", "src/http") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+    ],
+    [
+      "src/http",
+      "what the HTTP clients share knows neither client",
+      (i) => local(i),
     ],
     [
       "src/config",

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { IronicBadResponse, IronicUnavailable } from "../../../src/ironic/errors.ts";
-import { DEFAULT_RETRY, backoffDelay, isIdempotent, shouldRetry } from "../../../src/ironic/retry.ts";
+import { backoffDelay } from "../../../src/http/backoff.ts";
+import { DEFAULT_RETRY, isIdempotent, shouldRetry } from "../../../src/ironic/retry.ts";
 import { toIronicError } from "../../../src/ironic/transport.ts";
 import { fixture } from "./fake-ironic.ts";
 

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { IronicNodeAssociated } from "../../../src/ironic/errors.ts";
 import { claimUuid, uuidV5 } from "../../../src/services/claim-id.ts";
 import { Claims, isLostClaim, releaseOps } from "../../../src/services/claims.ts";
-import { silent, vmFakeIronic } from "./vm/fake-ironic.ts";
+import { fakeIronic, silent } from "./fake-ironic.ts";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
-const claimsFor = (fake: ReturnType<typeof vmFakeIronic>) =>
+const claimsFor = (fake: ReturnType<typeof fakeIronic>) =>
   new Claims({ ironic: fake.client, log: silent, now: () => NOW });
 
 describe("claim ids", () => {
@@ -22,7 +22,7 @@ describe("claim ids", () => {
 
 describe("claims", () => {
   it("claim = one PATCH setting instance_uuid and extra.bosh (+ extra ops), stamped", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     fake.add({ uuid: "n" });
     await claimsFor(fake).claim("n", "c1", { phase: "creating", agent_id: "a" }, [
       { op: "add", path: "/instance_info/x", value: 1 },
@@ -35,7 +35,7 @@ describe("claims", () => {
   });
 
   it("a second, different claim is a lost race", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     fake.add({ uuid: "n", instance_uuid: "c0" });
     const err = await claimsFor(fake)
       .claim("n", "c1", { phase: "creating" })
@@ -45,14 +45,14 @@ describe("claims", () => {
   });
 
   it("update re-asserts the claim with every change", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     fake.add({ uuid: "n", instance_uuid: "c1", extra: { bosh: { phase: "creating" } } });
     await claimsFor(fake).update("n", "c1", { phase: "created" });
     expect(fake.calls).toEqual(["PATCH n add /instance_uuid, add /extra/bosh/phase, add /extra/bosh/updated_at"]);
   });
 
   it("release removes only our claim and puts back what the record says", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     fake.add({
       uuid: "n",
       instance_uuid: "c1",
@@ -83,7 +83,7 @@ describe("claims", () => {
   });
 
   it("releaseStale re-checks that the claim is the same stale one before releasing", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     const old = "2026-11-21T09:00:00Z";
     fake.add({
       uuid: "n",

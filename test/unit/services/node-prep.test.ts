@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CloudError } from "../../../src/protocol/errors.ts";
 import { prepareNode } from "../../../src/services/node-prep.ts";
-import { vmDeps, vmFakeIronic } from "./vm/fake-ironic.ts";
+import { fakeIronic, vmDeps } from "./fake-ironic.ts";
 
 const NODE = "00000000-0000-4000-8000-000000000001";
 const RAID = { logical_disks: [{ size_gb: "MAX", raid_level: "1", is_root_volume: true }] };
@@ -11,7 +11,7 @@ const liveDisk = {
 
 describe("prepareNode", () => {
   it("refuses to rebuild the RAID of a node that holds persistent disks, before any cleaning", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     const node = fake.add({
       uuid: NODE,
       name: "r1u07",
@@ -30,7 +30,7 @@ describe("prepareNode", () => {
   });
 
   it("still runs the BIOS cleaning there (BIOS settings do not touch the disks)", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     const held = {
       vm_cid: NODE,
       agent_id: "claim",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WebdavHttpError, WebdavUnavailable } from "../../../src/webdav/errors.ts";
-import { backoffDelay, isTransient } from "../../../src/webdav/retry.ts";
+import { backoffDelay } from "../../../src/http/backoff.ts";
+import { isTransient } from "../../../src/webdav/retry.ts";
 
 describe("store retry policy", () => {
   it("retries 5xx and dropped connections, never client errors or TLS failures", () => {

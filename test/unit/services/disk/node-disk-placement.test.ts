@@ -5,7 +5,7 @@ import { parseDiskCid } from "../../../../src/devices/cid.ts";
 import { NodeDiskPlacement } from "../../../../src/services/disk/node-disk-placement.ts";
 import { dirtyDevices } from "../../../../src/devices/records.ts";
 import { Disks } from "../../../../src/services/disk/service.ts";
-import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "./fake-ironic.ts";
+import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "../fake-ironic.ts";
 
 const NODE = "11111111-1111-4111-8111-111111111111";
 /** The VM on NODE: its cid names the claim, not the node. */
@@ -128,7 +128,7 @@ describe("disk first (create_disk without a VM)", () => {
     expect(n.instance_uuid).toBeTruthy();
     expect(boshRecord(n)).toMatchObject({ phase: "reserved", disk_cids: [cid] });
     expect(n.automated_clean).toBe(false);
-    expect(fake.calls.filter((c) => c === `PATCH ${FREE1}`)).toHaveLength(1);
+    expect(fake.calls.filter((c) => c.startsWith(`PATCH ${FREE1} `))).toHaveLength(1);
     expect(await placement.nodeFor([cid])).toBe(FREE1);
   });
 
@@ -151,24 +151,31 @@ describe("disk first (create_disk without a VM)", () => {
     expect(n.extra).toEqual({ bosh_disks: {}, bosh_dirty_devices: {} });
   });
 
-  test("a failed wipe: maintenance for the operator, device stays dirty, nothing left claimed", async () => {
-    fake.add({ uuid: FREE2, automated_clean: false, failClean: true });
-    const cid = await disks.create(1, PROPS, null);
-    await disks.delete(cid);
-    const n = fake.node(FREE2);
-    expect(n).toMatchObject({
-      provision_state: "clean failed",
-      maintenance: true,
-      instance_uuid: null,
-      automated_clean: true,
-    });
-    expect(n.maintenance_reason).toMatch(/^bosh: cleaning \(wipe of deleted persistent disks\) failed/);
-    expect(dirty(FREE2).get("/dev/disk/by-path/p-2")).toMatchObject({
-      disk_cid: cid,
-      wipe_failed: "cleaning failed (fake)",
-    });
-    expect(boshRecord(n)).toBeUndefined();
-  });
+  test.each([
+    ["a failed clean step: Ironic's maintenance and reason stay", true, "cleaning failed (fake)"],
+    ["a failure outside the steps: the CPI sets maintenance", "without maintenance", undefined],
+  ] as const)(
+    "a failed wipe (%s): maintenance for the operator, device stays dirty, nothing left claimed",
+    async (_, failClean, ironicReason) => {
+      fake.add({ uuid: FREE2, automated_clean: false, failClean });
+      const cid = await disks.create(1, PROPS, null);
+      await disks.delete(cid);
+      const n = fake.node(FREE2);
+      expect(n).toMatchObject({
+        provision_state: "clean failed",
+        maintenance: true,
+        instance_uuid: null,
+        automated_clean: true,
+      });
+      if (ironicReason) expect(n.maintenance_reason).toBe(ironicReason);
+      else expect(n.maintenance_reason).toMatch(/^bosh: cleaning \(wipe of deleted persistent disks\) failed/);
+      expect(dirty(FREE2).get("/dev/disk/by-path/p-2")).toMatchObject({
+        disk_cid: cid,
+        wipe_failed: "cleaning failed (fake)",
+      });
+      expect(boshRecord(n)).toBeUndefined();
+    },
+  );
 
   test("an orphan disk of a deleted VM on a free manageable server is wiped and the server goes back to manageable", async () => {
     const cid = await disks.create(1, PROPS, VM);

@@ -4,7 +4,7 @@ import { parseDiskCid } from "../../../../src/devices/cid.ts";
 import type { DiskDeps } from "../../../../src/services/disk/deps.ts";
 import { dirtyDevices } from "../../../../src/devices/records.ts";
 import { Disks } from "../../../../src/services/disk/service.ts";
-import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "./fake-ironic.ts";
+import { type FakeIronic, diskDeps, fakeIronic, vmCidOf, vmNode } from "../fake-ironic.ts";
 
 const NODE = "11111111-1111-4111-8111-111111111111";
 const OTHER_NODE = "22222222-2222-4222-8222-222222222222";

@@ -9,7 +9,7 @@ import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../../
 import type { DiskPlacement } from "../../../../src/services/disk-placement.ts";
 import { type CreateVmInput, VmService, describeVm } from "../../../../src/services/vm/service.ts";
 import { rank } from "../../../../src/selection/ranking.ts";
-import { IMAGE, type VmFake, vmDeps, vmFakeIronic } from "./fake-ironic.ts";
+import { type FakeIronic, fakeIronic, IMAGE, vmDeps } from "../fake-ironic.ts";
 
 const AGENT = "0b7a3a1e-58a4-4cbb-9bb4-3d1c4a6c9e01";
 const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
@@ -25,7 +25,7 @@ const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
 });
 const serviceFor = (deps: ReturnType<typeof vmDeps>) => new VmService(deps.config, deps.log, deps);
 const setup = (nodes: number, over: Parameters<typeof vmDeps>[1] = {}) => {
-  const fake = vmFakeIronic();
+  const fake = fakeIronic();
   for (let i = 0; i < nodes; i++) fake.add({ uuid: uid(i), resource_class: "rc", properties: { cpus: 8 } });
   const deps = vmDeps(fake, over);
   return { fake, deps, vms: new VmService(deps.config, deps.log, deps) };
@@ -34,7 +34,7 @@ const setup = (nodes: number, over: Parameters<typeof vmDeps>[1] = {}) => {
 const uid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 const N0 = uid(0);
 const N1 = uid(1);
-const bosh = (fake: VmFake, uuid: string) => fake.node(uuid).extra?.["bosh"] as Record<string, unknown> | undefined;
+const bosh = (fake: FakeIronic, uuid: string) => fake.node(uuid).extra?.["bosh"] as Record<string, unknown> | undefined;
 
 describe("create_vm", () => {
   it("claims with instance_info in one PATCH, deploys with the config drive, records phase created", async () => {
@@ -318,7 +318,7 @@ describe("create_vm", () => {
   });
 
   it("a node from the manageable pool is provided first and goes back to manageable on rollback", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     fake.add({ uuid: "m", resource_class: "rc", provision_state: "manageable", failDeploy: "nope" });
     const vms = serviceFor(vmDeps(fake));
     await expect(
@@ -329,7 +329,7 @@ describe("create_vm", () => {
   });
 
   it("enrolls a server born claimed with instance_info, ports for each MAC; deletes it on rollback", async () => {
-    const fake = vmFakeIronic();
+    const fake = fakeIronic();
     const vms = serviceFor(vmDeps(fake));
     const macs = ["52:54:00:aa:00:01", "52:54:00:aa:00:02"];
     const vm = await vms.create(
@@ -375,7 +375,7 @@ describe("delete_vm", () => {
       beforeRelease: async (n) => (seen.push(`release ${n.uuid}`), { automatedClean: false }),
     };
     const { fake, vms } = setup(1, { placement });
-    fake.node(N0).failUndeployClean = true; // would fail if cleaning ran
+    fake.node(N0).failClean = true; // would fail if cleaning ran
     const vm = await vms.create(input());
     await vms.delete(vm.vmCid);
     expect(seen).toEqual([`claimed ${N0}`, `release ${N0}`]);
@@ -388,7 +388,7 @@ describe("delete_vm", () => {
 
   it("a cleaning failure after undeploy is logged, the node left (in maintenance) for the operator, the call succeeds", async () => {
     const { fake, vms } = setup(1);
-    fake.node(N0).failUndeployClean = true;
+    fake.node(N0).failClean = true;
     const vm = await vms.create(input());
     await vms.delete(vm.vmCid);
     expect(fake.node(N0)).toMatchObject({ provision_state: "clean failed", maintenance: true, instance_uuid: null });
@@ -460,7 +460,7 @@ describe("has_vm, reboot_vm, set_vm_metadata", () => {
   const NODE = "11111111-2222-4333-8444-555555555555";
   const CID = "c1a1c1a1-2222-4333-8444-555555555555";
   /** A VM as create_vm leaves it: the claim is the cid, recorded as vm_cid. */
-  const created = (fake: VmFake, uuid = NODE, cid = CID) =>
+  const created = (fake: FakeIronic, uuid = NODE, cid = CID) =>
     fake.add({
       uuid,
       instance_uuid: cid,
