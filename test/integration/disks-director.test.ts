@@ -14,7 +14,8 @@ import {
   uniqueTag,
 } from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
-import { STEMCELL_CID, cleaningsOf, diskHarness, ok, vmConfig } from "./disks-support.ts";
+import { cleaningsOf, ok } from "./disks-support.ts";
+import { type Harness, STEMCELL_CID, harness, vmConfig } from "./vm-support.ts";
 
 const rest = new IronicRest(ironicUrl());
 const PREFIX = `dsk-${uniqueTag()}`;
@@ -31,13 +32,13 @@ const NETWORKS = {
 const P2 = "/dev/disk/by-path/pci-0000:00:1f.2-ata-2";
 const P3 = "/dev/disk/by-path/pci-0000:00:1f.2-ata-3";
 const DISK_TYPE = { devices: [P2, P3] };
-let h: ReturnType<typeof diskHarness>;
+let h: Harness;
 let vms: string[] = [];
 /** disks a test expects to exist at its end (checked: not lost) */
 let disks: string[] = [];
 
 const createVm = async (props: Record<string, unknown>, diskCids: string[] = []) => {
-  const [vmCid] = ok<[string]>(await h.call("create_vm", [randomUUID(), STEMCELL_CID, props, NETWORKS, diskCids, {}]));
+  const [vmCid] = ok<[string]>(await h.createVm(props, { diskCids }));
   vms.push(vmCid);
   return vmCid;
 };
@@ -58,7 +59,7 @@ const bosh = async (uuid: string) => {
 };
 
 beforeAll(() => {
-  h = diskHarness(vmConfig());
+  h = harness(vmConfig(), { disks: true, networks: NETWORKS });
 });
 afterEach(async () => {
   const nodes = await nodesOf(rest, PREFIX);
@@ -279,7 +280,7 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
 
   it("v1 stemcells: attach and detach keep the registry's disks.persistent in step", async () => {
     const node = await createNode(rest, `${PREFIX}-v1`);
-    const h1 = diskHarness(
+    const h1 = harness(
       vmConfig({
         registry: {
           mode: "always",
@@ -287,6 +288,7 @@ describe("disk first, wrong VM, not-found and idempotency cases", () => {
           store: { url: "http://127.0.0.2:9/registry/" },
         },
       }),
+      { disks: true, networks: NETWORKS },
     );
     const [vm] = ok<[string]>(
       await h1.call("create_vm", [randomUUID(), STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], {

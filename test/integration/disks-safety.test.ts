@@ -2,7 +2,6 @@
 // cleaning cannot even start), capacity and the root device from Ironic's inventory, the records as an
 // operator reads them with the Ironic CLI, and automated_clean with the CPI's automated_clean: true.
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   IronicRest,
@@ -14,7 +13,8 @@ import {
   uniqueTag,
 } from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
-import { STEMCELL_CID, cleaningsOf, diskHarness, ok, vmConfig } from "./disks-support.ts";
+import { cleaningsOf, ok } from "./disks-support.ts";
+import { type Harness, harness, vmConfig } from "./vm-support.ts";
 
 const rest = new IronicRest(ironicUrl());
 const PREFIX = `dsf-${uniqueTag()}`;
@@ -29,19 +29,15 @@ const NETWORKS = {
   },
 };
 const GB = 1000 ** 3;
-let h: ReturnType<typeof diskHarness>;
+let h: Harness;
 let vms: string[] = [];
 
-const createVm = async (
-  hh: ReturnType<typeof diskHarness>,
-  props: Record<string, unknown>,
-  diskCids: string[] = [],
-) => {
-  const [vmCid] = ok<[string]>(await hh.call("create_vm", [randomUUID(), STEMCELL_CID, props, NETWORKS, diskCids, {}]));
+const createVm = async (hh: Harness, props: Record<string, unknown>, diskCids: string[] = []) => {
+  const [vmCid] = ok<[string]>(await hh.createVm(props, { diskCids }));
   vms.push(vmCid);
   return vmCid;
 };
-const deleteVm = async (hh: ReturnType<typeof diskHarness>, vmCid: string) => {
+const deleteVm = async (hh: Harness, vmCid: string) => {
   ok(await hh.call("delete_vm", [vmCid]));
   vms = vms.filter((v) => v !== vmCid);
 };
@@ -54,7 +50,7 @@ const dirtyOf = (extra: Record<string, unknown>) =>
   );
 
 beforeAll(() => {
-  h = diskHarness(vmConfig());
+  h = harness(vmConfig(), { disks: true, networks: NETWORKS });
 });
 afterEach(async () => {
   const nodes = await nodesOf(rest, PREFIX);
@@ -172,7 +168,7 @@ describe("with automated_clean: true in the CPI config", () => {
   const config = () => vmConfig({ automated_clean: true });
 
   it("a recreate never cleans the node holding the disk, and its last disk brings cleaning back", async () => {
-    const hh = diskHarness(config());
+    const hh = harness(config(), { disks: true, networks: NETWORKS });
     const node = await createNode(rest, `${PREFIX}-ac`);
     const vm1 = await createVm(hh, { macs: node.macs });
     expect((await rest.node(node.uuid))["automated_clean"]).toBe(true);
@@ -193,7 +189,7 @@ describe("with automated_clean: true in the CPI config", () => {
   // The VM side neither sets automated_clean at the claim nor restores it at release while disks hold the
   // node (selection/node-record.ts disksHoldCleaning): a `provide` would otherwise erase the disk.
   it("keeps automated_clean false on a node with a live disk across delete_vm and create_vm", async () => {
-    const hh = diskHarness(config());
+    const hh = harness(config(), { disks: true, networks: NETWORKS });
     const node = await createNode(rest, `${PREFIX}-acgap`);
     const vm1 = await createVm(hh, { macs: node.macs });
     const cid = ok<string>(await hh.call("create_disk", [1024, { device: "/dev/disk/by-path/ac-2" }, vm1]));

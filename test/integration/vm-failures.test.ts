@@ -22,21 +22,13 @@ import {
 import { startFaultProxy } from "../support/fault-proxy.ts";
 import { rank } from "../../src/selection/ranking.ts";
 import { ironicUrl } from "../support/servers.ts";
-import { STEMCELL_CID, harness, servedStemcell, vmConfig } from "./vm-support.ts";
+import { harness, servedStemcell, vmConfig } from "./vm-support.ts";
 
 const rest = new IronicRest(ironicUrl());
 const PREFIX = `vmfail-${uniqueTag()}`;
-const NETWORKS = { default: { type: "dynamic", cloud_properties: {} } };
 let h: ReturnType<typeof harness>;
 let image: Awaited<ReturnType<typeof servedStemcell>>;
 let live: string[] = [];
-
-const createVm = (
-  hh: ReturnType<typeof harness>,
-  agentId: string,
-  props: Record<string, unknown>,
-  diskCids: string[] = [],
-) => hh.call("create_vm", [agentId, STEMCELL_CID, props, NETWORKS, diskCids, {}]);
 
 beforeAll(async () => {
   image = await servedStemcell();
@@ -57,7 +49,7 @@ afterAll(async () => {
 describe("real deploy failures are rolled back", () => {
   it("direct deploy without an agent: deploy failed → VMCreationFailed(ok_to_retry) with last_error, node available again", async () => {
     const node = await createNode(rest, `${PREFIX}-direct`, { deploy_interface: "direct" });
-    const r = await createVm(h, randomUUID(), { macs: node.macs });
+    const r = await h.createVm({ macs: node.macs });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
     expect(r.error!.message).toContain(node.uuid);
     expect(r.error!.message).toMatch(/deploy failed.*Failed to prepare to deploy/);
@@ -75,7 +67,7 @@ describe("real deploy failures are rolled back", () => {
       state: "manageable",
       deploy_interface: "direct",
     });
-    const r = await createVm(h, randomUUID(), { resource_class: rc, from_manageable: true });
+    const r = await h.createVm({ resource_class: rc, from_manageable: true });
     expect(r.error).toMatchObject({ ok_to_retry: true });
     expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "manageable", instance_uuid: null });
   });
@@ -83,7 +75,7 @@ describe("real deploy failures are rolled back", () => {
   it("an enrolled node is deleted with its ports", async () => {
     const macs = [uniqueMac()];
     const name = `${PREFIX}-edirect`;
-    const r = await createVm(h, randomUUID(), {
+    const r = await h.createVm({
       macs,
       ironic_params: {
         driver: "fake-hardware",
@@ -99,7 +91,7 @@ describe("real deploy failures are rolled back", () => {
 
   it("a RAID configuration the server cannot apply (clean failed) is rolled back to available", async () => {
     const node = await createNode(rest, `${PREFIX}-raid`);
-    const r = await createVm(h, randomUUID(), {
+    const r = await h.createVm({
       macs: node.macs,
       raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] },
     });
@@ -110,7 +102,7 @@ describe("real deploy failures are rolled back", () => {
 
   it("BIOS settings are applied by manual cleaning before first use", async () => {
     const node = await createNode(rest, `${PREFIX}-bios`);
-    const r = await createVm(h, randomUUID(), {
+    const r = await h.createVm({
       macs: node.macs,
       bios_settings: [{ name: "hyperthreading", value: "Disabled" }],
     });
@@ -121,7 +113,7 @@ describe("real deploy failures are rolled back", () => {
 
   it("Ironic refusing an enrollment (unknown driver) is a clear error and leaves nothing", async () => {
     const macs = [uniqueMac()];
-    const r = await createVm(h, randomUUID(), {
+    const r = await h.createVm({
       macs,
       ironic_params: {
         driver: "no-such-driver",
@@ -139,7 +131,7 @@ describe("a server that fails its deploys is left behind", () => {
   async function createAsDirector(hh: ReturnType<typeof harness>, agentId: string, props: Record<string, unknown>) {
     const failures: string[] = [];
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const r = await createVm(hh, agentId, props);
+      const r = await hh.createVm(props, { agentId });
       if (!r.error) return { vmCid: (r.result as [string])[0], failures };
       failures.push(r.error.message);
       if (!r.error.ok_to_retry) break;
@@ -184,14 +176,14 @@ describe("a server that fails its deploys is left behind", () => {
     const config = vmConfig({ placement: { maintenance_after_failures: 2, avoid_failed_for: 0 } });
     const hh = harness(config, { stemcells: image.stemcells });
     for (let i = 0; i < 2; i++)
-      expect((await createVm(hh, randomUUID(), { macs: node.macs })).error).toMatchObject({ ok_to_retry: true });
+      expect((await hh.createVm({ macs: node.macs })).error).toMatchObject({ ok_to_retry: true });
     const doc = await rest.node(node.uuid);
     expect(doc).toMatchObject({ maintenance: true, instance_uuid: null, provision_state: "available" });
     expect(doc["maintenance_reason"]).toMatch(
       /^bosh: 2 consecutive failed deploys, last .*When fixed: baremetal node maintenance unset; baremetal node unset --extra bosh_deploy_failures$/,
     );
     // a server in maintenance is never selected
-    expect((await createVm(hh, randomUUID(), { macs: node.macs })).error!.message).toMatch(/1 in maintenance/);
+    expect((await hh.createVm({ macs: node.macs })).error!.message).toMatch(/1 in maintenance/);
 
     const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
     writeFileSync(join(dir, "cpi.json"), JSON.stringify(config));
@@ -213,7 +205,7 @@ describe("a server that fails its deploys is left behind", () => {
     // the operator fixes the server and brings it back; the next good deploy clears the record
     await rest.call("DELETE", `/v1/nodes/${node.uuid}/maintenance`);
     await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/deploy_interface", value: "fake" }]);
-    const ok = await createVm(hh, randomUUID(), { macs: node.macs });
+    const ok = await hh.createVm({ macs: node.macs });
     expect(ok.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh_deploy_failures"]).toBeUndefined();
     expect((await hh.call("delete_vm", [(ok.result as [string])[0]])).error).toBeNull();
@@ -221,7 +213,7 @@ describe("a server that fails its deploys is left behind", () => {
 
   it("a failure of our own preparation (a RAID layout the server cannot apply) is not held against the server", async () => {
     const node = await createNode(rest, `${PREFIX}-raid-nofail`);
-    const r = await createVm(h, randomUUID(), {
+    const r = await h.createVm({
       macs: node.macs,
       raid: { logical_disks: [{ size_gb: 10, raid_level: "1", is_root_volume: true }] },
     });
@@ -237,8 +229,8 @@ describe("a created VM no director ever heard of", () => {
     const config = vmConfig({ ironic: { ...vmConfig().ironic, stale_claim_margin: 1 } });
     const hh = harness(config);
     // both calls finish; only the second answer reaches a director, which then sends set_vm_metadata
-    const a = (await createVm(hh, randomUUID(), { macs: lost!.macs })).result as [string];
-    const b = (await createVm(hh, randomUUID(), { macs: known!.macs })).result as [string];
+    const a = (await hh.createVm({ macs: lost!.macs })).result as [string];
+    const b = (await hh.createVm({ macs: known!.macs })).result as [string];
     expect((await hh.call("set_vm_metadata", [b[0], { deployment: "cf", name: "web/0" }])).error).toBeNull();
     live.push(b[0]);
     await new Promise((r) => setTimeout(r, 1500));
@@ -269,9 +261,9 @@ describe("a created VM no director ever heard of", () => {
     const rc = `rc-${uniqueTag()}`;
     const node = await createNode(rest, `${PREFIX}-unack-sel`, { resource_class: rc });
     const hh = harness(vmConfig({ ironic: { ...vmConfig().ironic, stale_claim_margin: 1 } }));
-    const orphan = (await createVm(hh, randomUUID(), { resource_class: rc })).result as [string];
+    const orphan = (await hh.createVm({ resource_class: rc })).result as [string];
     await new Promise((r) => setTimeout(r, 1500));
-    const next = await createVm(hh, randomUUID(), { resource_class: rc });
+    const next = await hh.createVm({ resource_class: rc });
     expect(next.error).toBeNull();
     const [vmCid] = next.result as [string];
     expect(vmCid).not.toBe(orphan[0]);
@@ -294,7 +286,7 @@ describe("deploy_timeout", () => {
     const slowRest = new IronicRest(slow.url);
     const node = await createNode(slowRest, `${PREFIX}-slow`);
     const hs = harness(vmConfig({}, slow.url), { stemcells: image.stemcells });
-    const r = await createVm(hs, randomUUID(), { macs: node.macs, deploy_timeout: 1 });
+    const r = await hs.createVm({ macs: node.macs, deploy_timeout: 1 });
     expect(r.error?.message).toMatch(/Timed out/);
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
     expect(r.error!.message).toMatch(/Timed out/);
@@ -309,7 +301,7 @@ describe("stale claims of crashed create_vm calls", () => {
     const node = await createNode(rest, `${PREFIX}-stale`, { resource_class: rc });
     await claimAsCrashed(rest, node.uuid, { claim: randomUUID(), ageS: 3600, deployTimeoutS: 60 });
     const agentId = randomUUID();
-    const r = await createVm(h, agentId, { resource_class: rc });
+    const r = await h.createVm({ resource_class: rc }, { agentId });
     expect(r.error).toBeNull();
     expect(await rest.node(node.uuid)).toMatchObject({ instance_uuid: agentId, provision_state: "active" });
     expect((await h.call("delete_vm", [agentId])).error).toBeNull();
@@ -320,7 +312,7 @@ describe("stale claims of crashed create_vm calls", () => {
     const node = await createNode(rest, `${PREFIX}-fresh`, { resource_class: rc });
     const other = randomUUID();
     await claimAsCrashed(rest, node.uuid, { claim: other, ageS: 5 });
-    const r = await createVm(h, randomUUID(), { resource_class: rc });
+    const r = await h.createVm({ resource_class: rc });
     expect(r.error).toMatchObject({ ok_to_retry: false });
     expect(r.error!.message).toMatch(/1 claimed by another BOSH VM/);
     expect((await rest.node(node.uuid)).instance_uuid).toBe(other);
@@ -382,11 +374,11 @@ describe("retries are idempotent", () => {
     await createNode(rest, `${PREFIX}-idem-a`, { resource_class: rc });
     await createNode(rest, `${PREFIX}-idem-b`, { resource_class: rc });
     const agentId = randomUUID();
-    const first = await createVm(h, agentId, { resource_class: rc });
+    const first = await h.createVm({ resource_class: rc }, { agentId });
     expect(first.error).toBeNull();
     const [vmCid] = first.result as [string];
     const before = await rest.vmNode(vmCid);
-    const second = await createVm(h, agentId, { resource_class: rc });
+    const second = await h.createVm({ resource_class: rc }, { agentId });
     expect(second.error).toBeNull();
     expect((second.result as [string])[0]).toBe(vmCid);
     const after = await rest.vmNode(vmCid);
@@ -400,7 +392,7 @@ describe("retries are idempotent", () => {
     await createNode(rest, `${PREFIX}-cont-b`, { resource_class: rc });
     const agentId = randomUUID();
     await claimAsCrashed(rest, a.uuid, { claim: agentId, ageS: 2 });
-    const r = await createVm(h, agentId, { resource_class: rc });
+    const r = await h.createVm({ resource_class: rc }, { agentId });
     expect(r.error).toBeNull();
     expect((r.result as [string])[0]).toBe(agentId);
     expect((await rest.vmNode(agentId)).uuid).toBe(a.uuid);
@@ -409,11 +401,11 @@ describe("retries are idempotent", () => {
 
   it("a non-UUID agent_id claims with a stable UUIDv5 of it", async () => {
     const node = await createNode(rest, `${PREFIX}-v5`);
-    const r1 = await createVm(h, "agent-not-a-uuid", { macs: node.macs });
+    const r1 = await h.createVm({ macs: node.macs }, { agentId: "agent-not-a-uuid" });
     expect(r1.error).toBeNull();
     const claim = (await rest.node(node.uuid)).instance_uuid;
     expect(claim).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect((await createVm(h, "agent-not-a-uuid", { macs: node.macs })).result).toEqual(r1.result);
+    expect((await h.createVm({ macs: node.macs }, { agentId: "agent-not-a-uuid" })).result).toEqual(r1.result);
     expect((r1.result as [string])[0]).toBe(claim);
     expect((await h.call("delete_vm", [claim])).error).toBeNull();
   });
@@ -424,7 +416,7 @@ describe("nodes that are not ours", () => {
     const node = await createNode(rest, `${PREFIX}-foreign`);
     const foreign = randomUUID();
     await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/instance_uuid", value: foreign }]);
-    const r = await createVm(h, randomUUID(), { macs: node.macs });
+    const r = await h.createVm({ macs: node.macs });
     expect(r.error!.message).toMatch(/1 claimed by another instance/);
     for (const cid of [node.uuid, foreign]) {
       expect((await h.call("delete_vm", [cid])).error).toBeNull(); // not a BOSH VM: nothing to do
@@ -480,9 +472,9 @@ describe("nodes that are not ours", () => {
         },
       },
     ]);
-    const none = await createVm(h, randomUUID(), { resource_class: rc });
+    const none = await h.createVm({ resource_class: rc });
     expect(none.error!.message).toMatch(/2 holds persistent disks of another VM/);
-    const r = await createVm(h, randomUUID(), { resource_class: rc }, ["disk-mine"]);
+    const r = await h.createVm({ resource_class: rc }, { diskCids: ["disk-mine"] });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     expect((await rest.vmNode(vmCid)).uuid).toBe(reserved.uuid);
@@ -493,13 +485,13 @@ describe("nodes that are not ours", () => {
 
 describe("refused input", () => {
   it("an unknown cloud_properties key names its path and the known keys", async () => {
-    const r = await createVm(h, randomUUID(), { resource_class: "x", ironic_propertes: { cpus: 2 } });
+    const r = await h.createVm({ resource_class: "x", ironic_propertes: { cpus: 2 } });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError", ok_to_retry: false });
     expect(r.error!.message).toMatch(/unknown key\(s\) ironic_propertes .*known keys: .*ironic_properties/);
   });
 
   it("a vm_type that names no server is refused", async () => {
-    const r = await createVm(h, randomUUID(), { boot_mode: "uefi" });
+    const r = await h.createVm({ boot_mode: "uefi" });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::CpiError" });
     expect(r.error!.message).toMatch(
       /name no server: set one of macs, ironic_properties, resource_class, traits, ironic_params/,
@@ -527,7 +519,7 @@ describe("a retried delete_vm after a killed one", () => {
     });
     try {
       const hh = harness(vmConfig({}, proxy.url), { stemcells: image.stemcells });
-      const vmCid = (await createVm(hh, agentId, { macs: node.macs })).result as [string, unknown];
+      const vmCid = (await hh.createVm({ macs: node.macs }, { agentId })).result as [string, unknown];
       expect(vmCid[0]).toBe(agentId);
       armed = true;
       const r = await hh.call("delete_vm", [agentId]);

@@ -30,11 +30,8 @@ const NETWORKS = {
 let h: ReturnType<typeof harness>;
 let live: string[] = [];
 
-const createVm = (agentId: string, props: Record<string, unknown>, diskCids: string[] = []) =>
-  h.call("create_vm", [agentId, STEMCELL_CID, props, NETWORKS, diskCids, { bosh: { password: "x" } }]);
-
 beforeAll(() => {
-  h = harness(vmConfig());
+  h = harness(vmConfig(), { networks: NETWORKS, env: { bosh: { password: "x" } } });
 });
 afterEach(async () => {
   const offenders = claimedWithoutVm(await nodesOf(rest, PREFIX), live);
@@ -51,7 +48,7 @@ describe("selection by MAC", () => {
   it("creates a VM on the server owning the MAC, answers [claim, networks with mac], deletes it", async () => {
     const node = await createNode(rest, `${PREFIX}-mac`);
     const agentId = randomUUID();
-    const created = await createVm(agentId, { macs: [node.macs[0]!.toUpperCase()] });
+    const created = await h.createVm({ macs: [node.macs[0]!.toUpperCase()] }, { agentId });
     expect(created.error).toBeNull();
     const [vmCid, networks] = created.result as [string, Record<string, { mac: string }>];
     expect(vmCid).toBe(agentId); // the claim's instance_uuid names this provisioning, not the server
@@ -88,14 +85,16 @@ describe("selection by MAC", () => {
   it("answers the v1 shape (the cid alone) for api_version 1", async () => {
     const node = await createNode(rest, `${PREFIX}-v1`);
     const agentId = randomUUID();
-    const r = await h.call("create_vm", [agentId, STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], 1);
+    const r = await h.call("create_vm", [agentId, STEMCELL_CID, { macs: node.macs }, NETWORKS, [], {}], {
+      apiVersion: 1,
+    });
     expect(r.error).toBeNull();
     expect(r.result).toBe(agentId);
     expect((await h.call("delete_vm", [agentId])).error).toBeNull();
   });
 
   it("refuses with a clear, non-retryable error when no server owns the MAC", async () => {
-    const r = await createVm(randomUUID(), { macs: [uniqueMac()] });
+    const r = await h.createVm({ macs: [uniqueMac()] });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
     expect(r.error!.message).toMatch(/no free Ironic node matches \(macs=/);
   });
@@ -104,10 +103,10 @@ describe("selection by MAC", () => {
 describe("one provisioning, one identity", () => {
   it("an old VM cid never touches the server's next VM: has_vm false, delete_vm/set_vm_metadata leave it, reboot_vm is VMNotFound", async () => {
     const node = await createNode(rest, `${PREFIX}-ident`);
-    const a = await createVm(randomUUID(), { macs: node.macs });
+    const a = await h.createVm({ macs: node.macs });
     const [oldCid] = a.result as [string];
     expect((await h.call("delete_vm", [oldCid])).error).toBeNull();
-    const b = await createVm(randomUUID(), { macs: node.macs });
+    const b = await h.createVm({ macs: node.macs });
     const [newCid] = b.result as [string];
     expect(newCid).not.toBe(oldCid);
     live.push(newCid);
@@ -128,7 +127,7 @@ describe("one provisioning, one identity", () => {
 
   it("a VM made before this identity (cid = node UUID) is still found, deleted, and its cid then names nothing", async () => {
     const node = await createNode(rest, `${PREFIX}-legacy`);
-    const r = await createVm(randomUUID(), { macs: node.macs });
+    const r = await h.createVm({ macs: node.macs });
     const [vmCid] = r.result as [string];
     // what the previous CPI version wrote: vm_cid = the node UUID
     await rest.call("PATCH", `/v1/nodes/${node.uuid}`, [{ op: "add", path: "/extra/bosh/vm_cid", value: node.uuid }]);
@@ -136,7 +135,7 @@ describe("one provisioning, one identity", () => {
     expect(await h.call("has_vm", [vmCid])).toMatchObject({ result: false });
     expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
     expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
-    const next = await createVm(randomUUID(), { macs: node.macs });
+    const next = await h.createVm({ macs: node.macs });
     live.push((next.result as [string])[0]);
     expect(await h.call("has_vm", [node.uuid])).toMatchObject({ result: false });
     expect((await h.call("delete_vm", [node.uuid])).error).toBeNull();
@@ -157,7 +156,7 @@ describe("selection by hardware spec", () => {
         { memory_mb: 131072 }, // no cpus key: rejected, no crash
       ][i]!,
     }));
-    const r = await createVm(randomUUID(), {
+    const r = await h.createVm({
       resource_class: rc,
       ironic_properties: { cpus: 4, memory_mb: 8192, cpu_arch: "x86_64" },
     });
@@ -174,7 +173,7 @@ describe("selection by hardware spec", () => {
       properties: { cpus: 2 + i },
       state: i === 2 ? "manageable" : "available",
     }));
-    const r = await createVm(randomUUID(), { resource_class: rc, ironic_properties: { cpus: 3, memory_mb: 1024 } });
+    const r = await h.createVm({ resource_class: rc, ironic_properties: { cpus: 3, memory_mb: 1024 } });
     expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
     expect(r.error!.message).toContain(`resource_class=${rc}`);
     expect(r.error!.message).toMatch(/1 ironic_properties\.cpus below 3/);
@@ -189,7 +188,7 @@ describe("selection by hardware spec", () => {
       owner: i === 2 ? "team-b" : "team-a",
       traits: i === 0 ? ["CUSTOM_FAST"] : ["CUSTOM_GPU", "CUSTOM_FAST"],
     }));
-    const r = await createVm(randomUUID(), {
+    const r = await h.createVm({
       resource_class: rc,
       traits: ["CUSTOM_GPU"],
       owner: "team-a",
@@ -210,7 +209,7 @@ describe("the manageable pool", () => {
       state: "manageable",
       properties: { cpus: 4 },
     });
-    const r = await createVm(randomUUID(), { resource_class: rc, from_manageable: true });
+    const r = await h.createVm({ resource_class: rc, from_manageable: true });
     expect(r.error).toBeNull();
     expect((await rest.node(node.uuid)).extra["bosh"]).toMatchObject({ source: "manageable", phase: "created" });
     expect((await h.call("delete_vm", [(r.result as [string])[0]])).error).toBeNull();
@@ -223,7 +222,7 @@ describe("the manageable pool", () => {
   it("does not take manageable nodes without from_manageable", async () => {
     const rc = `rc-${uniqueTag()}`;
     await createNode(rest, `${PREFIX}-nopool`, { resource_class: rc, state: "manageable" });
-    const r = await createVm(randomUUID(), { resource_class: rc });
+    const r = await h.createVm({ resource_class: rc });
     expect(r.error).toMatchObject({ ok_to_retry: false });
     expect(r.error!.message).toMatch(/1 provision_state manageable/);
   });
@@ -233,7 +232,7 @@ describe("enrollment", () => {
   it("enrolls a server with its ports from ironic_params, and deletes node and ports on delete_vm", async () => {
     const macs = [uniqueMac(), uniqueMac()];
     const name = `${PREFIX}-enrolled`;
-    const r = await createVm(randomUUID(), {
+    const r = await h.createVm({
       macs,
       ironic_params: {
         driver: "fake-hardware",
@@ -258,7 +257,7 @@ describe("enrollment", () => {
 
   it("uses the existing node when a server with those MACs is already enrolled", async () => {
     const node = await createNode(rest, `${PREFIX}-known`);
-    const r = await createVm(randomUUID(), { macs: node.macs, ironic_params: { driver: "fake-hardware" } });
+    const r = await h.createVm({ macs: node.macs, ironic_params: { driver: "fake-hardware" } });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     expect((await rest.vmNode(vmCid)).uuid).toBe(node.uuid);
@@ -271,7 +270,7 @@ describe("enrollment", () => {
 describe("deploy options", () => {
   it("writes root device hints and boot mode into instance_info, network_data for a DHCP-less ramdisk, and restores it", async () => {
     const node = await createNode(rest, `${PREFIX}-opts`);
-    const r = await createVm(randomUUID(), {
+    const r = await h.createVm({
       macs: node.macs,
       root_device: { wwn: "0x5000c500a1b2c3d4" },
       boot_mode: "uefi",
@@ -296,7 +295,7 @@ describe("deploy options", () => {
 describe("the other VM methods", () => {
   it("reboot_vm powers the server on; set_vm_metadata records metadata and a description", async () => {
     const node = await createNode(rest, `${PREFIX}-meta`);
-    const r = await createVm(randomUUID(), { macs: node.macs });
+    const r = await h.createVm({ macs: node.macs });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
     live.push(vmCid);

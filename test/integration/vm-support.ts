@@ -1,7 +1,13 @@
-// In-process CPI calls for the VM integration tests: the real dispatcher and the real VM service on the
-// real Ironic, with a fixed stemcell image (fake-hardware never downloads it) and an in-memory record store.
+// In-process CPI calls for the VM and disk integration tests: the real dispatcher and the real VM service
+// (with the real disk service and placement when asked) on the real Ironic, with a fixed stemcell image
+// (fake-hardware never downloads it) and an in-memory record store.
+import { randomUUID } from "node:crypto";
 import type { ConfigInput } from "../../src/config/schema.ts";
 import type { Response } from "../../src/protocol/envelope.ts";
+import type { DiskHint } from "../../src/protocol/shapes.ts";
+import type { DiskDeps } from "../../src/services/disk/deps.ts";
+import { NodeDiskPlacement } from "../../src/services/disk/node-disk-placement.ts";
+import { Disks } from "../../src/services/disk/service.ts";
 import type { ServicesFactory } from "../../src/protocol/dispatch.ts";
 import type { Services } from "../../src/services/services.ts";
 import { Claims } from "../../src/services/claims.ts";
@@ -27,6 +33,7 @@ export const FAKE_STEMCELL: StemcellSource = {
   },
 };
 
+/** The settings records (what the registry would hold), with the disks' view of them. */
 export class MemorySettings implements SettingsRecords {
   readonly records = new Map<string, unknown>();
   async put(vmCid: string, settings: unknown) {
@@ -34,6 +41,11 @@ export class MemorySettings implements SettingsRecords {
   }
   async remove(vmCid: string) {
     this.records.delete(vmCid);
+  }
+  async updatePersistentDisks(vmCid: string, update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>) {
+    const s = this.records.get(vmCid) as { disks?: { persistent?: Record<string, DiskHint> } } | undefined;
+    if (!s) return;
+    s.disks = { ...s.disks, persistent: update(s.disks?.persistent ?? {}) };
   }
 }
 
@@ -49,52 +61,61 @@ export function vmConfig(overrides: Partial<ConfigInput> = {}, url = ironicUrl()
 
 export interface Harness {
   settings: MemorySettings;
-  placement: DiskPlacement;
-  call(method: string, args: unknown[], apiVersion?: number): Promise<Response>;
+  call(method: string, args: unknown[], opts?: { apiVersion?: number; stemcellApiVersion?: number }): Promise<Response>;
+  /** create_vm as the director sends it, with the harness's networks and env; a new agent id unless given. */
+  createVm(props: Record<string, unknown>, opts?: { agentId?: string; diskCids?: string[] }): Promise<Response>;
 }
 
-export function harness(
-  config: ConfigInput,
-  opts: {
-    placement?: DiskPlacement;
-    now?: () => Date;
-    logWrite?: (line: string) => void;
-    stemcells?: StemcellSource;
-  } = {},
-): Harness {
+export interface HarnessOptions {
+  /** the real disk service and disk placement beside the VM service, sharing one set of deps as src/wiring.ts does */
+  disks?: boolean;
+  placement?: DiskPlacement;
+  now?: () => Date;
+  logWrite?: (line: string) => void;
+  stemcells?: StemcellSource;
+  /** create_vm's networks (default: one dynamic network) and env (default: none) */
+  networks?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+}
+
+/** In-process CPI calls: the real dispatcher and services on the real Ironic, settings kept in memory. */
+export function harness(config: ConfigInput, opts: HarnessOptions = {}): Harness {
   const settings = new MemorySettings();
-  const placement = opts.placement ?? NO_DISK_PLACEMENT;
   const services: ServicesFactory = async (cfg, log) => {
     const ironic = await connectIronic(cfg, log);
     const now = opts.now ?? (() => new Date());
-    const vms = new VmService(cfg, log, {
-      ironic,
-      config: cfg,
-      log,
-      now,
-      claims: new Claims({ ironic, log, now }),
-      placement,
+    const deps: DiskDeps = { ironic, config: cfg, log, now, claims: new Claims({ ironic, log, now }), settings };
+    const vms = new VmService({
+      ...deps,
+      placement: opts.placement ?? (opts.disks ? new NodeDiskPlacement(deps) : NO_DISK_PLACEMENT),
       stemcells: opts.stemcells ?? FAKE_STEMCELL,
       settings,
       configDrive: prepareVmConfigDrive,
     });
-    // Other members of Services are not used by the VM methods.
-    return { vms, close: async () => {} } as unknown as Services;
+    // Services the methods under test do not use stay out.
+    return { vms, ...(opts.disks && { disks: Disks.over(deps) }), close: async () => {} } as unknown as Services;
   };
+  const call: Harness["call"] = (method, args, o = {}) =>
+    dispatchInProcess(
+      JSON.stringify({
+        method,
+        arguments: args,
+        context: {
+          director_uuid: "director-1",
+          request_id: "cpi-000001",
+          vm: { stemcell: { api_version: o.stemcellApiVersion ?? 2 } },
+        },
+        api_version: o.apiVersion ?? 2,
+      }),
+      { config, services, log: { level: "debug", write: opts.logWrite ?? (() => {}) } },
+      `${opts.disks ? "disks" : "vm"} ${method}`,
+    );
+  const networks = opts.networks ?? { default: { type: "dynamic", cloud_properties: {} } };
   return {
     settings,
-    placement,
-    call: (method, args, apiVersion = 2) =>
-      dispatchInProcess(
-        JSON.stringify({
-          method,
-          arguments: args,
-          context: { director_uuid: "director-1", request_id: "cpi-000001", vm: { stemcell: { api_version: 2 } } },
-          api_version: apiVersion,
-        }),
-        { config, services, log: { level: "debug", write: opts.logWrite ?? (() => {}) } },
-        `vm ${method}`,
-      ),
+    call,
+    createVm: (props, o = {}) =>
+      call("create_vm", [o.agentId ?? randomUUID(), STEMCELL_CID, props, networks, o.diskCids ?? [], opts.env ?? {}]),
   };
 }
 

@@ -95,11 +95,7 @@ describe("layers", () => {
       (i) =>
         local(i) && !under(i.to, "src/webdav", "src/http") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
     ],
-    [
-      "src/http",
-      "what the HTTP clients share knows neither client",
-      (i) => local(i),
-    ],
+    ["src/http", "what the HTTP clients share knows neither client", (i) => local(i)],
     [
       "src/config",
       "configuration is read before any client exists",

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { keystoneTokensUrl } from "../../../src/ironic/auth.ts";
 import { IronicAuthError } from "../../../src/ironic/errors.ts";
 import { type FakeHttp, startFakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture } from "./fake-ironic-server.ts";
 
 let keystone: FakeHttp;
 let ironic: FakeHttp;

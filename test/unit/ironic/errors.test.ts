@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import * as E from "../../../src/ironic/errors.ts";
 import { toIronicError } from "../../../src/ironic/transport.ts";
-import { fixture } from "./fake-ironic.ts";
+import { fixture } from "./fake-ironic-server.ts";
 
 const raw = (name: string) => JSON.stringify(fixture(name));
 

@@ -3,7 +3,7 @@ import { IronicBadRequest, IronicUnsupportedFeature } from "../../../src/ironic/
 import type { FakeHttp } from "../../support/fake-http.ts";
 import { provisionLanded } from "../../../src/ironic/node-states.ts";
 import { add } from "../../../src/ironic/patch.ts";
-import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

@@ -3,7 +3,7 @@ import { IronicNodeAssociated, IronicNotFound, IronicUnsupportedFeature } from "
 import { NODE_LIST_FIELDS } from "../../../src/ironic/node-schema.ts";
 import { add } from "../../../src/ironic/patch.ts";
 import type { FakeHttp, FakeRequest } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "vitest";
 import { IronicBadRequest, IronicConflict, IronicNodeLocked } from "../../../src/ironic/errors.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

@@ -3,7 +3,7 @@ import { IronicBadResponse, IronicUnavailable } from "../../../src/ironic/errors
 import { backoffDelay } from "../../../src/http/backoff.ts";
 import { DEFAULT_RETRY, isIdempotent, shouldRetry } from "../../../src/ironic/retry.ts";
 import { toIronicError } from "../../../src/ironic/transport.ts";
-import { fixture } from "./fake-ironic.ts";
+import { fixture } from "./fake-ironic-server.ts";
 
 const http = (status: number, file: string) => toIronicError(status, "X", "u", JSON.stringify(fixture(file)));
 const http5xx = (status: number) => toIronicError(status, "X", "u", fixture<string>("error-502-proxy.html"));

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from "vitest";
 import type { FakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

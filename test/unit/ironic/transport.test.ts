@@ -3,7 +3,7 @@ import * as z from "zod";
 import * as E from "../../../src/ironic/errors.ts";
 import { Transport, redactUrl } from "../../../src/ironic/transport.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

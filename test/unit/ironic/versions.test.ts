@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { IronicUnsupportedFeature, IronicVersionError } from "../../../src/ironic/errors.ts";
 import { chooseVersion, serverRange } from "../../../src/ironic/versions.ts";
 import { type FakeHttp, startFakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());

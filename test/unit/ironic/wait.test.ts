@@ -3,7 +3,7 @@ import { IronicStateError, IronicTimeoutError } from "../../../src/ironic/errors
 import type { IronicLogger } from "../../../src/ironic/transport.ts";
 import type { WaitClock } from "../../../src/ironic/wait.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());
