@@ -151,17 +151,17 @@ interface OrphanFound {
 
 /** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
 async function deleteOrphanDisks(
-  d: VmDeps,
+  deps: VmDeps,
   listed: readonly Pick<Node, "uuid" | "extra">[],
   disks: Disks,
   dryRun: boolean,
 ): Promise<OrphanFound[]> {
   const found: OrphanFound[] = [];
-  const marginMs = d.config.ironic.stale_claim_margin * 1000;
-  for (const { uuid } of listed.filter((n) => orphanDisks(n, d.now(), marginMs).length > 0)) {
-    const node = await d.ironic.nodes.find(uuid, { fields: ["uuid", "extra"] });
+  const marginMs = deps.config.ironic.stale_claim_margin * 1000;
+  for (const { uuid } of listed.filter((n) => orphanDisks(n, deps.now(), marginMs).length > 0)) {
+    const node = await deps.ironic.nodes.find(uuid, { fields: ["uuid", "extra"] });
     if (!node) continue;
-    for (const o of orphanDisks(node, d.now(), marginMs)) {
+    for (const o of orphanDisks(node, deps.now(), marginMs)) {
       const f: OrphanFound = { node: uuid, disk: o.cid, age_s: Math.round(o.ageMs / 1000) };
       found.push(f);
       if (dryRun) continue;

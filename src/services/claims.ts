@@ -20,7 +20,7 @@ export interface ClaimsDeps {
 }
 
 export class Claims {
-  constructor(private readonly d: ClaimsDeps) {}
+  constructor(private readonly deps: ClaimsDeps) {}
 
   /** Claims a node: instance_uuid + extra.bosh in one atomic PATCH. Throws IronicNodeAssociated when lost. */
   async claim(
@@ -29,12 +29,16 @@ export class Claims {
     record: BoshRecord,
     ops: readonly JsonPatchOp[] = [],
   ): Promise<Node> {
-    const stamp = this.d.now().toISOString();
+    const stamp = this.deps.now().toISOString();
     const full: BoshRecord = { ...record, claimed_at: record.claimed_at ?? stamp, updated_at: stamp };
     // Idempotent by construction: repeating the same claim is a 200 for Ironic.
-    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), add("/extra/bosh", full), ...ops], {
-      idempotent: true,
-    });
+    return this.deps.ironic.nodes.patch(
+      nodeUuid,
+      [add("/instance_uuid", claimUuid), add("/extra/bosh", full), ...ops],
+      {
+        idempotent: true,
+      },
+    );
   }
 
   /** Updates record fields (and more ops) while re-asserting the claim. */
@@ -44,9 +48,9 @@ export class Claims {
     changes: Partial<BoshRecord>,
     ops: readonly JsonPatchOp[] = [],
   ): Promise<Node> {
-    const fields = { ...changes, updated_at: this.d.now().toISOString() };
+    const fields = { ...changes, updated_at: this.deps.now().toISOString() };
     const recordOps = Object.entries(fields).map(([k, v]) => add(["extra", "bosh", k], v));
-    return this.d.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), ...recordOps, ...ops], {
+    return this.deps.ironic.nodes.patch(nodeUuid, [add("/instance_uuid", claimUuid), ...recordOps, ...ops], {
       idempotent: true,
     });
   }
@@ -61,13 +65,13 @@ export class Claims {
     claimUuid: string | undefined,
     opts: { node?: Node; ops?: readonly JsonPatchOp[] } = {},
   ): Promise<boolean> {
-    const node = opts.node ?? (await this.d.ironic.nodes.find(nodeUuid));
+    const node = opts.node ?? (await this.deps.ironic.nodes.find(nodeUuid));
     if (!node) return false;
     if (claimUuid !== undefined && node.instance_uuid && node.instance_uuid !== claimUuid) return false;
-    const ops = [...releaseOps(node, this.d.ironic.supports("network_data")), ...(opts.ops ?? [])];
+    const ops = [...releaseOps(node, this.deps.ironic.supports("network_data")), ...(opts.ops ?? [])];
     if (ops.length === 0) return false;
-    await this.d.ironic.nodes.patch(nodeUuid, ops);
-    this.d.log.info({ node: nodeUuid }, "released claim");
+    await this.deps.ironic.nodes.patch(nodeUuid, ops);
+    this.deps.log.info({ node: nodeUuid }, "released claim");
     return true;
   }
 
@@ -76,13 +80,13 @@ export class Claims {
    * the same stale claim (another pass may have released and re-claimed it meanwhile).
    */
   async releaseStale(seen: Node, policy: StalePolicy): Promise<boolean> {
-    const now = await this.d.ironic.nodes.find(seen.uuid);
+    const now = await this.deps.ironic.nodes.find(seen.uuid);
     const rec = now && boshRecord(now);
     const before = boshRecord(seen);
     if (!now || !rec || !before || now.instance_uuid !== seen.instance_uuid || rec.claimed_at !== before.claimed_at)
       return false;
     if (!isStale(rec, policy)) return false;
-    this.d.log.warn(
+    this.deps.log.warn(
       { node: seen.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, phase: rec.phase },
       "releasing stale claim of a create_vm that did not finish",
     );

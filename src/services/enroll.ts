@@ -27,9 +27,9 @@ export interface EnrollInput {
  * Creates node + ports and brings the node to `manageable` (inspected when asked). `onCreated` runs as soon
  * as the node exists, so the caller's undo (teardown: delete the enrolled node) is in place before ports.
  */
-export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
+export async function enroll(deps: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
   const { inspect, extra, ...body } = input.params;
-  const stamp = d.now().toISOString();
+  const stamp = deps.now().toISOString();
   // The node's UUID is chosen here so that a lost answer to the POST is settled by it (nodes.ts).
   const uuid = body.uuid ?? randomUUID();
   const record: BoshRecord = {
@@ -42,7 +42,7 @@ export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: No
   const { instanceInfo, fields } = input.setup;
   let node: Node;
   try {
-    node = await d.ironic.nodes.create({
+    node = await deps.ironic.nodes.create({
       ...body,
       uuid,
       ...fields,
@@ -57,12 +57,12 @@ export async function enroll(d: VmDeps, input: EnrollInput, onCreated: (node: No
       cause: err,
     });
   }
-  d.log.info({ node: node.uuid, macs: input.macs }, "enrolled a new node");
+  deps.log.info({ node: node.uuid, macs: input.macs }, "enrolled a new node");
   onCreated(node);
-  await createPorts(d.ironic, node.uuid, input.macs);
-  await transition(d, node.uuid, "manage", ["manageable"], input.timeoutS, ENROLL);
-  if (inspect) await transition(d, node.uuid, "inspect", ["manageable"], input.timeoutS, MANAGEABLE);
-  return d.ironic.nodes.get(node.uuid);
+  await createPorts(deps.ironic, node.uuid, input.macs);
+  await transition(deps, node.uuid, "manage", ["manageable"], input.timeoutS, ENROLL);
+  if (inspect) await transition(deps, node.uuid, "inspect", ["manageable"], input.timeoutS, MANAGEABLE);
+  return deps.ironic.nodes.get(node.uuid);
 }
 
 async function createPorts(ironic: IronicClient, nodeUuid: string, macs: readonly string[]): Promise<void> {

@@ -32,10 +32,10 @@ export interface Acquired {
 /** The ephemeral device a candidate would give the agent; undefined: it has none and is passed over. */
 export type EphemeralFor = (node: Node) => Promise<EphemeralDisk | undefined>;
 
-export function stalePolicy(d: VmDeps): StalePolicy {
-  const c = d.config.ironic;
+export function stalePolicy(deps: VmDeps): StalePolicy {
+  const c = deps.config.ironic;
   return {
-    now: d.now(),
+    now: deps.now(),
     deployTimeoutS: c.deploy_timeout,
     deleteTimeoutS: c.delete_timeout,
     marginS: c.stale_claim_margin,
@@ -43,10 +43,10 @@ export function stalePolicy(d: VmDeps): StalePolicy {
 }
 
 /** What selection reads, plus automated_clean (the claim records its previous value) when Ironic has it. */
-function fields(d: VmDeps, req: SelectionRequest): NodeField[] {
+function fields(deps: VmDeps, req: SelectionRequest): NodeField[] {
   return [
     ...(selectionFields(req) as NodeField[]),
-    ...(d.ironic.supports("automated_clean") ? (["automated_clean"] as const) : []),
+    ...(deps.ironic.supports("automated_clean") ? (["automated_clean"] as const) : []),
   ];
 }
 
@@ -54,17 +54,19 @@ function fields(d: VmDeps, req: SelectionRequest): NodeField[] {
 export type SetupFor = (node: Pick<Node, "automated_clean" | "extra">) => NodeSetup;
 
 /** Candidate nodes: the pinned node, the nodes owning the MACs, or the filtered pool plus our own claim. */
-export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: string): Promise<Node[]> {
-  const f = fields(d, req);
-  if (pinned) return [await d.ironic.nodes.get(pinned, { fields: f })];
+export async function candidates(deps: VmDeps, req: SelectionRequest, pinned?: string): Promise<Node[]> {
+  const f = fields(deps, req);
+  if (pinned) return [await deps.ironic.nodes.get(pinned, { fields: f })];
   if (req.macs) {
-    const ports = (await Promise.all(req.macs.map((mac) => d.ironic.ports.byAddress(mac)))).flat();
+    const ports = (await Promise.all(req.macs.map((mac) => deps.ironic.ports.byAddress(mac)))).flat();
     const uuids = [...new Set(ports.map((p) => p.node_uuid).filter((u): u is string => !!u))];
-    return (await Promise.all(uuids.map((u) => d.ironic.nodes.find(u, { fields: f })))).filter((n): n is Node => !!n);
+    return (await Promise.all(uuids.map((u) => deps.ironic.nodes.find(u, { fields: f })))).filter(
+      (n): n is Node => !!n,
+    );
   }
   // No lookup of our own claim here: Ironic keeps instance_uuid unique across nodes, so claiming another
   // node while one already holds our claim UUID fails (409), and only then do we look it up (tryClaim).
-  return (await Promise.all(poolQueries(req).map((q) => d.ironic.nodes.list({ ...q, fields: f })))).flat();
+  return (await Promise.all(poolQueries(req).map((q) => deps.ironic.nodes.list({ ...q, fields: f })))).flat();
 }
 
 /**
@@ -73,7 +75,7 @@ export async function candidates(d: VmDeps, req: SelectionRequest, pinned?: stri
  * claim; when every fitting one lacks it, the error names the fix.
  */
 export async function acquire(
-  d: VmDeps,
+  deps: VmDeps,
   req: SelectionRequest,
   record: BoshRecord,
   setup: SetupFor,
@@ -90,13 +92,13 @@ export async function acquire(
   const lacksEphemeral = (uuid: string) => !!ephemeralFor && ephemerals.has(uuid) && !ephemerals.get(uuid);
   let last: Evaluation<Node> | undefined;
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    const policy = stalePolicy(d);
-    const nodes = (await candidates(d, req, pinned)).filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
+    const policy = stalePolicy(deps);
+    const nodes = (await candidates(deps, req, pinned)).filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
     last = evaluate(nodes, req, policy);
     const ranked = rank(last.eligible, {
       seed: req.seed,
       states: req.states,
-      failures: { now: policy.now, avoidFailedS: d.config.placement.avoid_failed_for },
+      failures: { now: policy.now, avoidFailedS: deps.config.placement.avoid_failed_for },
     });
     const usable: typeof ranked = [];
     for (const r of ranked) {
@@ -105,13 +107,13 @@ export async function acquire(
     }
     if (usable.length === 0) {
       // Nothing free; a retried create_vm may still hold its node from the first attempt.
-      const mine = await ownClaim(d, req);
+      const mine = await ownClaim(deps, req);
       if (mine) return withEphemeral(mine, ephemeralOf);
-      if (ranked.length === 0 && pass < MAX_PASSES && (await releaseStaleDeployed(d, req, policy))) continue;
+      if (ranked.length === 0 && pass < MAX_PASSES && (await releaseStaleDeployed(deps, req, policy))) continue;
       break;
     }
     for (const { node, how } of usable) {
-      const got = await tryClaim(d, req, record, node, how, policy, setup);
+      const got = await tryClaim(deps, req, record, node, how, policy, setup);
       if (got) return withEphemeral(got, ephemeralOf);
       lost.add(node.uuid);
     }
@@ -129,7 +131,7 @@ export async function acquire(
       true,
     );
   }
-  throw new VmCreationFailed(await describeNoMatch(d, req, last, lost.size), false);
+  throw new VmCreationFailed(await describeNoMatch(deps, req, last, lost.size), false);
 }
 
 /** The claimed node with its ephemeral device (read from the claimed node when it was not a candidate). */
@@ -142,7 +144,7 @@ async function withEphemeral(
 }
 
 async function tryClaim(
-  d: VmDeps,
+  deps: VmDeps,
   req: SelectionRequest,
   record: BoshRecord,
   node: Node,
@@ -151,15 +153,15 @@ async function tryClaim(
   setup: SetupFor,
 ): Promise<Acquired | undefined> {
   if (how === "ours") {
-    const full = await d.ironic.nodes.get(node.uuid);
+    const full = await deps.ironic.nodes.get(node.uuid);
     return { node: full, how, source: boshRecord(full)?.source ?? sourceOf(full) };
   }
   try {
-    if (how === "stale" && !(await d.claims.releaseStale(node, policy))) return undefined;
-    if (how === "takeover") await d.claims.release(node.uuid, node.instance_uuid ?? undefined);
+    if (how === "stale" && !(await deps.claims.releaseStale(node, policy))) return undefined;
+    if (how === "takeover") await deps.claims.release(node.uuid, node.instance_uuid ?? undefined);
     const source = sourceOf(node);
     const extra = setup(node);
-    const claimed = await d.claims.claim(
+    const claimed = await deps.claims.claim(
       node.uuid,
       req.claimUuid,
       { ...record, ...extra.record, source, vm_cid: req.claimUuid },
@@ -167,24 +169,27 @@ async function tryClaim(
     );
     // The list was a snapshot: the node may have changed state before our claim landed.
     if (claimed.maintenance || !(req.states as readonly string[]).includes(claimed.provision_state ?? "")) {
-      d.log.warn({ node: node.uuid, state: claimed.provision_state }, "claimed node changed meanwhile; releasing it");
-      await d.claims.release(node.uuid, req.claimUuid, { node: claimed });
+      deps.log.warn(
+        { node: node.uuid, state: claimed.provision_state },
+        "claimed node changed meanwhile; releasing it",
+      );
+      await deps.claims.release(node.uuid, req.claimUuid, { node: claimed });
       return undefined;
     }
-    d.log.info({ node: node.uuid, name: claimed.name, how, source }, "claimed node");
+    deps.log.info({ node: node.uuid, name: claimed.name, how, source }, "claimed node");
     return { node: claimed, how, source };
   } catch (err) {
     if (isLostClaim(err) || err instanceof IronicNodeLocked) {
-      d.log.info({ node: node.uuid }, "lost the claim to a concurrent request; trying the next node");
+      deps.log.info({ node: node.uuid }, "lost the claim to a concurrent request; trying the next node");
       return undefined;
     }
     if (err instanceof IronicConflict) {
       // "Instance X is already associated with a node": an earlier create_vm with this agent_id holds one.
-      const mine = await ownClaim(d, req);
+      const mine = await ownClaim(deps, req);
       if (mine) return mine;
       // "Node X can not be updated while a state transition is in progress": the list was a snapshot and
       // another create_vm claimed the node and started its deploy before our PATCH (found by the crash tests).
-      d.log.info(
+      deps.log.info(
         { node: node.uuid, reason: err.ironicMessage },
         "lost the node to a concurrent request; trying the next node",
       );
@@ -195,11 +200,11 @@ async function tryClaim(
 }
 
 /** The node already claimed with this call's claim UUID (a retried or resumed create_vm), if any. */
-async function ownClaim(d: VmDeps, req: SelectionRequest): Promise<Acquired | undefined> {
-  const [found] = await d.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: ["uuid"] });
+async function ownClaim(deps: VmDeps, req: SelectionRequest): Promise<Acquired | undefined> {
+  const [found] = await deps.ironic.nodes.list({ instance_uuid: req.claimUuid, fields: ["uuid"] });
   if (!found) return undefined;
-  const full = await d.ironic.nodes.get(found.uuid);
-  d.log.info(
+  const full = await deps.ironic.nodes.get(found.uuid);
+  deps.log.info(
     { node: full.uuid, state: full.provision_state },
     "this agent_id already holds a node; resuming that create_vm",
   );
@@ -210,7 +215,7 @@ const sourceOf = (n: Node): Source => (n.provision_state === "manageable" ? "man
 
 /** The message, plus a diagnostic count of matching nodes outside the state/maintenance filters (failure path only). */
 async function describeNoMatch(
-  d: VmDeps,
+  deps: VmDeps,
   req: SelectionRequest,
   ev: Evaluation<Node> | undefined,
   lostRaces: number,
@@ -218,7 +223,7 @@ async function describeNoMatch(
   const elsewhere = new Map<string, number>();
   if (!req.macs) {
     try {
-      const all = await d.ironic.nodes.list({
+      const all = await deps.ironic.nodes.list({
         ...(req.resourceClass !== undefined ? { resource_class: req.resourceClass } : {}),
         ...(req.conductorGroup !== undefined ? { conductor_group: req.conductorGroup } : {}),
         ...(req.owner !== undefined ? { owner: req.owner } : {}),
@@ -233,7 +238,7 @@ async function describeNoMatch(
         if (reason) elsewhere.set(reason, (elsewhere.get(reason) ?? 0) + 1);
       }
     } catch (err) {
-      d.log.warn({ err }, "could not count nodes outside the filters");
+      deps.log.warn({ err }, "could not count nodes outside the filters");
     }
   }
   return noMatchMessage(req, { seen: ev?.seen ?? 0, rejected: ev?.rejected ?? new Map(), elsewhere, lostRaces });

@@ -47,7 +47,7 @@ function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_setting
 
 /** Returns the node once it is `available` (or as it was when nothing had to be done). */
 export async function prepareNode(
-  d: VmDeps,
+  deps: VmDeps,
   node: Node,
   claim: string,
   props: VmCloudProperties,
@@ -55,7 +55,7 @@ export async function prepareNode(
 ): Promise<Node> {
   let current = node;
   if (current.provision_state === "enroll")
-    current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, ENROLL);
+    current = await transition(deps, node.uuid, "manage", ["manageable"], timeoutS, ENROLL);
   const steps = preparationSteps(props);
   const digest = steps.length > 0 ? preparationDigest(props) : undefined;
   if (digest && current.extra?.["bosh_prepared"] !== digest) {
@@ -67,14 +67,14 @@ export async function prepareNode(
           "delete those disks first, or leave raid out of this vm_type",
       );
     }
-    d.ironic.require("manual_cleaning");
+    deps.ironic.require("manual_cleaning");
     if (current.provision_state === "available")
-      current = await transition(d, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
-    if (props.raid) await setTargetRaidConfig(d.ironic.transport, node.uuid, props.raid as never);
-    current = await transition(d, node.uuid, "clean", ["manageable"], timeoutS, MANAGEABLE, { clean_steps: steps });
-    await d.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
+      current = await transition(deps, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
+    if (props.raid) await setTargetRaidConfig(deps.ironic.transport, node.uuid, props.raid as never);
+    current = await transition(deps, node.uuid, "clean", ["manageable"], timeoutS, MANAGEABLE, { clean_steps: steps });
+    await deps.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
   }
   if (current.provision_state === "manageable")
-    current = await transition(d, node.uuid, "provide", ["available"], timeoutS, MANAGEABLE);
+    current = await transition(deps, node.uuid, "provide", ["available"], timeoutS, MANAGEABLE);
   return current;
 }

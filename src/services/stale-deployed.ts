@@ -15,13 +15,13 @@ import { teardown } from "./vm/teardown.ts";
 const DEPLOYED_STATES = ["active", "deploy failed", "deploying", "wait call-back"] as const;
 
 /** True when a stale deployed claim was torn down (its node should now be free). */
-export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, policy: StalePolicy): Promise<boolean> {
+export async function releaseStaleDeployed(deps: VmDeps, req: SelectionRequest, policy: StalePolicy): Promise<boolean> {
   const fields = ["uuid", "name", "provision_state", "instance_uuid", "extra"] as const;
   const listed: Node[] = req.macs
     ? []
     : (
         await Promise.all(
-          DEPLOYED_STATES.map((s) => d.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })),
+          DEPLOYED_STATES.map((s) => deps.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })),
         )
       ).flat();
   const stale = listed.filter((n) => {
@@ -31,7 +31,7 @@ export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, pol
   if (stale.length === 0) return false;
   const pick = stale.sort((a, b) => a.uuid.localeCompare(b.uuid))[hash32(req.seed) % stale.length]!;
   // Re-read: another call may have torn it down, or the claim may have changed, since the listing.
-  const node = await d.ironic.nodes.get(pick.uuid);
+  const node = await deps.ironic.nodes.get(pick.uuid);
   const rec = boshRecord(node);
   if (
     !rec ||
@@ -40,15 +40,15 @@ export async function releaseStaleDeployed(d: VmDeps, req: SelectionRequest, pol
     !isStale(rec, policy)
   )
     return false;
-  d.log.warn(
+  deps.log.warn(
     { node: node.uuid, agent_id: rec.agent_id, claimed_at: rec.claimed_at, state: node.provision_state },
     "no free node: tearing down the stale claim of a create_vm that did not finish",
   );
   try {
-    await teardown(d, node, { reason: "stale claim of a create_vm that did not finish" });
+    await teardown(deps, node, { reason: "stale claim of a create_vm that did not finish" });
     return true;
   } catch (err) {
-    d.log.warn({ node: node.uuid, err }, "could not tear the stale claim down (another call may be doing it)");
+    deps.log.warn({ node: node.uuid, err }, "could not tear the stale claim down (another call may be doing it)");
     return false;
   }
 }

@@ -18,40 +18,40 @@ const ATTEMPTS = 3;
 
 /** On the VM's node; NoDiskSpace with every candidate's reason when no device fits. */
 export async function createOnVm(
-  d: DiskDeps,
+  deps: DiskDeps,
   sizeMib: number,
   props: DiskCloudProperties,
   vmCid: string,
 ): Promise<string> {
-  requireCleaningControl(d);
+  requireCleaningControl(deps);
   for (let attempt = 1; ; attempt++) {
-    const node = await readVmNode(d, vmCid);
+    const node = await readVmNode(deps, vmCid);
     if (!node) throw new VmNotFound(`VM ${vmCid} not found (no Ironic node is held by it)`);
-    const pick = await pickDevice(d, node, props, sizeMib);
+    const pick = await pickDevice(deps, node, props, sizeMib);
     if (!pick.ok)
       throw new NoDiskSpace(
         `no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.join("; ")}`,
         false,
       );
-    const cid = diskCid(node.uuid, pick.chosen.device, d.now());
-    await d.ironic.nodes.patch(node.uuid, [
-      putDisk(node, cid, record(d, pick.chosen, sizeMib, props, vmCid)),
-      ...holdCleaningOps(node, d.now()),
+    const cid = diskCid(node.uuid, pick.chosen.device, deps.now());
+    await deps.ironic.nodes.patch(node.uuid, [
+      putDisk(node, cid, record(deps, pick.chosen, sizeMib, props, vmCid)),
+      ...holdCleaningOps(node, deps.now()),
     ]);
-    if (await keptDevice(d, node.uuid, cid)) return logged(d, cid, node, pick.chosen);
+    if (await keptDevice(deps, node.uuid, cid)) return logged(deps, cid, node, pick.chosen);
     if (attempt >= ATTEMPTS)
       throw new CloudError(`create_disk lost the device race on node ${node.uuid} ${ATTEMPTS} times; try again`);
   }
 }
 
 /** Disk first: a free server with a fitting device, reserved for the disk. */
-export async function createReserved(d: DiskDeps, sizeMib: number, props: DiskCloudProperties): Promise<string> {
-  requireCleaningControl(d);
-  const nodes = await d.ironic.nodes.list({
+export async function createReserved(deps: DiskDeps, sizeMib: number, props: DiskCloudProperties): Promise<string> {
+  requireCleaningControl(deps);
+  const nodes = await deps.ironic.nodes.list({
     provision_state: "available",
     maintenance: false,
     associated: false,
-    fields: diskNodeFields(d),
+    fields: diskNodeFields(deps),
   });
   const free = nodes
     .filter((n) => liveRecords(n).size === 0 && boshRecord(n) === undefined)
@@ -60,28 +60,28 @@ export async function createReserved(d: DiskDeps, sizeMib: number, props: DiskCl
   // Start at a random place so parallel disk-first calls spread instead of racing for the same server.
   const start = free.length > 0 ? Math.floor(Math.random() * free.length) : 0;
   for (const node of [...free.slice(start), ...free.slice(0, start)]) {
-    const pick = await pickDevice(d, node, props, sizeMib);
+    const pick = await pickDevice(deps, node, props, sizeMib);
     if (!pick.ok) {
       for (const r of pick.reasons)
         rejected.set(r.replace(/^\S+ /, ""), (rejected.get(r.replace(/^\S+ /, "")) ?? 0) + 1);
       continue;
     }
-    const cid = diskCid(node.uuid, pick.chosen.device, d.now());
+    const cid = diskCid(node.uuid, pick.chosen.device, deps.now());
     try {
       const reserved = {
         phase: "reserved" as const,
         reservation: `persistent disk ${cid} created without a VM`,
         disk_cids: [cid],
       };
-      await d.claims.claim(node.uuid, uuidV5(`bosh-disk:${cid}`), reserved, [
-        putDisk(node, cid, record(d, pick.chosen, sizeMib, props)),
-        ...holdCleaningOps(node, d.now()),
+      await deps.claims.claim(node.uuid, uuidV5(`bosh-disk:${cid}`), reserved, [
+        putDisk(node, cid, record(deps, pick.chosen, sizeMib, props)),
+        ...holdCleaningOps(node, deps.now()),
       ]);
     } catch (err) {
       if (err instanceof IronicNodeAssociated) continue; // another call took this server
       throw err;
     }
-    return logged(d, cid, node, pick.chosen);
+    return logged(deps, cid, node, pick.chosen);
   }
   const why = [...rejected].map(([r, n]) => `${n} × ${r}`).join("; ");
   throw new NoDiskSpace(
@@ -90,9 +90,9 @@ export async function createReserved(d: DiskDeps, sizeMib: number, props: DiskCl
   );
 }
 
-async function pickDevice(d: DiskDeps, node: Node, props: DiskCloudProperties, sizeMib: number) {
+async function pickDevice(deps: DiskDeps, node: Node, props: DiskCloudProperties, sizeMib: number) {
   const declared = declaredDevices(node.properties);
-  if (declared.problem) d.log.warn({ node: node.uuid }, declared.problem);
+  if (declared.problem) deps.log.warn({ node: node.uuid }, declared.problem);
   const hints = props.devices.length > 0 ? props.devices : declared.devices.map((x) => x.device);
   if (hints.length === 0) {
     return {
@@ -103,18 +103,18 @@ async function pickDevice(d: DiskDeps, node: Node, props: DiskCloudProperties, s
     };
   }
   const known = hints.every((h) => declared.devices.some((x) => x.device === h && x.capacityMib !== undefined));
-  const inventory = known ? undefined : await d.ironic.nodes.inventoryDisks(node.uuid);
+  const inventory = known ? undefined : await deps.ironic.nodes.inventoryDisks(node.uuid);
   return chooseDevice({
     node,
     hints,
     sizeMib,
     declared: declared.devices,
     inventory,
-    systemDevice: d.config.disks.system_device,
+    systemDevice: deps.config.disks.system_device,
   });
 }
 
-function record(d: DiskDeps, c: Chosen, sizeMib: number, props: DiskCloudProperties, vmCid?: string): DiskRecord {
+function record(deps: DiskDeps, c: Chosen, sizeMib: number, props: DiskCloudProperties, vmCid?: string): DiskRecord {
   return {
     device: c.device,
     path: c.path,
@@ -123,7 +123,7 @@ function record(d: DiskDeps, c: Chosen, sizeMib: number, props: DiskCloudPropert
     attached: false,
     state: "live",
     metadata: {},
-    created_at: d.now().toISOString(),
+    created_at: deps.now().toISOString(),
     ...(vmCid ? { vm_cid: vmCid } : {}),
     ...(props.name ? { name: props.name } : {}),
   };
@@ -133,29 +133,29 @@ function record(d: DiskDeps, c: Chosen, sizeMib: number, props: DiskCloudPropert
  * Two create_disk calls on one node may pick the same device (Ironic has no conditional PATCH): re-read, and
  * the older record keeps the device; the younger removes itself and tries again.
  */
-async function keptDevice(d: DiskDeps, uuid: string, cid: string): Promise<boolean> {
-  const node = await readNode(d, uuid);
+async function keptDevice(deps: DiskDeps, uuid: string, cid: string): Promise<boolean> {
+  const node = await readNode(deps, uuid);
   const live = node ? liveRecords(node) : new Map<string, DiskRecord>();
   const mine = live.get(cid);
   if (!node || !mine) return false;
   const rivals = [...live].filter(([c, r]) => c !== cid && (r.device === mine.device || r.path === mine.path));
   if (rivals.every(([c, r]) => r.created_at > mine.created_at || (r.created_at === mine.created_at && c > cid)))
     return true;
-  d.log.warn({ node: uuid, device: mine.device }, "another create_disk took the same device; trying the next one");
-  await d.ironic.nodes.patch(uuid, [dropDisk(cid)]);
+  deps.log.warn({ node: uuid, device: mine.device }, "another create_disk took the same device; trying the next one");
+  await deps.ironic.nodes.patch(uuid, [dropDisk(cid)]);
   return false;
 }
 
-function requireCleaningControl(d: DiskDeps): void {
-  if (!d.ironic.supports("automated_clean")) {
+function requireCleaningControl(deps: DiskDeps): void {
+  if (!deps.ironic.supports("automated_clean")) {
     throw new CloudError(
       "this Ironic's API has no per-node automated_clean (needs 1.47): a persistent disk would be erased by cleaning on the next undeploy",
     );
   }
 }
 
-function logged(d: DiskDeps, cid: string, node: Node, c: Chosen): string {
-  for (const note of c.notes) d.log.warn({ node: node.uuid, disk_cid: cid }, note);
-  d.log.info({ node: node.uuid, disk_cid: cid, device: c.device, path: c.path }, "persistent disk created");
+function logged(deps: DiskDeps, cid: string, node: Node, c: Chosen): string {
+  for (const note of c.notes) deps.log.warn({ node: node.uuid, disk_cid: cid }, note);
+  deps.log.info({ node: node.uuid, disk_cid: cid, device: c.device, path: c.path }, "persistent disk created");
   return cid;
 }

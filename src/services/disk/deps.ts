@@ -36,19 +36,19 @@ export interface LoadedDisk {
   record: DiskRecord;
 }
 
-export function diskNodeFields(d: DiskDeps): NodeField[] {
-  return DISK_NODE_FIELDS.filter((f) => f !== "automated_clean" || d.ironic.supports("automated_clean"));
+export function diskNodeFields(deps: DiskDeps): NodeField[] {
+  return DISK_NODE_FIELDS.filter((f) => f !== "automated_clean" || deps.ironic.supports("automated_clean"));
 }
 
-export function readNode(d: DiskDeps, uuid: string): Promise<Node | undefined> {
-  return d.ironic.nodes.find(uuid, { fields: diskNodeFields(d) });
+export function readNode(deps: DiskDeps, uuid: string): Promise<Node | undefined> {
+  return deps.ironic.nodes.find(uuid, { fields: diskNodeFields(deps) });
 }
 
 /** The disk, or undefined when the cid is not ours, its node is gone or holds no such record. */
-export async function loadDisk(d: DiskDeps, cid: string): Promise<LoadedDisk | undefined> {
+export async function loadDisk(deps: DiskDeps, cid: string): Promise<LoadedDisk | undefined> {
   const parts = parseDiskCid(cid);
   if (!parts) return undefined;
-  const node = await readNode(d, parts.nodeUuid);
+  const node = await readNode(deps, parts.nodeUuid);
   const record = node && diskRecords(node).get(cid);
   return node && record ? { cid, node, record } : undefined;
 }
@@ -59,6 +59,6 @@ export function vmHolds(node: Node, vmCid: string): boolean {
 }
 
 /** The node of the VM `vmCid` with the fields the disk books need, or undefined when no node is held by it. */
-export function readVmNode(d: DiskDeps, vmCid: string): Promise<Node | undefined> {
-  return findVmNode(d.ironic, vmCid, diskNodeFields(d));
+export function readVmNode(deps: DiskDeps, vmCid: string): Promise<Node | undefined> {
+  return findVmNode(deps.ironic, vmCid, diskNodeFields(deps));
 }

@@ -16,11 +16,11 @@ import { settleWipes } from "./wipe.ts";
 const CAN_HOST = new Set(["available", "manageable", "deploying", "wait call-back", "active"]);
 
 export class NodeDiskPlacement implements DiskPlacement {
-  constructor(private readonly d: DiskDeps) {}
+  constructor(private readonly deps: DiskDeps) {}
 
   async nodeFor(diskCids: readonly string[], claimUuid?: string): Promise<string | undefined> {
     if (diskCids.length === 0) return undefined;
-    const loaded = await Promise.all(diskCids.map(async (cid) => ({ cid, disk: await loadDisk(this.d, cid) })));
+    const loaded = await Promise.all(diskCids.map(async (cid) => ({ cid, disk: await loadDisk(this.deps, cid) })));
     const missing = loaded.filter((l) => !l.disk).map((l) => l.cid);
     if (missing.length > 0)
       throw new DiskNotFound(
@@ -52,7 +52,7 @@ export class NodeDiskPlacement implements DiskPlacement {
   }
 
   async onVmClaimed(claimed: Node, vm: ClaimedVm): Promise<void> {
-    const node = (await readNode(this.d, claimed.uuid)) ?? claimed;
+    const node = (await readNode(this.deps, claimed.uuid)) ?? claimed;
     const live = liveRecords(node);
     const foreign = [...live.keys()].filter((cid) => !vm.diskCids.includes(cid));
     if (foreign.length > 0)
@@ -62,12 +62,12 @@ export class NodeDiskPlacement implements DiskPlacement {
     const absent = vm.diskCids.filter((cid) => !live.has(cid));
     if (absent.length > 0)
       throw new CloudError(`disk(s) ${absent.join(", ")} are not on node ${node.uuid}; bare metal cannot move disks`);
-    const ops = [...settleWipes(node).ops, ...(live.size > 0 ? holdCleaningOps(node, this.d.now()) : [])];
-    if (ops.length > 0) await this.d.ironic.nodes.patch(node.uuid, ops);
+    const ops = [...settleWipes(node).ops, ...(live.size > 0 ? holdCleaningOps(node, this.deps.now()) : [])];
+    if (ops.length > 0) await this.deps.ironic.nodes.patch(node.uuid, ops);
   }
 
   async beforeRelease(released: Node): Promise<{ automatedClean?: boolean }> {
-    const node = (await readNode(this.d, released.uuid)) ?? released;
+    const node = (await readNode(this.deps, released.uuid)) ?? released;
     const live = liveRecords(node);
     const settled = settleWipes(node);
     const ops: JsonPatchOp[] = [...settled.ops];
@@ -75,10 +75,10 @@ export class NodeDiskPlacement implements DiskPlacement {
     if (live.size > 0) {
       // delete_vm may come with disks still attached: they are detached with the VM (contract §3.2).
       for (const [cid, r] of live) if (r.attached) ops.push(add(["extra", "bosh_disks", cid, "attached"], false));
-      ops.push(...holdCleaningOps(node, this.d.now()));
+      ops.push(...holdCleaningOps(node, this.deps.now()));
       answer = { automatedClean: false };
     } else {
-      const stamp = this.d.now().toISOString();
+      const stamp = this.deps.now().toISOString();
       const dirty = [...dirtyDevices(node)].filter(([dev]) => !settled.wiped.has(dev));
       const before = node.automated_clean ?? null;
       for (const [dev, e] of dirty)
@@ -91,8 +91,8 @@ export class NodeDiskPlacement implements DiskPlacement {
         );
       if (dirty.length > 0) answer = { automatedClean: true };
     }
-    if (ops.length > 0) await this.d.ironic.nodes.patch(node.uuid, ops);
-    this.d.log.info({ node: node.uuid, live_disks: [...live.keys()], ...answer }, "disks on the released node");
+    if (ops.length > 0) await this.deps.ironic.nodes.patch(node.uuid, ops);
+    this.deps.log.info({ node: node.uuid, live_disks: [...live.keys()], ...answer }, "disks on the released node");
     return answer;
   }
 }

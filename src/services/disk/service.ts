@@ -38,8 +38,8 @@ export class Disks {
   /** vm_cid null: the disk-first flow (a free server is reserved for the disk). */
   async create(sizeMib: number, cloudProperties: Record<string, unknown>, vmCid: string | null): Promise<string> {
     const props = parseDiskCloudProperties(cloudProperties, this.config.disks.persistent_devices);
-    const d = await this.deps();
-    return vmCid ? createOnVm(d, sizeMib, props, vmCid) : createReserved(d, sizeMib, props);
+    const deps = await this.deps();
+    return vmCid ? createOnVm(deps, sizeMib, props, vmCid) : createReserved(deps, sizeMib, props);
   }
 
   async has(cid: string): Promise<boolean> {
@@ -49,10 +49,10 @@ export class Disks {
   /** Idempotent; answers the v2 hint. */
   async attach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<DiskHint> {
     const { node, record } = await this.require(cid);
-    const d = await this.deps();
+    const deps = await this.deps();
     if (!vmHolds(node, vmCid)) {
       // Not the VM on the disk's server: another server's VM, or no VM at all (one more lookup tells which).
-      const vmNode = await readVmNode(d, vmCid);
+      const vmNode = await readVmNode(deps, vmCid);
       if (!vmNode) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it`);
       throw new CloudError(
         `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
@@ -62,17 +62,17 @@ export class Disks {
     }
     const hint: DiskHint = { path: record.path };
     if (record.attached && record.vm_cid === vmCid) {
-      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
+      deps.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk already attached");
     } else {
       const at = ["extra", "bosh_disks", cid];
-      await d.ironic.nodes.patch(node.uuid, [
+      await deps.ironic.nodes.patch(node.uuid, [
         add([...at, "attached"], true),
         add([...at, "vm_cid"], vmCid),
-        add([...at, "attached_at"], d.now().toISOString()),
+        add([...at, "attached_at"], deps.now().toISOString()),
       ]);
-      d.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
+      deps.log.info({ disk_cid: cid, vm_cid: vmCid, path: record.path }, "disk attached");
     }
-    await this.registry(d, vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
+    await this.registry(deps, vmCid, opts, (disks) => ({ ...disks, [cid]: hint }));
     return hint;
   }
 
@@ -80,16 +80,16 @@ export class Disks {
   async detach(vmCid: string, cid: string, opts: AttachOptions = {}): Promise<void> {
     const disk = await this.load(cid);
     if (!disk && !this.usesRegistry(opts)) return; // nothing to detach, nothing to tell the registry
-    const d = await this.deps();
+    const deps = await this.deps();
     if (!disk) {
-      d.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
+      deps.log.warn({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: no such disk; nothing to detach");
     } else if (!disk.record.attached || disk.record.vm_cid !== vmCid) {
-      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
+      deps.log.info({ disk_cid: cid, vm_cid: vmCid }, "detach_disk: disk is not attached to this VM");
     } else {
-      await d.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
-      d.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
+      await deps.ironic.nodes.patch(disk.node.uuid, [add(["extra", "bosh_disks", cid, "attached"], false)]);
+      deps.log.info({ disk_cid: cid, vm_cid: vmCid }, "disk detached");
     }
-    await this.registry(d, vmCid, opts, (disks) =>
+    await this.registry(deps, vmCid, opts, (disks) =>
       Object.fromEntries(Object.entries(disks).filter(([k]) => k !== cid)),
     );
   }
@@ -100,9 +100,9 @@ export class Disks {
    */
   async delete(cid: string): Promise<void> {
     const { node, record } = await this.require(cid);
-    const d = await this.deps();
+    const deps = await this.deps();
     const remaining = [...liveRecords(node).keys()].filter((c) => c !== cid);
-    const dirty = { since: d.now().toISOString(), disk_cid: cid };
+    const dirty = { since: deps.now().toISOString(), disk_cid: cid };
     const ops = [
       dropDisk(cid),
       putDirty(node, record.device, dirty),
@@ -119,27 +119,27 @@ export class Disks {
       );
     let after;
     try {
-      after = await d.ironic.nodes.patch(node.uuid, ops);
+      after = await deps.ironic.nodes.patch(node.uuid, ops);
     } catch (err) {
       // `remove` of a missing record fails the whole patch: a concurrent delete_disk got there first.
-      if (err instanceof IronicBadRequest && !(await loadDisk(d, cid)))
+      if (err instanceof IronicBadRequest && !(await loadDisk(deps, cid)))
         throw new DiskNotFound(`disk ${cid} not found (deleted meanwhile)`);
       throw err;
     }
-    d.log.info(
+    deps.log.info(
       { disk_cid: cid, node: node.uuid, device: record.device },
       "persistent disk deleted; its device is dirty until wiped",
     );
     if (remaining.length > 0) return;
     if (reserved || !node.instance_uuid)
-      await wipeFreeNode(d, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
-    else d.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
+      await wipeFreeNode(deps, after, reserved ? (node.instance_uuid ?? undefined) : undefined);
+    else deps.log.info({ node: node.uuid }, "a VM holds the node: the device is wiped when the VM is released");
   }
 
   /** Attached disks of the VM, [] when none. */
   async attached(vmCid: string): Promise<string[]> {
-    const d = await this.deps();
-    const node = await readVmNode(d, vmCid);
+    const deps = await this.deps();
+    const node = await readVmNode(deps, vmCid);
     if (!node) throw new VmNotFound(`VM ${vmCid} not found`);
     return [...liveRecords(node)]
       .filter(([, r]) => r.attached)
@@ -150,13 +150,13 @@ export class Disks {
   /** Stored on the record, merged over what is there; failures other than "no such disk" are only logged. */
   async setMetadata(cid: string, metadata: Metadata): Promise<void> {
     const { node, record } = await this.require(cid);
-    const d = await this.deps();
+    const deps = await this.deps();
     try {
-      await d.ironic.nodes.patch(node.uuid, [
+      await deps.ironic.nodes.patch(node.uuid, [
         add(["extra", "bosh_disks", cid, "metadata"], { ...record.metadata, ...metadata }),
       ]);
     } catch (err) {
-      d.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
+      deps.log.warn({ err, disk_cid: cid }, "set_disk_metadata failed (best effort, ignored)");
     }
   }
 
@@ -183,19 +183,19 @@ export class Disks {
 
   /** Keeps the registry's disks.persistent in step with attach/detach. */
   private async registry(
-    d: DiskDeps,
+    deps: DiskDeps,
     vmCid: string,
     opts: AttachOptions,
     update: (disks: Record<string, DiskHint>) => Record<string, DiskHint>,
   ) {
     if (!this.usesRegistry(opts)) return;
-    if (!d.settings) {
-      d.log.warn(
+    if (!deps.settings) {
+      deps.log.warn(
         { vm_cid: vmCid },
         "the registry is in use but no settings store is wired: disks.persistent not updated",
       );
       return;
     }
-    await d.settings.updatePersistentDisks(vmCid, update);
+    await deps.settings.updatePersistentDisks(vmCid, update);
   }
 }

@@ -17,8 +17,8 @@ import { DirtyDevice, cleanHold, dirtyDevices, dropDirty, liveRecords, putDirty 
 export type WipeOutcome = "wiped" | "failed" | "skipped";
 
 /** Wipes the dirty devices of a node that no VM holds and that holds no live disk. */
-export async function wipeFreeNode(d: DiskDeps, node: Node, reservedWith?: string): Promise<WipeOutcome> {
-  const log = d.log.child({ node: node.uuid });
+export async function wipeFreeNode(deps: DiskDeps, node: Node, reservedWith?: string): Promise<WipeOutcome> {
+  const log = deps.log.child({ node: node.uuid });
   const dirty = dirtyDevices(node);
   const from = node.provision_state ?? "";
   if (liveRecords(node).size > 0) return "skipped";
@@ -33,14 +33,14 @@ export async function wipeFreeNode(d: DiskDeps, node: Node, reservedWith?: strin
         { provision_state: from, maintenance: node.maintenance },
         "dirty devices stay dirty: the node is not free to clean now; they are wiped at its next release",
       );
-    if (reservedWith) await d.claims.release(node.uuid, reservedWith); // a reservation without disks holds nothing
+    if (reservedWith) await deps.claims.release(node.uuid, reservedWith); // a reservation without disks holds nothing
     return "skipped";
   }
   const claim = reservedWith ?? uuidV5(`bosh-disk-wipe:${node.uuid}`);
-  const stamp = d.now().toISOString();
+  const stamp = deps.now().toISOString();
   const requested = [...dirty].map(([device, e]) => putDirty(node, device, { ...e, wipe_requested_at: stamp }));
   try {
-    await d.claims.claim(
+    await deps.claims.claim(
       node.uuid,
       claim,
       {
@@ -57,61 +57,61 @@ export async function wipeFreeNode(d: DiskDeps, node: Node, reservedWith?: strin
   }
   log.info({ devices: [...dirty.keys()] }, "wiping dirty devices with Ironic automated cleaning (manage, provide)");
   try {
-    if (from === "available") await transition(d, node.uuid, "manage", "manageable");
-    await transition(d, node.uuid, "provide", "available");
-    if (from === "manageable") await transition(d, node.uuid, "manage", "manageable");
+    if (from === "available") await transition(deps, node.uuid, "manage", "manageable");
+    await transition(deps, node.uuid, "provide", "available");
+    if (from === "manageable") await transition(deps, node.uuid, "manage", "manageable");
   } catch (err) {
     // A failed cleaning is the node's problem (maintenance, operator); anything else (a timeout, Ironic gone)
     // is reported after the reservation is dropped, so no node stays held by a wipe nobody watches.
     const state = err instanceof IronicStateError;
-    await wipeFailed(d, node.uuid, state ? (err.lastError ?? err.message) : (err as Error).message, state);
+    await wipeFailed(deps, node.uuid, state ? (err.lastError ?? err.message) : (err as Error).message, state);
     if (!state) throw err;
     return "failed";
   }
-  await markWiped(d, node.uuid, stamp);
-  await d.claims.release(node.uuid, claim); // puts automated_clean back (restore), drops the reservation
+  await markWiped(deps, node.uuid, stamp);
+  await deps.claims.release(node.uuid, claim); // puts automated_clean back (restore), drops the reservation
   log.info("dirty devices wiped");
   return "wiped";
 }
 
-async function transition(d: DiskDeps, uuid: string, target: ProvisionTarget, until: string): Promise<void> {
-  const { poll, delete_timeout } = d.config.ironic;
-  await d.ironic.states.provision(uuid, target);
-  await d.ironic.waitForNode(uuid, {
+async function transition(deps: DiskDeps, uuid: string, target: ProvisionTarget, until: string): Promise<void> {
+  const { poll, delete_timeout } = deps.config.ironic;
+  await deps.ironic.states.provision(uuid, target);
+  await deps.ironic.waitForNode(uuid, {
     until: (n) => n.provision_state === until && !n.target_provision_state,
     timeoutMs: delete_timeout * 1000,
     initialIntervalMs: poll.initial_interval_ms,
     maxIntervalMs: poll.max_interval_ms,
     fields: ["target_provision_state", "maintenance"],
-    onTransition: (a, b) => d.log.info({ node: uuid, from: a, to: b }, `node ${uuid}: ${a} -> ${b}`),
+    onTransition: (a, b) => deps.log.info({ node: uuid, from: a, to: b }, `node ${uuid}: ${a} -> ${b}`),
   });
 }
 
 /** Drops the dirty entries whose wipe was requested at or before `requestedAt`'s cleaning. */
-async function markWiped(d: DiskDeps, uuid: string, requestedAt: string): Promise<void> {
-  const node = await readNode(d, uuid);
+async function markWiped(deps: DiskDeps, uuid: string, requestedAt: string): Promise<void> {
+  const node = await readNode(deps, uuid);
   if (!node) return;
   const ops = [...dirtyDevices(node)]
     .filter(([, e]) => e.wipe_requested_at && e.wipe_requested_at <= requestedAt)
     .map(([dev]) => dropDirty(dev));
-  if (ops.length > 0) await d.ironic.nodes.patch(uuid, ops);
+  if (ops.length > 0) await deps.ironic.nodes.patch(uuid, ops);
 }
 
 /** Cleaning failed: the node goes to maintenance for the operator; reservation dropped, devices stay dirty. */
-async function wipeFailed(d: DiskDeps, uuid: string, why: string, maintenance: boolean): Promise<void> {
-  const node = await readNode(d, uuid);
+async function wipeFailed(deps: DiskDeps, uuid: string, why: string, maintenance: boolean): Promise<void> {
+  const node = await readNode(deps, uuid);
   if (!node) return;
   const ops: JsonPatchOp[] = [...dirtyDevices(node)].map(([dev, e]) => putDirty(node, dev, failed(e, why)));
   if (node.instance_uuid) ops.push(remove("/instance_uuid"));
   if (boshRecord(node)) ops.push(remove("/extra/bosh"));
   // automated_clean stays true: an operator's manage + provide then cleans again before the node is used.
-  await d.ironic.nodes.patch(uuid, ops);
+  await deps.ironic.nodes.patch(uuid, ops);
   if (maintenance && !node.maintenance)
-    await d.ironic.states.setMaintenance(
+    await deps.ironic.states.setMaintenance(
       uuid,
       `bosh: cleaning (wipe of deleted persistent disks) failed: ${why}`.slice(0, 250),
     );
-  d.log.error(
+  deps.log.error(
     { node: uuid, last_error: why },
     "wiping dirty devices failed: node left in maintenance for the operator; devices stay dirty",
   );

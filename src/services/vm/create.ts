@@ -87,17 +87,17 @@ export function selectionRequest(
 }
 
 /** `props` come from precheckCreateVm (vm/precheck.ts), which ran before anything was sent. */
-export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmCloudProperties): Promise<CreatedVm> {
-  const image = await d.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
-  if (!image.checksums.md5 && serverNeedsMd5(d.ironic.serverVersions)) {
+export async function createVm(deps: CreateDeps, input: CreateVmInput, props: VmCloudProperties): Promise<CreatedVm> {
+  const image = await deps.stemcells.resolve(input.stemcellCid); // before any claim: failing here costs nothing
+  if (!image.checksums.md5 && serverNeedsMd5(deps.ironic.serverVersions)) {
     const fix = image.light
       ? "give the light stemcell an md5 image_checksum"
       : "upload it again (bosh upload-stemcell --fix), which computes md5 for this Ironic";
     throw new CloudError(
-      `stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${d.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`,
+      `stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${deps.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`,
     );
   }
-  const timeoutS = props.deploy_timeout ?? d.config.ironic.deploy_timeout;
+  const timeoutS = props.deploy_timeout ?? deps.config.ironic.deploy_timeout;
   const record: BoshRecord = {
     agent_id: input.agentId,
     phase: "creating",
@@ -106,19 +106,22 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     ...(input.directorUuid ? { director_uuid: input.directorUuid } : {}),
   };
   const setup = (n: Pick<Node, "automated_clean" | "extra">) =>
-    nodeSetup(n, image, props, { config: d.config, automatedCleanSupported: d.ironic.supports("automated_clean") });
+    nodeSetup(n, image, props, {
+      config: deps.config,
+      automatedCleanSupported: deps.ironic.supports("automated_clean"),
+    });
   const undo = new UndoStack();
   let node: Node | undefined;
   /** Set when the deploy failed on the server itself: the rollback records it there (deploy-failures.ts). */
   let failed: { node: string; error: unknown } | undefined;
   let deployError: unknown;
   try {
-    const got = await obtain(d, props, input, record, timeoutS, setup, (n) => {
+    const got = await obtain(deps, props, input, record, timeoutS, setup, (n) => {
       node = n;
       undo.push(`release node ${n.uuid}`, async () => {
-        const current = (await d.ironic.nodes.find(n.uuid)) ?? n;
-        const failure = failed && failureRelease(d, current, input.agentId, failed.error);
-        await teardown(d, current, { reason: "create_vm rollback", ...(failure ? { release: failure } : {}) });
+        const current = (await deps.ironic.nodes.find(n.uuid)) ?? n;
+        const failure = failed && failureRelease(deps, current, input.agentId, failed.error);
+        await teardown(deps, current, { reason: "create_vm rollback", ...(failure ? { release: failure } : {}) });
       });
     });
     node = got.node;
@@ -129,34 +132,39 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
     const deployed = got.how === "ours" && DEPLOYED.has(state);
     const claimed = node;
     const [drive] = await Promise.all([
-      configDrive(d, node, vmCid, input, got.ephemeral?.path),
+      configDrive(deps, node, vmCid, input, got.ephemeral?.path),
       deployed
         ? undefined
-        : d.placement.onVmClaimed(node, { vmCid, agentId: input.agentId, claimUuid: claim, diskCids: input.diskCids }),
+        : deps.placement.onVmClaimed(node, {
+            vmCid,
+            agentId: input.agentId,
+            claimUuid: claim,
+            diskCids: input.diskCids,
+          }),
     ]);
     // Only an agent that reads a registry gets a record: it holds the agent's secrets (settings.ts).
     if (drive.userDataKind === "registry") {
-      await d.settings.put(vmCid, drive.agentSettings);
-      undo.push("remove the registry record", async () => void (await d.settings.remove(vmCid)));
+      await deps.settings.put(vmCid, drive.agentSettings);
+      undo.push("remove the registry record", async () => void (await deps.settings.remove(vmCid)));
     }
     if (deployed) {
       // An earlier create_vm for this agent_id got this far (a retry, or a crash): finish it, never deploy twice.
-      d.log.info(
+      deps.log.info(
         { node: nodeUuid, state, phase: boshRecord(claimed)?.phase },
         "node already deployed for this agent_id; finishing that create_vm",
       );
-      if (state !== "active") await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
+      if (state !== "active") await waitForState(deps, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
     } else {
       try {
         if (got.how === "ours") {
           // A crashed call's claim: write instance_info & co again rather than trust what it got to.
           const again = setup(node);
-          await d.claims.update(nodeUuid, claim, again.record, setupOps(again));
+          await deps.claims.update(nodeUuid, claim, again.record, setupOps(again));
         }
         if (drive.nodeNetworkData)
-          await setNetworkData(d, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
-        await prepareNode(d, node, claim, props, timeoutS);
-        await deploy(d, node, { props, configDrive: drive.packed, timeoutS }).catch((e: unknown) => {
+          await setNetworkData(deps, node, claim, drive.nodeNetworkData as unknown as Record<string, unknown>);
+        await prepareNode(deps, node, claim, props, timeoutS);
+        await deploy(deps, node, { props, configDrive: drive.packed, timeoutS }).catch((e: unknown) => {
           deployError = e;
           throw e;
         });
@@ -164,40 +172,42 @@ export async function createVm(d: CreateDeps, input: CreateVmInput, props: VmClo
         // The killed call this one retries may have got its deploy request through after we read the node:
         // that deploy is ours (same agent_id, same settings), so finish it instead of rolling it back.
         const now =
-          got.how === "ours" ? await d.ironic.nodes.find(nodeUuid, { fields: ["uuid", "provision_state"] }) : undefined;
+          got.how === "ours"
+            ? await deps.ironic.nodes.find(nodeUuid, { fields: ["uuid", "provision_state"] })
+            : undefined;
         if (!now || !DEPLOYED.has(now.provision_state ?? "")) throw err;
-        d.log.info(
+        deps.log.info(
           { node: nodeUuid, state: now.provision_state },
           "the deploy of an earlier create_vm for this agent_id started meanwhile; finishing it",
         );
         if (now.provision_state !== "active")
-          await waitForState(d, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
+          await waitForState(deps, nodeUuid, ["active"], timeoutS, `deploy of node ${nodeUuid}`);
       }
     }
     // A good deploy clears the server's failure record (deploy-failures.ts).
     const cleared = deployFailures(claimed) ? [remove(["extra", DEPLOY_FAILURES_KEY])] : [];
     // vm_cid again: a resumed claim may predate it (a killed call, or a CPI before this identity).
-    await d.claims.update(
+    await deps.claims.update(
       nodeUuid,
       claim,
-      { phase: "created", vm_cid: vmCid, created_at: d.now().toISOString() },
+      { phase: "created", vm_cid: vmCid, created_at: deps.now().toISOString() },
       cleared,
     );
     undo.commit();
-    d.log.info({ vm_cid: vmCid, node: nodeUuid, name: node.name }, "VM created");
+    deps.log.info({ vm_cid: vmCid, node: nodeUuid, name: node.name }, "VM created");
     return { vmCid, nodeUuid, networks: drive.agentNetworks };
   } catch (err) {
     // Only Ironic's deploy itself blames the server: our own preparation (RAID, BIOS, inspection) failing
     // may be the vm_type's fault, and must not drain a pool into maintenance.
     if (node && err === deployError && blamesServer(err)) failed = { node: node.uuid, error: err };
-    const failures = await undo.unwind(d.log);
+    const failures = await undo.unwind(deps.log);
     throw creationError(err, failures, node?.uuid);
   }
 }
 
 /** Enroll a server for ironic_params whose MACs no node owns yet; otherwise select and claim one. */
 async function obtain(
-  d: CreateDeps,
+  deps: CreateDeps,
   props: VmCloudProperties,
   input: CreateVmInput,
   record: BoshRecord,
@@ -207,9 +217,9 @@ async function obtain(
 ): Promise<Acquired> {
   const enrolling = !!props.ironic_params;
   const req = selectionRequest(props, input.agentId, input.diskCids, enrolling);
-  const pinned = input.diskCids.length > 0 ? await d.placement.nodeFor(input.diskCids, req.claimUuid) : undefined;
-  const ephemeralFor = ephemeralSource(d, props, input);
-  if (props.ironic_params && props.macs && !pinned && (await candidates(d, req)).length === 0) {
+  const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, req.claimUuid) : undefined;
+  const ephemeralFor = ephemeralSource(deps, props, input);
+  if (props.ironic_params && props.macs && !pinned && (await candidates(deps, req)).length === 0) {
     // Known before enrolling unless only an inspection can tell: then the rollback deletes the node again.
     if (
       !(await ephemeralFor({ uuid: "", properties: props.ironic_params.properties ?? {} })) &&
@@ -222,7 +232,7 @@ async function obtain(
     }
     const fresh = setup({ automated_clean: null, extra: {} });
     const node = await enroll(
-      d,
+      deps,
       { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh },
       owned,
     );
@@ -234,39 +244,39 @@ async function obtain(
       );
     return { node, how: "free", source: "enrolled", ephemeral };
   }
-  const got = await acquire(d, req, record, setup, pinned, ephemeralFor);
+  const got = await acquire(deps, req, record, setup, pinned, ephemeralFor);
   owned(got.node);
   return got;
 }
 
 /** Where this create_vm's servers get the agent's ephemeral device from (devices/ephemeral.ts). */
-function ephemeralSource(d: CreateDeps, props: VmCloudProperties, input: CreateVmInput): EphemeralFor {
+function ephemeralSource(deps: CreateDeps, props: VmCloudProperties, input: CreateVmInput): EphemeralFor {
   const vmType = input.cloudProperties["ephemeral_disk"] as string | { path: string } | undefined; // checked by the precheck
   return async (node) => {
-    const given = givenEphemeral(vmType, node, d.config.disks.ephemeral_device);
+    const given = givenEphemeral(vmType, node, deps.config.disks.ephemeral_device);
     if (given || !node.uuid) return given;
-    const inventory = await d.ironic.nodes.inventoryDisks(node.uuid);
+    const inventory = await deps.ironic.nodes.inventoryDisks(node.uuid);
     if (!inventory) return undefined;
     return inventoryEphemeral({
       node,
       inventory,
       rootDevice: props.root_device,
-      persistentHints: d.config.disks.persistent_devices,
-      systemDevice: d.config.disks.system_device,
+      persistentHints: deps.config.disks.persistent_devices,
+      systemDevice: deps.config.disks.system_device,
     });
   };
 }
 
 async function configDrive(
-  d: CreateDeps,
+  deps: CreateDeps,
   node: Node,
   vmCid: string,
   input: CreateVmInput,
   ephemeralDisk: string | undefined,
 ): Promise<VmConfigDrive> {
-  const ports = await d.ironic.ports.byNode(node.uuid);
-  const drive = d.configDrive({
-    config: d.config,
+  const ports = await deps.ironic.ports.byNode(node.uuid);
+  const drive = deps.configDrive({
+    config: deps.config,
     vmCid,
     agentId: input.agentId,
     node: { uuid: node.uuid, ...(node.name ? { name: node.name } : {}) },
@@ -279,40 +289,40 @@ async function configDrive(
     vmCloudProperties: input.cloudProperties,
     env: input.env,
     ...(input.stemcellApiVersion !== undefined ? { stemcellApiVersion: input.stemcellApiVersion } : {}),
-    date: d.now(),
+    date: deps.now(),
     ...(ephemeralDisk ? { ephemeralDisk } : {}),
   });
-  for (const w of drive.warnings) d.log.warn({ node: node.uuid }, w);
+  for (const w of drive.warnings) deps.log.warn({ node: node.uuid }, w);
   return drive;
 }
 
 /** node.network_data for a DHCP-less provisioning ramdisk (API >= 1.66); the previous value is kept to restore. */
 async function setNetworkData(
-  d: VmDeps,
+  deps: VmDeps,
   node: Node,
   claim: string,
   networkData: Record<string, unknown>,
 ): Promise<void> {
-  d.ironic.require("network_data");
+  deps.ironic.require("network_data");
   const restore = { ...(boshRecord(node)?.restore ?? {}) };
   if (!restore.network_data) restore.network_data = node.network_data ?? {};
-  await d.claims.update(node.uuid, claim, { restore }, [add("/network_data", networkData)]);
+  await deps.claims.update(node.uuid, claim, { restore }, [add("/network_data", networkData)]);
 }
 
 /** Failures that say something about the server: Ironic's deploy (or our cleaning/inspection) failed or hung. */
 const blamesServer = (err: unknown) => err instanceof IronicStateError || err instanceof IronicTimeoutError;
 
 /** What the rollback's release writes on a server that failed this deploy: the record, maybe maintenance. */
-function failureRelease(d: VmDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
+function failureRelease(deps: VmDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
   const message =
     error instanceof IronicStateError
       ? `${error.state}: ${error.lastError ?? "no last_error"}`
       : error instanceof Error
         ? error.message
         : String(error);
-  const rec = nextFailures(deployFailures(node), { agentId, error: message, at: d.now() });
-  const reason = maintenanceReason(rec, d.config.placement.maintenance_after_failures);
-  d.log.warn(
+  const rec = nextFailures(deployFailures(node), { agentId, error: message, at: deps.now() });
+  const reason = maintenanceReason(rec, deps.config.placement.maintenance_after_failures);
+  deps.log.warn(
     { node: node.uuid, failures: rec.count, maintenance: !!reason },
     "deploy failed on this server; recording it on the node",
   );

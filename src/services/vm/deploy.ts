@@ -15,11 +15,11 @@ export interface DeployInput {
 }
 
 /** Deploys and waits for `active`; IronicStateError (deploy failed + last_error) / IronicTimeoutError otherwise. */
-export async function deploy(d: VmDeps, node: Node, input: DeployInput): Promise<Node> {
-  d.log.info({ node: node.uuid }, "deploying");
-  await d.ironic.states.provision(node.uuid, "active", {
+export async function deploy(deps: VmDeps, node: Node, input: DeployInput): Promise<Node> {
+  deps.log.info({ node: node.uuid }, "deploying");
+  await deps.ironic.states.provision(node.uuid, "active", {
     configdrive: input.configDrive,
     ...(input.props.deploy_steps ? { deploy_steps: input.props.deploy_steps } : {}),
   });
-  return waitForState(d, node.uuid, ["active"], input.timeoutS, `deploy of node ${node.uuid}`);
+  return waitForState(deps, node.uuid, ["active"], input.timeoutS, `deploy of node ${node.uuid}`);
 }

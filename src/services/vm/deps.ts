@@ -37,21 +37,21 @@ const WAIT_FIELDS: NodeField[] = [
  * last_error; the deadline IronicTimeoutError). Sub-second polls at first, backing off to poll.max_interval_ms.
  */
 export function waitForState(
-  d: VmDeps,
+  deps: VmDeps,
   uuid: string,
   states: readonly string[],
   timeoutS: number,
   what: string,
 ): Promise<Node> {
-  const { poll } = d.config.ironic;
-  d.log.info({ node: uuid, until: states }, `waiting for ${what}`);
-  return d.ironic.waitForNode(uuid, {
+  const { poll } = deps.config.ironic;
+  deps.log.info({ node: uuid, until: states }, `waiting for ${what}`);
+  return deps.ironic.waitForNode(uuid, {
     until: (n) => states.includes(n.provision_state ?? "") && !n.target_provision_state,
     timeoutMs: timeoutS * 1000,
     initialIntervalMs: poll.initial_interval_ms,
     maxIntervalMs: poll.max_interval_ms,
     fields: WAIT_FIELDS,
-    onTransition: (from, to) => d.log.info({ node: uuid, from, to }, `node ${uuid}: ${from} -> ${to}`),
+    onTransition: (from, to) => deps.log.info({ node: uuid, from, to }, `node ${uuid}: ${from} -> ${to}`),
   });
 }
 
@@ -62,7 +62,7 @@ export function waitForState(
  * is already on its way, so follow it as if it were ours. A refusal in one of `from` is a real one.
  */
 export async function transition(
-  d: VmDeps,
+  deps: VmDeps,
   uuid: string,
   target: Parameters<IronicClient["states"]["provision"]>[1],
   states: readonly string[],
@@ -70,14 +70,14 @@ export async function transition(
   from: ReadonlySet<string>,
   opts: Parameters<IronicClient["states"]["provision"]>[2] = {},
 ): Promise<Node> {
-  d.log.info({ node: uuid, target }, `provision ${target}`);
+  deps.log.info({ node: uuid, target }, `provision ${target}`);
   try {
-    await d.ironic.states.provision(uuid, target, opts);
+    await deps.ironic.states.provision(uuid, target, opts);
   } catch (err) {
     if (!(err instanceof IronicBadRequest)) throw err;
-    const now = (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "";
+    const now = (await deps.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "";
     if (from.has(now)) throw err;
-    d.log.info({ node: uuid, target, state: now }, `an earlier call's ${target} got there first; following it`);
+    deps.log.info({ node: uuid, target, state: now }, `an earlier call's ${target} got there first; following it`);
   }
-  return waitForState(d, uuid, states, timeoutS, `${target} of node ${uuid}`);
+  return waitForState(deps, uuid, states, timeoutS, `${target} of node ${uuid}`);
 }

@@ -65,22 +65,22 @@ export interface TeardownResult {
  * is on the node: if a different claim shows up meanwhile, that one is left alone.
  */
 export async function teardown(
-  d: VmDeps,
+  deps: VmDeps,
   node: Node,
   opts: { reason: string; release?: ReleaseExtras },
 ): Promise<TeardownResult> {
   const uuid = node.uuid;
   const rec = boshRecord(node);
   const claim = node.instance_uuid ?? undefined;
-  const log = d.log.child({ node: uuid, reason: opts.reason });
+  const log = deps.log.child({ node: uuid, reason: opts.reason });
   // Ironic refuses any PATCH while a transition runs (409), so first let a running one finish. The state is
   // read afresh: a killed earlier call (delete_vm retried by the director) may have started an undeploy
   // after `node` was read, and a request it had in flight may still land: then settle and patch again.
   const fresh = async () =>
     settle(
-      d,
+      deps,
       uuid,
-      (await d.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "",
+      (await deps.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "",
       rec,
     );
   let state = await fresh();
@@ -93,18 +93,18 @@ export async function teardown(
       await patch();
     }
   };
-  if (rec && claim) await whenSettled(() => d.claims.update(uuid, claim, { phase: "deleting" }));
-  await whenSettled(() => applyCleaningPolicy(d, node));
+  if (rec && claim) await whenSettled(() => deps.claims.update(uuid, claim, { phase: "deleting" }));
+  await whenSettled(() => applyCleaningPolicy(deps, node));
   if (UNDEPLOYABLE.has(state)) {
     try {
       state =
         (
           await transition(
-            d,
+            deps,
             uuid,
             "deleted",
             ["available", "manageable"],
-            d.config.ironic.delete_timeout,
+            deps.config.ironic.delete_timeout,
             UNDEPLOYABLE,
           )
         ).provision_state ?? "";
@@ -113,47 +113,51 @@ export async function teardown(
       // The VM is gone (undeployed); cleaning failed afterwards. Ironic keeps the node out of service
       // (clean failed, and maintenance on real hardware); the operator decides what happens to it.
       log.error({ last_error: err.lastError }, "automated cleaning failed after undeploy; node left for the operator");
-      await release(d, uuid, rec, claim, opts.release);
+      await release(deps, uuid, rec, claim, opts.release);
       return { outcome: "clean failed", node: uuid };
     }
   }
-  if (RECOVERABLE.has(state) && !(await d.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
+  if (RECOVERABLE.has(state) && !(await deps.ironic.nodes.get(uuid, { fields: ["maintenance"] })).maintenance) {
     // Our own manual cleaning or inspection failed during create_vm: `manage` takes the node back.
     state =
-      (await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, RECOVERABLE))
+      (await transition(deps, uuid, "manage", ["manageable"], deps.config.ironic.delete_timeout, RECOVERABLE))
         .provision_state ?? "";
   }
-  if (rec?.source === "enrolled") return deleteEnrolled(d, uuid, state, rec);
+  if (rec?.source === "enrolled") return deleteEnrolled(deps, uuid, state, rec);
   if (rec?.source === "manageable" && state === "available") {
-    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
+    await transition(deps, uuid, "manage", ["manageable"], deps.config.ironic.delete_timeout, AVAILABLE);
   } else if (rec?.source === "available" && state === "manageable") {
-    await transition(d, uuid, "provide", ["available"], d.config.ironic.delete_timeout, MANAGEABLE);
+    await transition(deps, uuid, "provide", ["available"], deps.config.ironic.delete_timeout, MANAGEABLE);
   }
-  await release(d, uuid, rec, claim, opts.release);
+  await release(deps, uuid, rec, claim, opts.release);
   log.info({ source: rec?.source }, "node released");
   return { outcome: "released", node: uuid };
 }
 
 /** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */
-async function applyCleaningPolicy(d: VmDeps, node: Node): Promise<void> {
-  const { automatedClean } = await d.placement.beforeRelease(node);
-  if (automatedClean === undefined || node.automated_clean === automatedClean || !d.ironic.supports("automated_clean"))
+async function applyCleaningPolicy(deps: VmDeps, node: Node): Promise<void> {
+  const { automatedClean } = await deps.placement.beforeRelease(node);
+  if (
+    automatedClean === undefined ||
+    node.automated_clean === automatedClean ||
+    !deps.ironic.supports("automated_clean")
+  )
     return;
-  d.log.info({ node: node.uuid, automated_clean: automatedClean }, "setting automated_clean for the undeploy");
+  deps.log.info({ node: node.uuid, automated_clean: automatedClean }, "setting automated_clean for the undeploy");
   const claim = node.instance_uuid;
-  if (claim) await d.claims.update(node.uuid, claim, {}, [add("/automated_clean", automatedClean)]);
-  else await d.ironic.nodes.patch(node.uuid, [add("/automated_clean", automatedClean)]);
+  if (claim) await deps.claims.update(node.uuid, claim, {}, [add("/automated_clean", automatedClean)]);
+  else await deps.ironic.nodes.patch(node.uuid, [add("/automated_clean", automatedClean)]);
 }
 
 /** Waits out a transition in progress; a node still deploying cannot be undeployed yet. */
-async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
+async function settle(deps: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
   if (!MOVING.has(state)) return state;
   // A deploy in progress cannot be aborted, only waited out (it ends active, or failed by Ironic's own timeout).
   const timeoutS =
-    (state === "deploying" ? (rec?.deploy_timeout ?? d.config.ironic.deploy_timeout) : 0) +
-    d.config.ironic.delete_timeout;
+    (state === "deploying" ? (rec?.deploy_timeout ?? deps.config.ironic.deploy_timeout) : 0) +
+    deps.config.ironic.delete_timeout;
   try {
-    return (await waitForState(d, uuid, SETTLED, timeoutS, `node ${uuid} to leave ${state}`)).provision_state ?? "";
+    return (await waitForState(deps, uuid, SETTLED, timeoutS, `node ${uuid} to leave ${state}`)).provision_state ?? "";
   } catch (err) {
     if (err instanceof IronicStateError) return err.state;
     throw err;
@@ -162,44 +166,44 @@ async function settle(d: VmDeps, uuid: string, state: string, rec: BoshRecord | 
 
 /** Removes our claim and record unless someone else's claim is on the node by now. */
 async function release(
-  d: VmDeps,
+  deps: VmDeps,
   uuid: string,
   rec: BoshRecord | undefined,
   claim: string | undefined,
   extras?: ReleaseExtras,
 ): Promise<void> {
-  let now = await d.ironic.nodes.find(uuid);
+  let now = await deps.ironic.nodes.find(uuid);
   if (!now) return;
   const current = boshRecord(now);
   if (now.instance_uuid && claim && now.instance_uuid !== claim) return; // re-claimed by another VM
   if (current && rec && current.claimed_at !== rec.claimed_at) return;
   if (extras?.maintenanceReason && !now.maintenance) {
-    await d.ironic.states.setMaintenance(uuid, extras.maintenanceReason);
-    d.log.error(
+    await deps.ironic.states.setMaintenance(uuid, extras.maintenanceReason);
+    deps.log.error(
       { node: uuid, reason: extras.maintenanceReason },
       "server put into maintenance after repeated failed deploys",
     );
     now = { ...now, maintenance: true };
   }
-  await d.claims.release(uuid, undefined, { node: now, ops: extras?.ops ?? [] });
+  await deps.claims.release(uuid, undefined, { node: now, ops: extras?.ops ?? [] });
 }
 
 /** An enrolled node goes away with its ports; Ironic deletes only enroll/manageable/available nodes. */
-async function deleteEnrolled(d: VmDeps, uuid: string, state: string, rec: BoshRecord): Promise<TeardownResult> {
-  const now = await d.ironic.nodes.find(uuid);
+async function deleteEnrolled(deps: VmDeps, uuid: string, state: string, rec: BoshRecord): Promise<TeardownResult> {
+  const now = await deps.ironic.nodes.find(uuid);
   if (!now) return { outcome: "gone", node: uuid };
   const current = boshRecord(now);
   if (current && current.claimed_at !== rec.claimed_at) return { outcome: "released", node: uuid };
-  if (now.instance_uuid) await d.ironic.nodes.patch(uuid, [{ op: "remove", path: "/instance_uuid" }]);
+  if (now.instance_uuid) await deps.ironic.nodes.patch(uuid, [{ op: "remove", path: "/instance_uuid" }]);
   try {
-    await d.ironic.nodes.delete(uuid);
+    await deps.ironic.nodes.delete(uuid);
   } catch (err) {
     if (err instanceof IronicNotFound) return { outcome: "gone", node: uuid };
     if (!(err instanceof IronicConflict) || state !== "available") throw err;
     // Ironic may be configured to refuse deleting available nodes: manage first.
-    await transition(d, uuid, "manage", ["manageable"], d.config.ironic.delete_timeout, AVAILABLE);
-    await d.ironic.nodes.delete(uuid);
+    await transition(deps, uuid, "manage", ["manageable"], deps.config.ironic.delete_timeout, AVAILABLE);
+    await deps.ironic.nodes.delete(uuid);
   }
-  d.log.info({ node: uuid }, "deleted the node BOSH had enrolled (and its ports)");
+  deps.log.info({ node: uuid }, "deleted the node BOSH had enrolled (and its ports)");
   return { outcome: "deleted", node: uuid };
 }
