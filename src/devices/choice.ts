@@ -23,7 +23,15 @@ export interface ChoiceInput {
   systemDevice: string;
 }
 
-export type Choice = { ok: true; chosen: Chosen } | { ok: false; reasons: string[] };
+/** Why one device was passed over: said as "<device> <why>", counted across servers by `why`. */
+export interface Rejection {
+  device: string;
+  why: string;
+}
+
+export const describeRejection = (r: Rejection) => `${r.device} ${r.why}`;
+
+export type Choice = { ok: true; chosen: Chosen } | { ok: false; reasons: Rejection[] };
 
 export function chooseDevice(input: ChoiceInput): Choice {
   const live = [...liveRecords(input.node)];
@@ -32,12 +40,12 @@ export function chooseDevice(input: ChoiceInput): Choice {
   const hints =
     typeof rootHints === "object" && rootHints !== null ? (rootHints as Record<string, unknown>) : undefined;
   const root = input.inventory ? rootDisk(input.inventory, hints) : undefined;
-  const reasons: string[] = [];
+  const reasons: Rejection[] = [];
   for (const hint of input.hints) {
     const h = parseHint(hint); // CpiError for a hint that can never work: a configuration error, not "no space"
     const disk = input.inventory?.find((d) => matchesDisk(h, d));
     const path = h.path ?? disk?.by_path ?? (disk?.wwn ? `/dev/disk/by-id/wwn-${disk.wwn.toLowerCase()}` : undefined);
-    const why = (r: string) => reasons.push(`${hint} ${r}`);
+    const why = (r: string) => reasons.push({ device: hint, why: r });
     if (namesRoot(h, hints, input.systemDevice) || (disk && root && disk === root)) {
       why("is the root device");
       continue;

@@ -8,7 +8,7 @@ import { CloudError, NoDiskSpace, VmNotFound } from "../../protocol/errors.ts";
 import { boshRecord } from "../../selection/node-record.ts";
 import { uuidV5 } from "../claim-id.ts";
 import { diskCid } from "../../devices/cid.ts";
-import { type Chosen, chooseDevice } from "../../devices/choice.ts";
+import { type Chosen, chooseDevice, describeRejection } from "../../devices/choice.ts";
 import type { DiskCloudProperties } from "./cloud-properties.ts";
 import { type DiskDeps, diskNodeFields, readNode, readVmNode } from "./deps.ts";
 import { declaredDevices } from "../../devices/node-devices.ts";
@@ -30,7 +30,7 @@ export async function createOnVm(
     const pick = await pickDevice(deps, node, props, sizeMib);
     if (!pick.ok)
       throw new NoDiskSpace(
-        `no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.join("; ")}`,
+        `no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.map(describeRejection).join("; ")}`,
         false,
       );
     const cid = diskCid(node.uuid, pick.chosen.device, deps.now());
@@ -62,8 +62,7 @@ export async function createReserved(deps: DiskDeps, sizeMib: number, props: Dis
   for (const node of [...free.slice(start), ...free.slice(0, start)]) {
     const pick = await pickDevice(deps, node, props, sizeMib);
     if (!pick.ok) {
-      for (const r of pick.reasons)
-        rejected.set(r.replace(/^\S+ /, ""), (rejected.get(r.replace(/^\S+ /, "")) ?? 0) + 1);
+      for (const { why } of pick.reasons) rejected.set(why, (rejected.get(why) ?? 0) + 1);
       continue;
     }
     const cid = diskCid(node.uuid, pick.chosen.device, deps.now());
@@ -98,7 +97,10 @@ async function pickDevice(deps: DiskDeps, node: Node, props: DiskCloudProperties
     return {
       ok: false as const,
       reasons: [
-        "(none) no persistent device configured: set disk_type cloud_properties device/devices, disks.persistent_devices, or the node's properties.bosh_persistent_devices",
+        {
+          device: "(none)",
+          why: "no persistent device configured: set disk_type cloud_properties device/devices, disks.persistent_devices, or the node's properties.bosh_persistent_devices",
+        },
       ],
     };
   }

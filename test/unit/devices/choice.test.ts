@@ -84,10 +84,10 @@ describe("chooseDevice", () => {
     expect(none.ok).toBe(false);
     if (!none.ok) {
       expect(none.reasons).toEqual([
-        "/dev/sda is the root device",
-        "/dev/sdc holds disk disk-a",
-        expect.stringMatching(/^\/dev\/sdd was used by deleted disk disk-old and is not wiped yet/),
-        "/dev/sde has 512 MiB, 1024 MiB asked",
+        { device: "/dev/sda", why: "is the root device" },
+        { device: "/dev/sdc", why: "holds disk disk-a" },
+        { device: "/dev/sdd", why: expect.stringMatching(/^was used by deleted disk disk-old and is not wiped yet/) },
+        { device: "/dev/sde", why: "has 512 MiB, 1024 MiB asked" },
       ]);
     }
   });
@@ -99,7 +99,7 @@ describe("chooseDevice", () => {
         hints: ["/dev/disk/by-path/root"],
       }),
     );
-    expect(r).toEqual({ ok: false, reasons: ["/dev/disk/by-path/root is the root device"] });
+    expect(r).toEqual({ ok: false, reasons: [{ device: "/dev/disk/by-path/root", why: "is the root device" }] });
   });
 
   describe("with Ironic's inventory", () => {
@@ -129,7 +129,7 @@ describe("chooseDevice", () => {
       });
       expect(chooseDevice(input({ hints: ["0x5000000000000002"], inventory, sizeMib: 2_000_000 }))).toMatchObject({
         ok: false,
-        reasons: [`0x5000000000000002 has ${960 * 1024} MiB, 2000000 MiB asked`],
+        reasons: [{ device: "0x5000000000000002", why: `has ${960 * 1024} MiB, 2000000 MiB asked` }],
       });
     });
 
@@ -153,13 +153,16 @@ describe("chooseDevice", () => {
           inventory,
         }),
       );
-      expect(r).toEqual({ ok: false, reasons: ["/dev/disk/by-path/pci-1-ata-2 is the root device"] });
+      expect(r).toEqual({
+        ok: false,
+        reasons: [{ device: "/dev/disk/by-path/pci-1-ata-2", why: "is the root device" }],
+      });
     });
 
     test("a serial the inventory does not know has no path", () => {
       expect(chooseDevice(input({ hints: ["serial:NOPE"], inventory }))).toMatchObject({
         ok: false,
-        reasons: [expect.stringMatching(/not in the node's inventory/)],
+        reasons: [{ device: "serial:NOPE", why: expect.stringMatching(/not in the node's inventory/) }],
       });
     });
   });
