@@ -10,6 +10,8 @@ import { Disks } from "./services/disk/service.ts";
 import { ironicNeedsMd5 } from "./services/stemcell/image-checksums.ts";
 import { connectIronic } from "./services/ironic-connection.ts";
 import { once } from "./services/once.ts";
+import { Reconciler } from "./services/reconcile.ts";
+import type { VmDeps } from "./services/vm/deps.ts";
 import { prepareVmConfigDrive } from "./services/vm/config-drive.ts";
 import { VmService } from "./services/vm/service.ts";
 import { RegistryRecords } from "./registry/records.ts";
@@ -28,24 +30,26 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     const settings: PersistentDiskSettings = services.settings;
     return { ironic: client, config, log, now, claims: new Claims({ ironic: client, log, now }), settings };
   });
+  // What the VM service and the reconciler act with; the disks hook keeps cleaning off nodes with live disks.
+  const vmDeps = once(async (): Promise<VmDeps> => {
+    const client = await ironic();
+    const claims = new Claims({ ironic: client, log, now });
+    return { ironic: client, config, log, now, claims, placement: new NodeDiskPlacement(await diskDeps()) };
+  });
+  const disks = new Disks(config, diskDeps); // checks its arguments before connecting to Ironic
   // WebDAV stores (no I/O until used): stemcell images, and (when configured) registry records.
   const store = new WebdavStore(storeOptions(config.stemcell_store, log));
   const registryStore = config.registry.store && new WebdavStore(storeOptions(config.registry.store, log));
   const services: Services = {
     // checks create_vm's arguments before it connects to Ironic
-    vms: new VmService(config, log, async () => {
-      const client = await ironic();
-      const base = {
-        ironic: client,
-        config,
-        log,
-        now,
-        claims: new Claims({ ironic: client, log, now }),
-        placement: new NodeDiskPlacement(await diskDeps()),
-      };
-      return { ...base, stemcells: services.stemcells, settings: services.settings, configDrive: prepareVmConfigDrive };
-    }),
-    disks: new Disks(config, diskDeps), // checks its arguments before connecting to Ironic
+    vms: new VmService(config, log, async () => ({
+      ...(await vmDeps()),
+      stemcells: services.stemcells,
+      settings: services.settings,
+      configDrive: prepareVmConfigDrive,
+    })),
+    disks,
+    reconcile: new Reconciler(vmDeps, disks),
     stemcells: new StemcellService({
       store,
       log,

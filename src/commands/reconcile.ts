@@ -1,177 +1,26 @@
-// `node dist/cpi.js reconcile --config <cpi.json> [--dry-run]`: finds the claims of CPI calls that died
-// (extra.bosh phase `creating` past deploy_timeout + stale_claim_margin, `deleting` past delete_timeout +
-// margin, `created` but never acknowledged by a director within the margin: selection/stale.ts) and rolls them back exactly like create_vm's rollback (undeploy, restore, release, or delete an
-// enrolled node). The director never learnt these nodes, so nobody else would ever free them. Likewise
-// disk records of a create_disk that died before answering (selection/orphan-disks.ts) are deleted the
-// way delete_disk does it (the device turns dirty and is wiped). Prints one JSON document on stdout;
-// exit 0 when everything found was handled, 1 otherwise.
+// `node dist/cpi.js reconcile --config <cpi.json> [--dry-run]`: one pass of the reconciler
+// (src/services/reconcile.ts) over the fleet, on the services the composition root builds.
+// Prints one JSON document on stdout; exit 0 when everything found was handled, 1 otherwise.
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import { createCallLog } from "../log/index.ts";
-import type { CommandIo } from "../protocol/loaders.ts";
-import type { Node } from "../ironic/node-schema.ts";
 import { toWireError } from "../protocol/errors.ts";
-import { deployFailures } from "../selection/deploy-failures.ts";
-import { boshRecord, type BoshRecord } from "../selection/node-record.ts";
-import { recordAgeMs, isStale } from "../selection/stale.ts";
-import { Claims } from "../services/claims.ts";
-import { NodeDiskPlacement } from "../services/disk/node-disk-placement.ts";
-import { Disks } from "../services/disk/service.ts";
-import { orphanDisks } from "../selection/orphan-disks.ts";
-import { connectIronic } from "../services/ironic-connection.ts";
-import { stalePolicy } from "../services/node-pool.ts";
-import type { VmDeps } from "../services/vm/deps.ts";
-import { teardown } from "../services/vm/teardown.ts";
-
-interface Found {
-  node: string;
-  name: string | null;
-  phase: BoshRecord["phase"];
-  provision_state: string | null;
-  age_s: number | null;
-  agent_id?: string | undefined;
-  vm_cid?: string | undefined;
-  outcome?: string;
-  error?: string;
-}
-
-/** A server with a failed-deploy record (selection/deploy-failures.ts), for the operator. */
-interface FailedServer {
-  node: string;
-  name: string | null;
-  failed_deploys: number;
-  last_at: string;
-  last_error: string | null;
-  maintenance: boolean;
-  maintenance_reason: string | null;
-}
+import { type CommandIo, loadServices } from "../protocol/loaders.ts";
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const dryRun = argv.includes("--dry-run");
   try {
     const config = loadConfigFile(requireConfigPath(argv, io.env));
     const log = createCallLog({ write: (line) => io.stderr(line), bindings: { command: "reconcile" } }).logger;
-    const ironic = await connectIronic(config, log);
-    const now = () => new Date();
-    const claims = new Claims({ ironic, log, now });
-    // The disks hook keeps automated cleaning off nodes that hold persistent disks, as in delete_vm.
-    const d: VmDeps = {
-      ironic,
-      config,
-      log,
-      now,
-      claims,
-      placement: new NodeDiskPlacement({ ironic, config, log, now, claims }),
-    };
-    const policy = stalePolicy(d);
-    const nodes = await ironic.nodes.list({
-      fields: ["uuid", "name", "provision_state", "instance_uuid", "extra", "maintenance", "maintenance_reason"],
-    });
-    const stale: Found[] = [];
-    let fresh = 0;
-    for (const n of nodes) {
-      const rec = boshRecord(n);
-      if (!rec || (rec.phase !== "creating" && rec.phase !== "deleting" && rec.phase !== "created")) continue;
-      if (!isStale(rec, policy)) {
-        if (rec.phase !== "created") fresh++;
-        continue;
-      }
-      const age = recordAgeMs(rec, policy.now);
-      const found: Found = {
-        node: n.uuid,
-        name: n.name ?? null,
-        phase: rec.phase,
-        provision_state: n.provision_state ?? null,
-        age_s: age === undefined ? null : Math.round(age / 1000),
-        agent_id: rec.agent_id,
-        vm_cid: rec.vm_cid,
-      };
-      stale.push(found);
-      if (dryRun) continue;
-      try {
-        // Re-read: the claim may have moved on since the listing (finished, acknowledged, released).
-        const now = await ironic.nodes.get(n.uuid);
-        const again = boshRecord(now);
-        if (
-          !again ||
-          now.instance_uuid !== n.instance_uuid ||
-          again.claimed_at !== rec.claimed_at ||
-          again.phase !== rec.phase ||
-          !isStale(again, stalePolicy(d))
-        ) {
-          found.outcome = "changed meanwhile; left alone";
-          continue;
-        }
-        found.outcome = (await teardown(d, now, { reason: `reconcile: stale ${rec.phase} claim` })).outcome;
-      } catch (err) {
-        found.error = err instanceof Error ? err.message : String(err);
-      }
+    const services = await loadServices(config, log);
+    try {
+      const report = await services.reconcile.run(dryRun);
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      return report.ok ? 0 : 1;
+    } finally {
+      await services.close();
     }
-    const orphans = await deleteOrphanDisks(d, nodes, new Disks(config, async () => d), dryRun);
-    const failed = [...stale, ...orphans].filter((f) => f.error).length;
-    const failedServers = nodes.flatMap((n): FailedServer[] => {
-      const f = deployFailures(n);
-      return f
-        ? [
-            {
-              node: n.uuid,
-              name: n.name ?? null,
-              failed_deploys: f.count,
-              last_at: f.last_at,
-              last_error: f.last_error ?? null,
-              maintenance: !!n.maintenance,
-              maintenance_reason: n.maintenance_reason ?? null,
-            },
-          ]
-        : [];
-    });
-    const report = {
-      ok: failed === 0,
-      dry_run: dryRun,
-      nodes_checked: nodes.length,
-      stale,
-      in_progress: fresh,
-      orphan_disks: orphans,
-      failed_servers: failedServers,
-    };
-    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-    return failed === 0 ? 0 : 1;
   } catch (err) {
     io.stdout(`${JSON.stringify({ ok: false, error: toWireError(err) })}\n`);
     return 1;
   }
-}
-
-interface OrphanFound {
-  node: string;
-  disk: string;
-  age_s: number;
-  outcome?: string;
-  error?: string;
-}
-
-/** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
-async function deleteOrphanDisks(
-  deps: VmDeps,
-  listed: readonly Pick<Node, "uuid" | "extra">[],
-  disks: Disks,
-  dryRun: boolean,
-): Promise<OrphanFound[]> {
-  const found: OrphanFound[] = [];
-  const marginMs = deps.config.ironic.stale_claim_margin * 1000;
-  for (const { uuid } of listed.filter((n) => orphanDisks(n, deps.now(), marginMs).length > 0)) {
-    const node = await deps.ironic.nodes.find(uuid, { fields: ["uuid", "extra"] });
-    if (!node) continue;
-    for (const o of orphanDisks(node, deps.now(), marginMs)) {
-      const f: OrphanFound = { node: uuid, disk: o.cid, age_s: Math.round(o.ageMs / 1000) };
-      found.push(f);
-      if (dryRun) continue;
-      try {
-        await disks.delete(o.cid);
-        f.outcome = "deleted";
-      } catch (err) {
-        f.error = err instanceof Error ? err.message : String(err);
-      }
-    }
-  }
-  return found;
 }

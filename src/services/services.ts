@@ -2,6 +2,7 @@
 import type { VmService } from "./vm/service.ts";
 import type { Disks } from "./disk/service.ts";
 import type { SettingsService } from "./settings.ts";
+import type { Reconciler } from "./reconcile.ts";
 import type { StemcellService } from "./stemcell/service.ts";
 
 export interface Services {
@@ -11,6 +12,8 @@ export interface Services {
   disks: Disks;
   /** Stemcells in the WebDAV store: create, delete, resolve (image URL + checksums for create_vm). */
   stemcells: StemcellService;
+  /** One pass over the fleet releasing what dead calls left claimed (the `reconcile` command). */
+  reconcile: Reconciler;
   /** Agent settings records (the registry) in the WebDAV store. */
   settings: SettingsService;
   /** Closes connections so the process can exit promptly. */
