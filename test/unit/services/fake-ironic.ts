@@ -320,19 +320,26 @@ export class Records {
   }
 }
 
-export function vmDeps(
-  fake: FakeIronic,
-  over: { placement?: DiskPlacement; config?: Record<string, unknown> } = {},
-): CreateDeps & { records: Records } {
-  const config = ConfigSchema.parse({ ...testConfig(), ...(over.config ?? {}) });
+/** What every service acts with: the fake's client, the test configuration (with overrides), a ticking clock. */
+function baseDeps(fake: FakeIronic, configOverrides: Record<string, unknown> = {}) {
+  const config: Config = ConfigSchema.parse({ ...testConfig(), ...configOverrides });
   const now = tickingClock();
-  const records = new Records();
   return {
     ironic: fake.client,
     config,
     log: silent,
     now,
     claims: new Claims({ ironic: fake.client, log: silent, now }),
+  };
+}
+
+export function vmDeps(
+  fake: FakeIronic,
+  over: { placement?: DiskPlacement; config?: Record<string, unknown> } = {},
+): CreateDeps & { records: Records } {
+  const records = new Records();
+  return {
+    ...baseDeps(fake, over.config),
     placement: over.placement ?? NO_DISK_PLACEMENT,
     stemcells: { resolve: async () => IMAGE },
     settings: records,
@@ -346,16 +353,7 @@ export function diskDeps(
   over: Partial<DiskDeps> & { configOverrides?: Record<string, unknown> } = {},
 ): DiskDeps {
   const { configOverrides, ...rest } = over;
-  const config: Config = ConfigSchema.parse({ ...testConfig(), ...(configOverrides ?? {}) });
-  const now = tickingClock();
-  return {
-    ironic: fake.client,
-    config,
-    log: silent,
-    now,
-    claims: new Claims({ ironic: fake.client, log: silent, now }),
-    ...rest,
-  };
+  return { ...baseDeps(fake, configOverrides), ...rest };
 }
 
 /** The cid of the VM vmNode(uuid) puts on a node: its claim, never the node's own UUID. */

@@ -36,6 +36,16 @@ const N0 = uid(0);
 const N1 = uid(1);
 const bosh = (fake: FakeIronic, uuid: string) => fake.node(uuid).extra?.["bosh"] as Record<string, unknown> | undefined;
 
+/** The server selection tries first for AGENT among N0 and N1, both free. */
+const firstRanked = () =>
+  rank(
+    [N0, N1].map((uuid) => ({
+      node: { uuid, provision_state: "available", properties: { cpus: 8 } },
+      how: "free" as const,
+    })),
+    { seed: AGENT, states: ["available"] },
+  )[0]!.node.uuid;
+
 describe("create_vm", () => {
   it("claims with instance_info in one PATCH, deploys with the config drive, records phase created", async () => {
     const { fake, deps, vms } = setup(1);
@@ -72,13 +82,7 @@ describe("create_vm", () => {
 
   it("moves on when a claim is lost to a concurrent call, listing the pool again", async () => {
     const { fake, vms } = setup(2);
-    const first = rank(
-      [N0, N1].map((uuid) => ({
-        node: { uuid, provision_state: "available", properties: { cpus: 8 } },
-        how: "free" as const,
-      })),
-      { seed: AGENT, states: ["available"] },
-    )[0]!.node.uuid;
+    const first = firstRanked();
     fake.patchFailures.set(first, [
       new IronicNodeAssociated({ status: 409, method: "PATCH", url: "x", ironicMessage: "associated" }),
     ]);
@@ -190,13 +194,7 @@ describe("create_vm", () => {
 
   it("a failed deploy is recorded on the server: the director's retry (same agent_id) takes the other one", async () => {
     const { fake, vms } = setup(2);
-    const first = rank(
-      [N0, N1].map((uuid) => ({
-        node: { uuid, provision_state: "available", properties: { cpus: 8 } },
-        how: "free" as const,
-      })),
-      { seed: AGENT, states: ["available"] },
-    )[0]!.node.uuid;
+    const first = firstRanked();
     fake.node(first).failDeploy = "no callback";
     await expect(vms.create(input())).rejects.toMatchObject({ okToRetry: true });
     expect(fake.node(first).extra?.["bosh_deploy_failures"]).toMatchObject({
