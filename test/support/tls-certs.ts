@@ -24,7 +24,8 @@ export function makePki(parent: string): Pki {
   chmodSync(dir, 0o755);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  const ca = (name: string) =>
+  /** A self-signed certificate `<file>.pem` with its key, for `cn`, with these extensions. */
+  const selfSigned = (file: string, cn: string, ...exts: string[]) =>
     openssl(
       "req",
       "-x509",
@@ -32,16 +33,15 @@ export function makePki(parent: string): Pki {
       "-days",
       "2",
       "-subj",
-      `/CN=${name}`,
+      `/CN=${cn}`,
       "-keyout",
-      `${name}.key`,
+      `${file}.key`,
       "-out",
-      `${name}.pem`,
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
+      `${file}.pem`,
+      ...exts.flatMap((e) => ["-addext", e]),
     );
+  const ca = (name: string) =>
+    selfSigned(name, name, "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign");
   const leaf = (name: string, san: string, signer: string) => {
     openssl("req", ...ec, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
     writeFileSync(
@@ -70,21 +70,7 @@ export function makePki(parent: string): Pki {
   ca("other-ca");
   leaf("server", "IP:127.0.0.1", "test-ca");
   leaf("wrong-name", "DNS:wrong.example", "test-ca");
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    "self.key",
-    "-out",
-    "self.pem",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-  );
+  selfSigned("self", "127.0.0.1", "subjectAltName=IP:127.0.0.1");
   for (const f of ["server.key", "wrong-name.key", "self.key"]) chmodSync(join(dir, f), 0o644);
   const read = (f: string) => readFileSync(join(dir, f), "utf8");
   const pair = (name: string) => ({
