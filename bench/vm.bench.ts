@@ -59,7 +59,9 @@ function cpi(
     api_version: 2,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", CPU_WRAPPER, "cpi", node.path, BUNDLE, "--config", configPath], {
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of every CPI process, to see where its time goes
+    const prof = process.env["BENCH_CPU_PROF"] ? ["--cpu-prof", `--cpu-prof-dir=${process.env["BENCH_CPU_PROF"]}`] : [];
+    const child = spawn("bash", ["-c", CPU_WRAPPER, "cpi", node.path, ...prof, BUNDLE, "--config", configPath], {
       stdio: ["pipe", "pipe", "pipe"],
       env: node.env,
     });

@@ -45,7 +45,7 @@ export async function buildInto(outdir) {
     legalComments: "none",
     logLevel: "warning",
     plugins: [builtinsByRequire],
-    // got, pino and yaml ship CommonJS that require()s Node's modules; an ES module has no require.
+    // pino and yaml ship CommonJS that require()s Node's modules; an ES module has no require.
     banner: { js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);' },
   });
   // The repository's package.json says "type": "module" too; dist/ must say it wherever it is copied.

@@ -1,7 +1,7 @@
 // Authentication against Ironic: none, HTTP basic (Ironic's `auth_strategy = http_basic`), or a Keystone v3
 // password token. The Ironic URL is always configured explicitly, so the Keystone catalog is not consulted
 // (region_name/interface are accepted for config compatibility and ignored).
-import type { Got } from "got";
+import { type HttpOptions, send } from "../http/request.ts";
 import { IronicAuthError, decodeIronicFault } from "./errors.ts";
 
 export type IronicAuth =
@@ -23,11 +23,11 @@ export type IronicAuth =
 export type AuthHeaders = () => Promise<Record<string, string>>;
 
 /**
- * @param http a got instance with the transport's TLS and timeout settings but no prefixUrl and no retries.
+ * @param http the transport's TLS and timeout settings (Keystone gets no retries).
  * A Keystone token is fetched on first use and cached for the client's lifetime (a CPI process makes one call,
  * far shorter than Keystone's default 1 h token lifetime).
  */
-export function createAuthHeaders(auth: IronicAuth, http: Got): AuthHeaders {
+export function createAuthHeaders(auth: IronicAuth, http: HttpOptions): AuthHeaders {
   switch (auth.type) {
     case "noauth":
       return async () => ({});
@@ -55,7 +55,7 @@ export function keystoneTokensUrl(authUrl: string): string {
 }
 
 /** POST /v3/auth/tokens (Identity API v3 "Password authentication with scoped authorization"). */
-async function keystoneToken(auth: Extract<IronicAuth, { type: "keystone" }>, http: Got): Promise<string> {
+async function keystoneToken(auth: Extract<IronicAuth, { type: "keystone" }>, http: HttpOptions): Promise<string> {
   const url = keystoneTokensUrl(auth.auth_url);
   const body = {
     auth: {
@@ -70,17 +70,17 @@ async function keystoneToken(auth: Extract<IronicAuth, { type: "keystone" }>, ht
   };
   let res;
   try {
-    res = await http.post(url, { json: body, responseType: "text", throwHttpErrors: false });
+    res = await send({ method: "POST", url: new URL(url), headers: { accept: "application/json" }, json: body }, http);
   } catch (err) {
     const e = err as { code?: string; message?: string };
     throw new IronicAuthError(url, undefined, `${e.code ?? "error"}: ${e.message ?? String(err)}`);
   }
-  if (res.statusCode !== 201 && res.statusCode !== 200) {
-    throw new IronicAuthError(url, res.statusCode, keystoneMessage(res.body));
+  if (res.status !== 201 && res.status !== 200) {
+    throw new IronicAuthError(url, res.status, keystoneMessage(res.body));
   }
   const token = res.headers["x-subject-token"];
   if (typeof token !== "string" || token === "") {
-    throw new IronicAuthError(url, res.statusCode, "no X-Subject-Token header in the answer");
+    throw new IronicAuthError(url, res.status, "no X-Subject-Token header in the answer");
   }
   return token;
 }

@@ -1,12 +1,12 @@
-// THE HTTP transport of the Ironic client: one got.extend() with base URL, auth, the pinned microversion,
-// TLS, timeouts and JSON; one retry loop (retry.ts) and the only place IronicHttpError and friends are built.
-import got, { type Got, type Response } from "got";
+// THE HTTP transport of the Ironic client: base URL, auth, the pinned microversion, TLS, timeouts and JSON
+// over src/http/request.ts; one retry loop (retry.ts) and the only place IronicHttpError and friends are built.
 import type { Logger } from "pino";
 import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
 import { Microversion } from "./microversions.ts";
 import { backoffDelay } from "../http/backoff.ts";
+import { type HttpAnswer, type HttpOptions, send } from "../http/request.ts";
 import { DEFAULT_RETRY, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";
 
 export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
@@ -56,7 +56,8 @@ export class Transport {
   /** Every HTTP attempt sent to Ironic (negotiation and retries included; Keystone not). */
   requestCount = 0;
   readonly log: IronicLogger;
-  private readonly http: Got;
+  private readonly http: HttpOptions;
+  private readonly apiBase: string;
   private readonly auth: AuthHeaders;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -67,18 +68,14 @@ export class Transport {
   constructor(opts: TransportOptions) {
     const root = opts.url.replace(/\/+$/, "");
     this.displayBase = redactUrl(root);
-    const common = got.extend({
-      timeout: { connect: opts.connectTimeoutMs ?? 5_000, request: opts.timeoutMs ?? 30_000 },
-      retry: { limit: 0 }, // exactly one retry policy: ours
-      https: {
-        rejectUnauthorized: opts.insecure !== true,
-        ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}),
-      },
-      headers: { "user-agent": "bosh-ironic-cpi", accept: "application/json" },
-      followRedirect: false,
-    });
-    this.http = common.extend({ prefixUrl: `${root}/v1/`, throwHttpErrors: false, responseType: "text" });
-    this.auth = createAuthHeaders(opts.auth ?? { type: "noauth" }, common);
+    this.http = {
+      connectTimeoutMs: opts.connectTimeoutMs,
+      timeoutMs: opts.timeoutMs,
+      caCert: opts.caCert,
+      insecure: opts.insecure,
+    };
+    this.apiBase = `${root}/v1/`;
+    this.auth = createAuthHeaders(opts.auth ?? { type: "noauth" }, this.http);
     this.policy = { ...DEFAULT_RETRY, ...opts.retry };
     this.log = opts.logger ?? NO_LOG;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -124,21 +121,18 @@ export class Transport {
         const headers = { ...(await this.auth()), ...this.versionHeader() };
         this.requestCount++;
         const started = Date.now();
-        const res: Response<string> = await this.http(/^https?:/.test(path) ? new URL(path) : path, {
-          method: method as "GET",
-          headers,
-          ...(searchParams.size > 0 ? { searchParams } : {}),
-          ...(opts.json !== undefined ? { json: opts.json } : {}),
-        });
-        this.log.debug(
-          { method, url: shown, status: res.statusCode, ms: Date.now() - started, attempt },
-          "ironic request",
+        const url = new URL(path, this.apiBase);
+        if (searchParams.size > 0) url.search = searchParams.toString();
+        const res = await send(
+          { method, url, headers: { accept: "application/json", ...headers }, json: opts.json },
+          this.http,
         );
-        if (res.statusCode < 300) {
+        this.log.debug({ method, url: shown, status: res.status, ms: Date.now() - started, attempt }, "ironic request");
+        if (res.status < 300) {
           opts.onHeaders?.(res.headers);
           return parseBody(res, opts.schema, method, shown);
         }
-        failure = toIronicError(res.statusCode, method, shown, res.body);
+        failure = toIronicError(res.status, method, shown, res.body);
       } catch (err) {
         if (err instanceof E.IronicError) throw err; // auth and body-parse failures are final
         failure = fromRequestError(err, method, shown, attempt);
@@ -202,7 +196,7 @@ export function toIronicError(status: number, method: string, url: string, body:
   }
 }
 
-/** got's RequestError → our error, copying only code and message (got's error holds the request headers). */
+/** A failure without an answer → our error, copying only code and message. */
 function fromRequestError(err: unknown, method: string, url: string, attempts: number): E.IronicError {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? e.code : "ERR_UNKNOWN";
@@ -211,7 +205,7 @@ function fromRequestError(err: unknown, method: string, url: string, attempts: n
   return new E.IronicUnavailable(method, url, code, detail, attempts);
 }
 
-function parseBody<T>(res: Response<string>, schema: z.ZodType<T> | undefined, method: string, url: string): T {
+function parseBody<T>(res: HttpAnswer, schema: z.ZodType<T> | undefined, method: string, url: string): T {
   if (!schema) return undefined as T;
   let data: unknown;
   try {

@@ -2,7 +2,8 @@
 // is dropped as soon as the status arrives (a server that ignores Range must not send us a whole
 // image). Used for light stemcells, whose image lives outside the store but is read by the same
 // conductors, so the store's CA bundle is trusted.
-import got, { type Response } from "got";
+import { TRANSIENT_CODES } from "../http/backoff.ts";
+import { type HttpAnswer, HttpConnectionError, type HttpRequest, send } from "../http/request.ts";
 
 export interface ProbeOptions {
   caCert?: string | undefined;
@@ -20,47 +21,46 @@ export interface ProbeResult {
   detail: string;
 }
 
-function sizeOf(res: Response | { headers: Response["headers"]; statusCode: number }): number | undefined {
+const MAX_REDIRECTS = 5;
+
+function sizeOf(res: HttpAnswer): number | undefined {
   const range = res.headers["content-range"];
   const total = typeof range === "string" ? /\/(\d+)$/.exec(range)?.[1] : undefined;
-  const length = res.statusCode === 206 ? total : res.headers["content-length"];
+  const length = res.status === 206 ? total : res.headers["content-length"];
   const n = Number(length);
   return length !== undefined && Number.isSafeInteger(n) ? n : undefined;
 }
 
-function outcome(statusCode: number, statusMessage: string | undefined, size: number | undefined): ProbeResult {
+function outcome(res: HttpAnswer): ProbeResult {
   return {
-    reachable: statusCode >= 200 && statusCode < 300,
-    status: statusCode,
-    ...(size !== undefined ? { size } : {}),
-    detail: `${statusCode}${statusMessage ? ` ${statusMessage}` : ""}`,
+    reachable: res.status >= 200 && res.status < 300,
+    status: res.status,
+    ...(sizeOf(res) !== undefined ? { size: sizeOf(res)! } : {}),
+    detail: `${res.status}${res.statusMessage ? ` ${res.statusMessage}` : ""}`,
   };
 }
 
-export async function probeUrl(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const client = got.extend({
-    timeout: { request: opts.timeoutMs ?? 30_000 },
-    retry: { limit: 1 },
-    throwHttpErrors: false,
-    followRedirect: true,
-    https: {
-      rejectUnauthorized: opts.insecure !== true,
-      ...(opts.caCert ? { certificateAuthority: opts.caCert } : {}),
-    },
-    headers: { "user-agent": "bosh-ironic-cpi" },
-  });
-  try {
-    const head = await client(url, { method: "HEAD" });
-    if (head.statusCode !== 405 && head.statusCode !== 501)
-      return outcome(head.statusCode, head.statusMessage, sizeOf(head));
-    return await new Promise<ProbeResult>((resolve, reject) => {
-      const stream = client.stream(url, { headers: { range: "bytes=0-0" } });
-      stream.once("response", (res: Response) => {
-        resolve(outcome(res.statusCode, res.statusMessage, sizeOf(res)));
-        stream.destroy();
-      });
-      stream.once("error", reject);
+/** One request, following redirects, with one more try after a transient connection failure. */
+async function follow(req: HttpRequest, opts: ProbeOptions): Promise<HttpAnswer> {
+  let url = req.url;
+  for (let hops = 0; ; hops++) {
+    const once = () => send({ ...req, url, headersOnly: true }, { ...opts, timeoutMs: opts.timeoutMs ?? 30_000 });
+    const res = await once().catch((e: unknown) => {
+      if (e instanceof HttpConnectionError && TRANSIENT_CODES.has(e.code)) return once();
+      throw e;
     });
+    const location = res.headers.location;
+    if (res.status < 300 || res.status >= 400 || !location || hops >= MAX_REDIRECTS) return res;
+    url = new URL(location, url);
+  }
+}
+
+export async function probeUrl(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  try {
+    const target = new URL(url);
+    const head = await follow({ method: "HEAD", url: target }, opts);
+    if (head.status !== 405 && head.status !== 501) return outcome(head);
+    return outcome(await follow({ method: "GET", url: target, headers: { range: "bytes=0-0" } }, opts));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     return { reachable: false, detail: typeof code === "string" ? code : "ERR_UNKNOWN" };

@@ -35,8 +35,8 @@ function staticGraph(...entries: string[]): Set<string> {
 }
 const text = (files: Set<string>) => [...files].map(read).join("\n");
 
-// got, the webdav client, the VM service, the ISO9660 writer, a zod locale other than English
-const HTTP_CLIENT = "ERR_NON_2XX_3XX_RESPONSE";
+// our HTTP exchange (src/http/request.ts), the webdav client, the VM service, the ISO9660 writer, a zod locale other than English
+const HTTP_CLIENT = "HttpConnectionError";
 const WEBDAV = "multistatus";
 const VM_SERVICE = "node already deployed for this agent_id";
 const ISO_WRITER = "CD001";
