@@ -14,6 +14,8 @@ const config = Config.parse({
   stemcell_store: { url: "http://127.0.0.1:9/" },
   agent: { mbus: "nats://10.0.0.6:4222", ntp: ["10.0.0.2"] },
   config_drive: { public_keys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench operator"] },
+  // the agent needs an ephemeral disk; a second local disk, as most servers have
+  disks: { ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2" },
 });
 
 const input = {
