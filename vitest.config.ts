@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 //   unit         pure functions, no processes, no servers
 //   exec         spawns the built dist/cpi.js (run `npm run build` first); no servers
 //   integration  one real Ironic and one real WebDAV nginx on 127.0.0.1, started by the global setup
+//   distributed  the lifecycle, the parallel claims and the conductor groups on Ironic's production
+//                shape: MariaDB, ironic-api and two ironic-conductors (json-rpc, groups az1 and az2).
+//                IRONIC_SHAPE=distributed npm run test:integration runs every integration file on it
 //   release      the BOSH release (jobs/, packages/, release/)
 //   conformance  against the real bosh CLI, bosh-cli's CPI client and bosh-agent's settings reader
 //                (BOSH_PEERS_BIN or PATH), with the real Ironic and nginx: `npm run test:conformance`,
@@ -45,6 +48,22 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // the files share one Ironic and one WebDAV server
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "distributed",
+          include: [
+            "test/integration/vm-lifecycle.test.ts",
+            "test/integration/vm-parallel.test.ts",
+            "test/distributed/**/*.test.ts",
+          ],
+          environment: "node",
+          ...SECRET_SCAN,
+          globalSetup: [...SECRET_SCAN.globalSetup, "test/support/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

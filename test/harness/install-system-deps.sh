@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs, unattended and idempotently, the Debian packages the tests and the demo use:
 # Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), nginx with the DAV modules, and for
-# the tests only (`--tests`, the default) the independent ISO readers, cloud-init (net-convert) and ruby
-# (ERB template tests). `--demo` installs Ironic and nginx alone.
+# the tests only (`--tests`, the default) the independent ISO readers, cloud-init (net-convert), ruby
+# (ERB template tests) and MariaDB (Ironic's distributed shape: API + conductors on one database). `--demo` installs Ironic and nginx alone.
 # No service is left enabled at boot or running: whatever the packages enabled is disabled again.
 # apt's output goes to a log file; the screen gets one line per step.
 # Fast no-op when everything is present. Needs root (or sudo) on Debian 12.
@@ -12,9 +12,10 @@ PKGS=(
   ironic-api ironic-conductor python3-ironic python3-ironicclient sqlite3 curl
   nginx-light libnginx-mod-http-dav-ext
 )
-case "${1:---tests}" in
+MODE="${1:---tests}"
+case "${MODE}" in
   --demo) ;;
-  --tests) PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby) ;;
+  --tests) PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby mariadb-server python3-pymysql) ;;
   *) echo "usage: install-system-deps.sh [--tests | --demo]" >&2; exit 2 ;;
 esac
 
@@ -25,6 +26,7 @@ verify() {
   [ -x /usr/bin/ironic ] && [ -x /usr/bin/ironic-dbsync ] || bad+=("/usr/bin/ironic, /usr/bin/ironic-dbsync")
   [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || bad+=("ngx_http_dav_ext_module.so")
   /usr/sbin/nginx -V 2>&1 | grep -q -- --with-http_dav_module || bad+=("nginx without --with-http_dav_module")
+  if [ "${MODE}" = --tests ]; then [ -x /usr/sbin/mariadbd ] || bad+=("/usr/sbin/mariadbd"); fi
   if [ ${#bad[@]} -gt 0 ]; then echo "[install-system-deps] ERROR: missing after install: ${bad[*]}" >&2; exit 1; fi
 }
 
@@ -91,7 +93,7 @@ while read -r link; do
   esac
   disabled+=("${name}")
 done < <(comm -13 <(printf '%s\n' "${before}") <(boot_links))
-if [ -d /run/systemd/system ]; then $SUDO systemctl stop ironic-api ironic-conductor nginx tftpd-hpa xinetd >>"${log}" 2>&1 || true; fi
+if [ -d /run/systemd/system ]; then $SUDO systemctl stop ironic-api ironic-conductor nginx tftpd-hpa xinetd mariadb >>"${log}" 2>&1 || true; fi
 [ "${#disabled[@]}" -eq 0 ] || echo "[install-system-deps] disabled at boot again: $(printf '%s\n' "${disabled[@]}" | sort -u | tr '\n' ' ')" >&2
 left="$(comm -13 <(printf '%s\n' "${before}") <(boot_links))"
 if [ -n "${left}" ]; then echo "[install-system-deps] ERROR: still enabled at boot: ${left}" >&2; exit 1; fi

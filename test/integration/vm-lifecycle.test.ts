@@ -9,6 +9,7 @@ import {
   nodesOf,
   removeNodes,
   uniqueMac,
+  someConductorGroup,
   uniqueTag,
   IronicRest,
 } from "../support/ironic-fixtures.ts";
@@ -187,12 +188,13 @@ describe("selection by hardware spec", () => {
       resource_class: rc,
       owner: i === 2 ? "team-b" : "team-a",
       traits: i === 0 ? ["CUSTOM_FAST"] : ["CUSTOM_GPU", "CUSTOM_FAST"],
+      conductor_group: someConductorGroup(),
     }));
     const r = await h.createVm({
       resource_class: rc,
       traits: ["CUSTOM_GPU"],
       owner: "team-a",
-      conductor_group: "",
+      conductor_group: someConductorGroup(),
     });
     expect(r.error).toBeNull();
     const [vmCid] = r.result as [string];
@@ -229,11 +231,13 @@ describe("the manageable pool", () => {
 });
 
 describe("enrollment", () => {
-  it("enrolls a server with its ports from ironic_params, and deletes node and ports on delete_vm", async () => {
+  it("enrolls a server with its ports from ironic_params in the AZ's conductor group, and deletes node and ports on delete_vm", async () => {
     const macs = [uniqueMac(), uniqueMac()];
     const name = `${PREFIX}-enrolled`;
     const r = await h.createVm({
       macs,
+      conductor_group: someConductorGroup(), // as the AZ's cloud_properties
+
       ironic_params: {
         driver: "fake-hardware",
         name,
@@ -246,6 +250,7 @@ describe("enrollment", () => {
     const doc = await rest.vmNode(vmCid);
     expect(doc.name).toBe(name);
     expect(doc.provision_state).toBe("active");
+    expect(doc["conductor_group"]).toBe(someConductorGroup());
     expect(doc.extra["bosh"]).toMatchObject({ source: "enrolled", phase: "created" });
     expect((await rest.ports(doc.uuid)).map((p) => p.address).sort()).toEqual([...macs].sort());
     expect((await h.call("delete_vm", [vmCid])).error).toBeNull();

@@ -1,12 +1,15 @@
 // vitest globalSetup of the "integration" project: ONE real Ironic and ONE real WebDAV nginx for all
 // integration files, handed to the tests with provide/inject (see servers.ts), stopped in teardown.
+// The "distributed" project gets Ironic's production shape (MariaDB, ironic-api, two conductors in
+// groups az1 and az2); IRONIC_SHAPE=distributed gives it to any project.
 // A server that cannot start fails the run loudly; nothing is skipped.
 import type { TestProject } from "vitest/node";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
 import { startWebdav, type WebdavServer } from "../harness/webdav.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [ironicResult, webdavResult] = await Promise.allSettled([startIronic(), startWebdav()]);
+  const shape = project.name === "distributed" ? "distributed" : undefined;
+  const [ironicResult, webdavResult] = await Promise.allSettled([startIronic({ shape }), startWebdav()]);
   const started = [ironicResult, webdavResult].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const teardown = async () => {
     await Promise.allSettled(started.map((s) => s.stop()));
@@ -20,7 +23,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const ironic: IronicServer = ironicResult.value;
   const webdav: WebdavServer = webdavResult.value;
-  project.provide("ironic", { url: ironic.url, stateDir: ironic.stateDir });
+  project.provide("ironic", {
+    url: ironic.url,
+    stateDir: ironic.stateDir,
+    shape: ironic.shape,
+    conductorGroups: ironic.conductors.map((c) => c.group),
+  });
   project.provide("webdav", {
     url: webdav.url,
     username: webdav.username,

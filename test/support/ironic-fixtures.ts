@@ -42,8 +42,29 @@ export function uniqueMac(): string {
 /** A short random tag for names: "<prefix>-<tag>-<i>". */
 export const uniqueTag = () => randomBytes(3).toString("hex");
 
+/** The conductor groups of the shared Ironic (az1, az2 in the distributed shape); none outside vitest. */
+function conductorGroups(): string[] {
+  try {
+    return ironic().conductorGroups;
+  } catch {
+    return []; // the bench creates nodes outside vitest, on the all-in-one shape
+  }
+}
+let turn = 0;
+
+/** The group a test server joins unless it names one: "" all-in-one; in the distributed shape, each in turn. */
+export function nextConductorGroup(): string | undefined {
+  const groups = conductorGroups();
+  return groups.length > 0 ? groups[turn++ % groups.length] : undefined;
+}
+
+/** A group a conductor serves: "" all-in-one, az1 in the distributed shape. */
+export const someConductorGroup = (): string => conductorGroups()[0] ?? "";
+
 export async function createNode(rest: IronicRest, name: string, spec: TestNodeSpec = {}): Promise<TestNode> {
-  const { state = "available", nics = 1, traits, owner, ephemeral = true, ...fields } = spec;
+  const { state = "available", nics = 1, traits, owner, ephemeral = true, ...given } = spec;
+  const group = given.conductor_group ?? nextConductorGroup();
+  const fields = { ...given, ...(group !== undefined ? { conductor_group: group } : {}) };
   // every test server declares the agent's ephemeral disk, unless the test is about not having one
   const properties = {
     ...(ephemeral ? { bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-9" } : {}),

@@ -6,6 +6,9 @@ export interface ProvidedIronic {
   url: string;
   /** state dir of the shared Ironic (log/ironic.log, ironic.conf) */
   stateDir: string;
+  shape: "all-in-one" | "distributed";
+  /** the conductor groups of the distributed shape (az1, az2); none for all-in-one */
+  conductorGroups: string[];
 }
 
 export interface ProvidedWebdav {

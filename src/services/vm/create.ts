@@ -231,9 +231,13 @@ async function obtain(
       );
     }
     const fresh = setup({ automated_clean: null, extra: {} });
+    // The server joins the AZ's conductor group (cloud_properties) unless ironic_params names one: with
+    // conductor groups, a node outside every group has no conductor and Ironic refuses to create it.
+    const group = props.conductor_group;
+    const params = group !== undefined ? { conductor_group: group, ...props.ironic_params } : props.ironic_params;
     const node = await enroll(
       deps,
-      { params: props.ironic_params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh },
+      { params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh },
       owned,
     );
     const ephemeral = await ephemeralFor(node);
