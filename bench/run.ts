@@ -16,6 +16,8 @@ const BENCHES: Bench[] = [
   { name: "config drive", run: () => benchConfigDrive() },
   { name: "poll schedule", run: () => benchPollSchedule() },
   { name: "vm", run: () => benchVm() },
+  // Ironic's production shape: MariaDB, ironic-api, two conductors (json-rpc); the same rows beside
+  { name: "vm distributed", run: () => benchVm({ shape: "distributed", only: ["overhead", "parallel"] }) },
   { name: "stemcell", run: () => benchStemcellUpload() },
 ];
 

@@ -25,11 +25,11 @@ import { connectIronic } from "../src/services/ironic-connection.ts";
 import { candidates, stalePolicy } from "../src/services/node-pool.ts";
 import { selectionRequest } from "../src/services/vm/create.ts";
 import { parseVmCloudProperties } from "../src/services/vm/cloud-properties.ts";
-import { startIronic } from "../test/harness/ironic.ts";
+import { type IronicShape, startIronic } from "../test/harness/ironic.ts";
 import { startWebdav } from "../test/harness/webdav.ts";
 import { startFaultProxy } from "../test/support/fault-proxy.ts";
 import { releaseNode } from "../test/support/release-node.ts";
-import { IronicRest, claimedWithoutVm, createNodes } from "../test/support/ironic-fixtures.ts";
+import { IronicRest, type TestNodeSpec, claimedWithoutVm, createNodes } from "../test/support/ironic-fixtures.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../test/support/stemcell-tarball.ts";
 import { type BenchRow, median } from "./table.ts";
 
@@ -137,6 +137,8 @@ export interface BenchVmOptions {
   poolSize?: number;
   /** figures to measure (default all) */
   only?: readonly ("overhead" | "parallel" | "thirty" | "selection")[];
+  /** Ironic's shape (test/harness/ironic.ts); distributed rows say so in their figure */
+  shape?: IronicShape;
 }
 
 interface Env {
@@ -146,6 +148,10 @@ interface Env {
   createVm: (rc: string) => Promise<Call>;
   /** create_vm through a counting proxy in front of Ironic: the requests it sent */
   countedCreateVm: (rc: string) => Promise<Call & { requests: string[] }>;
+  /** a node spec spread over the conductor groups (the distributed shape has no conductor for "") */
+  spread: (spec: TestNodeSpec) => (i: number) => TestNodeSpec;
+  /** " (distributed Ironic)" or "" */
+  shapeLabel: string;
 }
 
 export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
@@ -153,7 +159,11 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
   if (!existsSync(BUNDLE))
     execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit", cwd: ROOT });
   // Power sync every 5 s over 1000 nodes would compete with the figures: slow it down.
-  const [ironic, webdav] = await Promise.all([startIronic({ powerSyncInterval: 600, syncInterval: 5 }), startWebdav()]);
+  const [ironic, webdav] = await Promise.all([
+    startIronic({ powerSyncInterval: 600, syncInterval: 5, shape: opts.shape ?? "all-in-one" }),
+    startWebdav(),
+  ]);
+  const groups = ironic.conductors.map((c) => c.group);
   const proxy = await startFaultProxy({ upstream: ironic.url, rate: 0 });
   const dir = mkdtempSync(join(tmpdir(), "bench-vm-"));
   try {
@@ -176,6 +186,8 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
       rest: new IronicRest(ironic.url),
       ironicUrl: ironic.url,
       config,
+      spread: (spec) => (i) => (groups.length > 0 ? { ...spec, conductor_group: groups[i % groups.length]! } : spec),
+      shapeLabel: ironic.shape === "distributed" ? " (distributed Ironic)" : "",
       createVm: (rc) => cpi(node, configPath, "create_vm", createVmArgs(rc)),
       countedCreateVm: async (rc) => {
         const from = proxy.requests.length;
@@ -202,8 +214,11 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
 }
 
 /** 1. One create_vm (whole process) against Ironic's own deploy, interleaved on the same nodes; its requests and CPU. */
-async function overheadFigures({ rest, createVm, countedCreateVm }: Env, runs: number): Promise<BenchRow[]> {
-  const one = await createNodes(rest, "one", 2, { resource_class: "one" });
+async function overheadFigures(
+  { rest, createVm, countedCreateVm, spread, shapeLabel }: Env,
+  runs: number,
+): Promise<BenchRow[]> {
+  const one = await createNodes(rest, "one", 2, spread({ resource_class: "one" }));
   const ours: number[] = [];
   const deploys: number[] = [];
   const cpu: number[] = [];
@@ -239,21 +254,21 @@ async function overheadFigures({ rest, createVm, countedCreateVm }: Env, runs: n
   const overhead = median(ours) - median(deploys);
   return [
     {
-      figure: `create_vm overhead over Ironic's deploy (median of ${runs})`,
+      figure: `create_vm overhead over Ironic's deploy (median of ${runs})${shapeLabel}`,
       ours: `${s(overhead)} (create_vm ${s(median(ours))} incl. process start)`,
       baseline: `${s(median(deploys))} Ironic deploy alone`,
       goal: "≤ 1.0 s",
       met: overhead <= 1000,
     },
     {
-      figure: `Ironic requests per create_vm, polls included (max of ${runs})`,
+      figure: `Ironic requests per create_vm, polls included (max of ${runs})${shapeLabel}`,
       ours: `${Math.max(...requests)}`,
       baseline: kinds,
       goal: "≤ 12",
       met: Math.max(...requests) <= 12,
     },
     {
-      figure: `CPU seconds per create_vm process (median of ${cpu.length})`,
+      figure: `CPU seconds per create_vm process (median of ${cpu.length})${shapeLabel}`,
       ours: `${median(cpu).toFixed(3)} s`,
       baseline: `${(median(ours) / 1000).toFixed(2)} s wall`,
       goal: "≤ 0.15 s",
@@ -263,8 +278,8 @@ async function overheadFigures({ rest, createVm, countedCreateVm }: Env, runs: n
 }
 
 /** 2. `count` processes on `count` nodes vs Ironic alone deploying the same nodes at once (200 ms polls). */
-async function parallelFigure({ rest, createVm }: Env, count: number): Promise<BenchRow> {
-  const pool = await createNodes(rest, `par${count}`, count, { resource_class: `par${count}` });
+async function parallelFigure({ rest, createVm, spread, shapeLabel }: Env, count: number): Promise<BenchRow> {
+  const pool = await createNodes(rest, `par${count}`, count, spread({ resource_class: `par${count}` }));
   const floorStart = performance.now();
   await Promise.all(pool.map((n) => ironicDeploy(rest, n.uuid, 200)));
   const floor = performance.now() - floorStart;
@@ -283,7 +298,7 @@ async function parallelFigure({ rest, createVm }: Env, count: number): Promise<B
   );
   const ratio = wall / floor;
   return {
-    figure: `${count} parallel create_vm on ${count} nodes (wall)`,
+    figure: `${count} parallel create_vm on ${count} nodes (wall)${shapeLabel}`,
     ours: `${s(wall)}, ${nodes.size} VMs, ${cpu.toFixed(1)} CPU s in all`,
     baseline: `${s(floor)} Ironic alone deploying the same ${count} at once`,
     ratio,
@@ -293,8 +308,8 @@ async function parallelFigure({ rest, createVm }: Env, count: number): Promise<B
 }
 
 /** 3. 30 processes on 10 nodes: 10 VMs, 20 typed errors, nothing left claimed. */
-async function thirtyOnTenFigure({ rest, createVm }: Env): Promise<BenchRow> {
-  const ten = await createNodes(rest, "ten", 10, { resource_class: "ten" });
+async function thirtyOnTenFigure({ rest, createVm, spread, shapeLabel }: Env): Promise<BenchRow> {
+  const ten = await createNodes(rest, "ten", 10, spread({ resource_class: "ten" }));
   const started = performance.now();
   const answers = await Promise.all(Array.from({ length: 30 }, () => createVm("ten")));
   const wall = performance.now() - started;
@@ -309,7 +324,7 @@ async function thirtyOnTenFigure({ rest, createVm }: Env): Promise<BenchRow> {
     ten.map((n) => n.uuid),
   );
   return {
-    figure: "30 parallel create_vm on 10 nodes",
+    figure: `30 parallel create_vm on 10 nodes${shapeLabel}`,
     ours: `${vms.length} ok, ${typed} VMCreationFailed, ${leaked} leaked, ${s(wall)}`,
     baseline: "10 nodes",
     goal: "10 ok, 20 typed errors, 0 leaked",
