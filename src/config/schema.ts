@@ -134,6 +134,18 @@ const Placement = z.strictObject({
   avoid_failed_for: z.int().min(0).default(3600),
   /** Consecutive failed deploys after which the CPI puts the server into maintenance (0: never). */
   maintenance_after_failures: intIn(0, 1000).default(3),
+  /**
+   * Where a server names its failure domain (rack, PDU, switch): `properties.<key>`, `extra.<key>`,
+   * `conductor_group`, or `trait:CUSTOM_<PREFIX>_` (the rest of the trait). VMs of one instance group
+   * go to the domain holding the fewest of them.
+   */
+  failure_domain: z
+    .string()
+    .regex(
+      /^((properties|extra)(\.[^.\s]+)+|conductor_group|resource_class|owner|name|trait:CUSTOM_[A-Z0-9_]*)$/,
+      "must be properties.<key>, extra.<key>, conductor_group, or trait:CUSTOM_<PREFIX>",
+    )
+    .default("properties.rack"),
 });
 
 export const Config = z

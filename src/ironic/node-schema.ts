@@ -17,6 +17,7 @@ export const Node = z.object({
   maintenance: z.boolean().nullish(),
   maintenance_reason: z.string().nullish(),
   fault: z.string().nullish(),
+  retired: z.boolean().nullish(),
   instance_uuid: z.string().nullish(),
   instance_info: JsonObject.nullish(),
   extra: JsonObject.nullish(),
@@ -48,6 +49,7 @@ export const NODE_FIELD_FEATURES: Partial<Record<NodeField, Feature>> = {
   description: "description",
   allocation_uuid: "allocations",
   network_data: "network_data",
+  retired: "retired",
 };
 
 /** Never valid in `fields=` (400), though present in full bodies. */

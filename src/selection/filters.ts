@@ -10,6 +10,10 @@ export interface CandidateNode extends RecordNode {
   name?: string | null | undefined;
   provision_state?: string | null | undefined;
   maintenance?: boolean | null | undefined;
+  /** Set by Ironic when a periodic check failed (power, clean, rescue): the server is not healthy. */
+  fault?: string | null | undefined;
+  /** The operator is taking the server out of service (API 1.61). */
+  retired?: boolean | null | undefined;
   properties?: Record<string, unknown> | null | undefined;
   resource_class?: string | null | undefined;
   conductor_group?: string | null | undefined;
@@ -35,6 +39,8 @@ export function judge(node: CandidateNode, req: SelectionRequest, policy: StaleP
 
 function hardwareMismatch(node: CandidateNode, req: SelectionRequest): string | undefined {
   if (node.maintenance) return "in maintenance";
+  if (node.fault) return `fault ${node.fault}`;
+  if (node.retired) return "retired";
   const state = node.provision_state ?? "unknown";
   if (!(req.states as readonly string[]).includes(state)) return `provision_state ${state}`;
   if (req.resourceClass !== undefined && node.resource_class !== req.resourceClass) return "other resource_class";

@@ -35,6 +35,8 @@ export const BoshRecord = z.looseObject({
   /** phase "reserved": why, and for which disks (disks service). */
   reservation: z.string().optional(),
   disk_cids: z.array(z.string()).optional(),
+  /** The director's instance group (env.bosh.group): failure-domain spread counts by it. */
+  group: z.string().optional(),
 });
 export type BoshRecord = z.infer<typeof BoshRecord>;
 

@@ -1,5 +1,6 @@
 // What one create_vm asks of the server pool, in selection's own terms (pure), and the Ironic list
 // queries that fetch its candidates with server-side filters and only the fields selection reads.
+import { type DomainPath, domainField } from "./failure-domains.ts";
 import type { Wanted } from "./properties.ts";
 
 export type PoolState = "available" | "manageable";
@@ -19,6 +20,8 @@ export interface SelectionRequest {
   properties?: Record<string, Wanted>;
   /** Persistent disks this VM will attach: nodes holding other live disks are not free. */
   diskCids: readonly string[];
+  /** The instance group to spread over failure domains (selection/failure-domains.ts). */
+  spread?: { group: string; path: DomainPath; required: boolean };
 }
 
 export interface StalePolicy {
@@ -41,6 +44,7 @@ export function selectionFields(req: SelectionRequest): string[] {
     "uuid",
     "provision_state",
     "maintenance",
+    "fault",
     "instance_uuid",
     "extra",
     "properties",
@@ -49,7 +53,8 @@ export function selectionFields(req: SelectionRequest): string[] {
     ...(req.conductorGroup !== undefined ? ["conductor_group"] : []),
     ...(req.owner !== undefined ? ["owner"] : []),
     ...(req.traits ? ["traits"] : []),
-  ];
+    ...(req.spread ? [domainField(req.spread.path)] : []),
+  ].filter((f, i, all) => all.indexOf(f) === i);
 }
 
 export interface PoolQuery {
@@ -81,5 +86,6 @@ export function describeQuery(req: SelectionRequest): string {
   if (req.traits) parts.push(`traits=${req.traits.join(",")}`);
   if (req.properties) parts.push(`ironic_properties=${JSON.stringify(req.properties)}`);
   if (req.diskCids.length > 0) parts.push(`disk_cids=${req.diskCids.join(",")}`);
+  if (req.spread?.required) parts.push(`spread=required (group ${req.spread.group})`);
   return parts.join(", ");
 }

@@ -13,6 +13,7 @@ import { isLostClaim } from "./claims.ts";
 import { type NodeSetup, setupOps } from "./node-setup.ts";
 import { EPHEMERAL_FIX, type EphemeralDisk } from "../devices/ephemeral.ts";
 import { releaseStaleDeployed } from "./stale-deployed.ts";
+import { type Spread, keepsSpread, spreadNow } from "./spread.ts";
 import type { VmDeps } from "./vm/deps.ts";
 
 // After a lost claim the snapshot is stale (the winner's node is still listed as free): list again, it
@@ -47,6 +48,7 @@ function fields(deps: VmDeps, req: SelectionRequest): NodeField[] {
   return [
     ...(selectionFields(req) as NodeField[]),
     ...(deps.ironic.supports("automated_clean") ? (["automated_clean"] as const) : []),
+    ...(deps.ironic.supports("retired") ? (["retired"] as const) : []),
   ];
 }
 
@@ -91,14 +93,23 @@ export async function acquire(
   };
   const lacksEphemeral = (uuid: string) => !!ephemeralFor && ephemerals.has(uuid) && !ephemerals.get(uuid);
   let last: Evaluation<Node> | undefined;
+  let full: Spread | undefined; // required spread: every fitting server's domain holds the group already
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
     const policy = stalePolicy(deps);
-    const nodes = (await candidates(deps, req, pinned)).filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
+    const [listed, spread] = await Promise.all([candidates(deps, req, pinned), spreadNow(deps, req)]);
+    const nodes = listed.filter((n) => !lost.has(n.uuid) && !lacksEphemeral(n.uuid));
     last = evaluate(nodes, req, policy);
+    if (spread?.required) {
+      const { kept, skipped } = spread.requiredFilter(last.eligible);
+      full = skipped > 0 && kept.length === 0 ? spread : undefined;
+      last = { ...last, eligible: kept };
+      if (skipped > 0) last.rejected.set("failure domain holds the instance group", skipped);
+    }
     const ranked = rank(last.eligible, {
       seed: req.seed,
       states: req.states,
       failures: { now: policy.now, avoidFailedS: deps.config.placement.avoid_failed_for },
+      ...(spread ? { spread: { path: spread.path, counts: spread.counts } } : {}),
     });
     const usable: typeof ranked = [];
     for (const r of ranked) {
@@ -114,10 +125,11 @@ export async function acquire(
     }
     for (const { node, how } of usable) {
       const got = await tryClaim(deps, req, record, node, how, policy, setup);
-      if (got) return withEphemeral(got, ephemeralOf);
+      if (got && (await keepsSpread(deps, req, got, last.eligible))) return withEphemeral(got, ephemeralOf);
       lost.add(node.uuid);
     }
   }
+  if (full) throw new VmCreationFailed(full.describeFull(), false);
   const noEphemeral = [...ephemerals.values()].filter((e) => !e).length;
   if (noEphemeral > 0 && lost.size === 0 && (!last || last.eligible.every((e) => lacksEphemeral(e.node.uuid)))) {
     throw new VmCreationFailed(

@@ -71,6 +71,11 @@ const Properties = z.strictObject({
   owner: z.string().min(1).optional(),
   /** Also take `manageable` nodes (provided on claim, returned to manageable on delete). */
   from_manageable: z.boolean().default(false),
+  /**
+   * Failure-domain spread of the instance group (placement.failure_domain): `preferred` takes the domain
+   * holding the fewest of its VMs; `required` takes only a domain holding none, or fails.
+   */
+  spread: z.enum(["preferred", "required"]).default("preferred"),
   ironic_params: IronicParams.optional(),
   root_device: RootDevice.optional(),
   boot_mode: z.enum(["uefi", "bios"]).optional(),

@@ -14,6 +14,7 @@ import {
   maintenanceReason,
   nextFailures,
 } from "../../selection/deploy-failures.ts";
+import { parseDomainPath, spreadGroup } from "../../selection/failure-domains.ts";
 import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
 import type { SelectionRequest } from "../../selection/request.ts";
 import { claimUuid } from "../claim-id.ts";
@@ -71,6 +72,7 @@ export function selectionRequest(
   agentId: string,
   diskCids: readonly string[],
   enrolling = false,
+  spread?: SelectionRequest["spread"],
 ): SelectionRequest {
   return {
     claimUuid: claimUuid(agentId),
@@ -83,6 +85,7 @@ export function selectionRequest(
     ...(props.traits ? { traits: props.traits } : {}),
     ...(props.ironic_properties ? { properties: props.ironic_properties } : {}),
     diskCids,
+    ...(spread ? { spread } : {}),
   };
 }
 
@@ -104,6 +107,7 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
     stemcell_cid: input.stemcellCid,
     deploy_timeout: timeoutS,
     ...(input.directorUuid ? { director_uuid: input.directorUuid } : {}),
+    ...(spreadGroup(input.env) !== undefined ? { group: spreadGroup(input.env) } : {}),
   };
   const setup = (n: Pick<Node, "automated_clean" | "extra">) =>
     nodeSetup(n, image, props, {
@@ -216,7 +220,12 @@ async function obtain(
   owned: (n: Node) => void,
 ): Promise<Acquired> {
   const enrolling = !!props.ironic_params;
-  const req = selectionRequest(props, input.agentId, input.diskCids, enrolling);
+  // Spread over failure domains when the director names the instance group and no MAC names the server.
+  const group = spreadGroup(input.env);
+  const path = parseDomainPath(deps.config.placement.failure_domain);
+  const spread =
+    group !== undefined && path && !props.macs ? { group, path, required: props.spread === "required" } : undefined;
+  const req = selectionRequest(props, input.agentId, input.diskCids, enrolling, spread);
   const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, req.claimUuid) : undefined;
   const ephemeralFor = ephemeralSource(deps, props, input);
   if (props.ironic_params && props.macs && !pinned && (await candidates(deps, req)).length === 0) {

@@ -18,6 +18,7 @@ describe("vm_type cloud_properties", () => {
     expect(parseVmCloudProperties({ macs: ["52:54:00:AA:BB:CC"] })).toEqual({
       macs: ["52:54:00:aa:bb:cc"],
       from_manageable: false,
+      spread: "preferred",
     });
     expect(parseVmCloudProperties({ resource_class: "baremetal" }).resource_class).toBe("baremetal");
     expect(parseVmCloudProperties({ traits: ["CUSTOM_GPU"] }).traits).toEqual(["CUSTOM_GPU"]);
