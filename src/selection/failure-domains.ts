@@ -73,6 +73,38 @@ export function groupMembers<T extends DomainNode>(held: readonly T[], group: st
   return out;
 }
 
+export interface FleetNode extends DomainNode {
+  provision_state?: string | null | undefined;
+  maintenance?: boolean | null | undefined;
+  fault?: string | null | undefined;
+  retired?: boolean | null | undefined;
+}
+
+export interface DomainTally {
+  /** available, unclaimed, healthy */
+  free: number;
+  /** claimed (BOSH VMs, disk reservations, other instances) */
+  held: number;
+  /** in maintenance, with a fault, or retired */
+  unhealthy: number;
+  /** any other state (enroll, manageable, cleaning…) */
+  other: number;
+}
+
+/** The fleet as selection sees it, per failure domain (`reconcile --dry-run`). */
+export function fleetByDomain(nodes: readonly FleetNode[], p: DomainPath): Record<string, DomainTally> {
+  const out: Record<string, DomainTally> = {};
+  for (const n of nodes) {
+    const key = domainOf(n, p) ?? "(no domain)";
+    const t = (out[key] ??= { free: 0, held: 0, unhealthy: 0, other: 0 });
+    if (n.maintenance || n.fault || n.retired) t.unhealthy++;
+    else if (n.instance_uuid) t.held++;
+    else if (n.provision_state === "available") t.free++;
+    else t.other++;
+  }
+  return out;
+}
+
 /**
  * After our claim on `mine` landed: should we give it up for a domain with fewer VMs of the group? We
  * keep it when our claim is among the first `floor + 1` of its domain, where floor is the fewest VMs of

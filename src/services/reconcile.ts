@@ -5,7 +5,8 @@
 // learnt these nodes, so nobody else would ever free them. Likewise disk records of a create_disk that
 // died before answering (selection/orphan-disks.ts) are deleted the way delete_disk does it (the device
 // turns dirty and is wiped). Servers with failed-deploy records are listed for the operator.
-import type { Node } from "../ironic/node-schema.ts";
+import type { Node, NodeField } from "../ironic/node-schema.ts";
+import { domainField, fleetByDomain, parseDomainPath } from "../selection/failure-domains.ts";
 import { deployFailures } from "../selection/deploy-failures.ts";
 import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
 import { orphanDisks } from "../selection/orphan-disks.ts";
@@ -27,8 +28,22 @@ export class Reconciler {
   async run(dryRun: boolean) {
     const deps = await this.deps();
     const policy = stalePolicy(deps);
+    const domains = parseDomainPath(deps.config.placement.failure_domain);
     const nodes = await deps.ironic.nodes.list({
-      fields: ["uuid", "name", "provision_state", "instance_uuid", "extra", "maintenance", "maintenance_reason"],
+      fields: [
+        ...new Set([
+          "uuid",
+          "name",
+          "provision_state",
+          "instance_uuid",
+          "extra",
+          "maintenance",
+          "maintenance_reason",
+          "fault",
+          ...(deps.ironic.supports("retired") ? ["retired"] : []),
+          ...(domains ? [domainField(domains)] : []),
+        ]),
+      ] as NodeField[],
     });
     const stale: Found[] = [];
     let fresh = 0;
@@ -96,6 +111,11 @@ export class Reconciler {
       in_progress: fresh,
       orphan_disks: orphans,
       failed_servers: failedServers,
+      // the fleet as selection sees it, per failure domain (as listed before this pass changed anything)
+      fleet: {
+        failure_domain: deps.config.placement.failure_domain,
+        domains: domains ? fleetByDomain(nodes, domains) : {},
+      },
     };
   }
 }

@@ -4,6 +4,8 @@
 // parallel create_vm calls of one group still spread (they re-count after their claim). And no server
 // that is unhealthy in Ironic's eyes (fault, retired, maintenance) is ever taken.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -14,6 +16,7 @@ import {
   removeNodes,
   uniqueTag,
 } from "../support/ironic-fixtures.ts";
+import { run as reconcile } from "../../src/commands/reconcile.ts";
 import { ironic, ironicUrl } from "../support/servers.ts";
 import { harness, vmConfig } from "./vm-support.ts";
 
@@ -114,6 +117,36 @@ describe("failure-domain spread", () => {
       racksSeen.push(await rackOf(live.at(-1)!));
     }
     expect(new Set(racksSeen)).toEqual(new Set(["ra", "rb"]));
+  });
+});
+
+describe("reconcile --dry-run", () => {
+  it("prints the fleet per failure domain: free, held, unhealthy", async () => {
+    // rack names of this test alone, so the counts are exact
+    const [ra, rb] = [`ra${uniqueTag()}`, `rb${uniqueTag()}`];
+    const rc = await racks([ra, rb], 2);
+    const r = await group(`web-${uniqueTag()}`).createVm({ resource_class: rc });
+    expect(r.error).toBeNull();
+    live.push((r.result as [string])[0]);
+    const rack = (await rackOf(live[0]!))!;
+    const other = rack === ra ? rb : ra;
+    const spare = (await nodesOf(rest, PREFIX)).find((n) => String(n.name).includes(`-${other}-`))!;
+    await rest.call("PATCH", `/v1/nodes/${spare.uuid}`, [{ op: "replace", path: "/maintenance", value: true }]);
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-"));
+    writeFileSync(join(dir, "cpi.json"), JSON.stringify(vmConfig()));
+    const out: string[] = [];
+    await reconcile(["--config", join(dir, "cpi.json"), "--dry-run"], {
+      stdout: (x) => out.push(x),
+      stderr: () => {},
+      env: {},
+    });
+    const { fleet } = JSON.parse(out.join("")) as {
+      fleet: { failure_domain: string; domains: Record<string, object> };
+    };
+    expect(fleet.failure_domain).toBe("properties.rack");
+    expect(fleet.domains[rack]).toEqual({ free: 1, held: 1, unhealthy: 0, other: 0 });
+    expect(fleet.domains[other]).toEqual({ free: 1, held: 0, unhealthy: 1, other: 0 });
+    await rest.call("PATCH", `/v1/nodes/${spare.uuid}`, [{ op: "replace", path: "/maintenance", value: false }]);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   type DomainNode,
   domainKey,
   domainOf,
+  fleetByDomain,
   groupMembers,
   parseDomainPath,
   spreadGroup,
@@ -82,5 +83,35 @@ describe("after a claim: the surplus of a domain moves on", () => {
     expect(surplus(held[0]!, members, new Set(), p, true)).toBe(false);
     expect(surplus(held[1]!, members, new Set(), p, true)).toBe(true);
     expect(surplus(held[3]!, members, new Set(), p, true)).toBe(false);
+  });
+});
+
+describe("the fleet per failure domain", () => {
+  it("counts free, held, unhealthy and other servers; servers without a domain together", () => {
+    const p = path("properties.rack");
+    const node = (uuid: string, rack: string | undefined, more: object) => ({
+      uuid,
+      properties: rack ? { rack } : {},
+      provision_state: "available",
+      ...more,
+    });
+    expect(
+      fleetByDomain(
+        [
+          node("1", "a", {}),
+          node("2", "a", { instance_uuid: "vm" }),
+          node("3", "a", { maintenance: true }),
+          node("4", "b", { fault: "power failure" }),
+          node("5", "b", { retired: true, provision_state: "manageable" }),
+          node("6", "b", { provision_state: "manageable" }),
+          node("7", undefined, {}),
+        ],
+        p,
+      ),
+    ).toEqual({
+      a: { free: 1, held: 1, unhealthy: 1, other: 0 },
+      b: { free: 0, held: 0, unhealthy: 2, other: 1 },
+      "(no domain)": { free: 1, held: 0, unhealthy: 0, other: 0 },
+    });
   });
 });
