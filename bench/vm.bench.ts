@@ -23,6 +23,8 @@ import { Claims } from "../src/services/claims.ts";
 import { NO_DISK_PLACEMENT } from "../test/support/no-disk-placement.ts";
 import { connectIronic } from "../src/services/ironic-connection.ts";
 import { candidates, stalePolicy } from "../src/services/node-pool.ts";
+import { spreadNow } from "../src/services/spread.ts";
+import { parseDomainPath } from "../src/selection/failure-domains.ts";
 import { selectionRequest } from "../src/services/vm/create.ts";
 import { parseVmCloudProperties } from "../src/services/vm/cloud-properties.ts";
 import { type IronicShape, startIronic } from "../test/harness/ironic.ts";
@@ -204,7 +206,11 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
     if (want("overhead")) rows.push(...(await overheadFigures(env, opts.runs ?? 7)));
     if (want("parallel")) for (const n of [20, 32]) rows.push(await parallelFigure(env, n));
     if (want("thirty")) rows.push(await thirtyOnTenFigure(env));
-    if (want("selection")) rows.push(await selectionFigure(env, opts.poolSize ?? 1000));
+    if (want("selection")) {
+      await createPool(env.rest, opts.poolSize ?? 1000);
+      rows.push(await selectionFigure(env, opts.poolSize ?? 1000, false));
+      rows.push(await selectionFigure(env, opts.poolSize ?? 1000, true));
+    }
     return rows;
   } finally {
     await proxy.close();
@@ -333,8 +339,8 @@ async function thirtyOnTenFigure({ rest, createVm, spread, shapeLabel }: Env): P
 }
 
 /** 4. Selection (negotiation, filtered list, filters, ranking) among poolSize nodes vs one bare filtered list. */
-async function selectionFigure({ rest, ironicUrl, config }: Env, poolSize: number): Promise<BenchRow> {
-  await createPool(rest, poolSize);
+/** Selection as create_vm does it; with `spread`, also the held-nodes list and the per-rack counts. */
+async function selectionFigure({ ironicUrl, config }: Env, poolSize: number, spread: boolean): Promise<BenchRow> {
   const parsed = Config.parse(config);
   const log = pino({ level: "silent" });
   const props = parseVmCloudProperties({ ironic_properties: { cpus: 24, memory_mb: 65536, cpu_arch: "x86_64" } });
@@ -360,10 +366,18 @@ async function selectionFigure({ rest, ironicUrl, config }: Env, poolSize: numbe
       claims: new Claims({ ironic: client, log, now }),
       placement: NO_DISK_PLACEMENT,
     };
-    const req = selectionRequest(props, randomUUID(), []);
-    const ranked = rank(evaluate(await candidates(d, req), req, stalePolicy(d)).eligible, {
+    const req = selectionRequest(
+      props,
+      randomUUID(),
+      [],
+      false,
+      spread ? { group: "bench-web", path: parseDomainPath("properties.rack")!, required: false } : undefined,
+    );
+    const [listed, counts] = await Promise.all([candidates(d, req), spreadNow(d, req)]);
+    const ranked = rank(evaluate(listed, req, stalePolicy(d)).eligible, {
       seed: req.seed,
       states: req.states,
+      ...(counts ? { spread: { path: counts.path, counts: counts.counts } } : {}),
     });
     sel.push(performance.now() - t1);
     requests = client.requestCount;
@@ -371,7 +385,7 @@ async function selectionFigure({ rest, ironicUrl, config }: Env, poolSize: numbe
   }
   const ratio = median(sel) / median(list);
   return {
-    figure: `selection among ${poolSize} nodes (median of 5)`,
+    figure: `selection among ${poolSize} nodes${spread ? " with failure-domain spread (20 racks)" : ""} (median of 5)`,
     ours: `${requests} requests, ${s(median(sel))}`,
     baseline: `${s(median(list))} one filtered list call (fields=uuid,properties)`,
     ratio,
@@ -396,6 +410,7 @@ async function createPool(rest: IronicRest, count: number): Promise<void> {
             memory_mb: 32768 * (1 + (i % 4)),
             local_gb: 100 * (1 + (i % 5)),
             cpu_arch: "x86_64",
+            rack: `r${i % 20}`,
           },
         }),
       });
