@@ -82,9 +82,13 @@ export interface IronicServer {
   /** last n lines of the Ironic log (and of the process stdout/stderr when not empty) */
   logTail(n?: number): string;
   readonly shape: IronicShape;
+  /** where Ironic keeps its state: tests read what its API masks (a config drive) or cannot set */
+  readonly database: IronicDatabase;
   /** the conductors of the distributed shape (empty for all-in-one), to stop and start one */
   readonly conductors: readonly Conductor[];
 }
+
+export type IronicDatabase = { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
 
 export interface Conductor {
   /** its [DEFAULT] host: the name Ironic knows it by, and its json-rpc address */
@@ -386,6 +390,7 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
     // every process this Ironic runs, stopped in reverse order
     const procs: { stop(graceMs?: number): Promise<void>; exitStatus(): string | undefined; pid: number }[] = [];
     const conductors: Conductor[] = [];
+    let database: IronicDatabase = { engine: "sqlite", file: dbFile };
     let stopped: Promise<void> | undefined;
     const stop = () =>
       (stopped ??= (async () => {
@@ -401,6 +406,7 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
     } else {
       const db = await startMariadb(stateDir, { killOnExit: opts.killOnExit });
       procs.push(db.process);
+      database = { engine: "mariadb", socket: db.socket };
       const conf = (name: string, rpc: { host: string; group: string }, logName: string) => {
         const path = join(stateDir, `${name}.conf`);
         writeFileSync(path, renderConfig({ ...common, rpc, database: db.connection, logName }));
@@ -442,7 +448,21 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       process.stderr.write(
         `[harness] Ironic ${version} (${shape}) ready on ${url} in ${startupMs} ms (pid ${pid}, ${stateDir})\n`,
       );
-    return { url, port, stateDir, configFile, logFile, pid, version, startupMs, stop, logTail, shape, conductors };
+    return {
+      url,
+      port,
+      stateDir,
+      configFile,
+      logFile,
+      pid,
+      version,
+      startupMs,
+      stop,
+      logTail,
+      shape,
+      conductors,
+      database,
+    };
   } catch (err) {
     if (!keep) removeDir(stateDir);
     throw err;

@@ -15,6 +15,8 @@ const CLIENT = "/usr/bin/mariadb";
 export interface Mariadb {
   /** SQLAlchemy URL of the `ironic` database */
   readonly connection: string;
+  /** its socket, for the mariadb client */
+  readonly socket: string;
   readonly process: DetachedProcess;
   stop(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startMariadb(stateDir: string, opts: { killOnExit?: boolea
   await run(CLIENT, ["--no-defaults", "-S", socket, "-uroot", "-e", "CREATE DATABASE ironic CHARACTER SET utf8mb3"]);
   return {
     connection: `mysql+pymysql://root@${LOOPBACK}:${port}/ironic?charset=utf8`,
+    socket,
     process: proc,
     stop: () => proc.stop(10_000),
   };

@@ -14,6 +14,7 @@ import { type LifecycleServers, lifecycleConfig, prepareStore, writeConfig } fro
 import { ironicUrl, webdav } from "../support/servers.ts";
 import { storeListing } from "../support/store-listing.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell-tarball.ts";
+import { someConductorGroup } from "../support/ironic-fixtures.ts";
 
 /** Nothing listens on the discard port of 127.0.0.1: a service that is down entirely. */
 const DOWN = "http://127.0.0.1:9";
@@ -355,6 +356,7 @@ describe("a deploy that ends in deploy failed", () => {
       driver: "fake-hardware",
       deploy_interface: "direct",
       properties: { bosh_ephemeral_device: EPHEMERAL_DEVICE },
+      conductor_group: someConductorGroup(),
     });
     await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac });
     await rest.power(node.uuid, "power off");

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { startIronic } from "../harness/ironic.ts";
 import { startWebdav } from "../harness/webdav.ts";
 import { ironic, ironicUrl, webdav, webdavAuthHeader } from "../support/servers.ts";
+import { someConductorGroup } from "../support/ironic-fixtures.ts";
 
 const API = { "X-OpenStack-Ironic-API-Version": "latest" };
 
@@ -54,7 +55,12 @@ describe("Ironic (real, standalone)", () => {
 
   it("creates and deletes a fake-hardware node with a port", async () => {
     const name = `harness-${randomBytes(4).toString("hex")}`;
-    const node = await ironicJson("POST", "/v1/nodes", { name, driver: "fake-hardware", resource_class: "harness" });
+    const node = await ironicJson("POST", "/v1/nodes", {
+      name,
+      driver: "fake-hardware",
+      resource_class: "harness",
+      conductor_group: someConductorGroup(),
+    });
     expect(node.status).toBe(201);
     expect(node.json.provision_state).toBe("enroll");
     const uuid: string = node.json.uuid;

@@ -3,7 +3,6 @@
 // password, the registry and mbus URLs, a private key pasted into CA fields, env.bosh.password, the mbus
 // certificate key, blobstore credentials) logs none of them; failures that echo URLs and requests do not
 // either; and the config drive Ironic receives holds what the agent needs and no CPI credential.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { runCpi } from "../support/cpi-process.ts";
 import { Director } from "../support/director.ts";
 import { type Fleet, buildFleet } from "../support/fleet.ts";
+import { packedConfigDrive } from "../support/ironic-fixtures.ts";
 import { listTree, osirroxExtract } from "../support/iso-readers.ts";
 import { describeSteps, directorEnv, manualNetwork, runLifecycle } from "../support/lifecycle.ts";
 import { type LifecycleServers, lifecycleConfig, prepareStore, writeConfig } from "../support/lifecycle-config.ts";
 import { capturedInThisFile } from "../support/log-capture.ts";
 import { SECRETS, allSecrets, findSecrets } from "../support/secrets.ts";
-import { ironic, ironicUrl, webdav } from "../support/servers.ts";
+import { ironicUrl, webdav } from "../support/servers.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell-tarball.ts";
 import { TEST_CA } from "../support/test-ca.ts";
 
@@ -173,13 +173,7 @@ describe("the config drive", () => {
     expect(vm, JSON.stringify(created.response?.error)).toBeTruthy();
     try {
       // Ironic masks the drive in its API; its database holds it verbatim (ironic-standalone.md §7)
-      const db = join(ironic().stateDir, "ironic.sqlite");
-      const packed = execFileSync("sqlite3", [
-        db,
-        `select json_extract(instance_info,'$.configdrive') from nodes where instance_uuid='${vm}'`,
-      ])
-        .toString()
-        .trim();
+      const packed = packedConfigDrive({ instance_uuid: vm! });
       expect(packed.length).toBeGreaterThan(100);
       const iso = join(work, "drive.iso");
       writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));

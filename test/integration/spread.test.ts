@@ -3,7 +3,6 @@
 // `spread: required` takes only an empty rack, or fails naming the racks and what holds them; and
 // parallel create_vm calls of one group still spread (they re-count after their claim). And no server
 // that is unhealthy in Ironic's eyes (fault, retired, maintenance) is ever taken.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,12 +11,13 @@ import {
   IronicRest,
   claimedWithoutVm,
   createNodes,
+  ironicSql,
   nodesOf,
   removeNodes,
   uniqueTag,
 } from "../support/ironic-fixtures.ts";
 import { run as reconcile } from "../../src/commands/reconcile.ts";
-import { ironic, ironicUrl } from "../support/servers.ts";
+import { ironicUrl } from "../support/servers.ts";
 import { harness, vmConfig } from "./vm-support.ts";
 
 const rest = new IronicRest(ironicUrl());
@@ -156,10 +156,7 @@ describe("health", () => {
     const rc = `rc-${tag}`;
     const [faulty, retired, down] = await createNodes(rest, `${PREFIX}-${tag}-h`, 3, { resource_class: rc });
     // Ironic sets `fault` itself (a failed power sync); its API cannot, so write it where Ironic keeps it
-    execFileSync("sqlite3", [
-      join(ironic().stateDir, "ironic.sqlite"),
-      `update nodes set fault = 'power failure' where uuid = '${faulty!.uuid}'`,
-    ]);
+    ironicSql(`update nodes set fault = 'power failure' where uuid = '${faulty!.uuid}'`);
     await rest.provision(retired!.uuid, "manage", ["manageable"]);
     // Ironic will not provide a retired server, but a vm_type that takes manageable ones would see it
     await rest.call("PATCH", `/v1/nodes/${retired!.uuid}`, [{ op: "replace", path: "/retired", value: true }]);

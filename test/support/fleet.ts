@@ -8,6 +8,7 @@
 // its ephemeral disk (properties.bosh_ephemeral_device).
 // Names, MACs, resource class and trait are unique per fleet, so fleets share one Ironic without meeting.
 import { randomBytes } from "node:crypto";
+import { nextConductorGroup } from "./ironic-fixtures.ts";
 import { type IronicNodeDoc, IronicRest } from "./ironic-rest.ts";
 import { SECRETS } from "./secrets.ts";
 
@@ -81,7 +82,12 @@ async function enrollNode(
   macs: string[],
   traits: string[],
 ): Promise<FleetServer> {
-  const node = await ironic.call<IronicNodeDoc>("POST", "/v1/nodes", { driver: "fake-hardware", ...body });
+  const group = nextConductorGroup(); // the distributed shape has no conductor for the group ""
+  const node = await ironic.call<IronicNodeDoc>("POST", "/v1/nodes", {
+    driver: "fake-hardware",
+    ...(group !== undefined ? { conductor_group: group } : {}),
+    ...body,
+  });
   for (const [i, mac] of macs.entries()) {
     await ironic.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
   }

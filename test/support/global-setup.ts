@@ -28,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stateDir: ironic.stateDir,
     shape: ironic.shape,
     conductorGroups: ironic.conductors.map((c) => c.group),
+    database: ironic.database,
   });
   project.provide("webdav", {
     url: webdav.url,

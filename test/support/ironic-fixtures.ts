@@ -166,14 +166,38 @@ export async function claimAsCrashed(
 
 export { IronicRest };
 
+/** One SQL statement on Ironic's own database (sqlite all-in-one, MariaDB distributed); its output. */
+export function ironicSql(statement: string): string {
+  const db = ironic().database;
+  const [cmd, args] =
+    db.engine === "sqlite"
+      ? ["sqlite3", [db.file, statement]]
+      : ["mariadb", ["--no-defaults", "-S", db.socket, "-uroot", "-N", "-B", "ironic", "-e", statement]];
+  return execFileSync(cmd, args, { maxBuffer: 64 * 1024 * 1024 })
+    .toString()
+    .trim();
+}
+
+/** A string field of a node's JSON column, as both databases can extract it. */
+function jsonText(column: string, key: string): string {
+  return ironic().database.engine === "sqlite"
+    ? `json_extract(${column},'$.${key}')`
+    : `json_unquote(json_extract(${column},'$.${key}'))`;
+}
+
 /** Ironic stores an inspected node's inventory in its database; fake-hardware never inspects, so put one there. */
 export function setInventory(nodeUuid: string, inventory: unknown): void {
-  const db = join(ironic().stateDir, "ironic.sqlite");
   const json = JSON.stringify(inventory).replace(/'/g, "''");
-  execFileSync("sqlite3", [
-    db,
-    `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select datetime('now'), '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`,
-  ]);
+  const now = new Date().toISOString().slice(0, 19).replace("T", " ");
+  ironicSql(
+    `insert into node_inventory (created_at, version, inventory_data, plugin_data, node_id) select '${now}', '1.0', '${json}', '{}', id from nodes where uuid = '${nodeUuid}'`,
+  );
+}
+
+/** The packed config drive (base64 of gzip of ISO9660) Ironic holds for the node matching `where`. */
+export function packedConfigDrive(where: { uuid: string } | { instance_uuid: string }): string {
+  const [column, value] = Object.entries(where)[0]!;
+  return ironicSql(`select ${jsonText("instance_info", "configdrive")} from nodes where ${column}='${value}'`);
 }
 
 /**
@@ -181,14 +205,8 @@ export function setInventory(nodeUuid: string, inventory: unknown): void {
  * path → text of each file (ec2/latest/user-data, openstack/latest/network_data.json, …).
  */
 export function configDriveOf(nodeUuid: string, work: string): Record<string, string> {
-  const db = join(ironic().stateDir, "ironic.sqlite");
-  const packed = execFileSync("sqlite3", [
-    db,
-    `select json_extract(instance_info,'$.configdrive') from nodes where uuid='${nodeUuid}'`,
-  ])
-    .toString()
-    .trim();
-  if (!packed) throw new Error(`node ${nodeUuid} holds no config drive`);
+  const packed = packedConfigDrive({ uuid: nodeUuid });
+  if (!packed || packed === "NULL") throw new Error(`node ${nodeUuid} holds no config drive`);
   const iso = join(work, `${nodeUuid}.iso`);
   writeFileSync(iso, gunzipSync(Buffer.from(packed, "base64")));
   const dir = join(work, nodeUuid);

@@ -9,6 +9,7 @@ export interface ProvidedIronic {
   shape: "all-in-one" | "distributed";
   /** the conductor groups of the distributed shape (az1, az2); none for all-in-one */
   conductorGroups: string[];
+  database: { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
 }
 
 export interface ProvidedWebdav {
