@@ -220,13 +220,16 @@ async function obtain(
   owned: (n: Node) => void,
 ): Promise<Acquired> {
   const enrolling = !!props.ironic_params;
-  // Spread over failure domains when the director names the instance group and no MAC names the server.
+  const plain = selectionRequest(props, input.agentId, input.diskCids, enrolling);
+  const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, plain.claimUuid) : undefined;
+  // Spread over failure domains when the director names the instance group and neither a MAC nor the
+  // VM's persistent disks (which never move) name the server.
   const group = spreadGroup(input.env);
   const path = parseDomainPath(deps.config.placement.failure_domain);
-  const spread =
-    group !== undefined && path && !props.macs ? { group, path, required: props.spread === "required" } : undefined;
-  const req = selectionRequest(props, input.agentId, input.diskCids, enrolling, spread);
-  const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, req.claimUuid) : undefined;
+  const req =
+    group !== undefined && path && !props.macs && !pinned
+      ? { ...plain, spread: { group, path, required: props.spread === "required" } }
+      : plain;
   const ephemeralFor = ephemeralSource(deps, props, input);
   if (props.ironic_params && props.macs && !pinned && (await candidates(deps, req)).length === 0) {
     // Known before enrolling unless only an inspection can tell: then the rollback deletes the node again.
