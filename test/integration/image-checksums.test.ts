@@ -14,6 +14,7 @@ import { add } from "../../src/ironic/patch.ts";
 import { ironicNeedsMd5 } from "../../src/services/stemcell/image-checksums.ts";
 import { instanceInfo } from "../../src/services/node-setup.ts";
 import { dispatchInProcess } from "../support/log-capture.ts";
+import { someConductorGroup } from "../support/ironic-fixtures.ts";
 import { ironicUrl, webdav } from "../support/servers.ts";
 import { rawImage, stemcellImage } from "../unit/stemcell/tar-builder.ts";
 
@@ -48,6 +49,7 @@ describe("Ironic 21.4 and image checksums", () => {
     const node = await client.nodes.create({
       name: `ck-${run}`,
       driver: "fake-hardware",
+      conductor_group: someConductorGroup(),
       deploy_interface: "direct",
       boot_interface: "fake",
     });

@@ -7,7 +7,7 @@ import * as E from "../../src/ironic/errors.ts";
 import type { Node } from "../../src/ironic/node-schema.ts";
 import { add, remove } from "../../src/ironic/patch.ts";
 import type { IronicLogger } from "../../src/ironic/transport.ts";
-import { setInventory } from "../support/ironic-fixtures.ts";
+import { setInventory, someConductorGroup } from "../support/ironic-fixtures.ts";
 import { ironicUrl } from "../support/servers.ts";
 
 const run = randomBytes(3).toString("hex");
@@ -28,6 +28,7 @@ async function newNode(suffix: string, extra: Record<string, unknown> = {}): Pro
     name: `ic-${run}-${suffix}`,
     driver: "fake-hardware",
     resource_class: `ic-${run}`,
+    conductor_group: someConductorGroup(), // "" all-in-one; a group a conductor serves in the distributed shape
     ...extra,
   });
   created.push(node.uuid);

@@ -16,6 +16,7 @@ import {
   createNodes,
   nodesOf,
   removeNodes,
+  someConductorGroup,
   uniqueMac,
   uniqueTag,
 } from "../support/ironic-fixtures.ts";
@@ -77,6 +78,7 @@ describe("real deploy failures are rolled back", () => {
     const name = `${PREFIX}-edirect`;
     const r = await h.createVm({
       macs,
+      conductor_group: someConductorGroup(), // as an AZ would
       ironic_params: {
         driver: "fake-hardware",
         name,

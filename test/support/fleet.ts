@@ -8,7 +8,7 @@
 // its ephemeral disk (properties.bosh_ephemeral_device).
 // Names, MACs, resource class and trait are unique per fleet, so fleets share one Ironic without meeting.
 import { randomBytes } from "node:crypto";
-import { nextConductorGroup } from "./ironic-fixtures.ts";
+import { nextConductorGroup, someConductorGroup } from "./ironic-fixtures.ts";
 import { type IronicNodeDoc, IronicRest } from "./ironic-rest.ts";
 import { SECRETS } from "./secrets.ts";
 
@@ -184,7 +184,12 @@ export async function buildFleet(ironicUrl: string, opts: FleetOptions = {}): Pr
         knownBond: { macs: [known0.macs[0]] },
         known: { macs: [known1.macs[0]] },
         pool: { resource_class: resourceClass, traits: [trait], ironic_properties: { cpus: 16, memory_mb: 131072 } },
-        enrolled: { macs: enroll.macs, ironic_params: enroll.ironicParams },
+        // as its AZ would: the distributed shape has no conductor for the group ""
+        enrolled: {
+          macs: enroll.macs,
+          ironic_params: enroll.ironicParams,
+          ...(someConductorGroup() ? { conductor_group: someConductorGroup() } : {}),
+        },
       },
       diskType: {},
       async nodes() {
