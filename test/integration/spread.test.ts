@@ -103,6 +103,20 @@ describe("failure-domain spread", () => {
     expect(Object.fromEntries(perRack)).toEqual({ ra: 2, rb: 2, rc: 2 });
   });
 
+  it("6 parallel create_vm of one group with spread: required on 3 racks: one per rack, 3 typed failures", async () => {
+    const rc = await racks(["ra", "rb", "rc"], 4);
+    const web = group(`web-${uniqueTag()}`);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => web.createVm({ resource_class: rc, spread: "required" })),
+    );
+    const ok = results.filter((r) => r.error === null);
+    live.push(...ok.map((r) => (r.result as [string])[0]));
+    expect(new Set(await Promise.all(live.map(rackOf)))).toEqual(new Set(["ra", "rb", "rc"]));
+    expect(live).toHaveLength(3);
+    for (const r of results.filter((x) => x.error !== null))
+      expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
+  });
+
   it("a trait names the domain with failure_domain trait:CUSTOM_RACK_", async () => {
     const rc = await racks(["ra", "rb"], 2, (rack) => ({ traits: [`CUSTOM_RACK_${rack.toUpperCase()}`] }));
     const name = `web-${uniqueTag()}`;
