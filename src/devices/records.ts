@@ -41,6 +41,12 @@ export const DirtyDevice = z.looseObject({
   disk_cid: z.string().optional(),
   /** Set when a release asked Ironic to clean the node (automated cleaning on undeploy). */
   wipe_requested_at: z.string().optional(),
+  /**
+   * The node's provision_updated_at when the wipe was asked: a later transition is one that differs.
+   * Ironic on MySQL/MariaDB keeps whole seconds, so a clock comparison alone cannot order a cleaning
+   * that ends within the second of the request.
+   */
+  wipe_requested_stamp: z.string().nullable().optional(),
   /** automated_clean before that request turned it on; put back once the wipe is confirmed. */
   automated_clean_before: z.boolean().nullable().optional(),
   /** The last wipe attempt failed: why (the node's last_error). */

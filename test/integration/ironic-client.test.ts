@@ -173,7 +173,7 @@ describe("nodes and ports", () => {
       maintenance: false,
       traits: [],
       network_data: {},
-      conductor_group: "",
+      conductor_group: someConductorGroup(),
     });
     expect(await client.nodes.list({ resource_class: rc, associated: true })).toEqual([]);
   });

@@ -86,6 +86,7 @@ export class NodeDiskPlacement implements DiskPlacement {
           putDirty(node, dev, {
             ...(settled.failed.get(dev) ?? e),
             wipe_requested_at: stamp,
+            wipe_requested_stamp: node.provision_updated_at ?? null,
             automated_clean_before: before,
           }),
         );

@@ -38,7 +38,13 @@ export async function wipeFreeNode(deps: DiskDeps, node: Node, reservedWith?: st
   }
   const claim = reservedWith ?? uuidV5(`bosh-disk-wipe:${node.uuid}`);
   const stamp = deps.now().toISOString();
-  const requested = [...dirty].map(([device, e]) => putDirty(node, device, { ...e, wipe_requested_at: stamp }));
+  const requested = [...dirty].map(([device, e]) =>
+    putDirty(node, device, {
+      ...e,
+      wipe_requested_at: stamp,
+      wipe_requested_stamp: node.provision_updated_at ?? null,
+    }),
+  );
   try {
     await deps.claims.claim(
       node.uuid,
@@ -133,13 +139,12 @@ export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string
   const failedNow = new Map<string, DirtyDevice>();
   let restore: boolean | null | undefined;
   const state = node.provision_state ?? "";
-  const moved = Date.parse(node.provision_updated_at ?? "");
   for (const [dev, e] of dirtyDevices(node)) {
     if (!e.wipe_requested_at) continue;
     if (state === "clean failed") {
       failedNow.set(dev, failed(e, node.last_error ?? "clean failed"));
       ops.push(putDirty(node, dev, failedNow.get(dev)!));
-    } else if (!node.maintenance && IN_SERVICE.has(state) && moved > Date.parse(e.wipe_requested_at)) {
+    } else if (!node.maintenance && IN_SERVICE.has(state) && movedSince(node, e)) {
       ops.push(dropDirty(dev));
       wiped.add(dev);
       if (e.automated_clean_before !== undefined) restore = e.automated_clean_before;
@@ -155,6 +160,18 @@ export function settleWipes(node: Node): { ops: JsonPatchOp[]; wiped: Set<string
     ops.push(add("/automated_clean", restore));
   }
   return { ops, wiped, failed: failedNow };
+}
+
+/**
+ * Did the node's provision state change after the wipe was asked? Its provision_updated_at must differ
+ * from the one seen at the request, and not lie before the request's second (whole-second databases);
+ * records from before the stamp was kept compare clocks.
+ */
+function movedSince(node: Node, e: DirtyDevice): boolean {
+  const moved = Date.parse(node.provision_updated_at ?? "");
+  const requested = Date.parse(e.wipe_requested_at ?? "");
+  if (e.wipe_requested_stamp === undefined) return moved > requested;
+  return (node.provision_updated_at ?? null) !== e.wipe_requested_stamp && moved >= Math.floor(requested / 1000) * 1000;
 }
 
 const IN_SERVICE = new Set(["available", "manageable", "deploying", "wait call-back", "active"]);
