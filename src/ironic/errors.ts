@@ -84,6 +84,14 @@ export class IronicHttpError extends IronicError {
 
 /** 400: validation errors, invalid state transitions. */
 export class IronicBadRequest extends IronicHttpError {}
+/**
+ * 400 NoValidHost: no live conductor serves the node's driver and conductor group (every conductor of
+ * the group is down, or Ironic has not noticed one came back). Nothing was done; it passes.
+ */
+export class IronicNoConductor extends IronicBadRequest {}
+
+/** Ironic's NoValidHost, the one 400 that names a passing condition rather than a bad request. */
+export const isNoValidHost = (message: string) => /\bNo valid host was found\b/i.test(message);
 /** 404: unknown node, port, allocation (also the broken `/v1/nodes/<name>/ports`). */
 export class IronicNotFound extends IronicHttpError {}
 /** 406: microversion not supported, or a field newer than the pinned version. */

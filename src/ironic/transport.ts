@@ -180,7 +180,7 @@ export function toIronicError(status: number, method: string, url: string, body:
   };
   switch (status) {
     case 400:
-      return new E.IronicBadRequest(init);
+      return E.isNoValidHost(fault.message) ? new E.IronicNoConductor(init) : new E.IronicBadRequest(init);
     case 404:
       return new E.IronicNotFound(init);
     case 406:

@@ -1,10 +1,12 @@
 // What a failed create_vm tells the director. Only VMCreationFailed with ok_to_retry makes it call
 // create_vm again, so ok_to_retry is true exactly when the rollback was clean and another attempt can
-// succeed: a deploy that failed on this server, a timeout, Ironic briefly unavailable. Bad input and
+// succeed: a deploy that failed on this server, a timeout, Ironic briefly unavailable or without a live
+// conductor for the node (NoValidHost). Bad input and
 // "no server matches" are false, and so is anything after an incomplete rollback (a node may be leaked).
 import {
   IronicBadRequest,
   IronicHttpError,
+  IronicNoConductor,
   IronicNodeLocked,
   IronicStateError,
   IronicTimeoutError,
@@ -16,7 +18,8 @@ import { BoshError, VmCreationFailed } from "../../protocol/errors.ts";
 function retryable(err: unknown): boolean {
   if (err instanceof BoshError) return err.okToRetry;
   if (err instanceof IronicStateError || err instanceof IronicTimeoutError) return true;
-  if (err instanceof IronicUnavailable || err instanceof IronicNodeLocked) return true;
+  if (err instanceof IronicUnavailable || err instanceof IronicNodeLocked || err instanceof IronicNoConductor)
+    return true;
   if (err instanceof IronicHttpError) return err.status >= 500;
   return false;
 }
@@ -24,6 +27,8 @@ function retryable(err: unknown): boolean {
 function describe(err: unknown): string {
   if (err instanceof IronicStateError)
     return `Ironic ${err.resource} ended in "${err.state}": ${err.lastError ?? "no last_error"}`;
+  if (err instanceof IronicNoConductor)
+    return `no Ironic conductor serves the node now (a conductor down?): ${err.method} ${err.url}: ${err.ironicMessage}`;
   if (err instanceof IronicBadRequest) return `Ironic refused ${err.method} ${err.url}: ${err.ironicMessage}`;
   return err instanceof Error ? err.message : String(err);
 }

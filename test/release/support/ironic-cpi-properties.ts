@@ -81,7 +81,7 @@ export const ALL_CONFIG = {
     ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2",
     persistent_devices: ["/dev/disk/by-path/pci-0000:00:1f.2-ata-3", "/dev/disk/by-path/pci-0000:00:1f.2-ata-4"],
   },
-  placement: { avoid_failed_for: 600, maintenance_after_failures: 5 },
+  placement: { avoid_failed_for: 600, maintenance_after_failures: 5, failure_domain: "trait:CUSTOM_RACK_" },
   stemcell_formats: ["openstack-raw"],
   automated_clean: false,
   debug: { api_version: 1 },

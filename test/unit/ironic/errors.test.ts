@@ -49,6 +49,7 @@ describe("toIronicError (status → class)", () => {
   const url = "http://127.0.0.1:6385/v1/nodes/x";
   test.each([
     [400, "error-400-bad-mac.json", E.IronicBadRequest],
+    [400, "error-400-no-valid-host.json", E.IronicNoConductor],
     [404, "error-404-node.json", E.IronicNotFound],
     [406, "error-406-version.json", E.IronicNotAcceptable],
     [409, "error-409-duplicate-mac.json", E.IronicConflict],
