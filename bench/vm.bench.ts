@@ -366,13 +366,9 @@ async function selectionFigure({ ironicUrl, config }: Env, poolSize: number, spr
       claims: new Claims({ ironic: client, log, now }),
       placement: NO_DISK_PLACEMENT,
     };
-    const req = selectionRequest(
-      props,
-      randomUUID(),
-      [],
-      false,
-      spread ? { group: "bench-web", path: parseDomainPath("properties.rack")!, required: false } : undefined,
-    );
+    const plain = selectionRequest(props, randomUUID(), []);
+    const path = parseDomainPath("properties.rack")!;
+    const req = spread ? { ...plain, spread: { group: "bench-web", path, required: false } } : plain;
     const [listed, counts] = await Promise.all([candidates(d, req), spreadNow(d, req)]);
     const ranked = rank(evaluate(listed, req, stalePolicy(d)).eligible, {
       seed: req.seed,

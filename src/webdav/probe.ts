@@ -32,10 +32,11 @@ function sizeOf(res: HttpAnswer): number | undefined {
 }
 
 function outcome(res: HttpAnswer): ProbeResult {
+  const size = sizeOf(res);
   return {
     reachable: res.status >= 200 && res.status < 300,
     status: res.status,
-    ...(sizeOf(res) !== undefined ? { size: sizeOf(res)! } : {}),
+    ...(size !== undefined ? { size } : {}),
     detail: `${res.status}${res.statusMessage ? ` ${res.statusMessage}` : ""}`,
   };
 }

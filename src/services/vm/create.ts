@@ -72,7 +72,6 @@ export function selectionRequest(
   agentId: string,
   diskCids: readonly string[],
   enrolling = false,
-  spread?: SelectionRequest["spread"],
 ): SelectionRequest {
   return {
     claimUuid: claimUuid(agentId),
@@ -85,7 +84,6 @@ export function selectionRequest(
     ...(props.traits ? { traits: props.traits } : {}),
     ...(props.ironic_properties ? { properties: props.ironic_properties } : {}),
     diskCids,
-    ...(spread ? { spread } : {}),
   };
 }
 
@@ -101,13 +99,14 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
     );
   }
   const timeoutS = props.deploy_timeout ?? deps.config.ironic.deploy_timeout;
+  const group = spreadGroup(input.env);
   const record: BoshRecord = {
     agent_id: input.agentId,
     phase: "creating",
     stemcell_cid: input.stemcellCid,
     deploy_timeout: timeoutS,
     ...(input.directorUuid ? { director_uuid: input.directorUuid } : {}),
-    ...(spreadGroup(input.env) !== undefined ? { group: spreadGroup(input.env) } : {}),
+    ...(group !== undefined ? { group } : {}),
   };
   const setup = (n: Pick<Node, "automated_clean" | "extra">) =>
     nodeSetup(n, image, props, {
@@ -224,7 +223,7 @@ async function obtain(
   const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, plain.claimUuid) : undefined;
   // Spread over failure domains when the director names the instance group and neither a MAC nor the
   // VM's persistent disks (which never move) name the server.
-  const group = spreadGroup(input.env);
+  const group = record.group; // the instance group, recorded with the claim
   const path = parseDomainPath(deps.config.placement.failure_domain);
   const req =
     group !== undefined && path && !props.macs && !pinned
@@ -245,8 +244,8 @@ async function obtain(
     const fresh = setup({ automated_clean: null, extra: {} });
     // The server joins the AZ's conductor group (cloud_properties) unless ironic_params names one: with
     // conductor groups, a node outside every group has no conductor and Ironic refuses to create it.
-    const group = props.conductor_group;
-    const params = group !== undefined ? { conductor_group: group, ...props.ironic_params } : props.ironic_params;
+    const azGroup = props.conductor_group;
+    const params = azGroup !== undefined ? { conductor_group: azGroup, ...props.ironic_params } : props.ironic_params;
     const node = await enroll(
       deps,
       { params, macs: props.macs, claim: req.claimUuid, record, timeoutS, setup: fresh },
