@@ -106,11 +106,14 @@ export function fleetByDomain(nodes: readonly FleetNode[], p: DomainPath): Recor
 }
 
 /**
- * After our claim on `mine` landed: should we give it up for a domain with fewer VMs of the group? We
- * keep it when our claim is among the first `floor + 1` of its domain, where floor is the fewest VMs of
- * the group in any other domain that still has a free candidate (required spread: floor 0, and no
- * alternative is needed to give it up). Parallel calls all see the same claim order, so exactly the
- * surplus ones move on and nobody livelocks.
+ * After our claim on `mine` landed: should we give it up for a domain with fewer VMs of the group?
+ * Preferred: we keep it when our claim is among the first `floor + 1` of its domain, where floor is
+ * the fewest VMs of the group in any other domain that still has a free candidate; calls see the same
+ * claim order, so the surplus moves on (a claim landing after an earlier one already counted may leave
+ * a domain one over, which preferred allows).
+ * Required: we keep it only when no other VM of the group is in the domain. Claim order cannot decide
+ * here: a claim stamped earlier may land after a later one looked and stayed. Every call looks after
+ * its own claim landed, so of two claims in one domain at least one sees the other and gives up.
  */
 export function surplus<T extends DomainNode>(
   mine: T,
@@ -122,7 +125,7 @@ export function surplus<T extends DomainNode>(
   const domain = domainKey(mine, p);
   const position = (members.get(domain) ?? []).findIndex((n) => n.uuid === mine.uuid);
   if (position < 0) return false;
-  if (required) return position > 0;
+  if (required) return (members.get(domain)?.length ?? 0) > 1;
   const others = [...freeDomains].filter((d) => d !== domain).map((d) => members.get(d)?.length ?? 0);
   return others.length > 0 && position > Math.min(...others);
 }

@@ -79,8 +79,8 @@ describe("after a claim: the surplus of a domain moves on", () => {
     expect(surplus(held[2]!, members, new Set(["a"]), p, false)).toBe(false);
   });
 
-  it("required: only the first claim of a domain stays", () => {
-    expect(surplus(held[0]!, members, new Set(), p, true)).toBe(false);
+  it("required: a claim stays only alone in its domain (claim order cannot tell who looked first)", () => {
+    expect(surplus(held[0]!, members, new Set(), p, true)).toBe(true);
     expect(surplus(held[1]!, members, new Set(), p, true)).toBe(true);
     expect(surplus(held[3]!, members, new Set(), p, true)).toBe(false);
   });
