@@ -3,6 +3,8 @@
 # Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), nginx with the DAV modules, and for
 # the tests only (`--tests`, the default) the independent ISO readers, cloud-init (net-convert), ruby
 # (ERB template tests) and MariaDB (Ironic's distributed shape: API + conductors on one database). `--demo` installs Ironic and nginx alone.
+# `--testbed` adds what the real deploys need (emulated servers, image builds, the Python virtualenvs of
+# Ironic from PyPI and sushy-tools, python-venv.sh): QEMU, libvirt, debootstrap and the image tools.
 # No service is left enabled at boot or running: whatever the packages enabled is disabled again.
 # apt's output goes to a log file; the screen gets one line per step.
 # Fast no-op when everything is present. Needs root (or sudo) on Debian 12.
@@ -16,7 +18,15 @@ MODE="${1:---tests}"
 case "${MODE}" in
   --demo) ;;
   --tests) PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby mariadb-server python3-pymysql) ;;
-  *) echo "usage: install-system-deps.sh [--tests | --demo]" >&2; exit 2 ;;
+  --testbed)
+    # virtualenvs: Debian's python3 with venv, and what libvirt-python compiles with
+    PKGS+=(python3-venv python3-dev gcc pkg-config libvirt-dev)
+    # emulated servers: QEMU (software emulation), libvirt (sushy-tools' libvirt driver), namespaces and bridges
+    PKGS+=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients iproute2 socat)
+    # image builds (diskimage-builder, the stemcell) and the ISOs Ironic makes for virtual media
+    PKGS+=(debootstrap squashfs-tools kpartx dosfstools e2fsprogs parted gdisk fdisk xz-utils zstd cpio isolinux syslinux-common genisoimage xorriso)
+    ;;
+  *) echo "usage: install-system-deps.sh [--tests | --demo | --testbed]" >&2; exit 2 ;;
 esac
 
 # nginx-light has the core dav module (PUT/DELETE/MKCOL/COPY/MOVE: --with-http_dav_module);
@@ -27,6 +37,7 @@ verify() {
   [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || bad+=("ngx_http_dav_ext_module.so")
   /usr/sbin/nginx -V 2>&1 | grep -q -- --with-http_dav_module || bad+=("nginx without --with-http_dav_module")
   if [ "${MODE}" = --tests ]; then [ -x /usr/sbin/mariadbd ] || bad+=("/usr/sbin/mariadbd"); fi
+  if [ "${MODE}" = --testbed ]; then command -v qemu-system-x86_64 >/dev/null && [ -x /usr/sbin/libvirtd ] || bad+=("qemu-system-x86_64, libvirtd"); fi
   if [ ${#bad[@]} -gt 0 ]; then echo "[install-system-deps] ERROR: missing after install: ${bad[*]}" >&2; exit 1; fi
 }
 
@@ -93,7 +104,7 @@ while read -r link; do
   esac
   disabled+=("${name}")
 done < <(comm -13 <(printf '%s\n' "${before}") <(boot_links))
-if [ -d /run/systemd/system ]; then $SUDO systemctl stop ironic-api ironic-conductor nginx tftpd-hpa xinetd mariadb >>"${log}" 2>&1 || true; fi
+if [ -d /run/systemd/system ]; then $SUDO systemctl stop ironic-api ironic-conductor nginx tftpd-hpa xinetd mariadb libvirtd virtlogd >>"${log}" 2>&1 || true; fi
 [ "${#disabled[@]}" -eq 0 ] || echo "[install-system-deps] disabled at boot again: $(printf '%s\n' "${disabled[@]}" | sort -u | tr '\n' ' ')" >&2
 left="$(comm -13 <(printf '%s\n' "${before}") <(boot_links))"
 if [ -n "${left}" ]; then echo "[install-system-deps] ERROR: still enabled at boot: ${left}" >&2; exit 1; fi
