@@ -1,12 +1,13 @@
-// A real, standalone OpenStack Ironic (Debian 12's 21.4) on loopback for tests, the demo and benchmarks,
-// noauth, fake-hardware, in one of two shapes:
+// A real, standalone OpenStack Ironic on loopback for tests, the demo and benchmarks, noauth, fake-hardware
+// (redfish and ipmi enabled too), in one of two releases (ironic-release.ts: today's from PyPI, the default,
+// or Debian 12's 21.4; IRONIC_RELEASE picks one for a whole run) and one of two shapes:
 // - "all-in-one" (the default): one `ironic` process (API + conductor, rpc_transport = none) on sqlite,
 //   as the reference ironic-dev.sh "single" mode;
 // - "distributed", Ironic's production shape: MariaDB, one `ironic-api` and two `ironic-conductor`s
 //   talking json-rpc, in conductor groups az1 (conductor 127.0.0.1) and az2 (127.0.0.2). json-rpc
 //   reaches every conductor at <its host>:<one port>, hence one loopback address per conductor.
 // IRONIC_SHAPE=distributed picks the second for a whole test run.
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import {
   copyFileSync,
@@ -21,16 +22,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnDetached, removeDir, sleep, tailFile } from "./detached-process.ts";
-import { LOOPBACK, assertPortFree, findFreePort } from "./free-port.ts";
-import { MARIADBD, startMariadb } from "./mariadb.ts";
-import { ensureSystemDeps } from "./system-deps.ts";
+import { LOOPBACK, findFreePort, isPortFree } from "./free-port.ts";
+import { type IronicConfig, ironicConfig, mergeConfig, renderIni } from "./ironic-config.ts";
+import { type IronicInstall, type IronicRelease, pythonEnv, releaseFromEnv, resolveIronic } from "./ironic-release.ts";
+import { startMariadb } from "./mariadb.ts";
 
-const IRONIC_BIN = "/usr/bin/ironic";
-const API_BIN = "/usr/bin/ironic-api";
-const CONDUCTOR_BIN = "/usr/bin/ironic-conductor";
-const DBSYNC_BIN = "/usr/bin/ironic-dbsync";
-/** Debian's interpreter: the one that sees python3-ironic (a pyenv shim on PATH would not). */
-const PYTHON = "/usr/bin/python3";
+export type { IronicConfig } from "./ironic-config.ts";
+export type { IronicRelease } from "./ironic-release.ts";
 
 /** Fake-hardware delay: whole seconds, `N` or `"MIN,MAX"`. Ironic parses it with int(): "0.5" breaks power calls. */
 export type FakeDelay = number | `${number},${number}`;
@@ -40,9 +38,22 @@ export type IronicShape = "all-in-one" | "distributed";
 export interface IronicOptions {
   /** default: $IRONIC_SHAPE, else "all-in-one" */
   shape?: IronicShape;
+  /** default: $IRONIC_RELEASE, else "pypi" (today's Ironic); "debian" is Debian 12's 21.4 */
+  release?: IronicRelease;
+  /** the address the API, json-rpc and [deploy] http_url bind to (default 127.0.0.1); the distributed
+   * shape's conductors keep 127.0.0.1 and 127.0.0.2 for json-rpc */
+  host?: string;
+  /** run every Ironic process inside this network namespace (`ip netns exec`; its `lo` is brought up).
+   * The readiness probe runs in it too; MariaDB stays outside, reached through its socket. */
+  netns?: string;
+  /** sections and keys merged over the rendered ironic.conf (key by key), e.g.
+   * `{ deploy: { http_url: "http://10.0.0.1:8080" }, agent: { ... } }` */
+  extraConfig?: IronicConfig;
+  /** ready once the API lists this hardware type with a conductor (default "fake-hardware") */
+  driver?: string;
   /** State dir (config, sqlite, logs). Default: a new temp dir. An existing ironic.sqlite in it is reused. */
   stateDir?: string;
-  /** API port on 127.0.0.1; default a free one with port+1 and port+2 also free (the config names them). */
+  /** API port on `host`; default a free one with port+1 and port+2 also free (the config names them). */
   port?: number;
   fakeDeployDelay?: FakeDelay;
   fakePowerDelay?: FakeDelay;
@@ -66,15 +77,16 @@ export interface IronicOptions {
 }
 
 export interface IronicServer {
-  /** http://127.0.0.1:PORT (no trailing slash) */
+  /** http://HOST:PORT (no trailing slash) */
   readonly url: string;
   readonly port: number;
   readonly stateDir: string;
   readonly configFile: string;
   readonly logFile: string;
   readonly pid: number;
-  /** python3-ironic package version, e.g. "1:21.4.4-0+deb12u2" */
+  /** which Ironic and its version: "39.0.0 (PyPI)", "1:21.4.4-0+deb12u3 (Debian)" */
   readonly version: string;
+  readonly release: IronicRelease;
   /** from the launch to ready, ms */
   readonly startupMs: number;
   /** SIGTERM, SIGKILL after 10 s; removes the state dir unless keep. Idempotent. */
@@ -121,131 +133,24 @@ function checkSeconds(name: string, v: number | undefined, dflt: number): number
   return n;
 }
 
-function ironicVersion(): string {
-  const r = spawnSync("dpkg-query", ["-W", "-f=${Version}", "python3-ironic"], { encoding: "utf8" });
-  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : "unknown";
-}
-
-/** Environment for the Python processes: nothing from a Python dev setup may leak in. */
-function pythonEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.PYTHONPATH;
-  delete env.PYTHONHOME;
-  delete env.VIRTUAL_ENV;
-  return env;
-}
-
-function renderConfig(o: {
-  stateDir: string;
-  port: number;
-  /** rpc_transport, host and group of this process; the all-in-one shape has no RPC */
-  rpc?: { host: string; group: string };
-  /** SQLAlchemy URL; default the state dir's sqlite file */
-  database?: string;
-  logName?: string;
-  interval: number;
-  powerInterval: number;
-  callbackTimeout: number;
-  automatedClean: boolean;
-  debug: boolean;
-  delays: { deploy: string; power: string; boot: string; management: string };
-}): string {
-  const d = o.stateDir;
-  return `# generated by the bosh-ironic-cpi test harness - standalone Ironic for tests, loopback only
-[DEFAULT]
-auth_strategy = noauth
-rpc_transport = ${o.rpc ? "json-rpc" : "none"}
-host = ${o.rpc?.host ?? LOOPBACK}
-debug = ${o.debug}
-log_file = ${d}/log/${o.logName ?? "ironic.log"}
-use_stderr = false
-state_path = ${d}
-tempdir = ${d}/tmp
-pybasedir = /usr/lib/python3/dist-packages/ironic
-graceful_shutdown_timeout = 5
-minimum_memory_warning_only = true
-hash_ring_reset_interval = 10
-enabled_hardware_types = fake-hardware,ipmi,redfish
-enabled_bios_interfaces = fake,no-bios
-enabled_boot_interfaces = fake,ipxe,pxe,redfish-virtual-media
-enabled_console_interfaces = fake,no-console
-enabled_deploy_interfaces = fake,direct
-enabled_inspect_interfaces = fake,no-inspect
-enabled_management_interfaces = fake,ipmitool,redfish
-enabled_network_interfaces = noop
-enabled_power_interfaces = fake,ipmitool,redfish
-enabled_raid_interfaces = fake,no-raid
-enabled_rescue_interfaces = fake,no-rescue
-enabled_storage_interfaces = fake,noop
-enabled_vendor_interfaces = fake,ipmitool,no-vendor
-default_network_interface = noop
-
-[api]
-host_ip = ${LOOPBACK}
-port = ${o.port}
-api_workers = 1
-
-[json_rpc]
-auth_strategy = noauth
-host_ip = ${o.rpc?.host ?? LOOPBACK}
-port = ${o.port + 2}
-
-[conductor]
-${o.rpc?.group ? `conductor_group = ${o.rpc.group}\n` : ""}automated_clean = ${o.automatedClean}
-sync_power_state_interval = ${o.powerInterval}
-check_provision_state_interval = ${o.interval}
-check_allocations_interval = ${o.interval}
-heartbeat_interval = ${o.interval}
-heartbeat_timeout = ${o.interval * 3}
-deploy_callback_timeout = ${o.callbackTimeout}
-allow_deleting_available_nodes = true
-
-[database]
-${o.database ? `connection = ${o.database}\nmax_pool_size = 10` : `connection = sqlite:///${d}/ironic.sqlite\nsqlite_synchronous = false`}
-
-[deploy]
-configdrive_use_object_store = false
-fast_track = false
-http_root = ${d}/httpboot
-http_url = http://${LOOPBACK}:${o.port + 1}
-
-[pxe]
-tftp_root = ${d}/tftpboot
-tftp_master_path = ${d}/tftpboot/master_images
-images_path = ${d}/images
-instance_master_path = ${d}/master_images
-
-[dhcp]
-dhcp_provider = none
-
-[oslo_concurrency]
-lock_path = ${d}/lock
-
-[fake]
-deploy_delay = ${o.delays.deploy}
-power_delay = ${o.delays.power}
-boot_delay = ${o.delays.boot}
-management_delay = ${o.delays.management}
-`;
-}
-
-/** Cache dir for the empty schema (per package version), shared by all state dirs of this user. */
+/** Cache dir for the empty schema (per release and version), shared by all state dirs of this user. */
 export function harnessCacheDir(): string {
   return join(tmpdir(), "bosh-ironic-cpi-cache");
 }
 
 /**
- * Puts an empty Ironic schema at <stateDir>/ironic.sqlite: copied from the per-version cache, else made with
- * `ironic-dbsync create_schema` (`upgrade` fails on sqlite) and then cached.
+ * Puts an empty Ironic schema at <stateDir>/ironic.sqlite: copied from the cache (keyed by release and
+ * version), else made with `ironic-dbsync create_schema` (`upgrade` fails on sqlite) and then cached.
  */
-async function createSchema(stateDir: string, configFile: string, version: string): Promise<void> {
+async function createSchema(stateDir: string, configFile: string, install: IronicInstall): Promise<void> {
   const db = join(stateDir, "ironic.sqlite");
-  const cached = join(harnessCacheDir(), `ironic-schema-${version.replace(/[^A-Za-z0-9.]/g, "_")}.sqlite`);
+  const key = `${install.release}-${install.version}`.replace(/[^A-Za-z0-9.-]/g, "_");
+  const cached = join(harnessCacheDir(), `ironic-schema-${key}.sqlite`);
   if (existsSync(cached) && statSync(cached).size > 0) {
     copyFileSync(cached, db);
     return;
   }
-  await dbsync(configFile, stateDir, "create_schema");
+  await dbsync(install, configFile, stateDir, "create_schema");
   try {
     mkdirSync(harnessCacheDir(), { recursive: true });
     const tmp = `${cached}.${process.pid}.tmp`;
@@ -256,16 +161,32 @@ async function createSchema(stateDir: string, configFile: string, version: strin
   }
 }
 
-/** True once fake-hardware lists at least `hosts` conductors (one conductor by default). */
-async function driversReady(url: string, hosts = 1): Promise<boolean> {
+/** `ip netns exec NS` before a command when Ironic runs in a namespace. */
+function inNetns(netns: string | undefined, bin: string, args: string[]): [string, string[]] {
+  return netns ? ["ip", ["netns", "exec", netns, bin, ...args]] : [bin, args];
+}
+
+/** GET /v1/drivers from where Ironic runs: this process, or curl inside the namespace. */
+async function listDrivers(url: string, netns: string | undefined): Promise<unknown> {
+  const header = "X-OpenStack-Ironic-API-Version: latest";
+  if (netns) {
+    const [cmd, args] = inNetns(netns, "curl", ["-sf", "-m", "2", "-H", header, `${url}/v1/drivers`]);
+    const { stdout } = await promisify(execFile)(cmd, args, { timeout: 5_000 });
+    return JSON.parse(stdout);
+  }
+  const res = await fetch(`${url}/v1/drivers`, {
+    headers: { "X-OpenStack-Ironic-API-Version": "latest" },
+    signal: AbortSignal.timeout(2000),
+  });
+  if (!res.ok) return undefined;
+  return res.json();
+}
+
+/** True once `driver` lists at least `hosts` conductors. */
+async function driversReady(url: string, driver: string, hosts: number, netns: string | undefined): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/v1/drivers`, {
-      headers: { "X-OpenStack-Ironic-API-Version": "latest" },
-      signal: AbortSignal.timeout(2000),
-    });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { drivers?: { name: string; hosts?: string[] }[] };
-    return (body.drivers ?? []).some((d) => d.name === "fake-hardware" && (d.hosts?.length ?? 0) >= hosts);
+    const body = (await listDrivers(url, netns)) as { drivers?: { name: string; hosts?: string[] }[] } | undefined;
+    return (body?.drivers ?? []).some((d) => d.name === driver && (d.hosts?.length ?? 0) >= hosts);
   } catch {
     return false;
   }
@@ -279,9 +200,14 @@ function shapeFromEnv(): IronicShape {
 }
 
 /** `ironic-dbsync <command>`, its output in the error when it fails. */
-async function dbsync(configFile: string, cwd: string, command: "create_schema" | "upgrade"): Promise<void> {
+async function dbsync(
+  install: IronicInstall,
+  configFile: string,
+  cwd: string,
+  command: "create_schema" | "upgrade",
+): Promise<void> {
   try {
-    await promisify(execFile)(DBSYNC_BIN, ["--config-file", configFile, command], {
+    await promisify(execFile)(install.bin.dbsync, ["--config-file", configFile, command], {
       cwd,
       env: pythonEnv(),
       timeout: 300_000,
@@ -294,38 +220,50 @@ async function dbsync(configFile: string, cwd: string, command: "create_schema" 
   }
 }
 
-/** Waits until the API lists `hosts` conductors for fake-hardware; a process that exits fails it at once. */
+/** A port P on `host` with P+1 and P+2 free too (inside a fresh namespace every port is free). */
+async function freePorts(host: string, netns: string | undefined): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await findFreePort(3);
+    if (netns || host === LOOPBACK) return port;
+    const free = await Promise.all([0, 1, 2].map((k) => isPortFree(port + k, host)));
+    if (free.every(Boolean)) return port;
+  }
+  throw new Error(`startIronic: no 3 consecutive free ports on ${host}`);
+}
+
+/** Waits until the API lists `hosts` conductors for the driver; a process that exits fails it at once. */
 async function waitReady(
-  url: string,
+  o: { url: string; driver: string; netns: string | undefined; timeoutMs: number },
   hosts: number,
-  timeoutMs: number,
   procs: readonly { exitStatus(): string | undefined; pid: number }[],
   logTail: (n?: number) => string,
   stop: () => Promise<void>,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + o.timeoutMs;
   for (;;) {
-    if (await driversReady(url, hosts)) return;
+    if (await driversReady(o.url, o.driver, hosts, o.netns)) return;
     const dead = procs.find((p) => p.exitStatus() !== undefined);
     if (dead || Date.now() > deadline) {
       const tail = logTail(40);
       const why = dead
         ? `process ${dead.pid} exited during start-up (${dead.exitStatus()})`
-        : `not ready within ${timeoutMs / 1000} s`;
+        : `did not list ${o.driver} with ${hosts} conductor(s) within ${o.timeoutMs / 1000} s`;
       await stop().catch(() => undefined);
-      throw new Error(`startIronic: Ironic (${url}) ${why}.\n${tail || "(no log)"}`);
+      throw new Error(`startIronic: Ironic (${url(o)}) ${why}.\n${tail || "(no log)"}`);
     }
-    await sleep(100);
+    await sleep(o.netns ? 250 : 100);
   }
 }
 
-/** Starts Ironic and resolves once `GET /v1/drivers` lists fake-hardware with a conductor host. Never skips: throws. */
+const url = (o: { url: string; netns: string | undefined }) => (o.netns ? `${o.url} in netns ${o.netns}` : o.url);
+
+/** Starts Ironic and resolves once `GET /v1/drivers` lists the driver with a conductor host. Never skips: throws. */
 export async function startIronic(opts: IronicOptions = {}): Promise<IronicServer> {
   const shape = opts.shape ?? shapeFromEnv();
-  await ensureSystemDeps(
-    shape === "all-in-one" ? [IRONIC_BIN, DBSYNC_BIN, PYTHON] : [API_BIN, CONDUCTOR_BIN, DBSYNC_BIN, PYTHON, MARIADBD],
-    "startIronic",
-  );
+  const release = opts.release ?? releaseFromEnv();
+  const install = await resolveIronic(release, shape === "distributed");
+  const host = opts.host ?? LOOPBACK;
+  const netns = opts.netns;
   const delays = {
     deploy: checkDelay("fakeDeployDelay", opts.fakeDeployDelay),
     power: checkDelay("fakePowerDelay", opts.fakePowerDelay),
@@ -338,10 +276,20 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
 
   let port: number;
   if (opts.port !== undefined) {
-    await assertPortFree(opts.port, "startIronic");
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)
+      throw new Error(`startIronic: invalid port ${opts.port}`);
+    if (!netns && !(await isPortFree(opts.port, host)))
+      throw new Error(`startIronic: ${host}:${opts.port} is already in use`);
     port = opts.port;
   } else {
-    port = await findFreePort(3);
+    port = await freePorts(host, netns);
+  }
+  if (netns) {
+    // a fresh namespace has its loopback down: json-rpc and the probe need it
+    const [cmd, args] = inNetns(netns, "ip", ["link", "set", "lo", "up"]);
+    await promisify(execFile)(cmd, args).catch((e: Error) => {
+      throw new Error(`startIronic: cannot use network namespace ${netns}: ${e.message}`);
+    });
   }
 
   const ownDir = opts.stateDir === undefined;
@@ -353,9 +301,10 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
     }
     const configFile = join(stateDir, "ironic.conf");
     const logFile = join(stateDir, "log", "ironic.log");
-    const version = ironicVersion();
     const common = {
+      install,
       stateDir,
+      host,
       port,
       interval,
       powerInterval,
@@ -364,12 +313,13 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       debug: opts.debug ?? false,
       delays,
     };
-    writeFileSync(configFile, renderConfig(common));
+    const render = (o: Parameters<typeof ironicConfig>[0]) => renderIni(mergeConfig(ironicConfig(o), opts.extraConfig));
+    writeFileSync(configFile, render(common));
     const dbFile = join(stateDir, "ironic.sqlite");
     if (shape === "all-in-one" && (!existsSync(dbFile) || statSync(dbFile).size === 0))
-      await createSchema(stateDir, configFile, version);
+      await createSchema(stateDir, configFile, install);
 
-    const url = `http://${LOOPBACK}:${port}`;
+    const apiUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     const logTail = (n = 40) =>
       readdirSync(join(stateDir, "log"))
         .sort()
@@ -379,14 +329,16 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
         .join("\n");
 
     const t0 = performance.now();
-    const spawnIronic = (bin: string, conf: string, out: string) =>
-      spawnDetached(bin, ["--config-file", conf], {
+    const spawnIronic = (bin: string, conf: string, out: string) => {
+      const [cmd, args] = inNetns(netns, bin, ["--config-file", conf]);
+      return spawnDetached(cmd, args, {
         cwd: stateDir,
         outFile: join(stateDir, "log", out),
         env: pythonEnv(),
         killOnExit: opts.killOnExit,
         cleanupOnExit: keep ? undefined : () => removeDir(stateDir),
       });
+    };
     // every process this Ironic runs, stopped in reverse order
     const procs: { stop(graceMs?: number): Promise<void>; exitStatus(): string | undefined; pid: number }[] = [];
     const conductors: Conductor[] = [];
@@ -397,10 +349,16 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
         for (const p of [...procs].reverse()) await p.stop(10_000);
         if (!keep) removeDir(stateDir);
       })());
-    const ready = (hosts: number) => waitReady(url, hosts, opts.startTimeoutMs ?? 90_000, procs, logTail, stop);
+    const probe = {
+      url: apiUrl,
+      driver: opts.driver ?? "fake-hardware",
+      netns,
+      timeoutMs: opts.startTimeoutMs ?? 90_000,
+    };
+    const ready = (hosts: number) => waitReady(probe, hosts, procs, logTail, stop);
 
     if (shape === "all-in-one") {
-      procs.push(spawnIronic(IRONIC_BIN, configFile, "ironic.stdout"));
+      procs.push(spawnIronic(install.bin.ironic, configFile, "ironic.stdout"));
       writeFileSync(join(stateDir, "ironic.pid"), `${procs[0]!.pid}\n`);
       await ready(1);
     } else {
@@ -409,18 +367,18 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       database = { engine: "mariadb", socket: db.socket };
       const conf = (name: string, rpc: { host: string; group: string }, logName: string) => {
         const path = join(stateDir, `${name}.conf`);
-        writeFileSync(path, renderConfig({ ...common, rpc, database: db.connection, logName }));
+        writeFileSync(path, render({ ...common, rpc, database: db.connection, logName }));
         return path;
       };
-      const apiConf = conf("ironic-api", { host: LOOPBACK, group: "" }, "ironic-api.log");
-      await dbsync(apiConf, stateDir, "upgrade").catch(async (e: unknown) => {
+      const apiConf = conf("ironic-api", { host, group: "" }, "ironic-api.log");
+      await dbsync(install, apiConf, stateDir, "upgrade").catch(async (e: unknown) => {
         await stop();
         throw e;
       });
       for (const c of CONDUCTORS) {
         const path = conf(`ironic-conductor-${c.group}`, c, "ironic.log");
         const slot = procs.length;
-        procs.push(spawnIronic(CONDUCTOR_BIN, path, `ironic-conductor-${c.group}.stdout`));
+        procs.push(spawnIronic(install.bin.conductor, path, `ironic-conductor-${c.group}.stdout`));
         conductors.push({
           ...c,
           kill: async () => {
@@ -434,28 +392,29 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
           },
           start: async () => {
             if (procs[slot]!.exitStatus() === undefined) throw new Error(`conductor ${c.host} is running`);
-            procs[slot] = spawnIronic(CONDUCTOR_BIN, path, `ironic-conductor-${c.group}.stdout`);
+            procs[slot] = spawnIronic(install.bin.conductor, path, `ironic-conductor-${c.group}.stdout`);
             await ready(CONDUCTORS.length);
           },
         });
       }
-      procs.push(spawnIronic(API_BIN, apiConf, "ironic-api.stdout"));
+      procs.push(spawnIronic(install.bin.api, apiConf, "ironic-api.stdout"));
       await ready(CONDUCTORS.length);
     }
     const startupMs = Math.round(performance.now() - t0);
     const pid = procs.at(-1)!.pid;
     if (opts.debug)
       process.stderr.write(
-        `[harness] Ironic ${version} (${shape}) ready on ${url} in ${startupMs} ms (pid ${pid}, ${stateDir})\n`,
+        `[harness] Ironic ${install.version} (${shape}) ready on ${url(probe)} in ${startupMs} ms (pid ${pid}, ${stateDir})\n`,
       );
     return {
-      url,
+      url: apiUrl,
       port,
       stateDir,
       configFile,
       logFile,
       pid,
-      version,
+      version: install.version,
+      release,
       startupMs,
       stop,
       logTail,

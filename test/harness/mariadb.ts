@@ -76,7 +76,8 @@ export async function startMariadb(stateDir: string, opts: { killOnExit?: boolea
   }
   await run(CLIENT, ["--no-defaults", "-S", socket, "-uroot", "-e", "CREATE DATABASE ironic CHARACTER SET utf8mb3"]);
   return {
-    connection: `mysql+pymysql://root@${LOOPBACK}:${port}/ironic?charset=utf8`,
+    // through the socket: an Ironic in a network namespace (startIronic's netns) reaches it too
+    connection: `mysql+pymysql://root@localhost/ironic?unix_socket=${encodeURIComponent(socket)}&charset=utf8`,
     socket,
     process: proc,
     stop: () => proc.stop(10_000),
