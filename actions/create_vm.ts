@@ -14,7 +14,8 @@ const Args = z.tuple([
 /**
  * create_vm: select (or enroll) a server, claim it atomically in Ironic, deploy the stemcell with the agent's
  * config drive and wait for `active`. Any failure is rolled back before answering VMCreationFailed.
- * API v2 answers [vm_cid, networks with mac]; v1 the vm_cid (the Ironic node UUID).
+ * API v2 answers [vm_cid, networks with mac]; v1 the vm_cid alone. The vm_cid is the claim's instance_uuid:
+ * it names this provisioning, never the server (services/pool/lookup.ts).
  */
 export default class CreateVm extends Action<typeof Args> {
   static override readonly args = Args;

@@ -17,14 +17,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { Config } from "../src/config/schema.ts";
-import { evaluate } from "../src/selection/filters.ts";
-import { rank } from "../src/selection/ranking.ts";
-import { Claims } from "../src/services/claims.ts";
-import { NO_DISK_PLACEMENT } from "../test/support/no-disk-placement.ts";
-import { connectIronic } from "../src/services/ironic-connection.ts";
-import { candidates, stalePolicy } from "../src/services/node-pool.ts";
-import { spreadNow } from "../src/services/spread.ts";
 import { parseDomainPath } from "../src/selection/failure-domains.ts";
+import { pass } from "../src/services/pool/acquire.ts";
+import { connectIronic } from "../src/wiring.ts";
 import { selectionRequest } from "../src/services/vm/create.ts";
 import { parseVmCloudProperties } from "../src/services/vm/cloud-properties.ts";
 import { type IronicShape, startIronic } from "../test/harness/ironic.ts";
@@ -357,24 +352,11 @@ async function selectionFigure({ ironicUrl, config }: Env, poolSize: number, spr
     list.push(performance.now() - t0);
     const t1 = performance.now();
     const client = await connectIronic(parsed, log);
-    const now = () => new Date();
-    const d = {
-      ironic: client,
-      config: parsed,
-      log,
-      now,
-      claims: new Claims({ ironic: client, log, now }),
-      placement: NO_DISK_PLACEMENT,
-    };
     const plain = selectionRequest(props, randomUUID(), []);
     const path = parseDomainPath("properties.rack")!;
     const req = spread ? { ...plain, spread: { group: "bench-web", path, required: false } } : plain;
-    const [listed, counts] = await Promise.all([candidates(d, req), spreadNow(d, req)]);
-    const ranked = rank(evaluate(listed, req, stalePolicy(d)).eligible, {
-      seed: req.seed,
-      states: req.states,
-      ...(counts ? { spread: { path: counts.path, counts: counts.counts } } : {}),
-    });
+    // one pass of the pool's own selection: the listing and the plan, as create_vm runs it
+    const { ranked } = await pass({ ironic: client, config: parsed, now: () => new Date() }, { req });
     sel.push(performance.now() - t1);
     requests = client.requestCount;
     if (ranked.length === 0) throw new Error("selection found no node");

@@ -12,9 +12,9 @@ import type { CommandIo } from "../protocol/loaders.ts";
 import { CpiError, toWireError } from "../protocol/errors.ts";
 import { describeIssues } from "../protocol/issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";
-import { claimUuid } from "../services/claim-id.ts";
+import { claimUuid } from "../services/pool/claim-id.ts";
 import { givenEphemeral } from "../devices/ephemeral.ts";
-import { prepareVmConfigDrive } from "../services/vm/config-drive.ts";
+import { prepareVmConfigDrive, vmDriveProperties } from "../services/vm/config-drive.ts";
 
 const Input = z.strictObject({
   arguments: z.tuple([Cid, Cid, CloudProperties, Networks, z.array(Cid).nullable(), Env]),
@@ -62,7 +62,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     const [agentId, , cloudProperties, networks, , env] = input.arguments;
     // as create_vm chooses it, short of the inventory (which this command does not read)
     const ephemeral = givenEphemeral(
-      cloudProperties["ephemeral_disk"] as string | { path: string } | undefined,
+      vmDriveProperties(cloudProperties).ephemeral_disk,
       input.node,
       config.disks.ephemeral_device,
     );

@@ -8,20 +8,9 @@
 import { type Allocation, getAllocation } from "./allocations.ts";
 import { IronicStateError, IronicTimeoutError } from "./errors.ts";
 import type { Node, NodeField } from "./node-schema.ts";
+import { FAILURE_STATES } from "./provision-states.ts";
 import { getNode } from "./nodes.ts";
 import type { Transport } from "./transport.ts";
-
-/** Provision states that end any wait unless `until` accepts them. */
-const NODE_FAILURE_STATES = [
-  "deploy failed",
-  "clean failed",
-  "inspect failed",
-  "error",
-  "rescue failed",
-  "unrescue failed",
-  "adopt failed",
-  "service failed",
-] as const;
 
 export interface WaitClock {
   now(): number;
@@ -91,7 +80,7 @@ export interface WaitForNodeOptions extends WaitOptions<Node> {
   fields?: readonly NodeField[];
 }
 
-/** Waits on GET /v1/nodes/{node}; transitions are provision_state changes; failOn defaults to NODE_FAILURE_STATES. */
+/** Waits on GET /v1/nodes/{node}; transitions are provision_state changes; failOn defaults to FAILURE_STATES. */
 export function waitForNode(t: Transport, id: string, opts: WaitForNodeOptions): Promise<Node> {
   const fields = opts.fields && [...new Set<NodeField>(["provision_state", "last_error", ...opts.fields])];
   return pollUntil(
@@ -102,7 +91,7 @@ export function waitForNode(t: Transport, id: string, opts: WaitForNodeOptions):
       state: (n) => n.provision_state ?? null,
       lastError: (n) => n.last_error ?? null,
     },
-    { ...opts, failOn: opts.failOn ?? NODE_FAILURE_STATES },
+    { ...opts, failOn: opts.failOn ?? FAILURE_STATES },
   );
 }
 

@@ -73,6 +73,19 @@ export function groupMembers<T extends DomainNode>(held: readonly T[], group: st
   return out;
 }
 
+/** `required` spread found every fitting server's domain holding a VM of the group: which, and whose. */
+export function describeFull(
+  group: string,
+  failureDomain: string,
+  members: ReadonlyMap<string, readonly DomainNode[]>,
+): string {
+  const where = [...members].map(([d, list]) => `${d} (${list.map((n) => n.name ?? n.uuid).join(", ")})`);
+  return (
+    `spread: required for instance group ${group}: every fitting server is in a failure domain ` +
+    `(${failureDomain}) that already holds one of its VMs: ${where.join("; ")}`
+  );
+}
+
 export interface FleetNode extends DomainNode {
   provision_state?: string | null | undefined;
   maintenance?: boolean | null | undefined;

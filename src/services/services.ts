@@ -1,8 +1,8 @@
 // What actions may use, built per call by src/wiring.ts. Actions import this as a type only.
 import type { VmService } from "./vm/service.ts";
 import type { Disks } from "./disk/service.ts";
-import type { SettingsService } from "./settings.ts";
-import type { Reconciler } from "./reconcile.ts";
+import type { Reconciler } from "./reconcile/service.ts";
+import type { SettingsService } from "./settings/service.ts";
 import type { StemcellService } from "./stemcell/service.ts";
 
 export interface Services {

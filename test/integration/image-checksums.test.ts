@@ -11,8 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config, type ConfigInput } from "../../src/config/schema.ts";
 import { createIronicClient, type IronicClient } from "../../src/ironic/client.ts";
 import { add } from "../../src/ironic/patch.ts";
-import { ironicNeedsMd5 } from "../../src/services/stemcell/image-checksums.ts";
-import { instanceInfo } from "../../src/services/node-setup.ts";
+import { ironicNeedsMd5 as askIronic } from "../../src/services/stemcell/image-checksums.ts";
+import { connectIronic } from "../../src/wiring.ts";
+import type { Config as ConfigT } from "../../src/config/schema.ts";
+import type { Logger } from "../../src/log/index.ts";
+
+/** As the composition root asks: one quick GET / of the configured Ironic. */
+const ironicNeedsMd5 = (config: ConfigT, log: Logger) =>
+  askIronic(() => connectIronic(config, log, { quick: true }), log);
+import { instanceInfo } from "../../src/services/pool/setup.ts";
 import { dispatchInProcess } from "../support/log-capture.ts";
 import { someConductorGroup } from "../support/ironic-fixtures.ts";
 import { ironicUrl, webdav } from "../support/servers.ts";

@@ -10,10 +10,10 @@ import { NodeDiskPlacement } from "../../src/services/disk/node-disk-placement.t
 import { Disks } from "../../src/services/disk/service.ts";
 import type { ServicesFactory } from "../../src/protocol/dispatch.ts";
 import type { Services } from "../../src/services/services.ts";
-import { Claims } from "../../src/services/claims.ts";
-import type { DiskPlacement } from "../../src/services/disk-placement.ts";
+import { Claims } from "../../src/services/pool/claims.ts";
+import type { DiskPlacement } from "../../src/services/pool/disk-placement.ts";
 import { NO_DISK_PLACEMENT } from "../support/no-disk-placement.ts";
-import { connectIronic } from "../../src/services/ironic-connection.ts";
+import { connectIronic } from "../../src/wiring.ts";
 import type { SettingsRecords, StemcellSource } from "../../src/services/vm/create.ts";
 import { prepareVmConfigDrive } from "../../src/services/vm/config-drive.ts";
 import { VmService } from "../../src/services/vm/service.ts";
@@ -85,7 +85,7 @@ export function harness(config: ConfigInput, opts: HarnessOptions = {}): Harness
     const ironic = await connectIronic(cfg, log);
     const now = opts.now ?? (() => new Date());
     const deps: DiskDeps = { ironic, config: cfg, log, now, claims: new Claims({ ironic, log, now }), settings };
-    const vms = new VmService({
+    const vms = VmService.over({
       ...deps,
       placement: opts.placement ?? (opts.disks ? new NodeDiskPlacement(deps) : NO_DISK_PLACEMENT),
       stemcells: opts.stemcells ?? FAKE_STEMCELL,

@@ -6,7 +6,7 @@ import { IronicNodeAssociated } from "../../ironic/errors.ts";
 import type { Node } from "../../ironic/node-schema.ts";
 import { CloudError, NoDiskSpace, VmNotFound } from "../../protocol/errors.ts";
 import { boshRecord } from "../../selection/node-record.ts";
-import { uuidV5 } from "../claim-id.ts";
+import { uuidV5 } from "../pool/claim-id.ts";
 import { diskCid } from "../../devices/cid.ts";
 import { type Chosen, chooseDevice, describeRejection } from "../../devices/choice.ts";
 import type { DiskCloudProperties } from "./cloud-properties.ts";

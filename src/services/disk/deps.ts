@@ -6,10 +6,10 @@ import type { Node, NodeField } from "../../ironic/node-schema.ts";
 import type { Logger } from "../../log/index.ts";
 import type { DiskHint } from "../../protocol/shapes.ts";
 import { holdsVmCid } from "../../selection/node-record.ts";
-import type { Claims } from "../claims.ts";
+import type { Claims } from "../pool/claims.ts";
 import { parseDiskCid } from "../../devices/cid.ts";
 import { DISK_NODE_FIELDS, type DiskRecord, diskRecords } from "../../devices/records.ts";
-import { findVmNode } from "../vm/lookup.ts";
+import { findVmNode } from "../pool/lookup.ts";
 
 /** The registry's copy of agent settings (stemcells with api_version < 2): disks.persistent follows attach/detach. */
 export interface PersistentDiskSettings {

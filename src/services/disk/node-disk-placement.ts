@@ -5,15 +5,13 @@
 //   (the wipe), confirmed later by settleWipes (disk/wipe.ts).
 import type { Node } from "../../ironic/node-schema.ts";
 import { type JsonPatchOp, add } from "../../ironic/patch.ts";
+import { IN_SERVICE } from "../../ironic/provision-states.ts";
 import { CloudError, DiskNotFound, VmCreationFailed } from "../../protocol/errors.ts";
 import { boshRecord, holdsVm } from "../../selection/node-record.ts";
 import { type DiskDeps, loadDisk, readNode } from "./deps.ts";
-import type { ClaimedVm, DiskPlacement } from "../disk-placement.ts";
+import type { ClaimedVm, DiskPlacement } from "../pool/disk-placement.ts";
 import { dirtyDevices, holdCleaningOps, liveRecords, putDirty } from "../../devices/records.ts";
 import { settleWipes } from "./wipe.ts";
-
-/** Where a VM may still be put (a retried create_vm finds its own node deploying or active). */
-const CAN_HOST = new Set(["available", "manageable", "deploying", "wait call-back", "active"]);
 
 export class NodeDiskPlacement implements DiskPlacement {
   constructor(private readonly deps: DiskDeps) {}
@@ -36,7 +34,7 @@ export class NodeDiskPlacement implements DiskPlacement {
     const what = `node ${node.uuid} (${node.name ?? "unnamed"}), which holds disk(s) ${diskCids.join(", ")},`;
     if (node.maintenance)
       throw new CloudError(`create_vm: ${what} is in maintenance and cannot take a VM until an operator clears it`);
-    if (!CAN_HOST.has(node.provision_state ?? ""))
+    if (!IN_SERVICE.has(node.provision_state ?? ""))
       throw new CloudError(`create_vm: ${what} is in provision state "${node.provision_state}" and cannot take a VM`);
     if (holdsVm(node) && node.instance_uuid !== claimUuid) {
       // The director's create-swap-delete creates the new VM while the old one still runs; a local disk can

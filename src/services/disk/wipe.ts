@@ -5,12 +5,13 @@
 // - a node a VM holds: the VM's release cleans it (DiskPlacement.beforeRelease asks for automated_clean
 //   true when no live disk remains and records wipe_requested_at); settleWipes() confirms it later.
 // A failed cleaning (clean failed) leaves the node in maintenance for the operator; the devices stay dirty.
+import { CLEANABLE, IN_SERVICE } from "../../ironic/provision-states.ts";
 import { IronicNodeAssociated, IronicStateError } from "../../ironic/errors.ts";
 import type { Node } from "../../ironic/node-schema.ts";
 import type { ProvisionTarget } from "../../ironic/node-states.ts";
 import { type JsonPatchOp, add, remove } from "../../ironic/patch.ts";
 import { boshRecord } from "../../selection/node-record.ts";
-import { uuidV5 } from "../claim-id.ts";
+import { uuidV5 } from "../pool/claim-id.ts";
 import { type DiskDeps, readNode } from "./deps.ts";
 import { DirtyDevice, cleanHold, dirtyDevices, dropDirty, liveRecords, putDirty } from "../../devices/records.ts";
 
@@ -25,7 +26,7 @@ export async function wipeFreeNode(deps: DiskDeps, node: Node, reservedWith?: st
   if (
     dirty.size === 0 ||
     node.maintenance ||
-    !["available", "manageable"].includes(from) ||
+    !CLEANABLE.has(from) ||
     (node.instance_uuid && node.instance_uuid !== reservedWith)
   ) {
     if (dirty.size > 0)
@@ -173,5 +174,3 @@ function movedSince(node: Node, e: DirtyDevice): boolean {
   if (e.wipe_requested_stamp === undefined) return moved > requested;
   return (node.provision_updated_at ?? null) !== e.wipe_requested_stamp && moved >= Math.floor(requested / 1000) * 1000;
 }
-
-const IN_SERVICE = new Set(["available", "manageable", "deploying", "wait call-back", "active"]);

@@ -59,6 +59,11 @@ const DeployStep = z.looseObject({
   priority: z.number().int().min(0),
 });
 
+/** BOSH network the deploy ramdisk configures statically (Ironic node.network_data, API >= 1.66). */
+export const ProvisioningNetwork = z.string().min(1);
+/** Ephemeral disk hint: a device path (prefer /dev/disk/by-id or by-path) or {path}. */
+export const EphemeralDiskChoice = z.union([z.string().min(1), z.strictObject({ path: z.string().min(1) })]);
+
 const Properties = z.strictObject({
   /** The server that owns these MACs; with ironic_params: the NICs of the server to enroll. */
   macs: z.array(Mac).min(1).optional(),
@@ -92,9 +97,9 @@ const Properties = z.strictObject({
     .positive()
     .max(7 * 24 * 3600, "must be at most 7 days (604800 s)")
     .optional(),
-  // Owned by the network / config-drive layer (services/vm/config-drive.ts validates them):
-  provisioning_network: z.unknown().optional(),
-  ephemeral_disk: z.unknown().optional(),
+  // What the config drive is built from (services/vm/config-drive.ts reads them):
+  provisioning_network: ProvisioningNetwork.optional(),
+  ephemeral_disk: EphemeralDiskChoice.optional(),
   // Informational keys the director or operators commonly put into an AZ's cloud_properties:
   availability_zone: z.unknown().optional(),
 });

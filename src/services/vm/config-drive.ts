@@ -20,13 +20,12 @@ import {
 import { CloudError, CpiError } from "../../protocol/errors.ts";
 import { EPHEMERAL_FIX } from "../../devices/ephemeral.ts";
 import type { Env, Networks } from "../../protocol/shapes.ts";
+import { EphemeralDiskChoice, ProvisioningNetwork } from "./cloud-properties.ts";
 
 /** The two vm_type keys this service reads; the rest of cloud_properties belongs to others. */
 const VmDriveProperties = z.looseObject({
-  /** BOSH network the deploy ramdisk configures statically (Ironic node.network_data, API >= 1.66). */
-  provisioning_network: z.string().min(1).optional(),
-  /** Ephemeral disk hint: a device path (prefer /dev/disk/by-id or by-path) or {path}. */
-  ephemeral_disk: z.union([z.string().min(1), z.strictObject({ path: z.string().min(1) })]).optional(),
+  provisioning_network: ProvisioningNetwork.optional(),
+  ephemeral_disk: EphemeralDiskChoice.optional(),
 });
 
 export interface VmConfigDriveInput {
@@ -63,7 +62,8 @@ export interface VmConfigDrive {
   warnings: string[];
 }
 
-function vmDriveProperties(raw: Record<string, unknown>) {
+/** The config drive's vm_type keys (render-config-drive reads them without the rest of create_vm). */
+export function vmDriveProperties(raw: Record<string, unknown>) {
   const r = VmDriveProperties.safeParse(raw);
   if (r.success) return r.data;
   const what = r.error.issues.map((i) => `cloud_properties.${i.path.join(".")}: ${i.message}`).join("; ");

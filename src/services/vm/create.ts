@@ -6,6 +6,7 @@ import { serverNeedsMd5 } from "../../ironic/microversions.ts";
 import type { Node } from "../../ironic/node-schema.ts";
 import { IronicStateError, IronicTimeoutError } from "../../ironic/errors.ts";
 import { add, remove } from "../../ironic/patch.ts";
+import { DEPLOYED } from "../../ironic/provision-states.ts";
 import { CloudError, VmCreationFailed } from "../../protocol/errors.ts";
 import type { Env, Networks } from "../../protocol/shapes.ts";
 import {
@@ -17,22 +18,20 @@ import {
 import { parseDomainPath, spreadGroup } from "../../selection/failure-domains.ts";
 import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
 import type { SelectionRequest } from "../../selection/request.ts";
-import { claimUuid } from "../claim-id.ts";
-import { enroll } from "../enroll.ts";
 import { EPHEMERAL_FIX, givenEphemeral, inventoryEphemeral } from "../../devices/ephemeral.ts";
-import { type Acquired, type EphemeralFor, type SetupFor, acquire, candidates } from "../node-pool.ts";
-import { type StemcellImage, nodeSetup, setupOps } from "../node-setup.ts";
-import { prepareNode } from "../node-prep.ts";
+import { type Acquired, type EphemeralFor, type SetupFor, acquire } from "../pool/acquire.ts";
+import { candidates } from "../pool/candidates.ts";
+import { claimUuid } from "../pool/claim-id.ts";
+import { type PoolDeps, waitForState } from "../pool/deps.ts";
+import { enroll } from "../pool/enroll.ts";
+import { prepareNode } from "../pool/prepare.ts";
+import { type StemcellImage, nodeSetup, setupOps } from "../pool/setup.ts";
+import { type ReleaseExtras, teardown } from "../pool/teardown.ts";
 import { UndoStack } from "../undo.ts";
 import type { VmCloudProperties } from "./cloud-properties.ts";
 import type { VmConfigDrive, VmConfigDriveInput } from "./config-drive.ts";
 import { deploy } from "./deploy.ts";
-import { type VmDeps, waitForState } from "./deps.ts";
 import { creationError } from "./errors.ts";
-import { type ReleaseExtras, teardown } from "./teardown.ts";
-
-/** States of a node whose deploy was already requested. */
-const DEPLOYED = new Set(["active", "deploying", "wait call-back"]);
 
 export interface StemcellSource {
   resolve(stemcellCid: string): Promise<StemcellImage>;
@@ -42,7 +41,7 @@ export interface SettingsRecords {
   put(vmCid: string, settings: unknown): Promise<unknown>;
   remove(vmCid: string): Promise<unknown>;
 }
-export interface CreateDeps extends VmDeps {
+export interface CreateDeps extends PoolDeps {
   stemcells: StemcellSource;
   settings: SettingsRecords;
   configDrive: (input: VmConfigDriveInput) => VmConfigDrive;
@@ -119,7 +118,7 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
   let failed: { node: string; error: unknown } | undefined;
   let deployError: unknown;
   try {
-    const got = await obtain(deps, props, input, record, timeoutS, setup, (n) => {
+    const got = await obtain(deps, { props, input, record, timeoutS, setup }, (n) => {
       node = n;
       undo.push(`release node ${n.uuid}`, async () => {
         const current = (await deps.ironic.nodes.find(n.uuid)) ?? n;
@@ -208,16 +207,18 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
   }
 }
 
+/** What obtain() works from: the request, its parsed vm_type and what the claim will write. */
+interface Job {
+  props: VmCloudProperties;
+  input: CreateVmInput;
+  record: BoshRecord;
+  timeoutS: number;
+  setup: SetupFor;
+}
+
 /** Enroll a server for ironic_params whose MACs no node owns yet; otherwise select and claim one. */
-async function obtain(
-  deps: CreateDeps,
-  props: VmCloudProperties,
-  input: CreateVmInput,
-  record: BoshRecord,
-  timeoutS: number,
-  setup: SetupFor,
-  owned: (n: Node) => void,
-): Promise<Acquired> {
+async function obtain(deps: CreateDeps, job: Job, owned: (n: Node) => void): Promise<Acquired> {
+  const { props, input, record, timeoutS, setup } = job;
   const enrolling = !!props.ironic_params;
   const plain = selectionRequest(props, input.agentId, input.diskCids, enrolling);
   const pinned = input.diskCids.length > 0 ? await deps.placement.nodeFor(input.diskCids, plain.claimUuid) : undefined;
@@ -229,7 +230,7 @@ async function obtain(
     group !== undefined && path && !props.macs && !pinned
       ? { ...plain, spread: { group, path, required: props.spread === "required" } }
       : plain;
-  const ephemeralFor = ephemeralSource(deps, props, input);
+  const ephemeralFor = ephemeralSource(deps, props);
   if (props.ironic_params && props.macs && !pinned && (await candidates(deps, req)).length === 0) {
     // Known before enrolling unless only an inspection can tell: then the rollback deletes the node again.
     if (
@@ -259,16 +260,15 @@ async function obtain(
       );
     return { node, how: "free", source: "enrolled", ephemeral };
   }
-  const got = await acquire(deps, req, record, setup, pinned, ephemeralFor);
+  const got = await acquire(deps, { req, record, setup, pinned, ephemeralFor });
   owned(got.node);
   return got;
 }
 
 /** Where this create_vm's servers get the agent's ephemeral device from (devices/ephemeral.ts). */
-function ephemeralSource(deps: CreateDeps, props: VmCloudProperties, input: CreateVmInput): EphemeralFor {
-  const vmType = input.cloudProperties["ephemeral_disk"] as string | { path: string } | undefined; // checked by the precheck
+function ephemeralSource(deps: CreateDeps, props: VmCloudProperties): EphemeralFor {
   return async (node) => {
-    const given = givenEphemeral(vmType, node, deps.config.disks.ephemeral_device);
+    const given = givenEphemeral(props.ephemeral_disk, node, deps.config.disks.ephemeral_device);
     if (given || !node.uuid) return given;
     const inventory = await deps.ironic.nodes.inventoryDisks(node.uuid);
     if (!inventory) return undefined;
@@ -313,7 +313,7 @@ async function configDrive(
 
 /** node.network_data for a DHCP-less provisioning ramdisk (API >= 1.66); the previous value is kept to restore. */
 async function setNetworkData(
-  deps: VmDeps,
+  deps: PoolDeps,
   node: Node,
   claim: string,
   networkData: Record<string, unknown>,
@@ -328,7 +328,7 @@ async function setNetworkData(
 const blamesServer = (err: unknown) => err instanceof IronicStateError || err instanceof IronicTimeoutError;
 
 /** What the rollback's release writes on a server that failed this deploy: the record, maybe maintenance. */
-function failureRelease(deps: VmDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
+function failureRelease(deps: PoolDeps, node: Node, agentId: string, error: unknown): ReleaseExtras {
   const message =
     error instanceof IronicStateError
       ? `${error.state}: ${error.lastError ?? "no last_error"}`

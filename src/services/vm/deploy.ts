@@ -3,9 +3,7 @@
 // `active` (the 2016 CPI polled every 30 s, 40 times).
 import type { Node } from "../../ironic/node-schema.ts";
 import type { VmCloudProperties } from "./cloud-properties.ts";
-import { type VmDeps, waitForState } from "./deps.ts";
-
-export type { StemcellImage } from "../node-setup.ts";
+import { type PoolDeps, waitForState } from "../pool/deps.ts";
 
 export interface DeployInput {
   props: VmCloudProperties;
@@ -15,7 +13,7 @@ export interface DeployInput {
 }
 
 /** Deploys and waits for `active`; IronicStateError (deploy failed + last_error) / IronicTimeoutError otherwise. */
-export async function deploy(deps: VmDeps, node: Node, input: DeployInput): Promise<Node> {
+export async function deploy(deps: PoolDeps, node: Node, input: DeployInput): Promise<Node> {
   deps.log.info({ node: node.uuid }, "deploying");
   await deps.ironic.states.provision(node.uuid, "active", {
     configdrive: input.configDrive,

@@ -11,30 +11,28 @@ import type { Logger } from "../../log/index.ts";
 import { CloudError, VmNotFound } from "../../protocol/errors.ts";
 import type { Metadata } from "../../protocol/shapes.ts";
 import { boshRecord } from "../../selection/node-record.ts";
-import { isUuid } from "../claim-id.ts";
-import { once } from "../once.ts";
-import { findUnfinishedDelete, findVmClaim, findVmNode } from "./lookup.ts";
+import { isUuid } from "../pool/claim-id.ts";
+import { findUnfinishedDelete, findVmClaim, findVmNode } from "../pool/lookup.ts";
+import { teardown } from "../pool/teardown.ts";
 import { type CreateDeps, type CreateVmInput, type CreatedVm, createVm } from "./create.ts";
 import { precheckCreateVm } from "./precheck.ts";
-import { teardown } from "./teardown.ts";
 
 export type { CreateVmInput, CreatedVm } from "./create.ts";
 
 export class VmService {
-  /** Built on first use (the Ironic client negotiates its microversion). */
-  private readonly deps: () => Promise<CreateDeps>;
-  private readonly config: Config;
-  private readonly log: Logger;
+  /**
+   * Built without I/O: Ironic is connected (`deps`, memoised by the composition root) only after the
+   * arguments were checked.
+   */
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly deps: () => Promise<CreateDeps>,
+  ) {}
 
-  /** `new VmService(deps)` with ready dependencies, or `(config, log, build)` to connect on first use. */
-  constructor(deps: CreateDeps);
-  constructor(config: Config, log: Logger, deps: CreateDeps | (() => Promise<CreateDeps>));
-  constructor(first: CreateDeps | Config, log?: Logger, deps?: CreateDeps | (() => Promise<CreateDeps>)) {
-    const ready = "claims" in first ? first : undefined;
-    const source = ready ?? deps!;
-    this.config = ready?.config ?? (first as Config);
-    this.log = ready?.log ?? log!;
-    this.deps = typeof source === "function" ? once(source) : async () => source;
+  /** Over dependencies already built (tests, tools). */
+  static over(deps: CreateDeps): VmService {
+    return new VmService(deps.config, deps.log, async () => deps);
   }
 
   async create(input: CreateVmInput): Promise<CreatedVm> {

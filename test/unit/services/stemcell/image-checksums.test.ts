@@ -2,7 +2,14 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Config } from "../../../../src/config/schema.ts";
 import { OS_HASH_ALONE_SINCE, serverNeedsMd5 } from "../../../../src/ironic/microversions.ts";
-import { ironicNeedsMd5 } from "../../../../src/services/stemcell/image-checksums.ts";
+import { ironicNeedsMd5 as askIronic } from "../../../../src/services/stemcell/image-checksums.ts";
+import { connectIronic } from "../../../../src/wiring.ts";
+import type { Config as ConfigT } from "../../../../src/config/schema.ts";
+import type { Logger } from "../../../../src/log/index.ts";
+
+/** As the composition root asks: one quick GET / of the configured Ironic. */
+const ironicNeedsMd5 = (config: ConfigT, log: Logger) =>
+  askIronic(() => connectIronic(config, log, { quick: true }), log);
 import { type FakeHttp, startFakeHttp } from "../../../support/fake-http.ts";
 import { testConfig } from "../../../support/config.ts";
 

@@ -6,7 +6,7 @@ import {
   IronicUnavailable,
 } from "../../../../src/ironic/errors.ts";
 import { CloudError, CpiError, VmCreationFailed, VmNotFound } from "../../../../src/protocol/errors.ts";
-import type { DiskPlacement } from "../../../../src/services/disk-placement.ts";
+import type { DiskPlacement } from "../../../../src/services/pool/disk-placement.ts";
 import { type CreateVmInput, VmService, describeVm } from "../../../../src/services/vm/service.ts";
 import { rank } from "../../../../src/selection/ranking.ts";
 import { type FakeIronic, fakeIronic, IMAGE, vmDeps } from "../fake-ironic.ts";
@@ -23,12 +23,12 @@ const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
   directorUuid: "dir-1",
   ...over,
 });
-const serviceFor = (deps: ReturnType<typeof vmDeps>) => new VmService(deps.config, deps.log, deps);
+const serviceFor = (deps: ReturnType<typeof vmDeps>) => VmService.over(deps);
 const setup = (nodes: number, over: Parameters<typeof vmDeps>[1] = {}) => {
   const fake = fakeIronic();
   for (let i = 0; i < nodes; i++) fake.add({ uuid: uid(i), resource_class: "rc", properties: { cpus: 8 } });
   const deps = vmDeps(fake, over);
-  return { fake, deps, vms: new VmService(deps.config, deps.log, deps) };
+  return { fake, deps, vms: VmService.over(deps) };
 };
 /** vm_cids are node UUIDs; the service refuses to resolve anything else (it could match a node name). */
 const uid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;

@@ -4,18 +4,24 @@
 // Ruby-syntax steps, API 1.9); here it runs with API ≥ 1.15 and remembers what it applied in
 // extra.bosh_prepared, so the next VM on the same server does not clean it again.
 import { createHash } from "node:crypto";
-import type { Node } from "../ironic/node-schema.ts";
-import { add } from "../ironic/patch.ts";
-import { setTargetRaidConfig } from "../ironic/raid.ts";
-import { CloudError } from "../protocol/errors.ts";
-import { liveDisks } from "../selection/node-record.ts";
-import type { VmCloudProperties } from "./vm/cloud-properties.ts";
-import { AVAILABLE, ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm/deps.ts";
+import type { Node } from "../../ironic/node-schema.ts";
+import { add } from "../../ironic/patch.ts";
+import { setTargetRaidConfig } from "../../ironic/raid.ts";
+import { CloudError } from "../../protocol/errors.ts";
+import { liveDisks } from "../../selection/node-record.ts";
+import { AVAILABLE, ENROLL, MANAGEABLE } from "../../ironic/provision-states.ts";
+import { type PoolDeps, transition } from "./deps.ts";
+
+/** What a vm_type asks to be applied to a server before first use (vm/cloud-properties.ts validates it). */
+export interface Preparation {
+  raid?: { logical_disks: Record<string, unknown>[] } | undefined;
+  bios_settings?: { name: string; value: string | number | boolean }[] | undefined;
+}
 
 type CleanStep = { interface: string; step: string; args?: Record<string, unknown> };
 
 /** Manual clean steps for raid/bios_settings, in the order Ironic should run them. */
-function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings">): CleanStep[] {
+function preparationSteps(props: Preparation): CleanStep[] {
   const steps: CleanStep[] = [];
   if (props.bios_settings)
     steps.push({ interface: "bios", step: "apply_configuration", args: { settings: props.bios_settings } });
@@ -28,7 +34,7 @@ function preparationSteps(props: Pick<VmCloudProperties, "raid" | "bios_settings
 }
 
 /** Stable digest of what preparation applies (key order does not matter). */
-function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_settings">): string {
+function preparationDigest(props: Preparation): string {
   const canon = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(canon)
@@ -47,10 +53,10 @@ function preparationDigest(props: Pick<VmCloudProperties, "raid" | "bios_setting
 
 /** Returns the node once it is `available` (or as it was when nothing had to be done). */
 export async function prepareNode(
-  deps: VmDeps,
+  deps: PoolDeps,
   node: Node,
   claim: string,
-  props: VmCloudProperties,
+  props: Preparation,
   timeoutS: number,
 ): Promise<Node> {
   let current = node;

@@ -4,14 +4,15 @@
 // Every later PATCH of the create path re-adds the same instance_uuid (a no-op for Ironic), so a claim that
 // vanished under us is re-taken or, if someone else holds the node by then, fails loudly instead of
 // deploying onto a node we no longer hold.
-import type { IronicClient } from "../ironic/client.ts";
-import { IronicNodeAssociated } from "../ironic/errors.ts";
-import type { Node } from "../ironic/node-schema.ts";
-import { type JsonPatchOp, add, remove } from "../ironic/patch.ts";
-import type { Logger } from "../log/index.ts";
-import { type BoshRecord, boshRecord, disksHoldCleaning } from "../selection/node-record.ts";
-import type { StalePolicy } from "../selection/request.ts";
-import { isStale } from "../selection/stale.ts";
+import type { IronicClient } from "../../ironic/client.ts";
+import { IronicNodeAssociated } from "../../ironic/errors.ts";
+import type { Node } from "../../ironic/node-schema.ts";
+import { type JsonPatchOp, add, remove } from "../../ironic/patch.ts";
+import type { Logger } from "../../log/index.ts";
+import { type BoshRecord, boshRecord, disksHoldCleaning } from "../../selection/node-record.ts";
+import type { StalePolicy } from "../../selection/request.ts";
+import { isStale } from "../../selection/stale.ts";
+import { UNDEPLOYED } from "../../ironic/provision-states.ts";
 
 export interface ClaimsDeps {
   ironic: IronicClient;
@@ -93,9 +94,6 @@ export class Claims {
     return this.release(seen.uuid, now.instance_uuid ?? undefined, { node: now });
   }
 }
-
-/** Provision states in which the node holds no deployment, so instance_info is only what the claim wrote. */
-const UNDEPLOYED = new Set(["available", "manageable", "enroll"]);
 
 /** JSON-patch that undoes a claim on `node` as it is now (remove of an absent member is a 400, so check). */
 export function releaseOps(node: Node, networkDataSupported: boolean): JsonPatchOp[] {

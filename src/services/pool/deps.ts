@@ -1,14 +1,15 @@
-// What the VM services share: the Ironic client, configuration, log, clock, claims and the disk hook,
-// plus the one way they wait for a node (adaptive polling from ironic/wait.ts with the configured pace).
+// What the pool works with: the Ironic client, configuration, log, clock, the claims and the disks' hook
+// on a release, plus the one way the services wait for a node (adaptive polling from ironic/wait.ts with
+// the configured pace) and move it from state to state.
 import type { Config } from "../../config/schema.ts";
 import type { IronicClient } from "../../ironic/client.ts";
 import { IronicBadRequest } from "../../ironic/errors.ts";
 import type { Node, NodeField } from "../../ironic/node-schema.ts";
 import type { Logger } from "../../log/index.ts";
-import type { Claims } from "../claims.ts";
-import type { DiskPlacement } from "../disk-placement.ts";
+import type { Claims } from "./claims.ts";
+import type { DiskPlacement } from "./disk-placement.ts";
 
-export interface VmDeps {
+export interface PoolDeps {
   ironic: IronicClient;
   config: Config;
   log: Logger;
@@ -17,10 +18,8 @@ export interface VmDeps {
   placement: DiskPlacement;
 }
 
-/** `from` sets of the common transitions (see transition). */
-export const AVAILABLE: ReadonlySet<string> = new Set(["available"]);
-export const MANAGEABLE: ReadonlySet<string> = new Set(["manageable"]);
-export const ENROLL: ReadonlySet<string> = new Set(["enroll"]);
+/** What waiting and moving a node need. */
+export type WaitDeps = Pick<PoolDeps, "ironic" | "config" | "log">;
 
 /** Fields every wait reads: the state, why it failed, and whether a conductor still holds the node. */
 const WAIT_FIELDS: NodeField[] = [
@@ -37,7 +36,7 @@ const WAIT_FIELDS: NodeField[] = [
  * last_error; the deadline IronicTimeoutError). Sub-second polls at first, backing off to poll.max_interval_ms.
  */
 export function waitForState(
-  deps: VmDeps,
+  deps: WaitDeps,
   uuid: string,
   states: readonly string[],
   timeoutS: number,
@@ -62,7 +61,7 @@ export function waitForState(
  * is already on its way, so follow it as if it were ours. A refusal in one of `from` is a real one.
  */
 export async function transition(
-  deps: VmDeps,
+  deps: WaitDeps,
   uuid: string,
   target: Parameters<IronicClient["states"]["provision"]>[1],
   states: readonly string[],

@@ -3,11 +3,11 @@
 // attach_disk/detach_disk keep disks.persistent in step (that copy is what the agent reads), delete_vm
 // removes them. They hold the agent's secrets, so they live in registry.store, never in the stemcell
 // store; without a registry store configured there are none, and nothing here touches a store.
-import type { Logger } from "../log/index.ts";
-import { BoshError, CloudError, CpiError } from "../protocol/errors.ts";
-import type { DiskHint } from "../protocol/shapes.ts";
-import type { RegistryRecords } from "../registry/records.ts";
-import { UnsafeKeyError, describeStoreError } from "../webdav/errors.ts";
+import type { Logger } from "../../log/index.ts";
+import { BoshError, CloudError, CpiError } from "../../protocol/errors.ts";
+import type { DiskHint } from "../../protocol/shapes.ts";
+import type { RegistryRecords } from "../../registry/records.ts";
+import { UnsafeKeyError, describeStoreError } from "../../webdav/errors.ts";
 
 export type AgentSettingsDocument = Record<string, unknown>;
 export type PersistentDisks = Record<string, DiskHint>;

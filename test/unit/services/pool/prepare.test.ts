@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CloudError } from "../../../src/protocol/errors.ts";
-import { prepareNode } from "../../../src/services/node-prep.ts";
-import { fakeIronic, vmDeps } from "./fake-ironic.ts";
+import { CloudError } from "../../../../src/protocol/errors.ts";
+import { prepareNode } from "../../../../src/services/pool/prepare.ts";
+import { fakeIronic, vmDeps } from "../fake-ironic.ts";
 
 const NODE = "00000000-0000-4000-8000-000000000001";
 const RAID = { logical_disks: [{ size_gb: "MAX", raid_level: "1", is_root_volume: true }] };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { IronicNodeAssociated } from "../../../src/ironic/errors.ts";
-import { claimUuid, uuidV5 } from "../../../src/services/claim-id.ts";
-import { Claims, isLostClaim, releaseOps } from "../../../src/services/claims.ts";
-import { fakeIronic, silent } from "./fake-ironic.ts";
+import { IronicNodeAssociated } from "../../../../src/ironic/errors.ts";
+import { claimUuid, uuidV5 } from "../../../../src/services/pool/claim-id.ts";
+import { Claims, isLostClaim, releaseOps } from "../../../../src/services/pool/claims.ts";
+import { fakeIronic, silent } from "../fake-ironic.ts";
 
 const NOW = new Date("2026-11-21T12:00:00Z");
 const claimsFor = (fake: ReturnType<typeof fakeIronic>) =>

@@ -3,7 +3,7 @@
 // these hooks; the disks service implements them (disk/node-disk-placement.ts).
 // Selection itself already excludes nodes whose extra.bosh_disks hold live disks the VM does not name, and
 // takes over a node reserved for exactly those disks (extra.bosh.phase "reserved").
-import type { Node } from "../ironic/node-schema.ts";
+import type { Node } from "../../ironic/node-schema.ts";
 
 export interface ClaimedVm {
   vmCid: string;

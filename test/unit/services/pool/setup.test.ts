@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { Config } from "../../../src/config/schema.ts";
-import { instanceInfo, nodeSetup, setupOps } from "../../../src/services/node-setup.ts";
-import { parseVmCloudProperties } from "../../../src/services/vm/cloud-properties.ts";
-import { testConfig } from "../../support/config.ts";
+import { Config } from "../../../../src/config/schema.ts";
+import { instanceInfo, nodeSetup, setupOps } from "../../../../src/services/pool/setup.ts";
+import { parseVmCloudProperties } from "../../../../src/services/vm/cloud-properties.ts";
+import { testConfig } from "../../../support/config.ts";
 
 const image = { imageUrl: "http://s/i", checksums: { sha256: "a".repeat(64), md5: "b".repeat(32) }, diskFormat: "raw" };
 

@@ -5,29 +5,29 @@
 // learnt these nodes, so nobody else would ever free them. Likewise disk records of a create_disk that
 // died before answering (selection/orphan-disks.ts) are deleted the way delete_disk does it (the device
 // turns dirty and is wiped). Servers with failed-deploy records are listed for the operator.
-import type { Node, NodeField } from "../ironic/node-schema.ts";
-import { domainField, fleetByDomain, parseDomainPath } from "../selection/failure-domains.ts";
-import { deployFailures } from "../selection/deploy-failures.ts";
-import { type BoshRecord, boshRecord } from "../selection/node-record.ts";
-import { orphanDisks } from "../selection/orphan-disks.ts";
-import { isStale, recordAgeMs } from "../selection/stale.ts";
-import type { Disks } from "./disk/service.ts";
-import { stalePolicy } from "./node-pool.ts";
-import type { VmDeps } from "./vm/deps.ts";
-import { teardown } from "./vm/teardown.ts";
+import type { Node, NodeField } from "../../ironic/node-schema.ts";
+import { domainField, fleetByDomain, parseDomainPath } from "../../selection/failure-domains.ts";
+import { deployFailures } from "../../selection/deploy-failures.ts";
+import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
+import { orphanDisks } from "../../selection/orphan-disks.ts";
+import { isStale, recordAgeMs } from "../../selection/stale.ts";
+import type { Disks } from "../disk/service.ts";
+import { planPolicy } from "../pool/candidates.ts";
+import type { PoolDeps } from "../pool/deps.ts";
+import { teardown } from "../pool/teardown.ts";
 
 export type ReconcileReport = Awaited<ReturnType<Reconciler["run"]>>;
 
 export class Reconciler {
   constructor(
-    private readonly deps: () => Promise<VmDeps>,
+    private readonly deps: () => Promise<PoolDeps>,
     private readonly disks: Disks,
   ) {}
 
   /** One pass over the fleet; with dryRun, only what would be done. */
   async run(dryRun: boolean) {
     const deps = await this.deps();
-    const policy = stalePolicy(deps);
+    const policy = planPolicy(deps);
     const domains = parseDomainPath(deps.config.placement.failure_domain);
     const nodes = await deps.ironic.nodes.list({
       fields: [
@@ -75,7 +75,7 @@ export class Reconciler {
           now.instance_uuid !== n.instance_uuid ||
           again.claimed_at !== rec.claimed_at ||
           again.phase !== rec.phase ||
-          !isStale(again, stalePolicy(deps))
+          !isStale(again, planPolicy(deps))
         ) {
           found.outcome = "changed meanwhile; left alone";
           continue;
@@ -153,7 +153,7 @@ interface OrphanFound {
 
 /** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
 async function deleteOrphanDisks(
-  deps: VmDeps,
+  deps: PoolDeps,
   listed: readonly Pick<Node, "uuid" | "extra">[],
   disks: Disks,
   dryRun: boolean,

@@ -2,11 +2,17 @@
 // the common create_vm path needs no further PATCH before `active`: instance_info for the stemcell and
 // the vm_type, and automated_clean (vm_type over config; null keeps Ironic's own). The record keeps what
 // was there before (extra.bosh.restore) so releasing the node puts it back.
-import type { Config } from "../config/schema.ts";
-import type { Node } from "../ironic/node-schema.ts";
-import { type JsonPatchOp, add } from "../ironic/patch.ts";
-import { type BoshRecord, disksHoldCleaning } from "../selection/node-record.ts";
-import type { VmCloudProperties } from "./vm/cloud-properties.ts";
+import type { Config } from "../../config/schema.ts";
+import type { Node } from "../../ironic/node-schema.ts";
+import { type JsonPatchOp, add } from "../../ironic/patch.ts";
+import { type BoshRecord, disksHoldCleaning } from "../../selection/node-record.ts";
+
+/** What a vm_type asks of the deploy itself (vm/cloud-properties.ts validates it). */
+export interface DeployChoices {
+  root_device?: Record<string, string | number | boolean> | undefined;
+  boot_mode?: "uefi" | "bios" | undefined;
+  automated_clean?: boolean | undefined;
+}
 
 export interface StemcellImage {
   /** URL the conductor (or IPA) downloads the image from. */
@@ -22,10 +28,7 @@ export interface StemcellImage {
  * instance_info for a whole-disk image. The strongest hash goes into image_os_hash_algo/value (the 2016
  * CPI only knew md5); image_checksum keeps md5 for conductors that read only that key.
  */
-export function instanceInfo(
-  image: StemcellImage,
-  props: Pick<VmCloudProperties, "root_device" | "boot_mode">,
-): Record<string, unknown> {
+export function instanceInfo(image: StemcellImage, props: DeployChoices): Record<string, unknown> {
   const info: Record<string, unknown> = { image_source: image.imageUrl };
   if (image.diskFormat) info["image_disk_format"] = image.diskFormat;
   const { sha256, sha512, md5 } = image.checksums;
@@ -52,7 +55,7 @@ export interface NodeSetup {
 export function nodeSetup(
   node: Pick<Node, "automated_clean" | "extra">,
   image: StemcellImage,
-  props: VmCloudProperties,
+  props: DeployChoices,
   opts: { config: Config; automatedCleanSupported: boolean },
 ): NodeSetup {
   const previous = ((node.extra?.["bosh"] as BoshRecord | undefined)?.restore ?? {}) as NonNullable<

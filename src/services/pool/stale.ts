@@ -4,24 +4,27 @@
 // claim. The selection pass then tears one such stale claim down, as `reconcile` would (undeploy,
 // restore, release), so that this call, or the next, finds the node available. One per call (an
 // undeploy takes time); parallel calls pick different ones by their agent id.
-import type { Node } from "../ironic/node-schema.ts";
-import { boshRecord } from "../selection/node-record.ts";
-import { hash32 } from "../selection/ranking.ts";
-import { type SelectionRequest, type StalePolicy, poolQueries } from "../selection/request.ts";
-import { isStale } from "../selection/stale.ts";
-import type { VmDeps } from "./vm/deps.ts";
-import { teardown } from "./vm/teardown.ts";
-
-const DEPLOYED_STATES = ["active", "deploy failed", "deploying", "wait call-back"] as const;
+import type { Node } from "../../ironic/node-schema.ts";
+import { boshRecord } from "../../selection/node-record.ts";
+import { hash32 } from "../../selection/ranking.ts";
+import { type SelectionRequest, type StalePolicy, poolQueries } from "../../selection/request.ts";
+import { isStale } from "../../selection/stale.ts";
+import { DEPLOY_STARTED } from "../../ironic/provision-states.ts";
+import type { PoolDeps } from "./deps.ts";
+import { teardown } from "./teardown.ts";
 
 /** True when a stale deployed claim was torn down (its node should now be free). */
-export async function releaseStaleDeployed(deps: VmDeps, req: SelectionRequest, policy: StalePolicy): Promise<boolean> {
+export async function releaseStaleDeployed(
+  deps: PoolDeps,
+  req: SelectionRequest,
+  policy: StalePolicy,
+): Promise<boolean> {
   const fields = ["uuid", "name", "provision_state", "instance_uuid", "extra"] as const;
   const listed: Node[] = req.macs
     ? []
     : (
         await Promise.all(
-          DEPLOYED_STATES.map((s) => deps.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })),
+          DEPLOY_STARTED.map((s) => deps.ironic.nodes.list({ ...poolQueries(req)[0], provision_state: s, fields })),
         )
       ).flat();
   const stale = listed.filter((n) => {

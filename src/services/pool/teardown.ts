@@ -7,45 +7,8 @@ import { IronicConflict, IronicNodeAssociated, IronicNotFound, IronicStateError 
 import type { Node } from "../../ironic/node-schema.ts";
 import { type JsonPatchOp, add } from "../../ironic/patch.ts";
 import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
-import { AVAILABLE, MANAGEABLE, type VmDeps, transition, waitForState } from "./deps.ts";
-
-/** States from which `deleted` (undeploy) is accepted. */
-const UNDEPLOYABLE = new Set([
-  "active",
-  "deploy failed",
-  "wait call-back",
-  "error",
-  "rescue",
-  "rescue failed",
-  "rescue wait",
-  "unrescue failed",
-]);
-/** Ironic is busy with the node; wait until it settles. */
-const MOVING = new Set([
-  "deploying",
-  "deleting",
-  "cleaning",
-  "clean wait",
-  "verifying",
-  "inspecting",
-  "inspect wait",
-  "rescuing",
-  "unrescuing",
-  "adopting",
-]);
-/** Failures of our own preparation (manual cleaning, inspection) that `manage` recovers from. */
-const RECOVERABLE = new Set(["clean failed", "inspect failed"]);
-const SETTLED = [
-  "available",
-  "manageable",
-  "enroll",
-  "active",
-  "deploy failed",
-  "clean failed",
-  "inspect failed",
-  "error",
-  "wait call-back",
-];
+import { AVAILABLE, MANAGEABLE, MOVING, RECOVERABLE, SETTLED, UNDEPLOYABLE } from "../../ironic/provision-states.ts";
+import { type PoolDeps, transition, waitForState } from "./deps.ts";
 
 /** What a rollback writes with the release: the server's deploy-failure record, and maintenance when due. */
 export interface ReleaseExtras {
@@ -65,7 +28,7 @@ export interface TeardownResult {
  * is on the node: if a different claim shows up meanwhile, that one is left alone.
  */
 export async function teardown(
-  deps: VmDeps,
+  deps: PoolDeps,
   node: Node,
   opts: { reason: string; release?: ReleaseExtras },
 ): Promise<TeardownResult> {
@@ -135,7 +98,7 @@ export async function teardown(
 }
 
 /** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */
-async function applyCleaningPolicy(deps: VmDeps, node: Node): Promise<void> {
+async function applyCleaningPolicy(deps: PoolDeps, node: Node): Promise<void> {
   const { automatedClean } = await deps.placement.beforeRelease(node);
   if (
     automatedClean === undefined ||
@@ -150,7 +113,7 @@ async function applyCleaningPolicy(deps: VmDeps, node: Node): Promise<void> {
 }
 
 /** Waits out a transition in progress; a node still deploying cannot be undeployed yet. */
-async function settle(deps: VmDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
+async function settle(deps: PoolDeps, uuid: string, state: string, rec: BoshRecord | undefined): Promise<string> {
   if (!MOVING.has(state)) return state;
   // A deploy in progress cannot be aborted, only waited out (it ends active, or failed by Ironic's own timeout).
   const timeoutS =
@@ -166,7 +129,7 @@ async function settle(deps: VmDeps, uuid: string, state: string, rec: BoshRecord
 
 /** Removes our claim and record unless someone else's claim is on the node by now. */
 async function release(
-  deps: VmDeps,
+  deps: PoolDeps,
   uuid: string,
   rec: BoshRecord | undefined,
   claim: string | undefined,
@@ -189,7 +152,7 @@ async function release(
 }
 
 /** An enrolled node goes away with its ports; Ironic deletes only enroll/manageable/available nodes. */
-async function deleteEnrolled(deps: VmDeps, uuid: string, state: string, rec: BoshRecord): Promise<TeardownResult> {
+async function deleteEnrolled(deps: PoolDeps, uuid: string, state: string, rec: BoshRecord): Promise<TeardownResult> {
   const now = await deps.ironic.nodes.find(uuid);
   if (!now) return { outcome: "gone", node: uuid };
   const current = boshRecord(now);

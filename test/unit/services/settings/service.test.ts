@@ -1,12 +1,12 @@
 // The agent settings records (registry) service against an in-memory store.
 import pino from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CloudError, CpiError } from "../../../src/protocol/errors.ts";
-import { RegistryRecords } from "../../../src/registry/records.ts";
-import { SettingsService } from "../../../src/services/settings.ts";
-import { WebdavUnavailable } from "../../../src/webdav/errors.ts";
-import { TRAVERSALS } from "../webdav/traversals.ts";
-import { FakeStore } from "./stemcell/fake-store.ts";
+import { CloudError, CpiError } from "../../../../src/protocol/errors.ts";
+import { RegistryRecords } from "../../../../src/registry/records.ts";
+import { SettingsService } from "../../../../src/services/settings/service.ts";
+import { WebdavUnavailable } from "../../../../src/webdav/errors.ts";
+import { TRAVERSALS } from "../../webdav/traversals.ts";
+import { FakeStore } from "../stemcell/fake-store.ts";
 
 const VM = "9b3c1e2a-4f5d-4e6f-8a7b-1c2d3e4f5a6b";
 const SETTINGS = {

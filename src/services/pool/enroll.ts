@@ -4,17 +4,27 @@
 // provides it. The 2016 CPI left nodes half-created when a port failed and hid Ironic's error behind a
 // format bug (#8); here a failed port deletes the node again and the error names the MAC.
 import { randomUUID } from "node:crypto";
-import type { IronicClient } from "../ironic/client.ts";
-import { IronicConflict } from "../ironic/errors.ts";
-import type { Node } from "../ironic/node-schema.ts";
-import { CloudError, VmCreationFailed } from "../protocol/errors.ts";
-import type { BoshRecord } from "../selection/node-record.ts";
-import type { NodeSetup } from "./node-setup.ts";
-import type { IronicParams } from "./vm/cloud-properties.ts";
-import { ENROLL, MANAGEABLE, type VmDeps, transition } from "./vm/deps.ts";
+import type { IronicClient } from "../../ironic/client.ts";
+import { IronicConflict } from "../../ironic/errors.ts";
+import type { Node } from "../../ironic/node-schema.ts";
+import { CloudError, VmCreationFailed } from "../../protocol/errors.ts";
+import type { BoshRecord } from "../../selection/node-record.ts";
+import { ENROLL, MANAGEABLE } from "../../ironic/provision-states.ts";
+import { type PoolDeps, transition } from "./deps.ts";
+import type { NodeSetup } from "./setup.ts";
+
+/** The node to create (POST /v1/nodes fields, vm/cloud-properties.ts validates them), plus `inspect`. */
+export interface EnrollParams {
+  driver: string;
+  inspect: boolean;
+  uuid?: string | undefined;
+  name?: string | undefined;
+  extra?: Record<string, unknown> | undefined;
+  [field: string]: unknown;
+}
 
 export interface EnrollInput {
-  params: IronicParams;
+  params: EnrollParams;
   macs: readonly string[];
   claim: string;
   record: BoshRecord;
@@ -27,7 +37,7 @@ export interface EnrollInput {
  * Creates node + ports and brings the node to `manageable` (inspected when asked). `onCreated` runs as soon
  * as the node exists, so the caller's undo (teardown: delete the enrolled node) is in place before ports.
  */
-export async function enroll(deps: VmDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
+export async function enroll(deps: PoolDeps, input: EnrollInput, onCreated: (node: Node) => void): Promise<Node> {
   const { inspect, extra, ...body } = input.params;
   const stamp = deps.now().toISOString();
   // The node's UUID is chosen here so that a lost answer to the POST is settled by it (nodes.ts).

@@ -8,7 +8,7 @@
 import type { IronicClient } from "../../ironic/client.ts";
 import type { Node, NodeField } from "../../ironic/node-schema.ts";
 import { boshRecord, holdsVm } from "../../selection/node-record.ts";
-import { isUuid } from "../claim-id.ts";
+import { isUuid } from "./claim-id.ts";
 
 const IDENTITY: readonly NodeField[] = ["uuid", "instance_uuid", "extra"];
 
