@@ -1,12 +1,11 @@
 // The Ironic client facade: createIronicClient() builds the transport, negotiates the microversion once
 // (one GET /) and groups the resource functions. Knows nothing of the CPI or its director.
-import * as allocations from "./allocations.ts";
 import * as inventory from "./inventory.ts";
 import type { Feature } from "./microversions.ts";
 import * as states from "./node-states.ts";
 import * as nodes from "./nodes.ts";
 import * as ports from "./ports.ts";
-import * as traits from "./traits.ts";
+import * as raid from "./raid.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 import { negotiate } from "./versions.ts";
 import * as wait from "./wait.ts";
@@ -30,37 +29,20 @@ function build(t: Transport) {
       create: bind(t, nodes.createNode),
       patch: bind(t, nodes.patchNode),
       delete: bind(t, nodes.deleteNode),
-      validate: bind(t, nodes.validateNode),
       inventoryDisks: bind(t, inventory.getInventoryDisks),
     },
     states: {
       provision: bind(t, states.setProvisionState),
       power: bind(t, states.setPowerState),
       setMaintenance: bind(t, states.setMaintenance),
-      unsetMaintenance: bind(t, states.unsetMaintenance),
+      setRaid: bind(t, raid.setTargetRaidConfig),
     },
     ports: {
-      list: bind(t, ports.listPorts),
       byAddress: bind(t, ports.listPortsByAddress),
       byNode: bind(t, ports.listPortsByNode),
       create: bind(t, ports.createPort),
-      delete: bind(t, ports.deletePort),
-    },
-    allocations: {
-      create: bind(t, allocations.createAllocation),
-      get: bind(t, allocations.getAllocation),
-      delete: bind(t, allocations.deleteAllocation),
-      list: bind(t, allocations.listAllocations),
-      byNode: bind(t, allocations.listAllocationsByNode),
-    },
-    traits: {
-      list: bind(t, traits.listTraits),
-      set: bind(t, traits.setTraits),
-      add: bind(t, traits.addTrait),
-      remove: bind(t, traits.removeTrait),
     },
     waitForNode: bind(t, wait.waitForNode),
-    waitForAllocation: bind(t, wait.waitForAllocation),
   };
 }
 
@@ -74,8 +56,6 @@ export type IronicClient = ReturnType<typeof build> & {
   supports(feature: Feature): boolean;
   /** Throws IronicUnsupportedFeature naming the feature, the needed and the negotiated version. */
   require(feature: Feature): void;
-  /** For callers that need a resource function not grouped here. */
-  readonly transport: Transport;
 };
 
 /**
@@ -94,6 +74,5 @@ export async function createIronicClient(opts: IronicClientOptions): Promise<Iro
     },
     supports: (f: Feature) => mv.supports(f),
     require: (f: Feature) => mv.require(f),
-    transport: t,
   };
 }

@@ -159,7 +159,7 @@ export class IronicUnsupportedFeature extends IronicVersionError {
   }
 }
 
-/** waitForNode/waitForAllocation saw a failure state. */
+/** waitForNode saw a failure state. */
 export class IronicStateError extends IronicError {
   constructor(
     readonly resource: string,
@@ -170,7 +170,7 @@ export class IronicStateError extends IronicError {
   }
 }
 
-/** waitForNode/waitForAllocation ran out of time. */
+/** waitForNode ran out of time. */
 export class IronicTimeoutError extends IronicError {
   constructor(
     readonly resource: string,

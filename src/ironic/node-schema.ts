@@ -77,10 +77,3 @@ export interface NodeCreate {
   automated_clean?: boolean;
   [field: string]: unknown;
 }
-
-/** GET /v1/nodes/{node}/validate: one entry per interface. */
-export const Validation = z.record(
-  z.string(),
-  z.object({ result: z.boolean().nullish(), reason: z.string().nullish() }),
-);
-export type Validation = z.infer<typeof Validation>;

@@ -98,8 +98,3 @@ export async function setPowerState(
 export async function setMaintenance(t: Transport, id: string, reason?: string): Promise<void> {
   await t.put(`nodes/${ident(id)}/maintenance`, { json: reason !== undefined ? { reason } : {} });
 }
-
-/** DELETE /v1/nodes/{node}/maintenance (API ref "Clear Maintenance Flag"). 202. */
-export async function unsetMaintenance(t: Transport, id: string): Promise<void> {
-  await t.delete(`nodes/${ident(id)}/maintenance`);
-}

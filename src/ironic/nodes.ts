@@ -6,7 +6,6 @@ import {
   NODE_LIST_FIELDS,
   NODE_UNSELECTABLE,
   Node,
-  Validation,
   type NodeCreate,
   type NodeField,
 } from "./node-schema.ts";
@@ -108,11 +107,6 @@ export async function patchNode(
 /** DELETE /v1/nodes/{node} (API ref "Delete Node"); its ports go with it. 409 when active or claimed. */
 export async function deleteNode(t: Transport, id: string): Promise<void> {
   await t.delete(`nodes/${ident(id)}`);
-}
-
-/** GET /v1/nodes/{node}/validate (API ref "Validate Node"): result per interface. */
-export async function validateNode(t: Transport, id: string): Promise<Validation> {
-  return t.get(`nodes/${ident(id)}/validate`, { schema: Validation });
 }
 
 /** uuid first; with `dropUnsupported`, fields newer than the pinned version are left out, else required. */

@@ -60,8 +60,3 @@ export async function createPort(t: Transport, body: PortCreate): Promise<Port> 
   };
   return t.post("ports", { schema: Port, json: body, landed });
 }
-
-/** DELETE /v1/ports/{port_id} (API ref "Delete Port"): 204; 404 when already gone. */
-export async function deletePort(t: Transport, uuid: string): Promise<void> {
-  await t.delete(`ports/${encodeURIComponent(uuid)}`);
-}

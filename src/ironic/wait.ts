@@ -5,7 +5,6 @@
 // fixed short interval would cost hundreds. A failure state ends the wait with IronicStateError
 // (+ last_error), the deadline with IronicTimeoutError.
 // Logs only state changes (like openstacksdk's _check_state_reached / gophercloud's nodes/util.go).
-import { type Allocation, getAllocation } from "./allocations.ts";
 import { IronicStateError, IronicTimeoutError } from "./errors.ts";
 import type { Node, NodeField } from "./node-schema.ts";
 import { FAILURE_STATES } from "./provision-states.ts";
@@ -92,23 +91,5 @@ export function waitForNode(t: Transport, id: string, opts: WaitForNodeOptions):
       lastError: (n) => n.last_error ?? null,
     },
     { ...opts, failOn: opts.failOn ?? FAILURE_STATES },
-  );
-}
-
-/** Waits until the allocation is "active" (default `until`); "error" throws with its last_error. */
-export function waitForAllocation(
-  t: Transport,
-  id: string,
-  opts: Partial<WaitOptions<Allocation>> = {},
-): Promise<Allocation> {
-  return pollUntil(
-    t,
-    {
-      resource: `allocation ${id}`,
-      fetch: () => getAllocation(t, id),
-      state: (a) => a.state,
-      lastError: (a) => a.last_error ?? null,
-    },
-    { ...opts, failOn: opts.failOn ?? ["error"], until: opts.until ?? ((a) => a.state === "active") },
   );
 }

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Node } from "../../ironic/node-schema.ts";
 import { add } from "../../ironic/patch.ts";
-import { setTargetRaidConfig } from "../../ironic/raid.ts";
+import type { TargetRaidConfig } from "../../ironic/raid.ts";
 import { CloudError } from "../../protocol/errors.ts";
 import { liveDisks } from "../../selection/node-record.ts";
 import { AVAILABLE, ENROLL, MANAGEABLE } from "../../ironic/provision-states.ts";
@@ -14,7 +14,7 @@ import { type PoolDeps, transition } from "./deps.ts";
 
 /** What a vm_type asks to be applied to a server before first use (vm/cloud-properties.ts validates it). */
 export interface Preparation {
-  raid?: { logical_disks: Record<string, unknown>[] } | undefined;
+  raid?: TargetRaidConfig | undefined;
   bios_settings?: { name: string; value: string | number | boolean }[] | undefined;
 }
 
@@ -76,7 +76,7 @@ export async function prepareNode(
     deps.ironic.require("manual_cleaning");
     if (current.provision_state === "available")
       current = await transition(deps, node.uuid, "manage", ["manageable"], timeoutS, AVAILABLE);
-    if (props.raid) await setTargetRaidConfig(deps.ironic.transport, node.uuid, props.raid as never);
+    if (props.raid) await deps.ironic.states.setRaid(node.uuid, props.raid);
     current = await transition(deps, node.uuid, "clean", ["manageable"], timeoutS, MANAGEABLE, { clean_steps: steps });
     await deps.claims.update(node.uuid, claim, {}, [add(["extra", "bosh_prepared"], digest)]);
   }

@@ -16,7 +16,6 @@ test("createIronicClient negotiates once; requestCount is live", async () => {
   expect(client.requestCount).toBe(3);
   expect(fake.calls("GET /")).toHaveLength(1);
   expect(Object.keys(client).sort()).toEqual([
-    "allocations",
     "nodes",
     "ports",
     "requestCount",
@@ -24,10 +23,7 @@ test("createIronicClient negotiates once; requestCount is live", async () => {
     "serverVersions",
     "states",
     "supports",
-    "traits",
-    "transport",
     "version",
-    "waitForAllocation",
     "waitForNode",
   ]);
 });

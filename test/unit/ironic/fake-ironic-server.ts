@@ -1,6 +1,7 @@
 // Test helper: a fake Ironic (test/support/fake-http.ts) that answers the API root like Ironic 21.4,
 // and a client with instant, deterministic backoff.
 import { createIronicClient, type IronicClient, type IronicClientOptions } from "../../../src/ironic/client.ts";
+import { Transport } from "../../../src/ironic/transport.ts";
 import { type FakeHttp, type FakeRoute, loadFixture, startFakeHttp } from "../../support/fake-http.ts";
 
 export const fixture = <T = unknown>(name: string) => loadFixture<T>(`ironic/${name}`);
@@ -21,6 +22,16 @@ export function clientFor(
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ...opts,
+  });
+}
+
+/** The transport alone (no negotiation), as clientFor configures it: for requests the facade does not group. */
+export function transportFor(fake: FakeHttp, sleeps: number[] = []): Transport {
+  return new Transport({
+    url: fake.url,
+    retry: { attempts: 4, baseMs: 100, maxMs: 1000 },
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
   });
 }
 

@@ -51,10 +51,3 @@ test("create: 201; duplicate MAC 409 (not retried); bad MAC 400", async () => {
   expect(fake.calls("POST /v1/ports")).toHaveLength(3);
   expect(fake.calls("POST /v1/ports")[0]?.json).toEqual(body);
 });
-
-test("delete", async () => {
-  fake = await startFakeIronic({ [`DELETE /v1/ports/${port.uuid}`]: { status: 204 } });
-  const client = await clientFor(fake);
-  await client.ports.delete(port.uuid);
-  expect(fake.calls(`DELETE /v1/ports/${port.uuid}`)).toHaveLength(1);
-});

@@ -2,8 +2,9 @@ import { afterEach, describe, expect, test } from "vitest";
 import * as z from "zod";
 import * as E from "../../../src/ironic/errors.ts";
 import { Transport, redactUrl } from "../../../src/ironic/transport.ts";
+import { negotiate } from "../../../src/ironic/versions.ts";
 import type { FakeHttp } from "../../support/fake-http.ts";
-import { NODE_UUID, clientFor, fixture, startFakeIronic } from "./fake-ironic-server.ts";
+import { NODE_UUID, clientFor, fixture, startFakeIronic, transportFor } from "./fake-ironic-server.ts";
 
 let fake: FakeHttp;
 afterEach(() => fake?.close());
@@ -48,23 +49,23 @@ describe("retries", () => {
   });
 
   test("POST is not retried on 503 (when its effect cannot be checked)", async () => {
-    fake = await startFakeIronic({ "POST /v1/allocations": [e503, { status: 201, body: {} }] });
-    const client = await clientFor(fake);
-    await expect(client.allocations.create({ resource_class: "bosh" })).rejects.toMatchObject({ status: 503 });
-    expect(fake.calls("POST /v1/allocations")).toHaveLength(1);
+    fake = await startFakeIronic({ "POST /v1/things": [e503, { status: 201, body: {} }] });
+    const client = transportFor(fake);
+    await expect(client.post("things", { json: { resource_class: "bosh" } })).rejects.toMatchObject({ status: 503 });
+    expect(fake.calls("POST /v1/things")).toHaveLength(1);
   });
 
   test("socket hang up: GET retried, POST not", async () => {
     fake = await startFakeIronic({
       [`GET /v1/nodes/${NODE_UUID}`]: [{ hangUp: true }, { body: node }],
-      "POST /v1/allocations": [{ hangUp: true }, { status: 201, body: {} }],
+      "POST /v1/things": [{ hangUp: true }, { status: 201, body: {} }],
     });
-    const client = await clientFor(fake);
-    expect((await client.nodes.get(NODE_UUID)).uuid).toBe(NODE_UUID);
-    const err = await client.allocations.create({ resource_class: "bosh" }).catch((e: unknown) => e);
+    const client = transportFor(fake);
+    expect((await client.get(`nodes/${NODE_UUID}`, { schema: z.object({ uuid: z.string() }) })).uuid).toBe(NODE_UUID);
+    const err = await client.post("things", { json: { resource_class: "bosh" } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(E.IronicUnavailable);
     expect((err as E.IronicUnavailable).code).toBe("ECONNRESET");
-    expect(fake.calls("POST /v1/allocations")).toHaveLength(1);
+    expect(fake.calls("POST /v1/things")).toHaveLength(1);
   });
 
   test("connection refused: even POST is retried, then IronicUnavailable", async () => {
@@ -94,8 +95,9 @@ describe("retries", () => {
 describe("requests", () => {
   test("JSON in and out, query building, pinned version header", async () => {
     fake = await startFakeIronic({ "POST /v1/things": { status: 201, body: { ok: true } } });
-    const client = await clientFor(fake);
-    const out = await client.transport.post("things", {
+    const t = transportFor(fake);
+    await negotiate(t); // as createIronicClient does: the pinned version is sent from now on
+    const out = await t.post("things", {
       json: { a: 1 },
       query: { fields: ["uuid", "name"], maintenance: false, skip: undefined },
       schema: z.object({ ok: z.boolean() }),
