@@ -43,6 +43,8 @@ export async function buildInto(outdir) {
     target: "node20",
     chunkNames: "chunks/[name]-[hash]",
     legalComments: "none",
+    // Errors are named by their class (src/errors.ts): bundling must not rename a class to avoid a clash.
+    keepNames: true,
     logLevel: "warning",
     plugins: [builtinsByRequire],
     // pino and yaml ship CommonJS that require()s Node's modules; an ES module has no require.

@@ -1,12 +1,13 @@
 // Synchronous stdin/stdout for the one request and the one response. process.stdin/stdout would
 // build stream objects (and load their modules) in every CPI process, and `info` runs before
 // nearly every call, so the plain file descriptors keep startup short.
+import { NamedError } from "./errors.ts";
 import { fstatSync, readSync, writeSync } from "node:fs";
 
 const EAGAIN = "EAGAIN";
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-export class InputTooLarge extends Error {}
+export class InputTooLarge extends NamedError {}
 
 const inputTooLarge = (limit: number) => new InputTooLarge(`request is larger than ${limit} bytes`);
 

@@ -1,5 +1,6 @@
 // What goes into ec2/latest/user-data: the full agent settings, or (for stemcells whose agent still
 // fetches settings from a registry) the legacy registry pointer (contract §2.3).
+import { NamedError } from "../errors.ts";
 import type { Config } from "../config/schema.ts";
 import type { AgentNetworks } from "../network/index.ts";
 
@@ -11,8 +12,7 @@ export interface UserDataChoice {
   reason: string;
 }
 
-export class UserDataError extends Error {
-  override readonly name = "UserDataError";
+export class UserDataError extends NamedError {
   constructor(
     message: string,
     readonly code: "REGISTRY_ENDPOINT_MISSING" | "REGISTRY_STORE_MISSING",

@@ -1,6 +1,7 @@
 // Packs the config-2 tree the way Ironic's `configdrive` field wants it: ISO9660 (Rock Ridge +
 // Joliet, label config-2) -> gzip -> base64, one line (as openstacksdk's configdrive.build() and the
 // 2016 CPI's make_configdrive). Deterministic: same files and date, same string.
+import { NamedError } from "../errors.ts";
 import { gzipSync } from "node:zlib";
 import { type IsoFile, buildIso } from "../iso9660/index.ts";
 import { configDriveDirectories } from "./layout.ts";
@@ -8,8 +9,7 @@ import { configDriveDirectories } from "./layout.ts";
 export const CONFIG_DRIVE_LABEL = "config-2";
 
 /** The packed drive is larger than Ironic should store inline (config_drive.max_packed_bytes). */
-export class ConfigDriveTooLargeError extends Error {
-  override readonly name = "ConfigDriveTooLargeError";
+export class ConfigDriveTooLargeError extends NamedError {
   readonly code = "CONFIG_DRIVE_TOO_LARGE";
   constructor(
     readonly size: number,

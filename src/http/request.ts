@@ -2,6 +2,7 @@
 // It replaced got: a CPI process sends a dozen small JSON requests, and got with its HTTP/2 and cache
 // layers cost more CPU to load than all of them (npm run bench: CPU seconds per create_vm).
 // No retries here (each caller has its policy, src/http/backoff.ts) and no redirects unless asked.
+import { NamedError } from "../errors.ts";
 import type { IncomingHttpHeaders, IncomingMessage, RequestOptions } from "node:http";
 
 export interface HttpOptions {
@@ -34,8 +35,7 @@ export interface HttpAnswer {
 }
 
 /** A failure without an HTTP answer; `code` is Node's (ECONNREFUSED, ECONNRESET, ETIMEDOUT, a TLS code…). */
-export class HttpConnectionError extends Error {
-  override readonly name = "HttpConnectionError";
+export class HttpConnectionError extends NamedError {
   constructor(
     readonly code: string,
     message: string,

@@ -2,7 +2,8 @@
 // password token. The Ironic URL is always configured explicitly, so the Keystone catalog is not consulted
 // (region_name/interface are accepted for config compatibility and ignored).
 import { type HttpOptions, send } from "../http/request.ts";
-import { IronicAuthError, decodeIronicFault } from "./errors.ts";
+import { IronicAuthError } from "./errors.ts";
+import { decodeIronicFault } from "./faults.ts";
 
 export type IronicAuth =
   | { type: "noauth" }

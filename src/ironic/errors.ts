@@ -1,60 +1,12 @@
-// Typed errors of the Ironic client. The HTTP ones are *built* only in transport.ts (toIronicError);
+// Typed errors of the Ironic client (their classes only; faults.ts reads error bodies). The HTTP ones are
+// *built* only in transport.ts (toIronicError);
 // wait.ts builds the state/timeout ones, versions.ts/microversions.ts the version ones.
 // No error carries request headers, bodies that were sent, or URL credentials: messages hold the
 // method, a credential-free URL and Ironic's own fault string, nothing else.
+import { NamedError } from "../errors.ts";
 
 /** Base of everything this client throws on purpose. */
-export class IronicError extends Error {
-  override get name() {
-    return this.constructor.name;
-  }
-}
-
-/** Decoded Ironic error body. */
-export interface IronicFault {
-  /** faultstring (normal errors) or description (406 version errors), else the raw body text. */
-  message: string;
-  /** "Client" / "Server" for faultcode bodies, the title for 406 bodies. */
-  faultcode?: string;
-}
-
-/**
- * Ironic wraps its error in a JSON *string*: `{"error_message": "{\"faultcode\": ..., \"faultstring\": ...}"}`.
- * 406 microversion errors carry `{"code", "title", "description"}` inside instead. Proxies send HTML or text.
- * This never throws; anything undecodable becomes the (trimmed) raw text.
- */
-export function decodeIronicFault(body: string): IronicFault {
-  const raw = body.trim();
-  const outer = parseJson(raw);
-  if (!isRecord(outer)) return { message: raw.slice(0, 500) };
-  let inner: unknown = outer["error_message"] ?? outer;
-  if (typeof inner === "string") inner = parseJson(inner) ?? inner;
-  if (typeof inner === "string") return { message: inner };
-  if (isRecord(inner)) {
-    if (typeof inner["faultstring"] === "string") {
-      const code = inner["faultcode"];
-      return { message: inner["faultstring"], ...(typeof code === "string" ? { faultcode: code } : {}) };
-    }
-    if (typeof inner["description"] === "string") {
-      const title = inner["title"];
-      return { message: inner["description"], ...(typeof title === "string" ? { faultcode: title } : {}) };
-    }
-  }
-  return { message: raw.slice(0, 500) };
-}
-
-export type ConflictKind = "locked" | "associated" | "other";
-
-/**
- * THE one place where Ironic message text is matched (house style §3.5).
- * - "Node X is locked by host H, please retry after the current operation is completed." (NodeLocked): transient.
- * - "Node X is associated with instance Y." (NodeAssociated): somebody else owns the node; never retry.
- */
-export function classifyConflict(message: string): ConflictKind {
-  if (/\bis locked by host\b/i.test(message)) return "locked";
-  if (/\bis associated with instance\b/i.test(message)) return "associated";
-  return "other";
-}
+export class IronicError extends NamedError {}
 
 export interface HttpErrorInit {
   status: number;
@@ -90,8 +42,6 @@ export class IronicBadRequest extends IronicHttpError {}
  */
 export class IronicNoConductor extends IronicBadRequest {}
 
-/** Ironic's NoValidHost, the one 400 that names a passing condition rather than a bad request. */
-export const isNoValidHost = (message: string) => /\bNo valid host was found\b/i.test(message);
 /** 404: unknown node, port, allocation (also the broken `/v1/nodes/<name>/ports`). */
 export class IronicNotFound extends IronicHttpError {}
 /** 406: microversion not supported, or a field newer than the pinned version. */
@@ -179,18 +129,6 @@ export class IronicTimeoutError extends IronicError {
   ) {
     super(`Timed out after ${timeoutMs} ms waiting for Ironic ${resource} (last state: ${lastState ?? "unknown"})`);
   }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A 2xx answer whose body does not have the shape the client reads. */

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
+import { classifyConflict, decodeIronicFault, isNoValidHost } from "./faults.ts";
 import { Microversion } from "./microversions.ts";
 import { backoffDelay } from "../http/backoff.ts";
 import { type HttpAnswer, type HttpOptions, send } from "../http/request.ts";
@@ -168,9 +169,9 @@ export class Transport {
   }
 }
 
-/** Status → error class; the 409 split goes through errors.classifyConflict, the only text matcher. */
+/** Status → error class; the 409 split goes through faults.classifyConflict, the only text matcher. */
 export function toIronicError(status: number, method: string, url: string, body: string): E.IronicHttpError {
-  const fault = E.decodeIronicFault(body);
+  const fault = decodeIronicFault(body);
   const init: E.HttpErrorInit = {
     status,
     method,
@@ -180,13 +181,13 @@ export function toIronicError(status: number, method: string, url: string, body:
   };
   switch (status) {
     case 400:
-      return E.isNoValidHost(fault.message) ? new E.IronicNoConductor(init) : new E.IronicBadRequest(init);
+      return isNoValidHost(fault.message) ? new E.IronicNoConductor(init) : new E.IronicBadRequest(init);
     case 404:
       return new E.IronicNotFound(init);
     case 406:
       return new E.IronicNotAcceptable(init);
     case 409: {
-      const kind = E.classifyConflict(fault.message);
+      const kind = classifyConflict(fault.message);
       if (kind === "locked") return new E.IronicNodeLocked(init);
       if (kind === "associated") return new E.IronicNodeAssociated(init);
       return new E.IronicConflict(init);

@@ -1,5 +1,6 @@
 // The one error type of the ISO writer. Every input the format cannot represent exactly
 // is rejected with a code instead of being silently cut or rewritten.
+import { NamedError } from "../errors.ts";
 
 export type IsoErrorCode =
   | "INVALID_PATH" // empty path or component, ".", "..", leading/trailing/double slash
@@ -13,13 +14,10 @@ export type IsoErrorCode =
   | "INVALID_DATE" // not a date, or outside 1900..2155 (7-byte dates, ECMA-119 9.1.5)
   | "INVALID_IDENTIFIER"; // volume id / publisher / application id not representable
 
-export class IsoLimitError extends Error {
+export class IsoLimitError extends NamedError {
   readonly code: IsoErrorCode;
   constructor(code: IsoErrorCode, message: string) {
     super(message);
     this.code = code;
-  }
-  override get name() {
-    return "IsoLimitError";
   }
 }

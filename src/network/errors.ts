@@ -1,6 +1,7 @@
 // The typed error of the network core. Services map it to a Bosh::Clouds::* error (house style §3.5):
 // `config` codes come from the CPI configuration (CpiError), the rest from the manifest or the
 // node's ports (CloudError). The message always names the network and/or MAC involved.
+import { NamedError } from "../errors.ts";
 
 export type NetworkErrorCode =
   | "INVALID_CLOUD_PROPERTIES" // unknown key or bad value in a network's cloud_properties
@@ -13,8 +14,7 @@ export type NetworkErrorCode =
   | "UNSUPPORTED" // a valid request the target cannot express (e.g. Ironic's bond_mode enum)
   | "CONFIG"; // the CPI configuration itself (loopback range exhausted)
 
-export class NetworkModelError extends Error {
-  override readonly name = "NetworkModelError";
+export class NetworkModelError extends NamedError {
   constructor(
     readonly code: NetworkErrorCode,
     message: string,

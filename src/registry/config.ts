@@ -19,6 +19,7 @@
 //
 // Settings are read from and written to <store.url>/<prefix>/instances/<id>/settings; the server keeps
 // no state of its own. Unknown keys are refused, so a typo fails the job's start instead of going unseen.
+import { NamedError } from "../errors.ts";
 import { readFileSync } from "node:fs";
 import * as z from "zod";
 import { readJsonObject } from "../config/load.ts";
@@ -52,9 +53,7 @@ export const RegistryConfig = z.strictObject({
 });
 export type RegistryConfig = z.infer<typeof RegistryConfig>;
 
-export class RegistryConfigError extends Error {
-  override readonly name = "RegistryConfigError";
-}
+export class RegistryConfigError extends NamedError {}
 
 export function parseRegistryConfig(doc: unknown, source: string): RegistryConfig {
   const r = RegistryConfig.safeParse(doc, { reportInput: true });

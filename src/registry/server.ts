@@ -4,6 +4,7 @@
 //   DELETE /instances/<id>/settings                                 → 200 {"status": "ok"} (also when absent)
 // Absent settings and unknown paths answer 404 with a JSON body. Writes always need basic auth, reads
 // unless configured otherwise. Backed by the WebDAV store; the server keeps no state of its own.
+import { NamedError } from "../errors.ts";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
@@ -22,7 +23,7 @@ export interface RegistryServerOptions {
 export const MAX_BODY_BYTES = 1024 * 1024;
 const ROUTE = /^\/instances\/([^/]+)\/settings\/?$/;
 
-class HttpProblem extends Error {
+class HttpProblem extends NamedError {
   constructor(
     readonly status: number,
     message: string,

@@ -1,4 +1,5 @@
 // What can be wrong with a stemcell image file itself (as opposed to the store it goes to).
+import { NamedError } from "../errors.ts";
 
 export type StemcellImageProblem =
   | "UNREADABLE" // the file cannot be opened or read
@@ -10,8 +11,7 @@ export type StemcellImageProblem =
   | "DUPLICATE" // root.img appears twice
   | "EMPTY"; // root.img has no bytes
 
-export class StemcellImageError extends Error {
-  override readonly name = "StemcellImageError";
+export class StemcellImageError extends NamedError {
   constructor(
     readonly problem: StemcellImageProblem,
     message: string,

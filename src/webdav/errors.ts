@@ -1,12 +1,9 @@
 // Typed errors of the WebDAV store. Messages name the method, the store-relative path and the
 // server's status or the connection error code; never a URL with credentials, a header or a body.
+import { NamedError } from "../errors.ts";
 
 /** Base of everything the store throws on purpose. */
-export class WebdavError extends Error {
-  override get name() {
-    return this.constructor.name;
-  }
-}
+export class WebdavError extends NamedError {}
 
 /** A path segment that is not a safe identifier; thrown before any request is made. */
 export class UnsafeKeyError extends WebdavError {

@@ -48,12 +48,16 @@ const PURE: Record<string, string[]> = {
   "src/selection": [],
   "src/devices": [],
 };
+/** The one module every layer may import: how errors are named. A leaf. */
+const SHARED_LEAF = "src/errors.ts";
 /** What any pure core may also import: the wire shapes and errors, and Ironic's data formats (no I/O in them). */
 const PURE_SHARED = [
+  SHARED_LEAF,
   "src/protocol/shapes.ts",
   "src/protocol/errors.ts",
   "src/ironic/node-schema.ts",
   "src/ironic/patch.ts",
+  "src/ironic/provision-states.ts",
 ];
 /** …and, as types only, the configuration and the shapes the Ironic client returns. */
 const PURE_TYPES = ["src/config/schema.ts", "src/ironic"];
@@ -87,31 +91,38 @@ describe("layers", () => {
       "src/ironic",
       "clients know no BOSH",
       (i) =>
-        local(i) && !under(i.to, "src/ironic", "src/http") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+        local(i) &&
+        !under(i.to, "src/ironic", "src/http", SHARED_LEAF) &&
+        !(i.typeOnly && under(i.to, "src/config", "src/log")),
     ],
     [
       "src/webdav",
       "clients know no BOSH",
       (i) =>
-        local(i) && !under(i.to, "src/webdav", "src/http") && !(i.typeOnly && under(i.to, "src/config", "src/log")),
+        local(i) &&
+        !under(i.to, "src/webdav", "src/http", SHARED_LEAF) &&
+        !(i.typeOnly && under(i.to, "src/config", "src/log")),
     ],
-    ["src/http", "what the HTTP clients share knows neither client", (i) => local(i)],
+    ["src/http", "what the HTTP clients share knows neither client", (i) => local(i) && !under(i.to, SHARED_LEAF)],
     [
       "src/config",
       "configuration is read before any client exists",
-      (i) => local(i) && !under(i.to, "src/config", "src/protocol/errors.ts", "src/protocol/issues.ts"),
+      (i) => local(i) && !under(i.to, "src/config", "src/protocol/errors.ts", "src/protocol/issues.ts", SHARED_LEAF),
     ],
     [
       "src/log",
       "logging needs only the configuration",
-      (i) => local(i) && !under(i.to, "src/log", "src/config", "src/protocol/errors.ts"),
+      (i) => local(i) && !under(i.to, "src/log", "src/config", "src/protocol/errors.ts", SHARED_LEAF),
     ],
     [
       "src/stemcell",
       "the stemcell readers know no store and no Ironic",
       (i) =>
-        local(i) && !under(i.to, "src/stemcell", "src/protocol/errors.ts") && !(i.typeOnly && under(i.to, "src/log")),
+        local(i) &&
+        !under(i.to, "src/stemcell", "src/protocol/errors.ts", SHARED_LEAF) &&
+        !(i.typeOnly && under(i.to, "src/log")),
     ],
+    [SHARED_LEAF, "the shared leaf imports nothing", (i) => local(i)],
     [
       "src/services",
       "services are called; they call no caller",
@@ -158,7 +169,63 @@ describe("layers", () => {
   });
 });
 
+/**
+ * The services: one folder per noun, and the pool (choosing and holding servers) beneath the others.
+ * A noun folder imports only the siblings named here, and the disk service only through its front.
+ */
+const NOUNS: Record<string, string[]> = {
+  "src/services/pool": [],
+  "src/services/vm": ["src/services/pool"],
+  "src/services/disk": ["src/services/pool"],
+  "src/services/stemcell": [],
+  "src/services/settings": [],
+  "src/services/reconcile": ["src/services/pool", "src/services/disk/service.ts"],
+};
+/** Nothing loose in services/ but the glue and what every noun shares. */
+const SERVICES_LOOSE = ["services.ts", "undo.ts"];
+
+describe("services by noun", () => {
+  it("has no file outside a noun folder but the glue", () => {
+    const loose = readdirSync(join(REPO, "src/services"), { withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => d.name);
+    expect(loose.sort()).toEqual(SERVICES_LOOSE);
+    const folders = readdirSync(join(REPO, "src/services"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `src/services/${d.name}`);
+    expect(folders.sort()).toEqual(Object.keys(NOUNS).sort());
+  });
+
+  it.each(Object.keys(NOUNS))("%s imports no sibling but the ones beneath it", (noun) => {
+    const bad = ALL.filter((i) => under(i.from, noun) && local(i) && under(i.to, "src/services"))
+      .filter((i) => !under(i.to, noun, ...NOUNS[noun]!, ...SERVICES_LOOSE.map((f) => `src/services/${f}`)))
+      .filter((i) => !(i.to === "src/services/services.ts" && i.typeOnly));
+    expect(show(bad)).toEqual([]);
+  });
+});
+
+/** The cycles of a graph of files, each as "a -> b -> a". */
+function cyclesOf(edges: readonly Import[]): string[] {
+  const graph = new Map<string, string[]>();
+  for (const i of edges) graph.set(i.from, [...(graph.get(i.from) ?? []), i.to]);
+  const state = new Map<string, "open" | "done">();
+  const cycles: string[] = [];
+  const visit = (f: string, path: string[]) => {
+    if (state.get(f) === "done") return;
+    if (state.get(f) === "open") return void cycles.push([...path.slice(path.indexOf(f)), f].join(" -> "));
+    state.set(f, "open");
+    for (const g of graph.get(f) ?? []) visit(g, [...path, f]);
+    state.set(f, "done");
+  };
+  for (const f of files) visit(f, []);
+  return cycles;
+}
+
 describe("import graph", () => {
+  it("has no cycle, type-only imports included (a type cycle is a design cycle)", () => {
+    expect(cyclesOf(ALL.filter((i) => local(i) && i.to.endsWith(".ts")))).toEqual([]);
+  });
+
   it("has no cycle among run-time imports", () => {
     const graph = new Map<string, string[]>();
     for (const i of ALL)
