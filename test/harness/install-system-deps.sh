@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs, unattended and idempotently, the Debian packages the tests and the demo use:
-# Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), nginx with the DAV modules, and for
-# the tests only (`--tests`, the default) the independent ISO readers, cloud-init (net-convert), ruby
-# (ERB template tests) and MariaDB (Ironic's distributed shape: API + conductors on one database). `--demo` installs Ironic and nginx alone.
+# Debian's Ironic 21.4 (ironic-api/ironic-conductor, one-process `ironic`), python3-venv (the virtualenv
+# of today's Ironic from PyPI, python-venv.sh), nginx with the DAV modules, and for the tests only
+# (`--tests`, the default) the independent ISO readers, cloud-init (net-convert), ruby (ERB template
+# tests), MariaDB (Ironic's distributed shape: API + conductors on one database) and what the sushy-tools
+# virtualenv compiles libvirt-python with (the Redfish BMC emulator). `--demo` installs Ironic and nginx alone.
 # `--testbed` adds what the real deploys need (emulated servers, image builds, the Python virtualenvs of
 # Ironic from PyPI and sushy-tools, python-venv.sh): QEMU, libvirt, debootstrap and the image tools.
 # No service is left enabled at boot or running: whatever the packages enabled is disabled again.
@@ -12,12 +14,17 @@ set -euo pipefail
 
 PKGS=(
   ironic-api ironic-conductor python3-ironic python3-ironicclient sqlite3 curl
+  python3-venv
   nginx-light libnginx-mod-http-dav-ext
 )
 MODE="${1:---tests}"
 case "${MODE}" in
   --demo) ;;
-  --tests) PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby mariadb-server python3-pymysql) ;;
+  --tests)
+    PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby mariadb-server python3-pymysql)
+    # the sushy-tools virtualenv: libvirt-python has no wheel, pip compiles it against Debian's libvirt
+    PKGS+=(python3-dev gcc pkg-config libvirt-dev)
+    ;;
   --testbed)
     # virtualenvs: Debian's python3 with venv, and what libvirt-python compiles with
     PKGS+=(python3-venv python3-dev gcc pkg-config libvirt-dev)
@@ -25,6 +32,7 @@ case "${MODE}" in
     PKGS+=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients iproute2 socat)
     # image builds (diskimage-builder, the stemcell) and the ISOs Ironic makes for virtual media
     PKGS+=(debootstrap squashfs-tools kpartx dosfstools e2fsprogs parted gdisk fdisk xz-utils zstd cpio isolinux syslinux-common genisoimage xorriso)
+    PKGS+=(dnsmasq-base) # the IPA ramdisk check: a DHCP server inside its own namespace (no service to start)
     ;;
   *) echo "usage: install-system-deps.sh [--tests | --demo | --testbed]" >&2; exit 2 ;;
 esac
@@ -36,6 +44,7 @@ verify() {
   [ -x /usr/bin/ironic ] && [ -x /usr/bin/ironic-dbsync ] || bad+=("/usr/bin/ironic, /usr/bin/ironic-dbsync")
   [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || bad+=("ngx_http_dav_ext_module.so")
   /usr/sbin/nginx -V 2>&1 | grep -q -- --with-http_dav_module || bad+=("nginx without --with-http_dav_module")
+  /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || bad+=("python3 venv/ensurepip")
   if [ "${MODE}" = --tests ]; then [ -x /usr/sbin/mariadbd ] || bad+=("/usr/sbin/mariadbd"); fi
   if [ "${MODE}" = --testbed ]; then command -v qemu-system-x86_64 >/dev/null && [ -x /usr/sbin/libvirtd ] || bad+=("qemu-system-x86_64, libvirtd"); fi
   if [ ${#bad[@]} -gt 0 ]; then echo "[install-system-deps] ERROR: missing after install: ${bad[*]}" >&2; exit 1; fi

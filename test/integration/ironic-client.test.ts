@@ -8,6 +8,7 @@ import type { Node } from "../../src/ironic/node-schema.ts";
 import { add, remove } from "../../src/ironic/patch.ts";
 import type { IronicLogger } from "../../src/ironic/transport.ts";
 import { setInventory, someConductorGroup } from "../support/ironic-fixtures.ts";
+import { serverMaxVersion } from "../support/ironic-version.ts";
 import { ironicUrl } from "../support/servers.ts";
 
 const run = randomBytes(3).toString("hex");
@@ -62,9 +63,10 @@ afterAll(async () => {
   }
 });
 
-test("negotiates 1.82 with one GET /", () => {
+test("negotiates 1.82 with one GET /", async () => {
   expect(client.version).toBe("1.82");
-  expect(client.serverVersions.max).toBe("1.82");
+  // the server's own maximum: 1.82 for Debian's 21.4, higher for today's Ironic (the CPI stays at 1.82)
+  expect(client.serverVersions.max).toBe(await serverMaxVersion());
   expect(client.supports("shard")).toBe(true);
   expect(client.requestCount).toBe(1);
   console.info(`negotiation: ${negotiationMs.toFixed(1)} ms`);

@@ -1,7 +1,8 @@
 // vitest globalSetup of the "integration" project: ONE real Ironic and ONE real WebDAV nginx for all
 // integration files, handed to the tests with provide/inject (see servers.ts), stopped in teardown.
 // The "distributed" project gets Ironic's production shape (MariaDB, ironic-api, two conductors in
-// groups az1 and az2); IRONIC_SHAPE=distributed gives it to any project.
+// groups az1 and az2); IRONIC_SHAPE=distributed gives it to any project. IRONIC_RELEASE=pypi|debian
+// picks today's Ironic (the default) or Debian's 21.4 for the whole run.
 // A server that cannot start fails the run loudly; nothing is skipped.
 import type { TestProject } from "vitest/node";
 import { startIronic, type IronicServer } from "../harness/ironic.ts";
@@ -27,6 +28,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     url: ironic.url,
     stateDir: ironic.stateDir,
     shape: ironic.shape,
+    release: ironic.release,
+    version: ironic.version,
     conductorGroups: ironic.conductors.map((c) => c.group),
     database: ironic.database,
   });

@@ -7,6 +7,10 @@ export interface ProvidedIronic {
   /** state dir of the shared Ironic (log/ironic.log, ironic.conf) */
   stateDir: string;
   shape: "all-in-one" | "distributed";
+  /** today's Ironic from PyPI or Debian 12's 21.4 ($IRONIC_RELEASE) */
+  release: "pypi" | "debian";
+  /** which Ironic and its version, e.g. "39.0.0 (PyPI)", "1:21.4.4-0+deb12u3 (Debian)" */
+  version: string;
   /** the conductor groups of the distributed shape (az1, az2); none for all-in-one */
   conductorGroups: string[];
   database: { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
