@@ -1,12 +1,27 @@
-// Turns zod issues into one readable sentence naming each offending path, for requests,
-// arguments and configuration alike. A leaf: zod types only.
+// THE one way a zod issue is told to a person: one readable sentence naming each offending path, for
+// requests, arguments, configuration, cloud_properties and a peer's answers alike. A leaf: zod types only,
+// so every layer may use it.
 import type * as z from "zod";
 
 type Issue = z.core.$ZodIssue & { input?: unknown };
 
-function joinPath(prefix: string, path: readonly PropertyKey[]): string {
-  const parts = path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-  const full = `${prefix}${parts}`.replace(/^\./, "");
+/** How the sentence is written; every field is optional. */
+export interface IssueStyle {
+  /** Put before every path ("ironic", "cloud_properties"). */
+  prefix?: string;
+  /** The schema parsed: an unknown key names the known one it most likely meant. */
+  schema?: z.core.$ZodType;
+  /** Unknown keys grouped and followed by these, the whole contract ("unknown key(s) a, b (known keys: …)"). */
+  knownKeys?: readonly string[];
+  /** Array indexes as ".0", the way a manifest path reads, instead of "[0]", the way a JSON path does. */
+  dottedIndexes?: boolean;
+  /** Only the first issue: a peer's answer that does not fit is told by its first mismatch. */
+  first?: boolean;
+}
+
+function joinPath(style: IssueStyle, path: readonly PropertyKey[]): string {
+  const parts = path.map((p) => (typeof p === "number" && !style.dottedIndexes ? `[${p}]` : `.${String(p)}`)).join("");
+  const full = `${style.prefix ?? ""}${parts}`.replace(/^\./, "");
   return full || "(top level)";
 }
 
@@ -47,26 +62,27 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
   return best?.k;
 }
 
-function describeOne(issue: Issue, prefix: string, schema?: z.core.$ZodType): string[] {
+function describeOne(issue: Issue, style: IssueStyle): string[] {
   if (issue.code === "unrecognized_keys") {
-    const known = schema ? keysAt(schema, issue.path) : [];
+    if (style.knownKeys) {
+      const keys = issue.keys.map((k) => joinPath({ ...style, prefix: "" }, [...issue.path, k]));
+      return [`unknown key(s) ${keys.join(", ")} (known keys: ${style.knownKeys.join(", ")})`];
+    }
+    const known = style.schema ? keysAt(style.schema, issue.path) : [];
     return issue.keys.map((k) => {
       const near = nearestKey(k, known);
-      return `${joinPath(prefix, [...issue.path, k])}: unknown key${near ? ` (did you mean ${near}?)` : ""}`;
+      return `${joinPath(style, [...issue.path, k])}: unknown key${near ? ` (did you mean ${near}?)` : ""}`;
     });
   }
-  if (issue.code === "invalid_union" && issue.errors.length > 0 && "discriminator" in issue) {
-    return [`${joinPath(prefix, issue.path)}: ${issue.message}`];
-  }
-  const where = joinPath(prefix, issue.path);
+  const where = joinPath(style, issue.path);
   if (issue.code === "invalid_type" && issue.input === undefined) return [`${where}: is required`];
   return [`${where}: ${issue.message}`];
 }
 
 /**
- * "ironic.url: must be an http(s) URL; ironic.urll: unknown key (did you mean url?)" — parse with
- * {reportInput: true}; with the schema, an unknown key names the known one it most likely meant.
+ * "ironic.url: must be an http(s) URL; ironic.urll: unknown key (did you mean url?)". Parse with
+ * {reportInput: true}: a missing value then reads "is required".
  */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = "", schema?: z.core.$ZodType): string {
-  return issues.flatMap((i) => describeOne(i as Issue, prefix, schema)).join("; ");
+export function describeIssues(issues: readonly z.core.$ZodIssue[], style: IssueStyle = {}): string {
+  return (style.first ? issues.slice(0, 1) : issues).flatMap((i) => describeOne(i as Issue, style)).join("; ");
 }

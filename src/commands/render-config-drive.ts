@@ -10,7 +10,7 @@ import * as z from "zod";
 import { loadConfigFile, requireConfigPath } from "../config/load.ts";
 import type { CommandIo } from "../protocol/loaders.ts";
 import { CpiError, toWireError } from "../protocol/errors.ts";
-import { describeIssues } from "../protocol/issues.ts";
+import { describeIssues } from "../issues.ts";
 import { Cid, CloudProperties, Env, Networks } from "../protocol/shapes.ts";
 import { claimUuid } from "../services/pool/claim-id.ts";
 import { givenEphemeral } from "../devices/ephemeral.ts";

@@ -2,7 +2,7 @@
 // merges into `context` (multi-CPI), validated as one document by the same schema.
 import { readFileSync } from "node:fs";
 import { CpiError } from "../protocol/errors.ts";
-import { describeIssues } from "../protocol/issues.ts";
+import { describeIssues } from "../issues.ts";
 import { Config } from "./schema.ts";
 
 export const CONFIG_ENV = "BOSH_IRONIC_CPI_CONFIG";
@@ -23,7 +23,7 @@ export function deepMerge(base: Json, overlay: Json): Json {
 export function parseConfig(doc: unknown, source: string): Config {
   const r = Config.safeParse(doc, { reportInput: true });
   if (!r.success)
-    throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues, "", Config)}`);
+    throw new CpiError(`invalid CPI configuration (${source}): ${describeIssues(r.error.issues, { schema: Config })}`);
   return r.data;
 }
 

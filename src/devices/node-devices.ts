@@ -5,6 +5,7 @@
 // - Ironic's inventory when the node was inspected (inventory.disks: name, size in bytes, serial, wwn, by_path).
 // It answers: the agent path of a hint, its capacity when known, and whether it is the root device (never a
 // candidate: Ironic writes the stemcell and the config drive there).
+import { describeIssues } from "../issues.ts";
 import * as z from "zod";
 import type { InventoryDisk } from "../ironic/inventory.ts";
 import { type DeviceHint, hintValue } from "./hints.ts";
@@ -38,9 +39,11 @@ export function declaredDevices(properties: Record<string, unknown> | null | und
       return { devices: [], problem: "properties.bosh_persistent_devices is not JSON" };
     }
   }
-  const r = z.array(Declared).safeParse(raw);
-  if (!r.success)
-    return { devices: [], problem: `properties.bosh_persistent_devices: ${r.error.issues[0]?.message ?? "invalid"}` };
+  const r = z.array(Declared).safeParse(raw, { reportInput: true });
+  if (!r.success) {
+    const what = describeIssues(r.error.issues, { prefix: "properties.bosh_persistent_devices", first: true });
+    return { devices: [], problem: what };
+  }
   return {
     devices: r.data.map((d) =>
       typeof d === "string"

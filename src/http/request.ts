@@ -34,6 +34,10 @@ export interface HttpAnswer {
   body: string;
 }
 
+/** Node's and OpenSSL's codes for a certificate that could not be verified (the clients say so, never retry). */
+export const isTlsFailure = (code: string): boolean =>
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/.test(code);
+
 /** A failure without an HTTP answer; `code` is Node's (ECONNREFUSED, ECONNRESET, ETIMEDOUT, a TLS code…). */
 export class HttpConnectionError extends NamedError {
   constructor(

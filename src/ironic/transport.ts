@@ -1,5 +1,6 @@
 // THE HTTP transport of the Ironic client: base URL, auth, the pinned microversion, TLS, timeouts and JSON
 // over src/http/request.ts; one retry loop (retry.ts) and the only place IronicHttpError and friends are built.
+import { describeIssues } from "../issues.ts";
 import type { Logger } from "pino";
 import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
@@ -7,7 +8,7 @@ import * as E from "./errors.ts";
 import { classifyConflict, decodeIronicFault, isNoValidHost } from "./faults.ts";
 import { Microversion } from "./microversions.ts";
 import { backoffDelay } from "../http/backoff.ts";
-import { type HttpAnswer, type HttpOptions, send } from "../http/request.ts";
+import { type HttpAnswer, type HttpOptions, isTlsFailure, send } from "../http/request.ts";
 import { DEFAULT_RETRY, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";
 
 export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
@@ -51,8 +52,6 @@ export interface RequestOptions<T> {
 }
 
 const NO_LOG: IronicLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
-
 export class Transport {
   /** Every HTTP attempt sent to Ironic (negotiation and retries included; Keystone not). */
   requestCount = 0;
@@ -202,7 +201,7 @@ function fromRequestError(err: unknown, method: string, url: string, attempts: n
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === "string" ? e.code : "ERR_UNKNOWN";
   const detail = typeof e.message === "string" ? e.message : String(err);
-  if (TLS_CODE.test(code)) return new E.IronicTlsError(url, code, detail);
+  if (isTlsFailure(code)) return new E.IronicTlsError(url, code, detail);
   return new E.IronicUnavailable(method, url, code, detail, attempts);
 }
 
@@ -214,11 +213,13 @@ function parseBody<T>(res: HttpAnswer, schema: z.ZodType<T> | undefined, method:
   } catch {
     throw new E.IronicBadResponse(method, url, "body is not JSON");
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new E.IronicBadResponse(method, url, `${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
-  }
+  const parsed = schema.safeParse(data, { reportInput: true });
+  if (!parsed.success)
+    throw new E.IronicBadResponse(
+      method,
+      url,
+      describeIssues(parsed.error.issues, { first: true, dottedIndexes: true }),
+    );
   return parsed.data;
 }
 

@@ -1,6 +1,7 @@
 // What a BOSH network's (subnet's) cloud_properties may say to this CPI: which NIC(s) carry it,
 // a VLAN tag, an MTU and extra static routes. Strict: an unknown key is a manifest typo, and a typo
 // here would silently put a network on the wrong NIC.
+import { describeIssues } from "../issues.ts";
 import * as z from "zod";
 import { NetworkModelError } from "./errors.ts";
 
@@ -66,16 +67,10 @@ export const NetworkCloudProperties = z
   });
 export type NetworkCloudProperties = z.infer<typeof NetworkCloudProperties>;
 
-function describe(issue: z.core.$ZodIssue): string[] {
-  const path = ["cloud_properties", ...issue.path.map(String)].join(".");
-  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => `${path}.${k}: unknown key`);
-  return [`${path}: ${issue.message}`];
-}
-
 /** Parses one network's cloud_properties; the error names the network and every offending key. */
 export function parseNetworkCloudProperties(network: string, raw: unknown): NetworkCloudProperties {
-  const r = NetworkCloudProperties.safeParse(raw ?? {});
+  const r = NetworkCloudProperties.safeParse(raw ?? {}, { reportInput: true });
   if (r.success) return r.data;
-  const what = r.error.issues.flatMap(describe).join("; ");
+  const what = describeIssues(r.error.issues, { prefix: "cloud_properties", dottedIndexes: true });
   throw new NetworkModelError("INVALID_CLOUD_PROPERTIES", `network '${network}': ${what}`, { network });
 }

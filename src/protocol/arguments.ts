@@ -2,7 +2,7 @@
 // director's API v3 extra create_stemcell argument harmless); missing or mistyped ones are named.
 import * as z from "zod";
 import { CpiError } from "./errors.ts";
-import { describeIssues } from "./issues.ts";
+import { describeIssues } from "../issues.ts";
 import type { ArgsSchema } from "./action.ts";
 
 function argName(schema: ArgsSchema, index: number): string {
@@ -19,7 +19,7 @@ export function parseArguments(method: string, schema: ArgsSchema, args: readonl
   if (r.success) return (r.data as unknown[]).slice(0, arity);
   const parts = r.error.issues.map((issue) => {
     const [head, ...rest] = issue.path;
-    if (typeof head !== "number") return describeIssues([issue], "arguments");
+    if (typeof head !== "number") return describeIssues([issue], { prefix: "arguments" });
     const where = argName(schema, head);
     if (rest.length === 0) {
       const detail = describeIssues([{ ...issue, path: [] }]).replace(/^\(top level\): /, "");

@@ -9,7 +9,7 @@ import type { CallContext } from "./action.ts";
 import { parseArguments } from "./arguments.ts";
 import { contextOverlay, Request, type Response } from "./envelope.ts";
 import { CpiError, NotImplemented, toWireError } from "./errors.ts";
-import { describeIssues } from "./issues.ts";
+import { describeIssues } from "../issues.ts";
 import { type ActionLoader, type ServicesFactory, loadActionModule, loadServices } from "./loaders.ts";
 import { METHOD_NAME } from "./methods.ts";
 import { requestShapeProblem } from "./request-limits.ts";

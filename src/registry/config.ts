@@ -24,7 +24,7 @@ import { readFileSync } from "node:fs";
 import * as z from "zod";
 import { readJsonObject } from "../config/load.ts";
 import { Config, RegistryStore } from "../config/schema.ts";
-import { describeIssues } from "../protocol/issues.ts";
+import { describeIssues } from "../issues.ts";
 
 // Reused from the CPI's schema so the two files can never disagree about a key.
 const StoreSchema = RegistryStore;

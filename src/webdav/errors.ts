@@ -1,5 +1,6 @@
 // Typed errors of the WebDAV store. Messages name the method, the store-relative path and the
 // server's status or the connection error code; never a URL with credentials, a header or a body.
+import { isTlsFailure } from "../http/request.ts";
 import { NamedError } from "../errors.ts";
 
 /** Base of everything the store throws on purpose. */
@@ -39,7 +40,7 @@ export class WebdavUnavailable extends WebdavError {
     options?: ErrorOptions,
   ) {
     super(
-      TLS_CODE.test(code)
+      isTlsFailure(code)
         ? `WebDAV ${method} ${path}: TLS verification of ${origin} failed (${code}); ` +
             "configure the CA bundle that signed the store's certificate (ca_cert), or insecure: true for testing only"
         : `WebDAV ${method} ${path}: no answer from ${origin} (${code})`,
@@ -47,9 +48,6 @@ export class WebdavUnavailable extends WebdavError {
     );
   }
 }
-
-/** Node's and OpenSSL's codes for a certificate that could not be verified. */
-const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 /** One line for a caller that wraps store failures into its own error type. */
 export function describeStoreError(err: unknown): string {

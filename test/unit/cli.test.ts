@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parseCli } from "../../src/cli.ts";
-import { nearestKey } from "../../src/protocol/issues.ts";
+import { nearestKey } from "../../src/issues.ts";
 
 describe("the command line", () => {
   test("no command word: the protocol, with its options", () => {

@@ -1,6 +1,7 @@
 // disk_types[].cloud_properties (contract §4.2: no AZ merge) as create_disk reads them. Defaults first:
 // the CPI config's disks.persistent_devices, then whatever the node declares (devices/node-devices.ts).
 import * as z from "zod";
+import { describeIssues } from "../../issues.ts";
 import { CpiError } from "../../protocol/errors.ts";
 
 const Hint = z
@@ -33,14 +34,10 @@ export function parseDiskCloudProperties(
   raw: Record<string, unknown>,
   defaults: readonly string[],
 ): DiskCloudProperties {
-  const r = Properties.safeParse(raw);
+  const r = Properties.safeParse(raw, { reportInput: true });
   if (!r.success) {
-    const lines = r.error.issues.map((i) =>
-      i.code === "unrecognized_keys"
-        ? `unknown key(s) ${i.keys.join(", ")} (known keys: ${KNOWN_DISK_CLOUD_PROPERTIES.join(", ")})`
-        : `${i.path.join(".") || "(root)"}: ${i.message}`,
-    );
-    throw new CpiError(`invalid disk_type cloud_properties: ${lines.join("; ")}`);
+    const what = describeIssues(r.error.issues, { knownKeys: KNOWN_DISK_CLOUD_PROPERTIES, dottedIndexes: true });
+    throw new CpiError(`invalid disk_type cloud_properties: ${what}`);
   }
   const { device, devices, name } = r.data;
   if (device && devices)

@@ -4,7 +4,7 @@
 // A light stemcell adds image_url + image_checksum (+ disk_format) and is only referenced, not uploaded.
 import * as z from "zod";
 import { CpiError } from "../../protocol/errors.ts";
-import { describeIssues } from "../../protocol/issues.ts";
+import { describeIssues } from "../../issues.ts";
 import type { Checksums } from "../../stemcell/record.ts";
 
 /** "sha256:<hex>", "md5:<hex>", "sha512:<hex>", or a bare hex digest whose length names the algorithm. */

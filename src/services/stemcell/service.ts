@@ -1,6 +1,7 @@
 // Stemcells in the WebDAV store: <cid>/root.img (streamed from the stemcell's image, checksummed on
 // the way) and <cid>/stemcell.json (the record, written last). Light stemcells only get the record.
 // create_vm finds the image through resolve(). Store and image failures become Bosh::Clouds errors here.
+import { describeIssues } from "../../issues.ts";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../log/index.ts";
 import { BoshError, CloudError, CpiError } from "../../protocol/errors.ts";
@@ -106,10 +107,10 @@ export class StemcellService {
     try {
       const text = await this.store.getText(storeKey(cid, RECORD_NAME));
       if (text === undefined) return await this.resolveLegacy(cid);
-      const parsed = StemcellRecord.safeParse(JSON.parse(text));
+      const parsed = StemcellRecord.safeParse(JSON.parse(text), { reportInput: true });
       if (!parsed.success)
         throw new CloudError(
-          `stemcell ${cid}: its record in the store is not valid (${parsed.error.issues[0]?.message})`,
+          `stemcell ${cid}: its record in the store is not valid (${describeIssues(parsed.error.issues, { first: true })})`,
         );
       const r = parsed.data;
       return r.light

@@ -3,6 +3,7 @@
 // almost always a typo that would silently select the wrong server: it is refused with its path and the
 // list of known keys. Keys owned by the network/config-drive layer are known here but validated there.
 import * as z from "zod";
+import { describeIssues } from "../../issues.ts";
 import { CpiError } from "../../protocol/errors.ts";
 
 const Mac = z
@@ -112,16 +113,10 @@ const SELECTORS = ["macs", "ironic_properties", "resource_class", "traits", "iro
 
 /** Parses merged vm_type cloud_properties; throws CpiError naming the key path (and the known keys for typos). */
 export function parseVmCloudProperties(raw: Record<string, unknown>): VmCloudProperties {
-  const r = Properties.safeParse(raw);
+  const r = Properties.safeParse(raw, { reportInput: true });
   if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      if (i.code === "unrecognized_keys") {
-        const keys = i.keys.map((k) => [...i.path, k].join("."));
-        return `unknown key(s) ${keys.join(", ")} (known keys: ${KNOWN_VM_CLOUD_PROPERTIES.join(", ")})`;
-      }
-      return `${i.path.join(".") || "(root)"}: ${i.message}`;
-    });
-    throw new CpiError(`invalid vm_type cloud_properties: ${lines.join("; ")}`);
+    const what = describeIssues(r.error.issues, { knownKeys: KNOWN_VM_CLOUD_PROPERTIES, dottedIndexes: true });
+    throw new CpiError(`invalid vm_type cloud_properties: ${what}`);
   }
   const p = r.data;
   if (!SELECTORS.some((k) => p[k] !== undefined)) {

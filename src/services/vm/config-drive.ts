@@ -17,6 +17,7 @@ import {
   networkData,
   nodeNetworkData,
 } from "../../network/index.ts";
+import { describeIssues } from "../../issues.ts";
 import { CloudError, CpiError } from "../../protocol/errors.ts";
 import { EPHEMERAL_FIX } from "../../devices/ephemeral.ts";
 import type { Env, Networks } from "../../protocol/shapes.ts";
@@ -64,9 +65,9 @@ export interface VmConfigDrive {
 
 /** The config drive's vm_type keys (render-config-drive reads them without the rest of create_vm). */
 export function vmDriveProperties(raw: Record<string, unknown>) {
-  const r = VmDriveProperties.safeParse(raw);
+  const r = VmDriveProperties.safeParse(raw, { reportInput: true });
   if (r.success) return r.data;
-  const what = r.error.issues.map((i) => `cloud_properties.${i.path.join(".")}: ${i.message}`).join("; ");
+  const what = describeIssues(r.error.issues, { prefix: "cloud_properties", dottedIndexes: true });
   throw new CpiError(`invalid vm_type ${what}`);
 }
 
