@@ -3,8 +3,8 @@
 //   ironic/  Ironic's [deploy] http_root, where it publishes the virtual-media ISOs it builds (sushy-tools
 //            downloads them from [deploy] http_url before inserting them).
 // The access log shows who fetched what. Workers run as nobody (every file here is world-readable).
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { spawnDetached, tailFile, type DetachedProcess } from "../detached-process.ts";
 import type { Anchor } from "./anchor.ts";
@@ -25,6 +25,8 @@ export interface BedHttpServer {
   readonly ironicRoot: string;
   readonly ironicUrl: string;
   readonly accessLog: string;
+  /** puts a file into images/ (a hard link when it can, else a copy; world-readable) and returns its URL */
+  publish(file: string, name?: string): string;
   readonly process: DetachedProcess;
   logTail(n?: number): string;
 }
@@ -111,6 +113,18 @@ http {
     ironicRoot,
     ironicUrl: `${url}/ironic`,
     accessLog,
+    publish: (file, name = basename(file)) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`testbed: bad file name ${name}`);
+      const target = join(imagesDir, name);
+      rmSync(target, { force: true });
+      try {
+        linkSync(file, target); // the IPA ramdisk and stemcells are hundreds of MB: no copy when it can
+      } catch {
+        copyFileSync(file, target);
+      }
+      chmodSync(target, 0o644);
+      return `${url}/images/${name}`;
+    },
     process: proc,
     logTail,
   };

@@ -17,6 +17,8 @@ export interface RedfishBmc {
   readonly password: string;
   readonly logFile: string;
   readonly process: DetachedProcess;
+  /** GET a Redfish resource (e.g. a server's redfishSystemId) as JSON, from inside the bed's namespace */
+  get<T = Record<string, unknown>>(path: string): Promise<T>;
   logTail(n?: number): string;
 }
 
@@ -35,6 +37,9 @@ export async function startRedfishBmc(o: {
   systems: string[];
   startTimeoutMs?: number;
 }): Promise<RedfishBmc> {
+  // they end up in an htpasswd line, a Python config string and curl's config: keep them plain
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(o.username) || !/^[\x21\x23-\x5b\x5d-\x7e]{8,128}$/.test(o.password))
+    throw new Error('testbed: BMC user name [A-Za-z0-9_.-], password 8-128 printable characters without " or \\');
   const venv = await pythonVenv("sushy-tools", "testbed");
   mkdirSync(join(o.dir, "tmp"), { recursive: true });
   mkdirSync(join(o.dir, "state"), { recursive: true });
@@ -77,15 +82,10 @@ SUSHY_EMULATOR_ALLOWED_INSTANCES = [${o.systems.map(py).join(", ")}]
     await waitFor(
       `testbed: sushy-tools (${url}) listing the bed's ${o.systems.length} server(s)`,
       async () => {
-        const [c, a] = inNetns(o.netns, "curl", [
-          "-sf",
-          "-m",
-          "5",
-          "-u",
-          `${o.username}:${o.password}`,
-          `${url}/redfish/v1/Systems`,
-        ]);
-        const body = await run(c, a, { timeoutMs: 10_000 }).catch(() => "");
+        const [c, a] = inNetns(o.netns, "curl", ["-sf", "-m", "5", "-K", "-", `${url}/redfish/v1/Systems`]);
+        const body = await run(c, a, { timeoutMs: 10_000, input: `user = "${o.username}:${o.password}"\n` }).catch(
+          () => "",
+        );
         const count = /"Members@odata.count":\s*(\d+)/.exec(body)?.[1];
         return count !== undefined && Number(count) === o.systems.length ? true : undefined;
       },
@@ -99,5 +99,11 @@ SUSHY_EMULATOR_ALLOWED_INSTANCES = [${o.systems.map(py).join(", ")}]
     await proc.stop(5_000);
     throw new Error(`${(err as Error).message}\n--- ${logFile} ---\n${logTail()}`);
   }
-  return { url, username: o.username, password: o.password, logFile, process: proc, logTail };
+  const get = async <T>(path: string): Promise<T> => {
+    const [c, a] = inNetns(o.netns, "curl", ["-sSf", "-m", "30", "-K", "-", `${url}${path}`]);
+    // the credentials go on curl's stdin (-K -), not on its command line
+    const body = await run(c, a, { timeoutMs: 40_000, input: `user = "${o.username}:${o.password}"\n` });
+    return JSON.parse(body) as T;
+  };
+  return { url, username: o.username, password: o.password, logFile, process: proc, get, logTail };
 }
