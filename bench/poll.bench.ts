@@ -24,12 +24,25 @@ export async function benchPollSchedule(): Promise<BenchRow[]> {
   }).ironic;
   let now = 0;
   let polls = 0;
-  const clock: WaitClock = { now: () => now, sleep: async (ms) => void (now += ms) };
+  const clock: WaitClock = {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
   const state = () => REAL_DEPLOY.filter(([, from]) => now >= from * 1000).at(-1)![0];
   const t = { log: { info() {}, debug() {}, warn() {} } } as unknown as Transport;
   await pollUntil(
     t,
-    { resource: "node sim", fetch: async () => (polls++, state()), state: (s) => s, lastError: () => null },
+    {
+      resource: "node sim",
+      fetch: async () => {
+        polls++;
+        return state();
+      },
+      state: (s) => s,
+      lastError: () => null,
+    },
     {
       until: (s) => s === "active",
       timeoutMs: 3_600_000,

@@ -49,7 +49,8 @@ export function chooseUserData(
     );
   if (!registry.store)
     throw new UserDataError(
-      `${why}, so the agent needs a registry, but registry.store (where its settings are kept, readable only with credentials) is not configured (or set registry.mode: never)`,
+      `${why}, so the agent needs a registry, but registry.store (where its settings are kept, readable only ` +
+        `with credentials) is not configured (or set registry.mode: never)`,
       "REGISTRY_STORE_MISSING",
     );
   return { kind: "registry", reason: why };

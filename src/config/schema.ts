@@ -172,7 +172,8 @@ export const Config = z
       if (c.registry.mode === "always" && !c.registry.store) {
         issue(
           ["registry", "store"],
-          "is required with registry.mode always: agent settings are written there (a WebDAV location that requires credentials for every read)",
+          "is required with registry.mode always: agent settings are written there (a WebDAV location that " +
+            "requires credentials for every read)",
         );
       }
       const store = c.registry.store?.url;
@@ -183,7 +184,8 @@ export const Config = z
         if (store && base && storeInside(store, base)) {
           issue(
             ["registry", "store", "url"],
-            `lies inside ${key} (${base}), which Ironic's conductors read anonymously: agent settings hold the agent's secrets; use a location that requires credentials for every read`,
+            `lies inside ${key} (${base}), which Ironic's conductors read anonymously: agent settings hold the ` +
+              `agent's secrets; use a location that requires credentials for every read`,
           );
         }
       }

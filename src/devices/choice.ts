@@ -58,7 +58,9 @@ export function chooseDevice(input: ChoiceInput): Choice {
     const d = dirty.get(hint) ?? (path ? dirty.get(path) : undefined);
     if (d) {
       why(
-        `was used by deleted disk ${d.disk_cid ?? "(unknown)"} and is not wiped yet${d.wipe_failed ? ` (last wipe failed: ${d.wipe_failed})` : ""}; it is wiped when the node is released without live disks`,
+        `was used by deleted disk ${d.disk_cid ?? "(unknown)"} and is not wiped ` +
+          `yet${d.wipe_failed ? ` (last wipe failed: ${d.wipe_failed})` : ""}; ` +
+          "it is wiped when the node is released without live disks",
       );
       continue;
     }
@@ -74,11 +76,13 @@ export function chooseDevice(input: ChoiceInput): Choice {
     const notes: string[] = [];
     if (!h.stable)
       notes.push(
-        `${hint} is a kernel name: device order may differ between the deploy ramdisk and the stemcell kernel; prefer /dev/disk/by-path or by-id`,
+        `${hint} is a kernel name: device order may differ between the deploy ramdisk and the stemcell kernel; ` +
+          `prefer /dev/disk/by-path or by-id`,
       );
     if (capacityMib === undefined)
       notes.push(
-        `capacity of ${hint} on node ${input.node.uuid} is unknown (not declared, not inspected): accepted for ${input.sizeMib} MiB`,
+        `capacity of ${hint} on node ${input.node.uuid} is unknown (not declared, not inspected): accepted for ` +
+          `${input.sizeMib} MiB`,
       );
     return { ok: true, chosen: { device: hint, path, capacityMib, notes } };
   }

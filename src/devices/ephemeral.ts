@@ -21,9 +21,12 @@ export interface EphemeralDisk {
 
 /** What the fix is, for the no-ephemeral-disk error. */
 export const EPHEMERAL_FIX =
-  "set vm_type cloud_properties ephemeral_disk, disks.ephemeral_device in the CPI configuration, or the node property " +
-  "bosh_ephemeral_device (e.g. baremetal node set --property bosh_ephemeral_device=/dev/disk/by-path/…), or inspect the " +
-  "server so that a second disk shows in its inventory; the agent cannot use the root disk, which holds Ironic's config-drive partition";
+  "set vm_type cloud_properties ephemeral_disk, disks.ephemeral_device in the CPI configuration, or the node " +
+  "property " +
+  "bosh_ephemeral_device (e.g. baremetal node set --property bosh_ephemeral_device=/dev/disk/by-path/…), or " +
+  "inspect the " +
+  "server so that a second disk shows in its inventory; the agent cannot use the root disk, which holds " +
+  "Ironic's config-drive partition";
 
 /** Sources 1 to 3, in that order: undefined when none names a device (then the inventory decides). */
 export function givenEphemeral(

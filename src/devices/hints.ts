@@ -36,12 +36,14 @@ export function parseHint(hint: string): DeviceHint {
     return { hint, kind: "serial", path: undefined, stable: true, serial: hint.slice(7) };
   if (hint.startsWith("/dev/disk/")) {
     throw new CpiError(
-      `persistent device hint ${hint}: by-uuid/by-label/by-partuuid name filesystems or partitions, and a new disk has none; use /dev/disk/by-path, /dev/disk/by-id, a WWN or serial:<serial>`,
+      `persistent device hint ${hint}: by-uuid/by-label/by-partuuid name filesystems or partitions, and a new ` +
+        `disk has none; use /dev/disk/by-path, /dev/disk/by-id, a WWN or serial:<serial>`,
     );
   }
   if (/^\/dev\/[A-Za-z0-9]+$/.test(hint)) return { hint, kind: "dev", path: hint, stable: false };
   throw new CpiError(
-    `persistent device hint ${JSON.stringify(hint)} is not understood: use /dev/disk/by-path/…, /dev/disk/by-id/…, a WWN (0x…), serial:<serial> or (unstable) /dev/sdX`,
+    `persistent device hint ${JSON.stringify(hint)} is not understood: use /dev/disk/by-path/…, ` +
+      `/dev/disk/by-id/…, a WWN (0x…), serial:<serial> or (unstable) /dev/sdX`,
   );
 }
 

@@ -1,7 +1,7 @@
 // Authentication against Ironic: none, HTTP basic (Ironic's `auth_strategy = http_basic`), or a Keystone v3
 // password token. The Ironic URL is always configured explicitly, so the Keystone catalog is not consulted
 // (region_name/interface are accepted for config compatibility and ignored).
-import { type HttpOptions, send } from "../http/request.ts";
+import { type HttpAnswer, type HttpOptions, send } from "../http/request.ts";
 import { IronicAuthError } from "./errors.ts";
 import { decodeIronicFault } from "./faults.ts";
 
@@ -69,7 +69,7 @@ async function keystoneToken(auth: Extract<IronicAuth, { type: "keystone" }>, ht
       scope: { project: { name: auth.project_name, domain: { name: auth.project_domain_name ?? "Default" } } },
     },
   };
-  let res;
+  let res: HttpAnswer;
   try {
     res = await send({ method: "POST", url: new URL(url), headers: { accept: "application/json" }, json: body }, http);
   } catch (err) {

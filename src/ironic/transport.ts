@@ -6,7 +6,7 @@ import type * as z from "zod";
 import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
 import * as E from "./errors.ts";
 import { classifyConflict, decodeIronicFault, isNoValidHost } from "./faults.ts";
-import { Microversion } from "./microversions.ts";
+import type { Microversion } from "./microversions.ts";
 import { backoffDelay } from "../http/backoff.ts";
 import { type HttpAnswer, type HttpOptions, isTlsFailure, send } from "../http/request.ts";
 import { DEFAULT_RETRY, outcomeUnknown, shouldRetry, type RetryPolicy } from "./retry.ts";

@@ -95,9 +95,9 @@ export function buildIso(opts: IsoOptions): Uint8Array {
   put(pt.primaryM, pathTable(primary, layout.extentOf, false));
   put(pt.jolietL, pathTable(joliet, layout.extentOf, true));
   put(pt.jolietM, pathTable(joliet, layout.extentOf, false));
-  primary.dirs.forEach((dir, i) => put(layout.extentOf(dir), final.primaryDirs[i]!));
+  for (const [i, dir] of primary.dirs.entries()) put(layout.extentOf(dir), final.primaryDirs[i]!);
   put(layout.ceBase, final.area.bytes());
-  joliet.dirs.forEach((dir, i) => put(layout.extentOf(dir), final.jolietDirs[i]!));
+  for (const [i, dir] of joliet.dirs.entries()) put(layout.extentOf(dir), final.jolietDirs[i]!);
   for (const file of files) put(layout.extentOf(file), file.data);
   return image;
 }

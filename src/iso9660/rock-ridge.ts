@@ -17,7 +17,8 @@ const RR_TF = 0x80;
 const ER_ID = "RRIP_1991A";
 const ER_DESCRIPTOR = "THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
 const ER_SOURCE =
-  "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
+  "PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME " +
+  "DESCRIPTOR FOR CONTACT INFORMATION.";
 
 /** SUSP 4.1: every entry is signature (2), length (1), version (1), then data. */
 function entry(sig: string, data: Uint8Array): Uint8Array {
@@ -31,7 +32,7 @@ function entry(sig: string, data: Uint8Array): Uint8Array {
 
 function both32(...values: number[]): Uint8Array {
   const out = new Uint8Array(8 * values.length);
-  values.forEach((v, i) => putBoth32(out, 8 * i, v));
+  for (const [i, v] of values.entries()) putBoth32(out, 8 * i, v);
   return out;
 }
 

@@ -31,7 +31,8 @@ export function checkIdentifier(field: string, value: unknown, max: number, requ
   if (typeof value !== "string" || !PRINTABLE.test(value) || value.length > max || value.startsWith("_")) {
     throw new IsoLimitError(
       "INVALID_IDENTIFIER",
-      `${field} ${JSON.stringify(value)}: need 1..${max} printable ASCII characters, no surrounding spaces, no leading "_"`,
+      `${field} ${JSON.stringify(value)}: need 1..${max} printable ASCII characters, no surrounding spaces, no ` +
+        `leading "_"`,
     );
   }
 }

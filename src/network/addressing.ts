@@ -50,7 +50,8 @@ export function staticAddressOf(network: string, spec: NetworkSpec, warnings: st
   if (gateway && gateway.value === ip.value) throw bad(network, `gateway ${spec.gateway} is the network's own ip`);
   if (gateway && !inSubnet(gateway, ip, prefix))
     warnings.push(
-      `network '${network}': gateway ${spec.gateway} is outside ${formatIp(networkOf(ip, prefix))}/${prefix}; using it as an on-link gateway`,
+      `network '${network}': gateway ${spec.gateway} is outside ${formatIp(networkOf(ip, prefix))}/${prefix}; ` +
+        `using it as an on-link gateway`,
     );
   return gateway ? { ip, prefix, gateway } : { ip, prefix };
 }

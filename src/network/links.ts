@@ -69,7 +69,8 @@ export function layoutLinks(a: NicAssignment, requests: readonly L2Request[], wi
     if (parent && parent.mtu < own.mtu)
       throw new NetworkModelError(
         "NIC_CONFLICT",
-        `network '${own.network}': VLAN MTU ${own.mtu} is larger than MTU ${parent.mtu} of link ${v.parent} (network '${parent.network}')`,
+        `network '${own.network}': VLAN MTU ${own.mtu} is larger than MTU ${parent.mtu} of link ${v.parent} ` +
+          `(network '${parent.network}')`,
         { network: own.network },
       );
     if (!parent) effective.set(v.parent, Math.max(effective.get(v.parent) ?? 0, own.mtu));

@@ -187,7 +187,8 @@ function agentSpares(networks: readonly L3Network[], nics: number, warnings: str
   if (kept.length < spares.length) {
     const left = spares.slice(kept.length).map((n) => n.mac);
     warnings.push(
-      `unused NICs ${left.join(", ")} get no entry in the agent settings (more networks than NICs stops bosh-agent before v2.720); network_data.json still has them`,
+      `unused NICs ${left.join(", ")} get no entry in the agent settings (more networks than NICs stops ` +
+        `bosh-agent before v2.720); network_data.json still has them`,
     );
   }
   return new Set(kept.map((n) => n.name));

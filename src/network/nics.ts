@@ -92,7 +92,8 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
     if (prev?.kind === "bond" && !sameBond(prev.bond, pin.bond))
       throw new NetworkModelError(
         "NIC_CONFLICT",
-        `networks '${prev.declaredBy}' and '${network}' declare the bond over ${pin.bond.macs.join(", ")} with different settings`,
+        `networks '${prev.declaredBy}' and '${network}' declare the bond over ${pin.bond.macs.join(", ")} with ` +
+          `different settings`,
         { network },
       );
     for (const m of pin.bond.macs) {
@@ -138,7 +139,8 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
     if (!nic)
       throw new NetworkModelError(
         "NIC_CONFLICT",
-        `network '${network}': every listed NIC of this server (${mine.map((n) => n.mac).join(", ")}) is already taken by another network`,
+        `network '${network}': every listed NIC of this server (${mine.map((n) => n.mac).join(", ")}) is ` +
+          `already taken by another network`,
         { network },
       );
     used.add(nic.mac);
@@ -176,7 +178,9 @@ export function assignNics(nics: Nic[], requests: readonly NicRequest[], first?:
     const names = slots.map((s) => s.join("+")).join(", ");
     throw new NetworkModelError(
       "TOO_FEW_NICS",
-      `${slots.length} unpinned network(s) need a NIC each (${names}) but this server has ${free.length} free NIC(s)${free.length ? ` (${free.map((n) => n.mac).join(", ")})` : ""}; pin networks with cloud_properties.mac/bond or use nic_group to share one`,
+      `${slots.length} unpinned network(s) need a NIC each (${names}) but this server has ${free.length} free ` +
+        `NIC(s)${free.length ? ` (${free.map((n) => n.mac).join(", ")})` : ""}; ` +
+        "pin networks with cloud_properties.mac/bond or use nic_group to share one",
     );
   }
   slots.forEach((slot, i) => {

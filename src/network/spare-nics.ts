@@ -27,7 +27,7 @@ export function spareNetworks(
 ): SpareNetwork[] {
   if (policy.unused_nics === "ignore") return [];
   const base = parseIp(policy.loopback_base);
-  if (!base || base.family !== 4)
+  if (base?.family !== 4)
     throw new NetworkModelError("CONFIG", `network.loopback_base '${policy.loopback_base}' is not an IPv4 address`);
   return spare.map((nic, k) => {
     const name = spareName(nic.mac);
@@ -42,7 +42,8 @@ export function spareNetworks(
     if (!inSubnet(ip, base, policy.loopback_prefix))
       throw new NetworkModelError(
         "CONFIG",
-        `${spare.length} unused NICs do not fit in ${policy.loopback_base}/${policy.loopback_prefix} from network.loopback_base (NIC ${nic.mac} would be beyond it)`,
+        `${spare.length} unused NICs do not fit in ${policy.loopback_base}/${policy.loopback_prefix} from ` +
+          `network.loopback_base (NIC ${nic.mac} would be beyond it)`,
         { mac: nic.mac },
       );
     return { name, mac: nic.mac, mode: "static", address: { ip, prefix: policy.loopback_prefix } };

@@ -83,7 +83,11 @@ export async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(
-    `${JSON.stringify({ level: 60, msg: "registry failed to start", error: err instanceof Error ? err.message : String(err) })}\n`,
+    `${JSON.stringify({
+      level: 60,
+      msg: "registry failed to start",
+      error: err instanceof Error ? err.message : String(err),
+    })}\n`,
   );
   process.exit(1);
 });

@@ -62,5 +62,8 @@ export function failureTier(node: Pick<RecordNode, "extra">, agentId: string, po
 export function maintenanceReason(rec: DeployFailures, after: number): string | undefined {
   if (after <= 0 || rec.count < after) return undefined;
   const last = (rec.last_error ?? "no error recorded").slice(0, 120);
-  return `bosh: ${rec.count} consecutive failed deploys, last ${rec.last_at}: ${last}. When fixed: baremetal node maintenance unset; baremetal node unset --extra ${DEPLOY_FAILURES_KEY}`;
+  return (
+    `bosh: ${rec.count} consecutive failed deploys, last ${rec.last_at}: ${last}. ` +
+    `When fixed: baremetal node maintenance unset; baremetal node unset --extra ${DEPLOY_FAILURES_KEY}`
+  );
 }

@@ -109,7 +109,8 @@ export function fleetByDomain(nodes: readonly FleetNode[], p: DomainPath): Recor
   const out: Record<string, DomainTally> = {};
   for (const n of nodes) {
     const key = domainOf(n, p) ?? "(no domain)";
-    const t = (out[key] ??= { free: 0, held: 0, unhealthy: 0, other: 0 });
+    const t = out[key] ?? { free: 0, held: 0, unhealthy: 0, other: 0 };
+    out[key] = t;
     if (n.maintenance || n.fault || n.retired) t.unhealthy++;
     else if (n.instance_uuid) t.held++;
     else if (n.provision_state === "available") t.free++;

@@ -1,7 +1,8 @@
 // Deterministic order of the eligible nodes: our own claim first (a retried call), then a node reserved
 // for our disks, free before stale claims; with spread, the failure domain holding the fewest VMs of the
 // instance group; healthy servers before ones that failed a deploy recently, and
-// a server that failed this very agent_id last (deploy-failures.ts); preferred provision state first (available needs no `provide`);
+// a server that failed this very agent_id last (deploy-failures.ts); preferred provision state first (available needs
+// no `provide`);
 // the smallest server that fits (cpus, memory_mb, local_gb); a node locked at listing time (someone is
 // claiming it: Ironic would make us wait for its lock) after the unlocked ones of its size; ties broken
 // by a hash of (seed, node uuid).

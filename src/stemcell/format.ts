@@ -16,5 +16,8 @@ export function sniffImageFormat(head: Uint8Array): ImageFormat {
 /** A sentence for the log when stemcell.MF and the bytes disagree; undefined when they agree or MF says nothing. */
 export function formatDisagreement(declared: string | undefined, actual: ImageFormat): string | undefined {
   if (declared === undefined || declared === actual) return undefined;
-  return `stemcell.MF says disk_format '${declared}' but root.img is ${actual} (by its first bytes); recording ${actual}`;
+  return (
+    `stemcell.MF says disk_format '${declared}' but root.img is ${actual} (by its first bytes); ` +
+    `recording ${actual}`
+  );
 }

@@ -55,11 +55,10 @@ export class TarMemberExtractor extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.mode !== "header" && this.mode !== "end")
-      return done(new StemcellImageError("TRUNCATED", "tar archive ends inside an entry"));
-    if (this.headerFill !== 0)
-      return done(new StemcellImageError("TRUNCATED", "tar archive ends inside a header block"));
-    if (!this.found) return done(new StemcellImageError("NO_ROOT_IMG", `the stemcell image holds no ${this.wanted}`));
-    done();
+      done(new StemcellImageError("TRUNCATED", "tar archive ends inside an entry"));
+    else if (this.headerFill !== 0) done(new StemcellImageError("TRUNCATED", "tar archive ends inside a header block"));
+    else if (!this.found) done(new StemcellImageError("NO_ROOT_IMG", `the stemcell image holds no ${this.wanted}`));
+    else done();
   }
 
   private consume(chunk: Buffer): void {
@@ -104,7 +103,10 @@ export class TarMemberExtractor extends Transform {
     const size = this.pax["size"] !== undefined ? Number(this.pax["size"]) : h.size;
     if (!Number.isSafeInteger(size) || size < 0)
       throw new StemcellImageError("NOT_TAR", `tar entry ${JSON.stringify(name)} has an invalid size`);
-    if (h.type === "L" || h.type === "x" || h.type === "g" || h.type === "K") return this.startMetadata(h);
+    if (h.type === "L" || h.type === "x" || h.type === "g" || h.type === "K") {
+      this.startMetadata(h);
+      return;
+    }
     this.longName = undefined;
     this.pax = {};
     this.startEntry(size, "skip");
@@ -123,7 +125,8 @@ export class TarMemberExtractor extends Transform {
   private startMetadata(h: TarHeader): void {
     if (h.size > MAX_METADATA)
       throw new StemcellImageError("NOT_TAR", `tar '${h.type}' record of ${h.size} bytes is implausibly large`);
-    this.collecting = h.type === "L" || h.type === "x" ? h.type : "other"; // 'g' (global) and 'K' (link name) are read and dropped
+    // 'g' (global) and 'K' (link name) are read and dropped
+    this.collecting = h.type === "L" || h.type === "x" ? h.type : "other";
     this.collected = [];
     this.startEntry(h.size, "collect");
   }

@@ -45,7 +45,10 @@ export function parseNumber(field: Buffer, what: string): number {
   return text === "" ? 0 : parseInt(text, 8);
 }
 
-/** Header checksum: the block's byte sum with the checksum field counted as spaces (unsigned, or signed as some old tars wrote it). */
+/**
+ * Header checksum: the block's byte sum with the checksum field counted as spaces (unsigned, or signed as some old
+ * tars wrote it).
+ */
 function checksumMatches(block: Buffer): boolean {
   const stored = parseNumber(block.subarray(148, 156), "checksum");
   let unsigned = 8 * 0x20;

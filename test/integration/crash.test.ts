@@ -403,10 +403,15 @@ describe("a kill right after a write, pinned by a proxy", () => {
       });
       const image = writeStemcellImage(join(work, "pinned-image"), 64 * 1024).path;
       const sc = (await d.call("create_stemcell", [image, stemcellCloudProperties()])).response?.result as string;
-      const vm = (
-        (await d.call("create_vm", [randomUUID(), sc, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()])).response
-          ?.result as [string]
-      )[0];
+      const created = await d.call("create_vm", [
+        randomUUID(),
+        sc,
+        fleet.vmTypes.pool,
+        nextNetwork(),
+        [],
+        directorEnv(),
+      ]);
+      const [vm] = created.response!.result as [string];
       const nodeUuid = (await fleet.ironic.vmNode(vm)).uuid;
       const from = proxy.requests.length;
       const killed = await d.call("create_disk", [2048, fleet.diskType, vm], {

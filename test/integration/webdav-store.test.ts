@@ -13,7 +13,7 @@ import { WebdavStore } from "../../src/webdav/store.ts";
 
 const run = `it-store-${randomBytes(4).toString("hex")}`;
 const stores: WebdavStore[] = [];
-afterAll(() => stores.forEach((s) => s.close()));
+afterAll(() => Promise.all(stores.map((s) => s.close())));
 
 function store(path = run, extra: Partial<ConstructorParameters<typeof WebdavStore>[0]> = {}): WebdavStore {
   const w = webdav();

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
 function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, "0") + "\0";
+  return `${n.toString(8).padStart(width - 1, "0")}\0`;
 }
 
 /** One 512-byte ustar header for a regular file. */

@@ -30,7 +30,8 @@ export async function createOnVm(
     const pick = await pickDevice(deps, node, props, sizeMib);
     if (!pick.ok)
       throw new NoDiskSpace(
-        `no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ${pick.reasons.map(describeRejection).join("; ")}`,
+        `no device for a ${sizeMib} MiB persistent disk on node ${node.uuid}: ` +
+          `${pick.reasons.map(describeRejection).join("; ")}`,
         false,
       );
     const cid = diskCid(node.uuid, pick.chosen.device, deps.now());
@@ -84,7 +85,8 @@ export async function createReserved(deps: DiskDeps, sizeMib: number, props: Dis
   }
   const why = [...rejected].map(([r, n]) => `${n} × ${r}`).join("; ");
   throw new NoDiskSpace(
-    `no free server (available, not in maintenance, unclaimed, without persistent disks) has a device for a ${sizeMib} MiB disk: ${free.length} free of ${nodes.length} listed${why ? `; devices rejected: ${why}` : ""}`,
+    `no free server (available, not in maintenance, unclaimed, without persistent disks) has a device for a ` +
+      `${sizeMib} MiB disk: ${free.length} free of ${nodes.length} listed${why ? `; devices rejected: ${why}` : ""}`,
     false,
   );
 }
@@ -99,7 +101,9 @@ async function pickDevice(deps: DiskDeps, node: Node, props: DiskCloudProperties
       reasons: [
         {
           device: "(none)",
-          why: "no persistent device configured: set disk_type cloud_properties device/devices, disks.persistent_devices, or the node's properties.bosh_persistent_devices",
+          why:
+            "no persistent device configured: set disk_type cloud_properties device/devices, " +
+            "disks.persistent_devices, or the node's properties.bosh_persistent_devices",
         },
       ],
     };
@@ -151,7 +155,8 @@ async function keptDevice(deps: DiskDeps, uuid: string, cid: string): Promise<bo
 function requireCleaningControl(deps: DiskDeps): void {
   if (!deps.ironic.supports("automated_clean")) {
     throw new CloudError(
-      "this Ironic's API has no per-node automated_clean (needs 1.47): a persistent disk would be erased by cleaning on the next undeploy",
+      "this Ironic's API has no per-node automated_clean (needs 1.47): a persistent disk would be erased by " +
+        "cleaning on the next undeploy",
     );
   }
 }

@@ -27,7 +27,8 @@ export class NodeDiskPlacement implements DiskPlacement {
     const nodes = [...new Set(loaded.map((l) => l.disk!.node.uuid))];
     if (nodes.length > 1) {
       throw new CloudError(
-        `create_vm: disks ${diskCids.join(", ")} live on different servers (${nodes.join(", ")}); bare metal cannot move disks, so one VM cannot use them all`,
+        `create_vm: disks ${diskCids.join(", ")} live on different servers (${nodes.join(", ")}); bare metal ` +
+          `cannot move disks, so one VM cannot use them all`,
       );
     }
     const node = loaded[0]!.disk!.node;
@@ -41,8 +42,10 @@ export class NodeDiskPlacement implements DiskPlacement {
       // only ever be used by the server it is in, which the old VM holds.
       const holder = boshRecord(node)?.vm_cid ?? node.instance_uuid;
       throw new VmCreationFailed(
-        `create_vm: ${what} is still held by VM ${holder}: a local persistent disk cannot move to another server, so the new VM can only be created after the old one is deleted. ` +
-          "With the director's create-swap-delete strategy that never happens: set `update: {vm_strategy: delete-create}` for this instance group (or deployment)",
+        `create_vm: ${what} is still held by VM ${holder}: a local persistent disk cannot move to another ` +
+          `server, so the new VM can only be created after the old one is deleted. ` +
+          "With the director's create-swap-delete strategy that never happens: set `update: {vm_strategy: " +
+          "delete-create}` for this instance group (or deployment)",
         false,
       );
     }
@@ -55,7 +58,8 @@ export class NodeDiskPlacement implements DiskPlacement {
     const foreign = [...live.keys()].filter((cid) => !vm.diskCids.includes(cid));
     if (foreign.length > 0)
       throw new CloudError(
-        `node ${node.uuid} holds persistent disks ${foreign.join(", ")} of another VM; refusing to put VM ${vm.vmCid} on it`,
+        `node ${node.uuid} holds persistent disks ${foreign.join(", ")} of another VM; refusing to put VM ` +
+          `${vm.vmCid} on it`,
       );
     const absent = vm.diskCids.filter((cid) => !live.has(cid));
     if (absent.length > 0)

@@ -3,6 +3,7 @@
 // every method here costs one GET plus at most one PATCH. Disks never move: attach refuses another server.
 import { chooseUserData, UserDataError } from "../../agent/user-data.ts";
 import { IronicBadRequest } from "../../ironic/errors.ts";
+import type { Node } from "../../ironic/node-schema.ts";
 import { add } from "../../ironic/patch.ts";
 import { CloudError, DiskNotFound, VmNotFound } from "../../protocol/errors.ts";
 import type { DiskHint, Metadata } from "../../protocol/shapes.ts";
@@ -55,9 +56,12 @@ export class Disks {
       const vmNode = await readVmNode(deps, vmCid);
       if (!vmNode) throw new VmNotFound(`VM ${vmCid} not found: no Ironic node is held by it`);
       throw new CloudError(
-        `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal cannot move disks; ` +
-          `VM ${vmCid} runs on server ${vmNode.name ?? vmNode.uuid}. Recreate the VM with this disk in disk_cids so that it lands on node ${node.uuid} ` +
-          "(the director does so with update.vm_strategy delete-create; create-swap-delete cannot work with local disks)",
+        `disk ${cid} is a device inside server ${node.name ?? node.uuid} (node ${node.uuid}) and bare metal ` +
+          `cannot move disks; ` +
+          `VM ${vmCid} runs on server ${vmNode.name ?? vmNode.uuid}. Recreate the VM with this disk in ` +
+          `disk_cids so that it lands on node ${node.uuid} ` +
+          "(the director does so with update.vm_strategy delete-create; create-swap-delete cannot work with " +
+          "local disks)",
       );
     }
     const hint: DiskHint = { path: record.path };
@@ -117,7 +121,7 @@ export class Disks {
           (reservation.disk_cids ?? []).filter((c) => c !== cid),
         ),
       );
-    let after;
+    let after: Node;
     try {
       after = await deps.ironic.nodes.patch(node.uuid, ops);
     } catch (err) {

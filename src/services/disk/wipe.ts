@@ -13,7 +13,7 @@ import { type JsonPatchOp, add, remove } from "../../ironic/patch.ts";
 import { boshRecord } from "../../selection/node-record.ts";
 import { uuidV5 } from "../pool/claim-id.ts";
 import { type DiskDeps, readNode } from "./deps.ts";
-import { DirtyDevice, cleanHold, dirtyDevices, dropDirty, liveRecords, putDirty } from "../../devices/records.ts";
+import { type DirtyDevice, cleanHold, dirtyDevices, dropDirty, liveRecords, putDirty } from "../../devices/records.ts";
 
 export type WipeOutcome = "wiped" | "failed" | "skipped";
 

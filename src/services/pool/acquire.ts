@@ -10,7 +10,7 @@ import { EPHEMERAL_FIX, type EphemeralDisk } from "../../devices/ephemeral.ts";
 import { describeFull } from "../../selection/failure-domains.ts";
 import type { How } from "../../selection/filters.ts";
 import { noMatchMessage } from "../../selection/no-match.ts";
-import { type BoshRecord, type Source } from "../../selection/node-record.ts";
+import type { BoshRecord, Source } from "../../selection/node-record.ts";
 import { type Plan, plan } from "../../selection/plan.ts";
 import type { SelectionRequest } from "../../selection/request.ts";
 import { candidates, heldSource, planPolicy, sourceOf } from "./candidates.ts";

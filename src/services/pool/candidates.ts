@@ -2,7 +2,7 @@
 // selection reads: the pinned node, the nodes owning the vm_type's MACs, or the filtered pool.
 import type { Node, NodeField } from "../../ironic/node-schema.ts";
 import { type Source, boshRecord } from "../../selection/node-record.ts";
-import { type PlanPolicy } from "../../selection/plan.ts";
+import type { PlanPolicy } from "../../selection/plan.ts";
 import { type SelectionRequest, poolQueries, selectionFields } from "../../selection/request.ts";
 import type { PoolDeps } from "./deps.ts";
 

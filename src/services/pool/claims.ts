@@ -58,7 +58,8 @@ export class Claims {
 
   /**
    * Gives a node up: removes instance_uuid (when it is `claimUuid`, or any when undefined) and extra.bosh,
-   * and puts back what the record says BOSH changed (plus `ops`, in the same PATCH). Re-reads the node first; a node held by someone else
+   * and puts back what the record says BOSH changed (plus `ops`, in the same PATCH). Re-reads the node first; a node
+   * held by someone else
    * is left alone. Returns false when there was nothing of ours to release.
    */
   async release(

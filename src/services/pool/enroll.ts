@@ -89,5 +89,6 @@ async function createPorts(ironic: IronicClient, nodeUuid: string, macs: readonl
 }
 
 function describe(input: EnrollInput): string {
-  return `a node for MACs ${input.macs.join(", ")} (driver ${input.params.driver}${input.params.name ? `, name ${input.params.name}` : ""})`;
+  const name = input.params.name ? `, name ${input.params.name}` : "";
+  return `a node for MACs ${input.macs.join(", ")} (driver ${input.params.driver}${name})`;
 }

@@ -26,7 +26,7 @@ export async function findVmClaim(
   const select = fields ? { fields: [...new Set([...IDENTITY, ...fields])] } : {};
   const [byClaim] = await ironic.nodes.list({ instance_uuid: cid, ...select });
   const node = byClaim ?? (await ironic.nodes.find(cid, select));
-  if (!node || !node.instance_uuid || boshRecord(node)?.vm_cid !== cid) return undefined;
+  if (!node?.instance_uuid || boshRecord(node)?.vm_cid !== cid) return undefined;
   return node.instance_uuid === cid || node.uuid === cid ? node : undefined;
 }
 

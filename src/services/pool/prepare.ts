@@ -69,7 +69,8 @@ export async function prepareNode(
     // Rebuilding a RAID (delete_configuration) destroys what is on its devices; BIOS settings do not.
     if (props.raid && disks.length > 0) {
       throw new CloudError(
-        `vm_type raid would rebuild the RAID of node ${node.name ?? node.uuid}, which holds persistent disks (${disks.join(", ")}); ` +
+        `vm_type raid would rebuild the RAID of node ${node.name ?? node.uuid}, which holds persistent disks ` +
+          `(${disks.join(", ")}); ` +
           "delete those disks first, or leave raid out of this vm_type",
       );
     }

@@ -151,7 +151,10 @@ interface OrphanFound {
   error?: string;
 }
 
-/** Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed it). */
+/**
+ * Deletes never-attached, stale disk records, re-reading each node that has some (teardowns above may have changed
+ * it).
+ */
 async function deleteOrphanDisks(
   deps: PoolDeps,
   listed: readonly Pick<Node, "uuid" | "extra">[],

@@ -110,7 +110,8 @@ export class StemcellService {
       const parsed = StemcellRecord.safeParse(JSON.parse(text), { reportInput: true });
       if (!parsed.success)
         throw new CloudError(
-          `stemcell ${cid}: its record in the store is not valid (${describeIssues(parsed.error.issues, { first: true })})`,
+          `stemcell ${cid}: its record in the store is not valid ` +
+            `(${describeIssues(parsed.error.issues, { first: true })})`,
         );
       const r = parsed.data;
       return r.light

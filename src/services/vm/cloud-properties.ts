@@ -122,7 +122,8 @@ export function parseVmCloudProperties(raw: Record<string, unknown>): VmCloudPro
   if (!SELECTORS.some((k) => p[k] !== undefined)) {
     throw new CpiError(
       `vm_type cloud_properties name no server: set one of ${SELECTORS.join(", ")} ` +
-        "(macs for one known server, ironic_properties/resource_class/traits for a pool, ironic_params + macs to enroll one)",
+        "(macs for one known server, ironic_properties/resource_class/traits for a pool, ironic_params + macs " +
+        "to enroll one)",
     );
   }
   if (p.ironic_params && !p.macs)

@@ -88,7 +88,8 @@ function mapError(err: unknown): unknown {
   if (err instanceof UserDataError) return new CpiError(err.message, { cause: err });
   if (err instanceof ConfigDriveTooLargeError)
     return new CloudError(
-      `config drive is ${err.size} bytes packed (gzip+base64), over config_drive.max_packed_bytes (${err.limit}); Ironic keeps inline config drives in its database: shrink env/settings or raise the limit`,
+      `config drive is ${err.size} bytes packed (gzip+base64), over config_drive.max_packed_bytes ` +
+        `(${err.limit}); Ironic keeps inline config drives in its database: shrink env/settings or raise the limit`,
       { cause: err },
     );
   if (err instanceof IsoLimitError)
@@ -114,7 +115,8 @@ function prepare(input: VmConfigDriveInput): VmConfigDrive {
     ...(props.provisioning_network ? { provisioningNetwork: props.provisioning_network } : {}),
   });
   const networks = agentNetworks(model);
-  // Never settings without an ephemeral disk: the agent would partition the root device and fail (devices/ephemeral.ts).
+  // Never settings without an ephemeral disk: the agent would partition the root device and fail
+  // (devices/ephemeral.ts).
   const ephemeral = toHint(input.ephemeralDisk ?? props.ephemeral_disk ?? config.disks.ephemeral_device);
   if (!ephemeral)
     throw new CpiError(

@@ -94,7 +94,8 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
       ? "give the light stemcell an md5 image_checksum"
       : "upload it again (bosh upload-stemcell --fix), which computes md5 for this Ironic";
     throw new CloudError(
-      `stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ${deps.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`,
+      `stemcell ${input.stemcellCid} has no md5 checksum, which this Ironic (API up to ` +
+        `${deps.ironic.serverVersions.max}, older than Ussuri) requires: ${fix}`,
     );
   }
   const timeoutS = props.deploy_timeout ?? deps.config.ironic.deploy_timeout;
@@ -238,7 +239,8 @@ async function obtain(deps: CreateDeps, job: Job, owned: (n: Node) => void): Pro
       !props.ironic_params.inspect
     ) {
       throw new VmCreationFailed(
-        `the server to enroll has no ephemeral disk for the agent: ${EPHEMERAL_FIX} (ironic_params.properties.bosh_ephemeral_device, or inspect: true)`,
+        `the server to enroll has no ephemeral disk for the agent: ${EPHEMERAL_FIX} ` +
+          `(ironic_params.properties.bosh_ephemeral_device, or inspect: true)`,
         false,
       );
     }

@@ -125,7 +125,8 @@ export class VmService {
         return void this.log.warn({ vm_cid: vmCid }, "set_vm_metadata: the VM was deleted meanwhile; ignored");
       }
       throw new CloudError(
-        `set_vm_metadata ${vmCid}: could not record it on node ${node.uuid}: ${err instanceof Error ? err.message : String(err)}`,
+        `set_vm_metadata ${vmCid}: could not record it on node ${node.uuid}: ` +
+          `${err instanceof Error ? err.message : String(err)}`,
         { cause: err },
       );
     }

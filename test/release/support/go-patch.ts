@@ -83,7 +83,7 @@ export function applyOps<T>(doc: T, ops: readonly Op[]): T {
 /** `((name))` placeholders used in a document (`((name.field))` reports `name`). */
 export function variablesIn(doc: unknown): Set<string> {
   const found = new Set<string>();
-  JSON.stringify(doc).replace(/\(\(([\w-]+)(?:\.[\w.-]+)?\)\)/g, (_, name: string) => (found.add(name), ""));
+  for (const m of JSON.stringify(doc).matchAll(/\(\(([\w-]+)(?:\.[\w.-]+)?\)\)/g)) found.add(m[1]!);
   return found;
 }
 

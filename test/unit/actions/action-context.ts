@@ -40,7 +40,10 @@ export async function runAction(
     config: Config.parse(testConfig()),
     log: pino({ level: "silent" }),
     now: () => new Date(),
-    services: async () => ((built = true), { [service]: standIn } as unknown as Services),
+    services: async () => {
+      built = true;
+      return { [service]: standIn } as unknown as Services;
+    },
     ...ctx,
   };
   const args = parseArguments("test", Ctor.args, rawArgs);

@@ -60,10 +60,10 @@ describe("packing", () => {
 
   test("incompressible settings push a drive over 64 KiB", () => {
     let x = 1;
-    const noise = Array.from(
-      { length: 60_000 },
-      () => ((x = (x * 48271) % 2147483647), String.fromCharCode(33 + (x % 90))),
-    ).join("");
+    const noise = Array.from({ length: 60_000 }, () => {
+      x = (x * 48271) % 2147483647;
+      return String.fromCharCode(33 + (x % 90));
+    }).join("");
     expect(() => buildConfigDrive(files(JSON.stringify({ noise })), DATE, 64 * 1024)).toThrow(ConfigDriveTooLargeError);
   });
 });

@@ -510,7 +510,7 @@ export const semanticRequest: fc.Arbitrary<BadCase> = fc.oneof(
     .constantFrom(
       { image_url: "http://x/img" },
       { image_url: "file:///etc/passwd", image_checksum: "a".repeat(64) },
-      { image_checksum: "md5:" + "a".repeat(64), image_url: "http://x/i" },
+      { image_checksum: `md5:${"a".repeat(64)}`, image_url: "http://x/i" },
       { name: "" },
     )
     .map((p) => ({

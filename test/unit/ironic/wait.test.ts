@@ -17,7 +17,14 @@ const at = (provision_state: string, extra: Record<string, unknown> = {}) => ({
 function fakeClock(): WaitClock & { sleeps: number[] } {
   let now = 0;
   const sleeps: number[] = [];
-  return { sleeps, now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
 }
 
 function recordingLogger() {

@@ -39,7 +39,7 @@ export function richFiles(): IsoFile[] {
     { path: "five-kb.bin", data: noise(5 * 1024, 5) },
     { path: "three-hundred-kb.bin", data: noise(300 * 1024, 300) },
     { path: "a/b/c/d/e/f/g/deepest-file", data: enc("deep") },
-    { path: "n".repeat(60) + ".txt", data: enc("64 ascii") },
+    { path: `${"n".repeat(60)}.txt`, data: enc("64 ascii") },
     { path: "é".repeat(64), data: enc("64 two-byte characters") },
     { path: "€".repeat(64), data: enc("64 three-byte characters") },
   ];

@@ -7,7 +7,7 @@ const EXPECTED = { username: "registry", password: "p:ss wörd" };
 describe("registry basic auth", () => {
   it("parses user:password (the password may hold ':')", () => {
     expect(parseBasicAuth(basic("registry:p:ss wörd"))).toEqual(EXPECTED);
-    expect(parseBasicAuth("basic " + Buffer.from("u:").toString("base64"))).toEqual({ username: "u", password: "" });
+    expect(parseBasicAuth(`basic ${Buffer.from("u:").toString("base64")}`)).toEqual({ username: "u", password: "" });
     expect(parseBasicAuth(undefined)).toBeUndefined();
     expect(parseBasicAuth("Bearer abc")).toBeUndefined();
     expect(parseBasicAuth(basic("no-colon"))).toBeUndefined();

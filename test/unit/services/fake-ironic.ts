@@ -44,7 +44,7 @@ export type FakeNode = Node & {
 const err = (Cls: typeof IronicBadRequest, status: number, method: string, msg: string) =>
   new Cls({ status, method, url: "fake", ironicMessage: msg });
 
-const unescape = (seg: string) => seg.replace(/~1/g, "/").replace(/~0/g, "~");
+const unescapeSegment = (seg: string) => seg.replace(/~1/g, "/").replace(/~0/g, "~");
 
 /** Applies a JSON-patch to a copy; throws IronicBadRequest like Ironic. */
 export function applyPatch(node: FakeNode, ops: readonly JsonPatchOp[]): FakeNode {
@@ -53,7 +53,7 @@ export function applyPatch(node: FakeNode, ops: readonly JsonPatchOp[]): FakeNod
     // Ironic's patch schema: "'<path>' does not match '^(/[\\w-]+)+$'"
     if (!/^(\/[\w-]+)+$/.test(op.path))
       throw err(IronicBadRequest, 400, "PATCH", `Schema error for patch: '${op.path}' does not match '^(/[\\w-]+)+$'`);
-    const segs = op.path.split("/").slice(1).map(unescape);
+    const segs = op.path.split("/").slice(1).map(unescapeSegment);
     const last = segs.pop()!;
     let parent: Record<string, unknown> = doc;
     for (const s of segs) {
@@ -300,7 +300,10 @@ export const silent = pino({ level: "silent" });
 /** A clock that ticks one second per reading, from a fixed start. */
 function tickingClock(): () => Date {
   let t = Date.parse("2026-11-21T12:00:00Z");
-  return () => new Date((t += 1000));
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
 }
 
 export const IMAGE = {

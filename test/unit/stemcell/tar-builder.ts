@@ -22,7 +22,7 @@ export interface TarEntry {
 const BLOCK = 512;
 
 function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, "0") + "\0";
+  return `${n.toString(8).padStart(width - 1, "0")}\0`;
 }
 
 export function header(name: string, size: number, e: Partial<TarEntry> = {}, prefix = ""): Buffer {
@@ -47,7 +47,7 @@ export function header(name: string, size: number, e: Partial<TarEntry> = {}, pr
   h.write("        ", 148, "latin1");
   let sum = 0;
   for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
   return h;
 }
 

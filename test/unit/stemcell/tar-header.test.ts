@@ -20,7 +20,7 @@ describe("tar header", () => {
     h.write("        ", 148, "latin1");
     let sum = 0;
     for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
+    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
     expect(parseHeader(h).type).toBe("0");
   });
 

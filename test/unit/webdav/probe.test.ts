@@ -30,7 +30,7 @@ describe("probeUrl", () => {
 
   it("sends URL credentials as basic auth", async () => {
     fake = await startFakeHttp({ "HEAD /img": (r) => ({ status: r.headers.authorization ? 200 : 401 }) });
-    expect((await probeUrl(fake.url.replace("//", "//u:p@") + "/img")).reachable).toBe(true);
+    expect((await probeUrl(`${fake.url.replace("//", "//u:p@")}/img`)).reachable).toBe(true);
   });
 
   it("is not reachable on 404, nor on a closed port", async () => {

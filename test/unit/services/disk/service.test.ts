@@ -156,7 +156,9 @@ describe("attach, detach, has, get_disks, metadata", () => {
       updatePersistentDisks: async (
         vm: string,
         f: (d: Record<string, { path: string }>) => Record<string, { path: string }>,
-      ) => void (stored[vm] = f(stored[vm] ?? {})),
+      ) => {
+        stored[vm] = f(stored[vm] ?? {});
+      },
     };
     const d1 = Disks.over(
       diskDeps(fake, {

@@ -131,7 +131,14 @@ describe("create_stemcell checksums follow the Ironic", () => {
   it("sha256 only when Ironic does without md5; asked once per upload, never for a light stemcell", async () => {
     let asked = 0;
     const log = pino({ level: "silent" });
-    const current = new StemcellService({ store: store.asStore(), log, md5Needed: async () => (asked++, false) });
+    const current = new StemcellService({
+      store: store.asStore(),
+      log,
+      md5Needed: async () => {
+        asked++;
+        return false;
+      },
+    });
     const root = rawImage(700_000);
     const cid = await current.create(imageFile(stemcellImage(root)), MF);
     expect(JSON.parse(store.objects.get(`/${cid}/stemcell.json`)!.toString()).checksums).toEqual({

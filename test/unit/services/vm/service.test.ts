@@ -370,7 +370,10 @@ describe("delete_vm", () => {
     const placement: DiskPlacement = {
       nodeFor: async () => undefined,
       onVmClaimed: async (n) => void seen.push(`claimed ${n.uuid}`),
-      beforeRelease: async (n) => (seen.push(`release ${n.uuid}`), { automatedClean: false }),
+      beforeRelease: async (n) => {
+        seen.push(`release ${n.uuid}`);
+        return { automatedClean: false };
+      },
     };
     const { fake, vms } = setup(1, { placement });
     fake.node(N0).failClean = true; // would fail if cleaning ran
