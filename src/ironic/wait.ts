@@ -25,6 +25,11 @@ export interface WaitOptions<T> {
   until: (item: T) => boolean;
   /** States that throw IronicStateError (checked after `until`). */
   failOn?: readonly string[];
+  /**
+   * An item that ends the wait as a failure although its state is no failure state: a transition that fell
+   * back where it started (verification failed: `enroll` again, with last_error). Checked after `until`.
+   */
+  failIf?: (item: T) => boolean;
   /** Default 600 000 (10 min). */
   timeoutMs?: number;
   /** The shortest sleep, default 200 ms. */
@@ -65,8 +70,8 @@ export async function pollUntil<T>(t: Transport, subject: Subject<T>, opts: Wait
       last = state;
     }
     if (opts.until(item)) return item;
-    if (state !== null && failOn.has(state))
-      throw new IronicStateError(subject.resource, state, subject.lastError(item));
+    if ((state !== null && failOn.has(state)) || opts.failIf?.(item))
+      throw new IronicStateError(subject.resource, state ?? "unknown", subject.lastError(item));
     const elapsed = clock.now() - started;
     if (elapsed >= timeoutMs) throw new IronicTimeoutError(subject.resource, state, timeoutMs);
     const interval = Math.min(max, Math.max(initial, elapsed / 5));

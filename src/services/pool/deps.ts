@@ -41,11 +41,13 @@ export function waitForState(
   states: readonly string[],
   timeoutS: number,
   what: string,
+  failIf?: (n: Node) => boolean,
 ): Promise<Node> {
   const { poll } = deps.config.ironic;
   deps.log.info({ node: uuid, until: states }, `waiting for ${what}`);
   return deps.ironic.waitForNode(uuid, {
     until: (n) => states.includes(n.provision_state ?? "") && !n.target_provision_state,
+    ...(failIf ? { failIf } : {}),
     timeoutMs: timeoutS * 1000,
     initialIntervalMs: poll.initial_interval_ms,
     maxIntervalMs: poll.max_interval_ms,
@@ -59,6 +61,9 @@ export function waitForState(
  * killed earlier call may have asked for the same change; when its request lands between our read of
  * the node and ours, Ironic refuses ours (400: not allowed in the state the node is now in) and the node
  * is already on its way, so follow it as if it were ours. A refusal in one of `from` is a real one.
+ * A node that comes back to where it started, with a last_error and no target, failed the transition
+ * (`manage` whose power-credential check the BMC refused goes back to `enroll`): that ends the wait with
+ * Ironic's reason instead of the timeout.
  */
 export async function transition(
   deps: WaitDeps,
@@ -78,5 +83,10 @@ export async function transition(
     if (from.has(now)) throw err;
     deps.log.info({ node: uuid, target, state: now }, `an earlier call's ${target} got there first; following it`);
   }
-  return waitForState(deps, uuid, states, timeoutS, `${target} of node ${uuid}`);
+  const fellBack = (n: Node) =>
+    from.has(n.provision_state ?? "") &&
+    !states.includes(n.provision_state ?? "") &&
+    !n.target_provision_state &&
+    !!n.last_error;
+  return waitForState(deps, uuid, states, timeoutS, `${target} of node ${uuid}`, fellBack);
 }

@@ -150,3 +150,22 @@ describe("waitForNode", () => {
     );
   });
 });
+
+describe("waitForNode failIf", () => {
+  test("a transition that falls back (verify failed: enroll again, last_error set) ends the wait with Ironic's reason", async () => {
+    const reason = "Failed to get power state for node x. Error: HTTP GET …/redfish/v1/Systems/1 returned code 401.";
+    const seq = [at("verifying", { target_provision_state: "manageable" }), at("enroll", { last_error: reason })];
+    fake = await startFakeIronic({ [`GET /v1/nodes/${NODE_UUID}`]: seq });
+    const client = await clientFor(fake);
+    const err = await client
+      .waitForNode(NODE_UUID, {
+        until: (n) => n.provision_state === "manageable",
+        failIf: (n) => n.provision_state === "enroll" && !n.target_provision_state && !!n.last_error,
+        clock: fakeClock(),
+        timeoutMs: 3_600_000,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IronicStateError);
+    expect(err).toMatchObject({ state: "enroll", lastError: reason });
+  });
+});

@@ -35,6 +35,8 @@ export type FakeNode = Node & {
   failClean?: boolean | "without maintenance";
   /** provision "active" ends in "deploy failed" with this last_error */
   failDeploy?: string;
+  /** provision "manage" from enroll fails its verification (power credentials): back in enroll with this last_error */
+  failVerify?: string;
   /** provision "deleted" throws this */
   failUndeploy?: Error;
   /** a killed earlier call's request for this target lands just before ours: done, ours refused (400) */
@@ -158,6 +160,8 @@ export function fakeIronic(opts: { version?: string } = {}) {
       return void set(id, { ...released, provision_state: "available", last_error: null });
     }
     if (target === "provide" && n.failClean && cleans(n)) return void set(id, cleanFailed(n));
+    if (target === "manage" && n.provision_state === "enroll" && n.failVerify)
+      return void set(id, { provision_state: "enroll", target_provision_state: null, last_error: n.failVerify });
     const to: Record<string, string> = {
       manage: "manageable",
       provide: "available",
@@ -218,7 +222,7 @@ export function fakeIronic(opts: { version?: string } = {}) {
           typeof body["uuid"] === "string"
             ? body["uuid"]
             : `e0000000-0000-4000-8000-${String(nodes.size).padStart(12, "0")}`;
-        const node = { ...NODE_DEFAULTS, provision_state: "enroll", ...body, uuid } as FakeNode;
+        const node = fake.onCreate({ ...NODE_DEFAULTS, provision_state: "enroll", ...body, uuid } as FakeNode);
         nodes.set(uuid, node);
         return structuredClone(node);
       },
@@ -251,6 +255,7 @@ export function fakeIronic(opts: { version?: string } = {}) {
         calls.push(`POWER ${id} ${target}`);
         set(id, { power_state: target === "rebooting" ? "power on" : target });
       },
+      setRaid: async (id: string) => void calls.push(`RAID ${id}`),
       setMaintenance: async (id: string, reason?: string) => {
         calls.push(`MAINTENANCE ${id}`);
         set(id, { maintenance: true, maintenance_reason: reason ?? null });
@@ -258,20 +263,24 @@ export function fakeIronic(opts: { version?: string } = {}) {
     },
     waitForNode: async (
       id: string,
-      o: { until: (n: Node) => boolean; failOn?: readonly string[]; timeoutMs?: number },
+      o: {
+        until: (n: Node) => boolean;
+        failOn?: readonly string[];
+        failIf?: (n: Node) => boolean;
+        timeoutMs?: number;
+      },
     ) => {
       const n = structuredClone(get(id));
       if (o.until(n)) return n;
       const failOn = o.failOn ?? ["deploy failed", "clean failed", "inspect failed", "error"];
-      if (failOn.includes(n.provision_state ?? ""))
+      if (failOn.includes(n.provision_state ?? "") || o.failIf?.(n))
         throw new IronicStateError(`node ${id}`, n.provision_state ?? "?", n.last_error ?? null);
       throw new IronicTimeoutError(`node ${id}`, n.provision_state ?? null, o.timeoutMs ?? 0);
     },
-    transport: { put: async () => undefined },
   } as unknown as IronicClient;
 
   let macs = 0;
-  return {
+  const fake = {
     client,
     nodes,
     ports,
@@ -291,7 +300,10 @@ export function fakeIronic(opts: { version?: string } = {}) {
       return full;
     },
     node: (uuid: string) => get(uuid),
+    /** What a node created through the API (an enrolment) turns into: the hardware's own traits. */
+    onCreate: (n: FakeNode): FakeNode => n,
   };
+  return fake;
 }
 export type FakeIronic = ReturnType<typeof fakeIronic>;
 
