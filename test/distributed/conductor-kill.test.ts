@@ -44,7 +44,7 @@ describe("a conductor killed", () => {
     await az1.kill();
     for (const phase of ["Ironic still routes to it", "Ironic knows it is gone"]) {
       // the second time, once the API reports the conductor dead (heartbeats every 2 s, timeout 6 s)
-      if (phase === "Ironic knows it is gone") await conductorGone(az1.host);
+      if (phase === "Ironic knows it is gone") await conductorGone(az1.name);
       const r = await create("az1");
       expect(r.error, phase).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: true });
       expect(r.error!.message).toMatch(/the node was rolled back and released/);

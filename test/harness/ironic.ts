@@ -103,8 +103,12 @@ export interface IronicServer {
 export type IronicDatabase = { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
 
 export interface Conductor {
-  /** its [DEFAULT] host: the name Ironic knows it by, and its json-rpc address */
+  /** its [DEFAULT] host and json-rpc address */
   readonly host: string;
+  /** the name Ironic lists it under (/v1/conductors, node.conductor): its host for Debian's 21.4, host:port
+   * for today's Ironic, which names a json-rpc conductor on a port other than 8089 so (RPC API 1.58,
+   * conductor/base_manager.py prepare_host) */
+  readonly name: string;
   readonly group: string;
   /** SIGKILL, as a crash: Ironic learns of it only when the heartbeat goes stale */
   kill(): Promise<void>;
@@ -166,15 +170,15 @@ function inNetns(netns: string | undefined, bin: string, args: string[]): [strin
   return netns ? ["ip", ["netns", "exec", netns, bin, ...args]] : [bin, args];
 }
 
-/** GET /v1/drivers from where Ironic runs: this process, or curl inside the namespace. */
-async function listDrivers(url: string, netns: string | undefined): Promise<unknown> {
+/** GET an API path from where Ironic runs: this process, or curl inside the namespace. */
+async function apiGet(url: string, path: string, netns: string | undefined): Promise<unknown> {
   const header = "X-OpenStack-Ironic-API-Version: latest";
   if (netns) {
-    const [cmd, args] = inNetns(netns, "curl", ["-sf", "-m", "2", "-H", header, `${url}/v1/drivers`]);
+    const [cmd, args] = inNetns(netns, "curl", ["-sf", "-m", "2", "-H", header, `${url}${path}`]);
     const { stdout } = await promisify(execFile)(cmd, args, { timeout: 5_000 });
     return JSON.parse(stdout);
   }
-  const res = await fetch(`${url}/v1/drivers`, {
+  const res = await fetch(`${url}${path}`, {
     headers: { "X-OpenStack-Ironic-API-Version": "latest" },
     signal: AbortSignal.timeout(2000),
   });
@@ -185,7 +189,9 @@ async function listDrivers(url: string, netns: string | undefined): Promise<unkn
 /** True once `driver` lists at least `hosts` conductors. */
 async function driversReady(url: string, driver: string, hosts: number, netns: string | undefined): Promise<boolean> {
   try {
-    const body = (await listDrivers(url, netns)) as { drivers?: { name: string; hosts?: string[] }[] } | undefined;
+    const body = (await apiGet(url, "/v1/drivers", netns)) as
+      | { drivers?: { name: string; hosts?: string[] }[] }
+      | undefined;
     return (body?.drivers ?? []).some((d) => d.name === driver && (d.hosts?.length ?? 0) >= hosts);
   } catch {
     return false;
@@ -375,12 +381,16 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
         await stop();
         throw e;
       });
+      const names: Record<string, string> = {};
       for (const c of CONDUCTORS) {
         const path = conf(`ironic-conductor-${c.group}`, c, "ironic.log");
         const slot = procs.length;
         procs.push(spawnIronic(install.bin.conductor, path, `ironic-conductor-${c.group}.stdout`));
         conductors.push({
           ...c,
+          get name() {
+            return names[c.group] ?? c.host;
+          },
           kill: async () => {
             const p = procs[slot]!;
             try {
@@ -399,6 +409,11 @@ export async function startIronic(opts: IronicOptions = {}): Promise<IronicServe
       }
       procs.push(spawnIronic(install.bin.api, apiConf, "ironic-api.stdout"));
       await ready(CONDUCTORS.length);
+      // the names Ironic registered the conductors under, as the API lists them
+      const listed = (await apiGet(apiUrl, "/v1/conductors?detail=true", netns)) as {
+        conductors: { hostname: string; conductor_group: string }[];
+      };
+      for (const c of listed.conductors) names[c.conductor_group] = c.hostname;
     }
     const startupMs = Math.round(performance.now() - t0);
     const pid = procs.at(-1)!.pid;

@@ -31,6 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     release: ironic.release,
     version: ironic.version,
     conductorGroups: ironic.conductors.map((c) => c.group),
+    conductors: ironic.conductors.map((c) => ({ group: c.group, name: c.name })),
     database: ironic.database,
   });
   project.provide("webdav", {

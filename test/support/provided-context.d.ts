@@ -13,6 +13,8 @@ export interface ProvidedIronic {
   version: string;
   /** the conductor groups of the distributed shape (az1, az2); none for all-in-one */
   conductorGroups: string[];
+  /** the distributed shape's conductors: group and the name Ironic lists it under (node.conductor) */
+  conductors: { group: string; name: string }[];
   database: { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
 }
 
