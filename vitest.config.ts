@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 //   unit         pure functions, no processes, no servers
 //   exec         spawns the built dist/cpi.js (run `npm run build` first); no servers
 //   integration  one real Ironic and one real WebDAV nginx on 127.0.0.1, started by the global setup
+//                (today's Ironic from PyPI; IRONIC_RELEASE=debian for Debian's 21.4, as for every project)
 //   distributed  the lifecycle, the parallel claims and the conductor groups on Ironic's production
 //                shape: MariaDB, ironic-api and two ironic-conductors (json-rpc, groups az1 and az2).
 //                IRONIC_SHAPE=distributed npm run test:integration runs every integration file on it

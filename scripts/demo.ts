@@ -18,7 +18,8 @@ const work = mkdtempSync(join(tmpdir(), "bosh-ironic-cpi-demo-"));
 const t0 = Date.now();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-say("Starting a real Ironic 21.4 (fake-hardware, sqlite, noauth) and nginx WebDAV on 127.0.0.1 …");
+const release = process.env["IRONIC_RELEASE"] === "debian" ? "Debian's 21.4" : "today's, from PyPI";
+say(`Starting a real Ironic (${release}; fake-hardware, sqlite, noauth) and nginx WebDAV on 127.0.0.1 …`);
 const ironic = await startIronic({ keep, killOnExit: !keep });
 const webdav = await startWebdav({ keep, killOnExit: !keep });
 say(`  Ironic ${ironic.version} at ${ironic.url} (ready in ${(ironic.startupMs / 1000).toFixed(1)} s)`);

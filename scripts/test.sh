@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine with Node and npm: installs the npm
-# dependencies and the Debian packages it needs (real Ironic, nginx WebDAV, ISO readers,
-# cloud-init, ruby), builds dist/, type-checks, checks the formatting, and runs every vitest project.
+# dependencies, the Debian packages and the Python virtualenvs it needs (real Ironic, nginx WebDAV,
+# ISO readers, cloud-init, ruby, MariaDB, sushy-tools), builds dist/, type-checks, checks the
+# formatting, and runs every vitest project on today's Ironic (PyPI), then the lifecycle and the
+# distributed project again on Debian's Ironic 21.4.
+#
+#   scripts/test.sh                      the above (npm test)
+#   scripts/test.sh --with-conformance   the above, and the conformance project on both Ironics (CI)
+#   scripts/test.sh ARGS...              one vitest run with these arguments, on $IRONIC_RELEASE (default pypi)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,21 +23,46 @@ export TMPDIR
 trap 'rm -rf "${TMPDIR}"' EXIT
 # Colour codes only for a terminal: a CI log or a file gets plain text.
 [ -t 1 ] || export NO_COLOR=1
+
+# One run per line: "<release> <vitest arguments>". Two Ironics never share the 2 cores: the distributed
+# project runs on its own, after the rest.
+conformance=0
+if [ "${1:-}" = --with-conformance ]; then conformance=1; shift; fi
+runs=()
+if [ "$#" -gt 0 ]; then
+  runs=("${IRONIC_RELEASE:-pypi} $*")
+else
+  runs=(
+    "pypi --project unit --project exec --project integration --project release"
+    "pypi --project distributed"
+    "debian --project integration test/integration/vm-lifecycle.test.ts"
+    "debian --project distributed"
+  )
+  if [ "${conformance}" = 1 ]; then
+    export BOSH_PEERS_BIN="${BOSH_PEERS_BIN:-$(cd .. && pwd)/shared/peers/bin}"
+    runs+=("pypi --project conformance" "debian --project conformance")
+  fi
+fi
+
 status=0
-# Without arguments: every project but conformance, which needs the real BOSH tools (npm run test:conformance),
-# and then, on its own so two Ironics never share the 2 cores, the distributed project.
-runs=("$*")
-if [ "$#" -eq 0 ]; then runs=("--project unit --project exec --project integration --project release" "--project distributed"); fi
 results=()
+timings=()
 for i in "${!runs[@]}"; do
+  release="${runs[$i]%% *}"
+  args="${runs[$i]#* }"
   out=".tmp/vitest-results-${i}.json"
   rm -f "${out}"
+  echo "=== test.sh: Ironic ${release}: vitest run ${args}" >&2
+  t0=${SECONDS}
   # shellcheck disable=SC2086 # one string of arguments per run
-  npx vitest run --reporter=default --reporter=json --outputFile.json="${out}" ${runs[$i]} || status=$?
+  IRONIC_RELEASE="${release}" npx vitest run --reporter=default --reporter=json --outputFile.json="${out}" ${args} || status=$?
+  timings+=("$((SECONDS - t0)) s  Ironic ${release}: ${args}")
   results+=("${out}")
 done
 
-# One plain closing line that any CI reads: "N passed, N failed[, N skipped]".
+echo "=== test.sh: time per run" >&2
+printf '  %s\n' "${timings[@]}" >&2
+# One plain closing line that any CI reads: "N passed, N failed[, N skipped]", over every run.
 node -e '
 const rs = process.argv.slice(1).map((f) => { try { return require(require("path").resolve(f)); } catch { return undefined; } });
 if (rs.some((r) => !r)) { console.log("tests: a run wrote no results"); process.exit(1); }
