@@ -7,8 +7,10 @@
 # with a static IP, an ephemeral and a persistent disk, and a NIC on a tap device on a bridge inside a
 # network namespace made here. From inside that namespace, bosh-cli's own agent client must get "pong" from
 # `ping` and an answer from `get_state` over the agent's HTTPS mbus, with the mbus certificate generated as
-# `bosh create-env` generates it (bosh int --vars-store). Prints the times; on failure the serial console
-# and the agent's log (read from the VM's disk afterwards).
+# `bosh create-env` generates it (bosh int --vars-store); then the persistent disk must mount
+# (add_persistent_disk, mount_disk, list_disk), and after a clean power-off the root partition must have grown
+# only up to the config-2 partition, which must be unchanged. Prints the times; on failure the serial
+# console and the agent's log (read from the VM's disk afterwards).
 #
 #   check-stemcell.sh [STEMCELL_DIR]     default: the directory stemcell.sh prints (built when missing)
 #
@@ -23,6 +25,7 @@ step() { echo "[check-stemcell] $*" >&2; }
 die() { step "ERROR: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespace and tap device)"
+bash "${harness}/install-system-deps.sh" --testbed
 for t in bosh agent-call; do [ -x "${peers}/${t}" ] || die "no ${peers}/${t} (set BOSH_PEERS_BIN)"; done
 dir="${1:-$(bash "${here}/stemcell.sh")}"
 [ -f "${dir}/root.img" ] || die "no root.img in ${dir}"
@@ -205,6 +208,17 @@ step "pong ${t_pong} s after power-on (GRUB at ${seen[grub]:-?} s, kernel at ${s
 call get_state >"${work}/state.json" 2>"${work}/state.err" || die "get_state failed: $(tail -n 3 "${work}/state.err")"
 grep -q '"JobState":"running"' "${work}/state.json" || die "get_state answered $(cat "${work}/state.json")"
 step "get_state: $(cat "${work}/state.json")"
+
+# The persistent disk as attach_disk hands it over (a path hint, here by virtio serial): the agent
+# partitions it (parted), makes ext4 and mounts it on /var/vcap/store.
+disk_cid=check-stemcell-disk
+call add_persistent_disk "${disk_cid}" '{"path":"/dev/disk/by-id/virtio-persistent"}' >/dev/null 2>"${work}/disk.err" ||
+  die "add_persistent_disk failed: $(tail -n 3 "${work}/disk.err")"
+t_disk=${SECONDS}
+call mount_disk "${disk_cid}" >/dev/null 2>"${work}/disk.err" || die "mount_disk failed: $(tail -n 3 "${work}/disk.err")"
+call list_disk >"${work}/disks.json" 2>"${work}/disk.err" || die "list_disk failed: $(tail -n 3 "${work}/disk.err")"
+grep -q "\"${disk_cid}\"" "${work}/disks.json" || die "list_disk answered $(cat "${work}/disks.json") after mount_disk"
+step "persistent disk: add_persistent_disk, mount_disk ($((SECONDS - t_disk)) s), list_disk: $(cat "${work}/disks.json")"
 
 # After the first boot: the agent grew the root partition (growpart, then resize2fs) up to the config-2
 # partition IPA appended, which must still be there, whole, and still read as the config drive.
