@@ -13,6 +13,7 @@
 # console and the agent's log (read from the VM's disk afterwards).
 #
 #   check-stemcell.sh [STEMCELL_DIR]     default: the directory stemcell.sh prints (built when missing)
+#   STEMCELL_BOOT_WAIT=SECONDS           power-on to pong at most (default 420)
 #
 # Needs root (network namespace, tap device), dist/ (`npm run build`, made here when missing) and the BOSH
 # tools in $BOSH_PEERS_BIN (default ../shared/peers/bin). The VM and the namespace are removed in every case.
@@ -21,6 +22,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 harness="$(cd "${here}/.." && pwd)"
 repo="$(cd "${harness}/../.." && pwd)"
 peers="${BOSH_PEERS_BIN:-${repo}/../shared/peers/bin}"
+# shellcheck source=../cache-dir.sh
+. "${harness}/cache-dir.sh"
 step() { echo "[check-stemcell] $*" >&2; }
 die() { step "ERROR: $*"; exit 1; }
 
@@ -34,14 +37,14 @@ if [ ! -f "${repo}/dist/cpi.js" ]; then
   (cd "${repo}" && npm run -s build >&2)
 fi
 
-# Addresses exist only inside the namespace made below (TEST bridge 10.253.0.1, the VM 10.253.0.10).
+# Addresses exist only inside the namespace made below (the bridge 10.253.0.1, the VM 10.253.0.10).
 NET=10.253.0 VM_IP=10.253.0.10 MAC=52:54:00:5c:00:01 AGENT_ID=check-stemcell-agent
-BOOT_WAIT=420 # seconds from power-on to pong, at most (software emulation on a shared machine)
+BOOT_WAIT="${STEMCELL_BOOT_WAIT:-420}" # seconds from power-on to pong, at most (software emulation on a shared machine)
 ns="stemcell-check-$$"
 work="$(mktemp -d "${TMPDIR:-/tmp}/check-stemcell.XXXXXX")"
 qemu_pid=""
 ok=0
-logs="${BOSH_IRONIC_CPI_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/bosh-ironic-cpi}/log"
+logs="${BOSH_IRONIC_CPI_CACHE}/log"
 stop_vm() { # ACPI power button first (the guest flushes its disks, the agent's log with them), then signals
   [ -n "${qemu_pid}" ] || return 0
   if kill -0 "${qemu_pid}" 2>/dev/null && [ -S "${work}/monitor.sock" ]; then
