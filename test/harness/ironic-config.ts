@@ -43,7 +43,7 @@ export function ironicConfig(o: ConfigInput): IronicConfig {
       minimum_memory_warning_only: true,
       hash_ring_reset_interval: 10,
       enabled_hardware_types: "fake-hardware,ipmi,redfish",
-      enabled_bios_interfaces: "fake,no-bios,redfish",
+      enabled_bios_interfaces: "fake,no-bios",
       enabled_boot_interfaces: "fake,ipxe,pxe,redfish-virtual-media",
       enabled_console_interfaces: "fake,no-console",
       enabled_deploy_interfaces: "fake,direct",
