@@ -45,6 +45,11 @@ export function connectIronic(config: Config, log: Logger, opts: ConnectOptions 
     },
     logger: log,
     ...(c.max_api_version ? { maxVersion: c.max_api_version } : {}),
+    scope: {
+      ...(c.shard !== undefined ? { shard: c.shard } : {}),
+      ...(c.owner !== undefined ? { owner: c.owner } : {}),
+      ...(c.lessee !== undefined ? { lessee: c.lessee } : {}),
+    },
   });
 }
 

@@ -62,6 +62,13 @@ const Ironic = z.strictObject({
   power_timeout: Seconds.default(300),
   /** A claim still in phase `creating` this long after deploy_timeout is stale (crashed CPI). */
   stale_claim_margin: Seconds.default(600),
+  /**
+   * The servers this CPI may see and use, when several directors share one Ironic: only nodes of this
+   * shard (API 1.82), owner (1.50) and lessee (1.65) are listed, found or taken; the nodes it enrolls get them.
+   */
+  shard: z.string().min(1).optional(),
+  owner: z.string().min(1).optional(),
+  lessee: z.string().min(1).optional(),
 });
 
 /** A WebDAV store: where it is, how to log in and trust it. */

@@ -1,5 +1,6 @@
 // The Ironic client facade: createIronicClient() builds the transport, negotiates the microversion once
 // (one GET /) and groups the resource functions. Knows nothing of the CPI or its director.
+import * as history from "./history.ts";
 import * as inventory from "./inventory.ts";
 import type { Feature } from "./microversions.ts";
 import * as states from "./node-states.ts";
@@ -30,6 +31,7 @@ function build(t: Transport) {
       patch: bind(t, nodes.patchNode),
       delete: bind(t, nodes.deleteNode),
       inventoryDisks: bind(t, inventory.getInventoryDisks),
+      history: bind(t, history.listNodeHistory),
     },
     states: {
       provision: bind(t, states.setProvisionState),

@@ -3,8 +3,12 @@
 // Source: https://docs.openstack.org/ironic/latest/contributor/webapi-version-history.html
 import { IronicUnsupportedFeature } from "./errors.ts";
 
-/** Highest microversion this client was written and tested against (Ironic 21.4 / 2023.1 serves 1.82). */
-export const MAX_SUPPORTED = "1.82";
+/**
+ * Highest microversion this client was written and tested against: node health arrived in 1.109 (Ironic
+ * 2026.1); Ironic 39 (2026.2) serves more, Debian 12's 21.4 (2023.1) 1.82. Every feature above the floor
+ * is asked for only where the negotiated version has it.
+ */
+export const MAX_SUPPORTED = "1.109";
 /** Below this the client refuses to talk: conductor_group (1.46) is the oldest thing the CPI relies on. */
 export const MIN_SUPPORTED = "1.46";
 
@@ -18,6 +22,7 @@ export const FEATURES = {
   fault: "1.42", //                       node.fault and ?fault= filter
   conductor_group: "1.46", //             node.conductor_group and ?conductor_group= filter
   automated_clean: "1.47", //             node.automated_clean
+  protected: "1.48", //                   node.protected, protected_reason (undeploy refused while set)
   owner: "1.50", //                       node.owner and ?owner= filter
   description: "1.51", //                 node.description
   allocations: "1.52", //                 /v1/allocations, node.allocation_uuid
@@ -28,8 +33,11 @@ export const FEATURES = {
   network_data: "1.66", //                node.network_data
   deploy_steps: "1.69", //                deploy_steps on PUT states/provision
   disable_ramdisk: "1.70", //             disable_ramdisk on PUT states/provision
+  node_history: "1.78", //                /v1/nodes/{node}/history
   inventory: "1.81", //                   /v1/nodes/{node}/inventory
-  shard: "1.82", //                       node.shard
+  shard: "1.82", //                       node.shard and ?shard= filter
+  disable_power_off: "1.95", //           node.disable_power_off (Ironic never powers the server off)
+  health: "1.109", //                     node.health from the BMC (OK, Warning, Critical)
 } as const satisfies Record<string, string>;
 
 export type Feature = keyof typeof FEATURES;

@@ -25,6 +25,8 @@ export const Node = z.object({
   resource_class: z.string().nullish(),
   conductor_group: z.string().nullish(),
   owner: z.string().nullish(),
+  lessee: z.string().nullish(),
+  shard: z.string().nullish(),
   traits: z.array(z.string()).nullish(),
   driver: z.string().nullish(),
   last_error: z.string().nullish(),
@@ -33,6 +35,13 @@ export const Node = z.object({
   allocation_uuid: z.string().nullish(),
   network_data: JsonObject.nullish(),
   description: z.string().nullish(),
+  /** Undeploy, rebuild and delete refused while true (set only in active or rescue). */
+  protected: z.boolean().nullish(),
+  protected_reason: z.string().nullish(),
+  /** Ironic never powers such a server off (reboots instead). */
+  disable_power_off: z.boolean().nullish(),
+  /** The BMC's view of the server (API 1.109): "OK", "Warning", "Critical", or null when unknown. */
+  health: z.string().nullish(),
   /** Conductor host holding the node lock, or null. */
   reservation: z.string().nullish(),
   /** Full bodies only: `fields=updated_at` is a 400 "not a valid field" (list and single GET) in Ironic 21.4. */
@@ -50,6 +59,12 @@ export const NODE_FIELD_FEATURES: Partial<Record<NodeField, Feature>> = {
   allocation_uuid: "allocations",
   network_data: "network_data",
   retired: "retired",
+  lessee: "lessee",
+  shard: "shard",
+  protected: "protected",
+  protected_reason: "protected",
+  disable_power_off: "disable_power_off",
+  health: "health",
 };
 
 /** Never valid in `fields=` (400), though present in full bodies. */

@@ -11,7 +11,7 @@ import {
 } from "./node-schema.ts";
 import { listAll, type PageOptions } from "./pagination.ts";
 import { type JsonPatchOp, patchApplied } from "./patch.ts";
-import type { Transport } from "./transport.ts";
+import type { NodeScope, Transport } from "./transport.ts";
 
 export interface NodeFilters {
   provision_state?: string;
@@ -22,6 +22,10 @@ export interface NodeFilters {
   conductor_group?: string;
   /** API ≥ 1.50 */
   owner?: string;
+  /** API ≥ 1.65 */
+  lessee?: string;
+  /** API ≥ 1.82 */
+  shard?: string;
   instance_uuid?: string;
   driver?: string;
   /** API ≥ 1.42, e.g. "power failure" */
@@ -35,7 +39,32 @@ export interface ListNodesOptions extends NodeFilters, PageOptions {
   sort_dir?: "asc" | "desc";
 }
 
-const FILTER_FEATURES: Partial<Record<keyof NodeFilters, Feature>> = { owner: "owner", fault: "fault" };
+const FILTER_FEATURES: Partial<Record<keyof NodeFilters, Feature>> = {
+  owner: "owner",
+  fault: "fault",
+  lessee: "lessee",
+  shard: "shard",
+};
+
+/** The scope's filters added (nodes outside it are never listed); undefined: the caller asks for none of them. */
+function scoped(t: Transport, filters: NodeFilters): NodeFilters | undefined {
+  const out: NodeFilters = { ...filters };
+  for (const [key, value] of Object.entries(t.scope) as [keyof NodeScope, string | undefined][]) {
+    if (value === undefined) continue;
+    if (out[key] !== undefined && out[key] !== value) return undefined;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** The scope fields a node misses, e.g. ["shard"]; a single GET answers such a node as not found. */
+function outsideScope(t: Transport, node: Node): (keyof NodeScope)[] {
+  return (Object.entries(t.scope) as [keyof NodeScope, string | undefined][])
+    .filter(([key, value]) => value !== undefined && node[key] !== value)
+    .map(([key]) => key);
+}
+
+const SCOPE_FIELDS: readonly (keyof NodeScope & NodeField)[] = ["shard", "owner", "lessee"];
 
 export const ident = (id: string) => encodeURIComponent(id);
 
@@ -44,7 +73,9 @@ export const ident = (id: string) => encodeURIComponent(id);
  * `allocation_uuid` is refused here: Ironic 21.4 answers `fields=allocation_uuid` on the list with a 500.
  */
 export async function listNodes(t: Transport, opts: ListNodesOptions = {}): Promise<Node[]> {
-  const { fields, pageSize, sort_key, sort_dir, ...filters } = opts;
+  const { fields, pageSize, sort_key, sort_dir, ...asked } = opts;
+  const filters = scoped(t, asked);
+  if (!filters) return [];
   for (const key of Object.keys(filters) as (keyof NodeFilters)[]) {
     const feature = FILTER_FEATURES[key];
     if (feature && filters[key] !== undefined) t.microversion.require(feature);
@@ -58,8 +89,21 @@ export async function listNodes(t: Transport, opts: ListNodesOptions = {}): Prom
 
 /** GET /v1/nodes/{node} (API ref "Show Node Details"); `fields` optional, allocation_uuid allowed here. */
 export async function getNode(t: Transport, id: string, opts: { fields?: readonly NodeField[] } = {}): Promise<Node> {
-  const query = opts.fields ? { fields: fieldList(t, opts.fields, false) } : {};
-  return t.get(`nodes/${ident(id)}`, { schema: Node, query });
+  const scopeFields = SCOPE_FIELDS.filter((f) => t.scope[f] !== undefined);
+  const fields = opts.fields && [...opts.fields, ...scopeFields];
+  const query = fields ? { fields: fieldList(t, fields, false) } : {};
+  const node = await t.get(`nodes/${ident(id)}`, { schema: Node, query });
+  const outside = outsideScope(t, node);
+  if (outside.length > 0) {
+    const where = outside.map((k) => `${k} ${t.scope[k]}`).join(", ");
+    throw new IronicNotFound({
+      status: 404,
+      method: "GET",
+      url: `${t.rootUrl}v1/nodes/${ident(id)}`,
+      ironicMessage: `Node ${id} is outside this client's ${where}.`,
+    });
+  }
+  return node;
 }
 
 /** getNode, but undefined instead of IronicNotFound. */
@@ -73,7 +117,16 @@ export async function findNode(t: Transport, id: string, opts: { fields?: readon
 }
 
 /** POST /v1/nodes (API ref "Create Node"); 201 with the node in `enroll` (API ≥ 1.11). 409 on a duplicate name. */
-export async function createNode(t: Transport, body: NodeCreate): Promise<Node> {
+export async function createNode(t: Transport, asked: NodeCreate): Promise<Node> {
+  // A node made here joins the scope, or it would vanish from this client's sight at once.
+  const body: NodeCreate = { ...asked };
+  for (const key of SCOPE_FIELDS) {
+    const want = t.scope[key];
+    if (want === undefined) continue;
+    if (body[key] !== undefined && body[key] !== want)
+      throw new RangeError(`a node with ${key} ${String(body[key])} would be outside this client's ${key} ${want}`);
+    body[key] = want;
+  }
   // A lost answer is settled by the node's name (or uuid), when the body gives one; without, it is final.
   const id = body.uuid ?? body.name;
   const landed = id

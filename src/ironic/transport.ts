@@ -27,9 +27,23 @@ export interface TransportOptions {
   connectTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   logger?: IronicLogger;
+  /**
+   * The nodes this client may see (nodes.ts): listed with these filters, created with these fields, and a
+   * node outside them is not found. Several consumers share one Ironic this way (Ironic's shards).
+   */
+  scope?: NodeScope;
   /** Test hooks for the backoff. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+}
+
+export interface NodeScope {
+  /** API ≥ 1.82 */
+  shard?: string;
+  /** API ≥ 1.50 */
+  owner?: string;
+  /** API ≥ 1.65 */
+  lessee?: string;
 }
 
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined | null>;
@@ -81,7 +95,11 @@ export class Transport {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
     this.rootUrl = `${root}/`;
+    this.scope = opts.scope ?? {};
   }
+
+  /** See TransportOptions.scope; empty when the client sees every node. */
+  readonly scope: NodeScope;
 
   /** The API root (`GET /`), outside /v1. */
   readonly rootUrl: string;

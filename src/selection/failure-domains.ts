@@ -91,6 +91,7 @@ export interface FleetNode extends DomainNode {
   maintenance?: boolean | null | undefined;
   fault?: string | null | undefined;
   retired?: boolean | null | undefined;
+  health?: string | null | undefined;
 }
 
 export interface DomainTally {
@@ -98,7 +99,7 @@ export interface DomainTally {
   free: number;
   /** claimed (BOSH VMs, disk reservations, other instances) */
   held: number;
-  /** in maintenance, with a fault, or retired */
+  /** in maintenance, with a fault, retired, or a health other than OK */
   unhealthy: number;
   /** any other state (enroll, manageable, cleaning…) */
   other: number;
@@ -111,7 +112,7 @@ export function fleetByDomain(nodes: readonly FleetNode[], p: DomainPath): Recor
     const key = domainOf(n, p) ?? "(no domain)";
     const t = out[key] ?? { free: 0, held: 0, unhealthy: 0, other: 0 };
     out[key] = t;
-    if (n.maintenance || n.fault || n.retired) t.unhealthy++;
+    if (n.maintenance || n.fault || n.retired || (n.health && n.health !== "OK")) t.unhealthy++;
     else if (n.instance_uuid) t.held++;
     else if (n.provision_state === "available") t.free++;
     else t.other++;

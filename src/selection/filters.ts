@@ -14,6 +14,8 @@ export interface CandidateNode extends RecordNode {
   fault?: string | null | undefined;
   /** The operator is taking the server out of service (API 1.61). */
   retired?: boolean | null | undefined;
+  /** The BMC's verdict (API 1.109): anything but "OK" keeps the server out; null is unknown (no BMC report). */
+  health?: string | null | undefined;
   properties?: Record<string, unknown> | null | undefined;
   resource_class?: string | null | undefined;
   conductor_group?: string | null | undefined;
@@ -41,6 +43,7 @@ function hardwareMismatch(node: CandidateNode, req: SelectionRequest): string | 
   if (node.maintenance) return "in maintenance";
   if (node.fault) return `fault ${node.fault}`;
   if (node.retired) return "retired";
+  if (node.health && node.health !== "OK") return `health ${node.health}`;
   const state = node.provision_state ?? "unknown";
   if (!(req.states as readonly string[]).includes(state)) return `provision_state ${state}`;
   if (req.resourceClass !== undefined && node.resource_class !== req.resourceClass) return "other resource_class";

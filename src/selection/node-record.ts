@@ -90,3 +90,39 @@ export function holdsVmCid(node: RecordNode, vmCid: string): boolean {
   if (!rec || !holdsVm(node) || rec.vm_cid !== vmCid) return false;
   return node.instance_uuid === vmCid || node.uuid === vmCid;
 }
+
+/** Who a BOSH VM is, as far as the director said: for the protection Ironic shows operators. */
+export interface VmIdentity {
+  vmCid: string;
+  director?: string | undefined;
+  deployment?: string | undefined;
+  instance?: string | undefined;
+}
+
+/** Ironic keeps protected_reason in 255 characters. */
+const REASON_CHARS = 255;
+
+/**
+ * node.protected_reason of a server running a BOSH VM: Ironic then refuses `baremetal node undeploy` (and
+ * rebuild, delete) by anyone, and shows whose VM it is; the CPI's own delete_vm lifts it first.
+ */
+export function protectedReason(id: VmIdentity): string {
+  const parts = [
+    `VM ${id.vmCid}`,
+    id.director && `director ${id.director}`,
+    id.deployment && `deployment ${id.deployment}`,
+    id.instance && `instance ${id.instance}`,
+  ].filter((p): p is string => !!p);
+  return `bosh: ${parts.join(", ")}; delete it with bosh (its delete_vm lifts this)`.slice(0, REASON_CHARS);
+}
+
+/**
+ * The director, deployment and instance group a create_vm's env names: directors send env.bosh.groups as
+ * [director, deployment, instance group, …]; `bosh create-env` sends none.
+ */
+export function identityFromEnv(env: unknown): Omit<VmIdentity, "vmCid"> {
+  const groups = (env as { bosh?: { groups?: unknown } } | undefined)?.bosh?.groups;
+  const list = Array.isArray(groups) ? groups.filter((g): g is string => typeof g === "string") : [];
+  if (list.length < 3) return {};
+  return { director: list[0], deployment: list[1], instance: list[2] };
+}

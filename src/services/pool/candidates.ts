@@ -24,6 +24,7 @@ function fields(deps: Pick<PoolDeps, "ironic">, req: SelectionRequest): NodeFiel
     ...(selectionFields(req) as NodeField[]),
     ...(deps.ironic.supports("automated_clean") ? (["automated_clean"] as const) : []),
     ...(deps.ironic.supports("retired") ? (["retired"] as const) : []),
+    ...(deps.ironic.supports("health") ? (["health"] as const) : []),
   ];
 }
 

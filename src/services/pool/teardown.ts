@@ -46,6 +46,7 @@ export async function teardown(
       (await deps.ironic.nodes.get(uuid, { fields: ["uuid", "provision_state"] })).provision_state ?? "",
       rec,
     );
+  const watchProtection = deps.ironic.supports("protected");
   let state = await fresh();
   const whenSettled = async (patch: () => Promise<unknown>) => {
     try {
@@ -59,6 +60,10 @@ export async function teardown(
   if (rec && claim) await whenSettled(() => deps.claims.update(uuid, claim, { phase: "deleting" }));
   await whenSettled(() => applyCleaningPolicy(deps, node));
   if (UNDEPLOYABLE.has(state)) {
+    // Ironic refuses to undeploy a protected server (create_vm protects BOSH VMs): lift it first, read
+    // afresh so a delete_vm killed right after lifting, and retried, finds nothing left to do.
+    if (watchProtection && (await deps.ironic.nodes.get(uuid, { fields: ["protected"] })).protected)
+      await whenSettled(() => unprotect(deps, uuid, claim));
     try {
       state =
         (
@@ -95,6 +100,14 @@ export async function teardown(
   await release(deps, uuid, rec, claim, opts.release);
   log.info({ source: rec?.source }, "node released");
   return { outcome: "released", node: uuid };
+}
+
+/** Lifts Ironic's protection (protected_reason goes with it), re-asserting our claim when we hold one. */
+async function unprotect(deps: PoolDeps, uuid: string, claim: string | undefined): Promise<void> {
+  deps.log.info({ node: uuid }, "lifting the protection of the BOSH VM's server for its undeploy");
+  const off = [add("/protected", false)];
+  if (claim) await deps.claims.update(uuid, claim, {}, off);
+  else await deps.ironic.nodes.patch(uuid, off);
 }
 
 /** delete_vm's automated_clean: the disk hook may forbid cleaning (persistent disks live on the node). */

@@ -41,6 +41,7 @@ export class Reconciler {
           "maintenance_reason",
           "fault",
           ...(deps.ironic.supports("retired") ? ["retired"] : []),
+          ...(deps.ironic.supports("health") ? ["health"] : []),
           ...(domains ? [domainField(domains)] : []),
         ]),
       ] as NodeField[],
@@ -111,6 +112,10 @@ export class Reconciler {
       in_progress: fresh,
       orphan_disks: orphans,
       failed_servers: failedServers,
+      // servers selection never picks because their BMC reports a health other than OK (API 1.109)
+      unhealthy_servers: nodes
+        .filter((n) => n.health && n.health !== "OK")
+        .map((n) => ({ node: n.uuid, name: n.name ?? null, health: n.health! })),
       // the fleet as selection sees it, per failure domain (as listed before this pass changed anything)
       fleet: {
         failure_domain: deps.config.placement.failure_domain,

@@ -5,6 +5,7 @@
 import { serverNeedsMd5 } from "../../ironic/microversions.ts";
 import type { Node } from "../../ironic/node-schema.ts";
 import { IronicStateError, IronicTimeoutError } from "../../ironic/errors.ts";
+import type { HistoryEvent } from "../../ironic/history.ts";
 import { add, remove } from "../../ironic/patch.ts";
 import { DEPLOYED } from "../../ironic/provision-states.ts";
 import { CloudError, VmCreationFailed } from "../../protocol/errors.ts";
@@ -16,7 +17,7 @@ import {
   nextFailures,
 } from "../../selection/deploy-failures.ts";
 import { parseDomainPath, spreadGroup } from "../../selection/failure-domains.ts";
-import { type BoshRecord, boshRecord } from "../../selection/node-record.ts";
+import { type BoshRecord, boshRecord, identityFromEnv, protectedReason } from "../../selection/node-record.ts";
 import type { SelectionRequest } from "../../selection/request.ts";
 import { EPHEMERAL_FIX, givenEphemeral, inventoryEphemeral } from "../../devices/ephemeral.ts";
 import { type Acquired, type EphemeralFor, type SetupFor, acquire } from "../pool/acquire.ts";
@@ -189,12 +190,22 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
     }
     // A good deploy clears the server's failure record (deploy-failures.ts).
     const cleared = deployFailures(claimed) ? [remove(["extra", DEPLOY_FAILURES_KEY])] : [];
+    // Protected (API 1.48): nobody undeploys a running BOSH VM by mistake; delete_vm lifts it (pool/teardown.ts).
+    const protect = deps.ironic.supports("protected")
+      ? [
+          add("/protected", true),
+          add(
+            "/protected_reason",
+            protectedReason({ vmCid, ...identityFromEnv(input.env), director: directorOf(input) }),
+          ),
+        ]
+      : [];
     // vm_cid again: a resumed claim may predate it (a killed call, or a CPI before this identity).
     await deps.claims.update(
       nodeUuid,
       claim,
       { phase: "created", vm_cid: vmCid, created_at: deps.now().toISOString() },
-      cleared,
+      [...cleared, ...protect],
     );
     undo.commit();
     deps.log.info({ vm_cid: vmCid, node: nodeUuid, name: node.name }, "VM created");
@@ -203,8 +214,10 @@ export async function createVm(deps: CreateDeps, input: CreateVmInput, props: Vm
     // Only Ironic's deploy itself blames the server: our own preparation (RAID, BIOS, inspection) failing
     // may be the vm_type's fault, and must not drain a pool into maintenance.
     if (node && err === deployError && blamesServer(err)) failed = { node: node.uuid, error: err };
+    // Read before the rollback adds its own events (undeploy, cleaning) on top of the failure's.
+    const history = node && blamesServer(err) ? await recentHistory(deps, node.uuid) : [];
     const failures = await undo.unwind(deps.log);
-    throw creationError(err, failures, node?.uuid);
+    throw creationError(err, failures, node && { uuid: node.uuid, name: node.name }, history);
   }
 }
 
@@ -324,6 +337,22 @@ async function setNetworkData(
   const restore = { ...(boshRecord(node)?.restore ?? {}) };
   if (!restore.network_data) restore.network_data = node.network_data ?? {};
   await deps.claims.update(node.uuid, claim, { restore }, [add("/network_data", networkData)]);
+}
+
+/** Ironic's last events for a server whose deploy failed (API 1.78); none when it cannot tell. */
+async function recentHistory(deps: PoolDeps, uuid: string): Promise<HistoryEvent[]> {
+  if (!deps.ironic.supports("node_history")) return [];
+  try {
+    return await deps.ironic.nodes.history(uuid, 3);
+  } catch (err) {
+    deps.log.warn({ node: uuid, err }, "could not read Ironic's history of the server");
+    return [];
+  }
+}
+
+/** The director's name from env.bosh.groups, else its UUID from the request's context. */
+function directorOf(input: CreateVmInput): string | undefined {
+  return identityFromEnv(input.env).director ?? input.directorUuid;
 }
 
 /** Failures that say something about the server: Ironic's deploy (or our cleaning/inspection) failed or hung. */

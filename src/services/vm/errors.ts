@@ -13,6 +13,7 @@ import {
   IronicUnavailable,
   IronicVersionError,
 } from "../../ironic/errors.ts";
+import type { HistoryEvent } from "../../ironic/history.ts";
 import { BoshError, VmCreationFailed } from "../../protocol/errors.ts";
 
 function retryable(err: unknown): boolean {
@@ -39,11 +40,17 @@ function describe(err: unknown): string {
  * The error create_vm answers after its rollback ran. `undoFailures` lists rollback steps that failed:
  * then nothing is retryable and the message says what may be left behind.
  */
-export function creationError(err: unknown, undoFailures: readonly string[], node?: string): BoshError {
-  const where = node ? ` (node ${node})` : "";
+export function creationError(
+  err: unknown,
+  undoFailures: readonly string[],
+  node?: { uuid: string; name?: string | null | undefined },
+  history: readonly HistoryEvent[] = [],
+): BoshError {
+  const where = node ? ` (${node.name ? `server ${node.name}, ` : ""}node ${node.uuid})` : "";
+  const events = history.length > 0 && node ? `; ${describeHistory(node.uuid, history)}` : "";
   if (undoFailures.length > 0) {
     return new VmCreationFailed(
-      `create_vm failed${where}: ${describe(err)}; rollback incomplete: ${undoFailures.join("; ")}. ` +
+      `create_vm failed${where}: ${describe(err)}${events}; rollback incomplete: ${undoFailures.join("; ")}. ` +
         "Run `cpi reconcile` or release the node by hand",
       false,
       { cause: err },
@@ -54,5 +61,15 @@ export function creationError(err: unknown, undoFailures: readonly string[], nod
     return new VmCreationFailed(`create_vm failed${where}: ${err.message}`, false, { cause: err });
   const ok = retryable(err);
   const tail = ok ? "; the node was rolled back and released" : "";
-  return new VmCreationFailed(`create_vm failed${where}: ${describe(err)}${tail}`, ok, { cause: err });
+  return new VmCreationFailed(`create_vm failed${where}: ${describe(err)}${events}${tail}`, ok, { cause: err });
+}
+
+/** Ironic's own last events for the server, as `baremetal node history list` shows them, newest first. */
+function describeHistory(uuid: string, history: readonly HistoryEvent[]): string {
+  const one = (e: HistoryEvent) =>
+    `${e.created_at ?? "?"} ${e.severity ?? ""} ${e.event_type ?? ""}: ${(e.event ?? "").slice(0, 200)}`.replace(
+      /\s+/g,
+      " ",
+    );
+  return `Ironic's last events for it (baremetal node history list ${uuid}): ${history.map(one).join(" | ")}`;
 }

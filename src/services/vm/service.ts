@@ -10,7 +10,7 @@ import { add } from "../../ironic/patch.ts";
 import type { Logger } from "../../log/index.ts";
 import { CloudError, VmNotFound } from "../../protocol/errors.ts";
 import type { Metadata } from "../../protocol/shapes.ts";
-import { boshRecord } from "../../selection/node-record.ts";
+import { type VmIdentity, boshRecord, protectedReason } from "../../selection/node-record.ts";
 import { isUuid } from "../pool/claim-id.ts";
 import { findUnfinishedDelete, findVmClaim, findVmNode } from "../pool/lookup.ts";
 import { teardown } from "../pool/teardown.ts";
@@ -118,6 +118,9 @@ export class VmService {
     if (!boshRecord(node)?.acknowledged_at) ops.push(add(["extra", "bosh", "acknowledged_at"], now().toISOString()));
     const description = describeVm(metadata);
     if (description && ironic.supports("description")) ops.push(add("/description", description));
+    // The protection create_vm set now names the instance; a server an operator unprotected stays so.
+    if (node.protected && ironic.supports("protected"))
+      ops.push(add("/protected_reason", protectedReason({ vmCid, ...identityFromMetadata(metadata) })));
     try {
       await ironic.nodes.patch(node.uuid, ops);
     } catch (err) {
@@ -131,6 +134,14 @@ export class VmService {
       );
     }
   }
+}
+
+/** The director, deployment and instance the director's metadata names. */
+function identityFromMetadata(m: Metadata): Omit<VmIdentity, "vmCid"> {
+  const s = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
+  const group = s(m["instance_group"]) ?? s(m["job"]);
+  const instance = s(m["name"]) ?? (group && s(m["index"]) !== undefined ? `${group}/${s(m["index"])}` : group);
+  return { director: s(m["director"]), deployment: s(m["deployment"]), instance };
 }
 
 /** "cf/diego-cell/3", "cf/compiling golang-1.22" … from the director's metadata keys. */

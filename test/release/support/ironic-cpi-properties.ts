@@ -36,6 +36,9 @@ export const ALL_CONFIG = {
     delete_timeout: 900,
     power_timeout: 120,
     stale_claim_margin: 300,
+    shard: "bosh-prod",
+    owner: "bosh",
+    lessee: "bosh-lessee",
   },
   stemcell_store: {
     url: "https://webdav.example.com/bosh",

@@ -20,7 +20,7 @@ describe("version arithmetic", () => {
   });
 
   test("the table is sane: every feature within the supported range", () => {
-    expect(MAX_SUPPORTED).toBe("1.82");
+    expect(MAX_SUPPORTED).toBe("1.109");
     for (const v of Object.values(FEATURES)) expect(compareVersions(v, MAX_SUPPORTED)).toBeLessThanOrEqual(0);
     expect(FEATURES).toMatchObject({
       allocations: "1.52",
@@ -37,6 +37,10 @@ describe("version arithmetic", () => {
       retired: "1.61",
       lessee: "1.65",
       shard: "1.82",
+      protected: "1.48",
+      node_history: "1.78",
+      disable_power_off: "1.95",
+      health: "1.109",
     });
     expect(MIN_SUPPORTED).toBe("1.46");
   });

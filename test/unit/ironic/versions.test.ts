@@ -10,7 +10,8 @@ afterEach(() => fake?.close());
 describe("chooseVersion", () => {
   test.each([
     [{ min: "1.1", max: "1.82" }, undefined, "1.82"],
-    [{ min: "1.1", max: "1.99" }, undefined, "1.82"], // newer server: our max
+    [{ min: "1.1", max: "1.99" }, undefined, "1.99"], // a server below our max: its max
+    [{ min: "1.1", max: "1.115" }, undefined, "1.109"], // newer server: our max
     [{ min: "1.1", max: "1.78" }, undefined, "1.78"], // older server: its max
     [{ min: "1.1", max: "1.82" }, "1.70", "1.70"], // configured cap
     [{ min: "1.1", max: "1.60" }, "1.70", "1.60"],
@@ -28,8 +29,8 @@ describe("chooseVersion", () => {
   });
 
   test("refuses servers whose minimum is above what we speak", () => {
-    expect(() => chooseVersion({ min: "1.90", max: "1.95" })).toThrow(
-      "Ironic requires API 1.90 or newer, but this CPI supports at most 1.82",
+    expect(() => chooseVersion({ min: "1.110", max: "1.115" })).toThrow(
+      "Ironic requires API 1.110 or newer, but this CPI supports at most 1.109",
     );
   });
 

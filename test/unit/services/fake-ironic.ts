@@ -9,12 +9,13 @@ import type { IronicClient } from "../../../src/ironic/client.ts";
 import {
   IronicBadRequest,
   IronicConflict,
+  IronicHttpError,
   IronicNodeAssociated,
   IronicNotFound,
   IronicStateError,
   IronicTimeoutError,
 } from "../../../src/ironic/errors.ts";
-import { compareVersions } from "../../../src/ironic/microversions.ts";
+import { FEATURES, type Feature, compareVersions } from "../../../src/ironic/microversions.ts";
 import type { Node } from "../../../src/ironic/node-schema.ts";
 import type { JsonPatchOp } from "../../../src/ironic/patch.ts";
 import type { Port } from "../../../src/ironic/ports.ts";
@@ -128,6 +129,14 @@ export function fakeIronic(opts: { version?: string } = {}) {
     ...(n.failClean === true && { maintenance: true, maintenance_reason: "cleaning failed (fake)" }),
   });
 
+  // Ironic's node history (API 1.78): what it records of failures, oldest first.
+  const events = new Map<string, { created_at: string; severity: string; event_type: string; event: string }[]>();
+  const record = (id: string, type: string, event: string) =>
+    events.set(id, [
+      ...(events.get(id) ?? []),
+      { created_at: new Date().toISOString(), severity: "ERROR", event_type: type, event },
+    ]);
+
   const provision = async (id: string, target: string, o: Record<string, unknown> = {}): Promise<void> => {
     calls.push(`PROVISION ${id} ${target}`);
     const n = get(id);
@@ -146,7 +155,10 @@ export function fakeIronic(opts: { version?: string } = {}) {
     if (target === "active") {
       if (n.provision_state !== "available")
         throw err(IronicBadRequest, 400, "PUT", `can not deploy in state ${n.provision_state}`);
-      if (n.failDeploy) return void set(id, { provision_state: "deploy failed", last_error: n.failDeploy });
+      if (n.failDeploy) {
+        record(id, "deploy", n.failDeploy);
+        return void set(id, { provision_state: "deploy failed", last_error: n.failDeploy });
+      }
       return void set(id, {
         provision_state: "active",
         last_error: null,
@@ -154,6 +166,8 @@ export function fakeIronic(opts: { version?: string } = {}) {
       });
     }
     if (target === "deleted") {
+      if (n.protected)
+        throw err(IronicHttpError, 403, "PUT", `Node ${id} is protected and cannot be undeployed, rebuilt or deleted`);
       if (n.failUndeploy) throw n.failUndeploy;
       const released = { instance_uuid: null, instance_info: {} };
       if (n.failClean && cleans(n)) return void set(id, { ...released, ...cleanFailed(n) });
@@ -175,7 +189,7 @@ export function fakeIronic(opts: { version?: string } = {}) {
   const client = {
     version,
     serverVersions: { min: "1.1", max: version },
-    supports: (f: string) => f !== "automated_clean" || compareVersions(version, "1.47") >= 0,
+    supports: (f: Feature) => compareVersions(version, FEATURES[f]) >= 0,
     require: () => undefined,
     nodes: {
       find: async (id: string) => {
@@ -200,6 +214,15 @@ export function fakeIronic(opts: { version?: string } = {}) {
         const failure = patchFailures.get(id)?.shift();
         if (failure) throw failure;
         const next = applyPatch(get(id), ops);
+        // Ironic: protected only in active (or rescue); protected_reason only while protected.
+        if (next.protected && !get(id).protected && next.provision_state !== "active")
+          throw err(
+            IronicBadRequest,
+            400,
+            "PATCH",
+            `Node ${id} can only be made protected in provision states 'active' or 'rescue'`,
+          );
+        if (!next.protected) next.protected_reason = null;
         const claim = next.instance_uuid;
         if (
           claim &&
@@ -227,6 +250,10 @@ export function fakeIronic(opts: { version?: string } = {}) {
         return structuredClone(node);
       },
       // the inventory API arrived in 1.81; fake-hardware nodes are never inspected, so most have none
+      history: async (id: string, limit = 5) => {
+        calls.push(`HISTORY ${id}`);
+        return [...(events.get(id) ?? [])].reverse().slice(0, limit);
+      },
       inventoryDisks: async (id: string) => {
         calls.push(`INVENTORY ${id}`);
         if (compareVersions(version, "1.81") < 0) return undefined;
@@ -234,7 +261,13 @@ export function fakeIronic(opts: { version?: string } = {}) {
       },
       delete: async (id: string) => {
         calls.push(`DELETE ${id}`);
-        get(id);
+        if (get(id).protected)
+          throw err(
+            IronicHttpError,
+            403,
+            "DELETE",
+            `Node ${id} is protected and cannot be undeployed, rebuilt or deleted`,
+          );
         nodes.delete(id);
         for (let i = ports.length - 1; i >= 0; i--) if (ports[i]!.node_uuid === id) ports.splice(i, 1);
       },
