@@ -2,6 +2,7 @@
 // node — failed deploys, cleaning, power faults, health changes — newest first here.
 import * as z from "zod";
 import { ident } from "./nodes.ts";
+import { listAll } from "./pagination.ts";
 import type { Transport } from "./transport.ts";
 
 export const HistoryEvent = z.object({
@@ -15,12 +16,12 @@ export const HistoryEvent = z.object({
 });
 export type HistoryEvent = z.infer<typeof HistoryEvent>;
 
-/** The node's last `limit` history events, newest first. */
+/**
+ * The node's last `limit` history events, newest first. Read whole (oldest first, paged): Ironic 21.4 knows
+ * no sort_dir here (400 "Unexpected arguments"), and a node's history is short; only failures ask.
+ */
 export async function listNodeHistory(t: Transport, id: string, limit = 5): Promise<HistoryEvent[]> {
   t.microversion.require("node_history");
-  const body = await t.get(`nodes/${ident(id)}/history`, {
-    schema: z.object({ history: z.array(HistoryEvent) }),
-    query: { limit, sort_dir: "desc" },
-  });
-  return body.history;
+  const all = await listAll(t, `nodes/${ident(id)}/history`, "history", HistoryEvent, {});
+  return all.slice(-limit).reverse();
 }

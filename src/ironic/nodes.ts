@@ -90,9 +90,7 @@ export async function listNodes(t: Transport, opts: ListNodesOptions = {}): Prom
 /** GET /v1/nodes/{node} (API ref "Show Node Details"); `fields` optional, allocation_uuid allowed here. */
 export async function getNode(t: Transport, id: string, opts: { fields?: readonly NodeField[] } = {}): Promise<Node> {
   const scopeFields = SCOPE_FIELDS.filter((f) => t.scope[f] !== undefined);
-  const fields = opts.fields && [...opts.fields, ...scopeFields];
-  const query = fields ? { fields: fieldList(t, fields, false) } : {};
-  const node = await t.get(`nodes/${ident(id)}`, { schema: Node, query });
+  const node = await fetchNode(t, id, opts.fields && [...opts.fields, ...scopeFields]);
   const outside = outsideScope(t, node);
   if (outside.length > 0) {
     const where = outside.map((k) => `${k} ${t.scope[k]}`).join(", ");
@@ -104,6 +102,12 @@ export async function getNode(t: Transport, id: string, opts: { fields?: readonl
     });
   }
   return node;
+}
+
+/** The node as Ironic has it, whatever the scope (to settle whether a request of ours landed). */
+function fetchNode(t: Transport, id: string, fields?: readonly NodeField[]): Promise<Node> {
+  const query = fields ? { fields: fieldList(t, fields, false) } : {};
+  return t.get(`nodes/${ident(id)}`, { schema: Node, query });
 }
 
 /** getNode, but undefined instead of IronicNotFound. */
@@ -118,24 +122,39 @@ export async function findNode(t: Transport, id: string, opts: { fields?: readon
 
 /** POST /v1/nodes (API ref "Create Node"); 201 with the node in `enroll` (API ≥ 1.11). 409 on a duplicate name. */
 export async function createNode(t: Transport, asked: NodeCreate): Promise<Node> {
-  // A node made here joins the scope, or it would vanish from this client's sight at once.
+  // A node made here joins the scope, or it would vanish from this client's sight at once. The shard goes
+  // into the POST; an owner or lessee the body does not name follows in a PATCH, since Ironic refuses them in
+  // a POST from a caller without a project (noauth, a system-scoped admin).
   const body: NodeCreate = { ...asked };
+  const later: JsonPatchOp[] = [];
   for (const key of SCOPE_FIELDS) {
     const want = t.scope[key];
     if (want === undefined) continue;
     if (body[key] !== undefined && body[key] !== want)
       throw new RangeError(`a node with ${key} ${String(body[key])} would be outside this client's ${key} ${want}`);
-    body[key] = want;
+    if (key === "shard" || body[key] !== undefined) body[key] = want;
+    else later.push({ op: "add", path: `/${key}`, value: want });
   }
   // A lost answer is settled by the node's name (or uuid), when the body gives one; without, it is final.
   const id = body.uuid ?? body.name;
   const landed = id
     ? async () => {
-        const node = await findNode(t, id);
+        const node = await fetchNode(t, id).catch((err: unknown) => {
+          if (err instanceof IronicNotFound) return undefined;
+          throw err;
+        });
         return node !== undefined && node.driver === body.driver && { result: node };
       }
     : undefined;
-  return t.post("nodes", { schema: Node, json: body, ...(landed ? { landed } : {}) });
+  const node = await t.post("nodes", { schema: Node, json: body, ...(landed ? { landed } : {}) });
+  if (later.length === 0) return node;
+  try {
+    return await patchNode(t, node.uuid, later);
+  } catch (err) {
+    // outside the scope, nobody using this client would ever see the node again
+    await deleteNode(t, node.uuid).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -151,7 +170,7 @@ export async function patchNode(
   opts: { idempotent?: boolean } = {},
 ): Promise<Node> {
   const landed = async () => {
-    const node = await getNode(t, id);
+    const node = await fetchNode(t, id);
     return patchApplied(node, ops) && { result: node };
   };
   return t.patch(`nodes/${ident(id)}`, { schema: Node, json: ops, ...opts, landed });

@@ -44,6 +44,8 @@ export interface ProxiedRequest {
   fault?: FaultKind;
   /** The status the client saw (undefined for a reset). */
   status?: number;
+  /** The first 4 KiB of a forwarded request's body (what the client asked, e.g. a power target). */
+  body?: string;
 }
 
 export interface FaultProxy {
@@ -125,6 +127,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       // the upstream itself failed: pass that on as a reset, the way a transparent proxy would
       entry.status = undefined;
       res.destroy();
+    });
+    req.on("data", (chunk: Buffer) => {
+      if ((entry.body?.length ?? 0) < 4096) entry.body = ((entry.body ?? "") + chunk.toString("utf8")).slice(0, 4096);
     });
     req.pipe(up);
     req.on("error", () => up.destroy());

@@ -29,13 +29,17 @@ export class IronicRestError extends Error {
 }
 
 export class IronicRest {
-  constructor(readonly url: string) {}
+  /** `version`: the microversion of every call (newer fields, such as health at 1.109, need a newer one). */
+  constructor(
+    readonly url: string,
+    readonly version: string = IRONIC_TEST_VERSION,
+  ) {}
 
   async call<T = unknown>(method: string, path: string, body?: unknown, ok: readonly number[] = []): Promise<T> {
     const res = await fetch(`${this.url.replace(/\/+$/, "")}${path}`, {
       method,
       headers: {
-        "X-OpenStack-Ironic-API-Version": IRONIC_TEST_VERSION,
+        "X-OpenStack-Ironic-API-Version": this.version,
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -41,6 +41,8 @@ const IronicParams = z.strictObject({
   extra: z.record(z.string(), z.unknown()).optional(),
   uuid: z.uuid().optional(),
   chassis_uuid: z.uuid().optional(),
+  /** Ironic never powers the server off (API 1.95): for servers that must not lose power. */
+  disable_power_off: z.boolean().optional(),
   ...interfaceFields,
   /** Run Ironic inspection (manageable → inspect → manageable) before first use. */
   inspect: z.boolean().default(false),

@@ -67,9 +67,7 @@ export function creationError(
 /** Ironic's own last events for the server, as `baremetal node history list` shows them, newest first. */
 function describeHistory(uuid: string, history: readonly HistoryEvent[]): string {
   const one = (e: HistoryEvent) =>
-    `${e.created_at ?? "?"} ${e.severity ?? ""} ${e.event_type ?? ""}: ${(e.event ?? "").slice(0, 200)}`.replace(
-      /\s+/g,
-      " ",
-    );
+    [e.created_at, e.severity, e.event_type && `(${e.event_type})`].filter(Boolean).join(" ") +
+    `: ${(e.event ?? "").slice(0, 200)}`;
   return `Ironic's last events for it (baremetal node history list ${uuid}): ${history.map(one).join(" | ")}`;
 }

@@ -188,6 +188,7 @@ describe("a client confined to a scope (shard, owner, lessee)", () => {
       [`GET /v1/nodes/${NODE_UUID}`]: { body: inside },
       [`GET /v1/nodes/${other}`]: { body: { ...node, uuid: other, shard: "bosh-b", owner: "team" } },
       "POST /v1/nodes": (req) => ({ status: 201, body: { ...node, ...(req.json as object) } }),
+      [`PATCH /v1/nodes/${NODE_UUID}`]: { body: inside },
     });
     const client = await clientFor(fake, { scope: { shard: "bosh-a", owner: "team" } });
     await client.nodes.list({ provision_state: "available", fields: ["name"] });
@@ -209,13 +210,15 @@ describe("a client confined to a scope (shard, owner, lessee)", () => {
     expect((outside as IronicNotFound).ironicMessage).toBe(`Node ${other} is outside this client's shard bosh-a.`);
     expect(await client.nodes.find(other)).toBeUndefined();
 
-    await client.nodes.create({ driver: "redfish", name: "new" });
+    await client.nodes.create({ driver: "redfish", name: "new", uuid: NODE_UUID });
+    // the shard in the POST; the owner in a PATCH right after (Ironic refuses it in a POST without a project)
     expect(fake.calls("POST /v1/nodes")[0]!.json).toEqual({
       driver: "redfish",
       name: "new",
+      uuid: NODE_UUID,
       shard: "bosh-a",
-      owner: "team",
     });
+    expect(fake.calls(`PATCH /v1/nodes/${NODE_UUID}`)[0]!.json).toEqual([{ op: "add", path: "/owner", value: "team" }]);
     await expect(client.nodes.create({ driver: "redfish", shard: "bosh-b" })).rejects.toThrow(
       "a node with shard bosh-b would be outside this client's shard bosh-a",
     );

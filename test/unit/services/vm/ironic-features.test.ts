@@ -94,7 +94,7 @@ describe("node history (API 1.78)", () => {
     expect(err.message).toMatch(new RegExp(`^create_vm failed \\(server r1u00, node ${N0}\\)`));
     expect(err.message).toMatch(
       new RegExp(
-        `Ironic's last events for it \\(baremetal node history list ${N0}\\): \\S+ ERROR deploy: Failed to prepare to deploy: no agent`,
+        `Ironic's last events for it \\(baremetal node history list ${N0}\\): \\S+ ERROR \\(deploy\\): Failed to prepare to deploy: no agent`,
       ),
     );
   });
