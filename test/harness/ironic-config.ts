@@ -73,11 +73,7 @@ export function ironicConfig(o: ConfigInput): IronicConfig {
     },
     database: o.database
       ? { connection: o.database, max_pool_size: 10 }
-      : // timeout: SQLite's busy wait (pysqlite's default 5 s). Ironic from 2025.2 on serves the API from
-        // threads, no longer eventlet's one thread, so writes really meet; on a loaded machine a write
-        // waited more than 5 s and failed with "database is locked" where Ironic has no retry of its own
-        // (db/sqlalchemy/api.py: set_node_traits is not under wrap_sqlite_retry).
-        { connection: `sqlite:///${d}/ironic.sqlite?timeout=30`, sqlite_synchronous: false },
+      : { connection: `sqlite:///${d}/ironic.sqlite`, sqlite_synchronous: false },
     deploy: {
       configdrive_use_object_store: false,
       fast_track: false,

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { nextConductorGroup, someConductorGroup } from "./ironic-fixtures.ts";
 import { type IronicNodeDoc, IronicRest } from "./ironic-rest.ts";
+import { retryDatabaseLocked } from "./sqlite-locked.ts";
 import { SECRETS } from "./secrets.ts";
 
 export interface FleetServer {
@@ -91,7 +92,8 @@ async function enrollNode(
   for (const [i, mac] of macs.entries()) {
     await ironic.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
   }
-  if (traits.length > 0) await ironic.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits });
+  if (traits.length > 0)
+    await retryDatabaseLocked(() => ironic.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits }));
   await ironic.power(node.uuid, "power off");
   await ironic.provision(node.uuid, "manage", ["manageable"]);
   await ironic.provision(node.uuid, "provide", ["available"]);

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { listTree, osirroxExtract } from "./iso-readers.ts";
 import { IronicRest, type IronicNodeDoc } from "./ironic-rest.ts";
+import { retryDatabaseLocked } from "./sqlite-locked.ts";
 import { ironic } from "./servers.ts";
 
 export interface TestNodeSpec {
@@ -82,7 +83,7 @@ export async function createNode(rest: IronicRest, name: string, spec: TestNodeS
   const macs = Array.from({ length: nics }, uniqueMac);
   for (const [i, mac] of macs.entries())
     await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: mac, pxe_enabled: i === 0 });
-  if (traits) await rest.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits });
+  if (traits) await retryDatabaseLocked(() => rest.call("PUT", `/v1/nodes/${node.uuid}/traits`, { traits }));
   await rest.power(node.uuid, "power off");
   if (state !== "enroll") await rest.provision(node.uuid, "manage", ["manageable"]);
   if (state === "available") await rest.provision(node.uuid, "provide", ["available"]);
