@@ -87,6 +87,8 @@ export function ironicConfig(o: ConfigInput): IronicConfig {
       instance_master_path: `${d}/master_images`,
     },
     dhcp: { dhcp_provider: "none" },
+    // standalone: no Nova to tell of the power changes of nodes with an instance_uuid (a warning each time)
+    nova: { send_power_notifications: false },
     oslo_concurrency: { lock_path: `${d}/lock` },
     fake: {
       deploy_delay: o.delays.deploy,
