@@ -64,6 +64,15 @@ systemctl enable runit.service
 install -d -m 0755 /etc/systemd/network
 systemctl enable systemd-networkd.service resolvconf.service
 systemctl disable systemd-networkd-wait-online.service
+# Bonds and VLANs: bosh-network-data renders network_data.json for ifupdown when the agent settings mark the
+# networks preconfigured. cloud-init is only its converter: cloud-init's own boot stages stay off.
+install -m 0755 "${src}/network/bosh-network-data" /usr/local/sbin/bosh-network-data
+install -m 0644 "${src}/network/bosh-network-data.service" /etc/systemd/system/bosh-network-data.service
+install -m 0644 "${src}/network/interfaces" /etc/network/interfaces
+install -d -m 0755 /etc/network/interfaces.d
+systemctl enable bosh-network-data.service networking.service
+install -d -m 0755 /etc/cloud
+touch /etc/cloud/cloud-init.disabled
 # Debian's monit package starts its own monit (/etc/monit/monitrc) from an init script; the agent's
 # monit is the runit one.
 systemctl disable monit.service 2>/dev/null || update-rc.d monit disable
