@@ -12,7 +12,16 @@
 # only up to the config-2 partition, which must be unchanged. Prints the times; on failure the serial
 # console and the agent's log (read from the VM's disk afterwards).
 #
-#   check-stemcell.sh [STEMCELL_DIR]     default: the directory stemcell.sh prints (built when missing)
+#   check-stemcell.sh [--bond [--preconfigure]] [STEMCELL_DIR]
+#       STEMCELL_DIR     default: the directory stemcell.sh prints (built when missing)
+#       --bond           two NICs in an active-backup bond carrying the manual network, and a second manual
+#                        network on VLAN 200 of that bond (cloud_properties bond/vlan, as the CPI documents
+#                        them): the VLAN address must answer too, before and after the active NIC loses its
+#                        link. The agent cannot make bonds or VLANs (stemcell/README.md).
+#       --preconfigure   marks every network `preconfigured` in the drive's agent settings before the boot:
+#                        what the CPI would write so that the image, not the agent, configures the network
+#                        from network_data.json (stemcell/network/bosh-network-data). A stand-in for that
+#                        CPI change, to check the image's half.
 #   STEMCELL_BOOT_WAIT=SECONDS           power-on to pong at most (default 420)
 #
 # Needs root (network namespace, tap device), dist/ (`npm run build`, made here when missing) and the BOSH
@@ -30,6 +39,16 @@ die() { step "ERROR: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespace and tap device)"
 bash "${harness}/install-system-deps.sh" --testbed
 for t in bosh agent-call; do [ -x "${peers}/${t}" ] || die "no ${peers}/${t} (set BOSH_PEERS_BIN)"; done
+bond=0 preconfigure=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --bond) bond=1 ;;
+  --preconfigure) preconfigure=1 ;;
+  -*) die "usage: check-stemcell.sh [--bond [--preconfigure]] [STEMCELL_DIR]" ;;
+  *) break ;;
+  esac
+  shift
+done
 dir="${1:-$(bash "${here}/stemcell.sh")}"
 [ -f "${dir}/root.img" ] || die "no root.img in ${dir}"
 if [ ! -f "${repo}/dist/cpi.js" ]; then
@@ -37,8 +56,10 @@ if [ ! -f "${repo}/dist/cpi.js" ]; then
   (cd "${repo}" && npm run -s build >&2)
 fi
 
-# Addresses exist only inside the namespace made below (the bridge 10.253.0.1, the VM 10.253.0.10).
-NET=10.253.0 VM_IP=10.253.0.10 MAC=52:54:00:5c:00:01 AGENT_ID=check-stemcell-agent
+# Addresses exist only inside the namespace made below (the bridge 10.253.0.1, the VM 10.253.0.10; with
+# --bond the VM's 10.253.200.10 on VLAN 200 too).
+NET=10.253.0 VM_IP=10.253.0.10 MAC=52:54:00:5c:00:01 MAC2=52:54:00:5c:00:02 AGENT_ID=check-stemcell-agent
+VLAN=200 VLAN_NET=10.253.200 VLAN_IP=10.253.200.10
 BOOT_WAIT="${STEMCELL_BOOT_WAIT:-420}" # seconds from power-on to pong, at most (software emulation on a shared machine)
 ns="stemcell-check-$$"
 work="$(mktemp -d "${TMPDIR:-/tmp}/check-stemcell.XXXXXX")"
@@ -114,7 +135,7 @@ step "config drive (node dist/cpi.js render-config-drive)"
 for k in ca certificate private_key; do cred "/mbus_bootstrap_ssl/${k}" >"${work}/ssl-${k}"; done
 node -e '
 const fs = require("node:fs");
-const [work, password, net, ip, mac, agentId] = process.argv.slice(1);
+const [work, password, net, ip, mac, agentId, bond, mac2, vlan, vlanIp] = process.argv.slice(1);
 const read = (k) => fs.readFileSync(`${work}/ssl-${k}`, "utf8");
 const cpi = {
   // never contacted: render-config-drive reads no server
@@ -134,20 +155,46 @@ const networks = {
     default: ["dns", "gateway"], cloud_properties: {},
   },
 };
+let ports = [{ address: mac, pxe_enabled: true }];
+if (bond === "1") {
+  // network cloud_properties for a bond and a VLAN on it, as the CPI reads them
+  const b = { macs: [mac, mac2], mode: "active-backup", miimon: 100 };
+  networks.default.cloud_properties = { bond: b };
+  networks.storage = { type: "manual", ip: vlanIp, netmask: "255.255.255.0", cloud_properties: { bond: b, vlan: Number(vlan) } };
+  ports = [{ address: mac, pxe_enabled: true }, { address: mac2, pxe_enabled: false }];
+}
 const env = { bosh: { mbus: { cert: { ca: read("ca"), certificate: read("certificate"), private_key: read("private_key") } } } };
 const input = {
   arguments: [agentId, "stemcell-check", {}, networks, [], env],
   node: { uuid: "5c0c0000-0000-4000-8000-000000000001", name: "check-stemcell" },
-  ports: [{ address: mac, pxe_enabled: true }],
+  ports,
   stemcell_api_version: 3,
 };
 fs.writeFileSync(`${work}/cpi.json`, JSON.stringify(cpi, null, 2));
 fs.writeFileSync(`${work}/in.json`, JSON.stringify(input, null, 2));
-' "${work}" "${password}" "${NET}" "${VM_IP}" "${MAC}" "${AGENT_ID}"
+'  "${work}" "${password}" "${NET}" "${VM_IP}" "${MAC}" "${AGENT_ID}" "${bond}" "${MAC2}" "${VLAN}" "${VLAN_IP}"
 node "${repo}/dist/cpi.js" render-config-drive --config "${work}/cpi.json" --input "${work}/in.json" \
   --out "${work}/drive" >"${work}/render.json" || die "render-config-drive: $(cat "${work}/render.json")"
 iso="${work}/drive/config-drive.iso"
 [ -s "${iso}" ] || die "render-config-drive wrote no ISO: $(cat "${work}/render.json")"
+if [ "${preconfigure}" = 1 ]; then
+  # The proposed CPI change, by hand: every network of the agent settings (ec2/latest/user-data and the
+  # openstack/*/user_data copies) `preconfigured`; the ISO packed again under its volume label.
+  step "marking the drive's networks preconfigured (a stand-in for the CPI change)"
+  osirrox -indev "${iso}" -extract / "${work}/iso" >/dev/null 2>&1 || die "osirrox could not read ${iso}"
+  chmod -R u+w "${work}/iso"
+  python3 - "${work}/iso" <<'EOF' || die "could not mark the networks preconfigured"
+import glob, json, sys
+for path in [f"{sys.argv[1]}/ec2/latest/user-data", *glob.glob(f"{sys.argv[1]}/openstack/*/user_data")]:
+    settings = json.load(open(path))
+    for network in settings["networks"].values():
+        if network.get("type") != "vip":
+            network["preconfigured"] = True
+    json.dump(settings, open(path, "w"))
+EOF
+  iso="${work}/drive/config-drive-preconfigured.iso"
+  genisoimage -quiet -o "${iso}" -V config-2 -J -R "${work}/iso"
+fi
 
 # --- The disks. Root: the image on a bigger disk, config-2 appended as IPA does it on an MBR disk.
 cp --sparse=always "${dir}/root.img" "${work}/root-disk.img"
@@ -168,6 +215,12 @@ ip -n "${ns}" addr add "${NET}.1/24" dev br0
 ip -n "${ns}" link set br0 up
 ip -n "${ns}" tuntap add dev tap0 mode tap
 ip -n "${ns}" link set tap0 master br0 up
+nics=(-netdev "tap,id=n0,ifname=tap0,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=${MAC}")
+if [ "${bond}" = 1 ]; then
+  ip -n "${ns}" tuntap add dev tap1 mode tap
+  ip -n "${ns}" link set tap1 master br0 up
+  nics+=(-netdev "tap,id=n1,ifname=tap1,script=no,downscript=no" -device "virtio-net-pci,netdev=n1,mac=${MAC2}")
+fi
 
 step "power on: QEMU (TCG, BIOS, 1 GiB); serial console in ${work}/console.log"
 t_on=${SECONDS}
@@ -177,7 +230,7 @@ ip netns exec "${ns}" qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp 2 
   -drive "file=${work}/root-disk.img,if=none,id=d0,format=raw,cache=unsafe" -device virtio-blk-pci,drive=d0,serial=root,bootindex=1 \
   -drive "file=${work}/ephemeral.img,if=none,id=d1,format=raw,cache=unsafe" -device virtio-blk-pci,drive=d1,serial=ephemeral \
   -drive "file=${work}/persistent.img,if=none,id=d2,format=raw,cache=unsafe" -device virtio-blk-pci,drive=d2,serial=persistent \
-  -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=${MAC}" \
+  "${nics[@]}" \
   >"${work}/qemu.log" 2>&1 &
 qemu_pid=$!
 
@@ -211,6 +264,50 @@ step "pong ${t_pong} s after power-on (GRUB at ${seen[grub]:-?} s, kernel at ${s
 call get_state >"${work}/state.json" 2>"${work}/state.err" || die "get_state failed: $(tail -n 3 "${work}/state.err")"
 grep -q '"JobState":"running"' "${work}/state.json" || die "get_state answered $(cat "${work}/state.json")"
 step "get_state: $(cat "${work}/state.json")"
+
+if [ "${bond}" = 1 ]; then
+  # Both networks on the bond: the VLAN's address answers ARP on VLAN 200, and the mbus and the VLAN still
+  # answer with the bond's first NIC unplugged (the bond fails over to the second one).
+  vlan_arp() { ip netns exec "${ns}" python3 - br0 "${VLAN}" "${VLAN_NET}.1" "${VLAN_IP}" <<'EOF'
+# ARP for the VM's VLAN address, tagged, from the bridge: this host's kernel has no 802.1Q devices
+# (no 8021q, no bridge VLAN filtering), so the frames are made and read with a packet socket.
+import socket, struct, sys, time
+dev, vid, src_ip, dst_ip = sys.argv[1], int(sys.argv[2]), socket.inet_aton(sys.argv[3]), socket.inet_aton(sys.argv[4])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind((dev, 0))
+s.setsockopt(263, 8, 1)  # SOL_PACKET, PACKET_AUXDATA: the kernel hands a received tag over beside the frame
+me = bytes.fromhex(open(f"/sys/class/net/{dev}/address").read().strip().replace(":", ""))
+arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, me, src_ip, b"\0" * 6, dst_ip)
+frame = b"\xff" * 6 + me + struct.pack("!HHH", 0x8100, vid, 0x0806) + arp
+s.settimeout(1)
+for _ in range(10):
+    s.send(frame)
+    end = time.time() + 1
+    while time.time() < end:
+        try:
+            data, anc, _, _ = s.recvmsg(2048, 64)
+        except socket.timeout:
+            break
+        tci = next((struct.unpack("IIIHHHH", d[:20])[5] for l, t, d in anc if (l, t) == (263, 8)), None)
+        if data[12:14] == b"\x81\x00":  # the tag left in the frame
+            tci, data = struct.unpack("!H", data[14:16])[0], data[:12] + data[16:]
+        if tci is not None and tci & 0xFFF == vid and data[12:14] == b"\x08\x06" and data[20:22] == b"\x00\x02" \
+                and data[28:32] == dst_ip:
+            print(f"{sys.argv[4]} is at {data[22:28].hex(':')} on VLAN {vid}")
+            sys.exit(0)
+sys.exit(f"no ARP reply for {sys.argv[4]} on VLAN {vid} within 10 s")
+EOF
+  }
+  vlan_arp >"${work}/vlan.out" 2>&1 || die "VLAN ${VLAN}: $(tail -n 1 "${work}/vlan.out")"
+  step "bond: $(cat "${work}/vlan.out")"
+  # the cable out of the first NIC: QEMU drops its link, the guest's bond sees it (miimon) and fails over
+  echo "set_link n0 off" | socat - "UNIX-CONNECT:${work}/monitor.sock" >/dev/null
+  sleep 3
+  call ping >/dev/null 2>"${work}/ping2.err" || die "with the first NIC unplugged, no pong: $(tail -n 2 "${work}/ping2.err")"
+  vlan_arp >"${work}/vlan.out" 2>&1 || die "with the first NIC unplugged, VLAN ${VLAN}: $(tail -n 1 "${work}/vlan.out")"
+  echo "set_link n0 on" | socat - "UNIX-CONNECT:${work}/monitor.sock" >/dev/null
+  step "bond: with the first NIC unplugged, pong and $(cat "${work}/vlan.out")"
+fi
 
 # The persistent disk as attach_disk hands it over (a path hint, here by virtio serial): the agent
 # partitions it (parted), makes ext4 and mounts it on /var/vcap/store.
