@@ -2,10 +2,11 @@
 // second result: every key the director sent, plus `mac` and an explicit `use_dhcp` on every
 // non-vip network (agent issue #64: without them, multi-NIC servers get DHCP everywhere).
 //
-// The agent has no bond or VLAN support: for a bonded network `mac` is the bond's MAC (its first
-// member), for a tagged network its parent's MAC. The agent will apply such a network to that
-// physical interface untagged; bonds and VLANs are for network_data.json readers (the deploy
-// ramdisk, cloud-init based images), not for a stock bosh-agent.
+// No bosh-agent creates bonds or VLANs (it would put a bonded network on the bond's first member NIC,
+// untagged, and DHCP on the other): when the layout has one, every network is marked `preconfigured`,
+// which makes the agent leave the network alone (it writes resolv.conf only), and the stemcell brings
+// the links up from network_data.json, as bare-metal images do (glean, cloud-init's converters). `mac`
+// stays: the bond's MAC (its first member's), for a tagged network its parent's.
 import type { NetworkSpec } from "../protocol/shapes.ts";
 import { formatIp, maskOfPrefix } from "./address.ts";
 import type { L3Network, NetworkModel } from "./model.ts";
@@ -62,11 +63,12 @@ function spareEntry(n: L3Network): AgentNetwork {
 export function agentNetworks(model: NetworkModel): AgentNetworks {
   const byName = new Map(model.networks.map((n) => [n.name, n]));
   const out: AgentNetworks = {};
+  const mark = (e: AgentNetwork): AgentNetwork => (model.preconfigured ? { ...e, preconfigured: true } : e);
   for (const [name, spec] of Object.entries(model.given)) {
     const n = byName.get(name);
-    out[name] = n ? enrich(spec, n) : asGiven(spec); // vip: as given, the agent skips it
+    out[name] = n ? mark(enrich(spec, n)) : asGiven(spec); // vip: as given, the agent skips it
   }
   for (const n of model.networks)
-    if (n.origin === "spare" && model.agentSpares.has(n.name)) out[n.name] = spareEntry(n);
+    if (n.origin === "spare" && model.agentSpares.has(n.name)) out[n.name] = mark(spareEntry(n));
   return out;
 }

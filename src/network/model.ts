@@ -48,6 +48,11 @@ export interface NetworkModel {
   warnings: string[];
   /** Spare NICs that get an entry in the agent settings (network_data lists them all). */
   agentSpares: ReadonlySet<string>;
+  /**
+   * A bond or a VLAN is part of the layout: no bosh-agent creates those, so the agent is told the
+   * networks are preconfigured and the stemcell brings them up from network_data.json.
+   */
+  preconfigured: boolean;
 }
 
 export interface NetworkModelInput {
@@ -158,13 +163,23 @@ export function buildNetworkModel(input: NetworkModelInput): NetworkModel {
   }
   const dnsDefault = defaults.get("dns")?.name;
   const dns = networks.find((n) => n.name === dnsDefault)?.dns ?? defaultDns;
+  const preconfigured = layout.links.some((l) => l.type === "bond" || l.type === "vlan");
+  if (preconfigured)
+    warnings.push(
+      "a bond or VLAN: the agent settings mark every network preconfigured (no bosh-agent creates bonds or VLANs); " +
+        "the stemcell must bring them up from the config drive's network_data.json",
+    );
   return {
     given: input.networks,
     links: layout.links,
     networks,
     dns: [...new Set(dns)],
     warnings,
-    agentSpares: agentSpares(networks, input.ports.length, warnings),
+    // preconfigured: the agent counts nothing, and every spare NIC is listed with its loopback address
+    agentSpares: preconfigured
+      ? new Set(networks.filter((n) => n.origin === "spare").map((n) => n.name))
+      : agentSpares(networks, input.ports.length, warnings),
+    preconfigured,
   };
 }
 

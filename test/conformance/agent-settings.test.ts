@@ -31,6 +31,7 @@ interface Iface {
 interface NicMap {
   static: Iface[];
   dynamic: Iface[];
+  preconfigured?: boolean;
 }
 
 /** The ISO create_vm hands Ironic (gzip+base64 undone), written for the agent to read. */
@@ -140,6 +141,18 @@ describe.each(ALL)("$name ($what)", ({ name, input }) => {
     const r = agentSettings(iso, "-nics", [...nics].map(([mac, ifname]) => `${mac}=${ifname}`).join(","));
     expect(r.code, r.err).toBe(0);
     const mapped = JSON.parse(r.out) as NicMap;
+    const nonVip = Object.values(drive.agentSettings.networks).filter((n) => n.type !== "vip");
+    if (nonVip.every((n) => n.preconfigured)) {
+      // A bond or VLAN (network/agent-networks.ts): the agent leaves every interface alone (it would put a
+      // bonded network on a member NIC, untagged); the stemcell brings the links up from network_data.json.
+      expect(mapped).toMatchObject({ preconfigured: true });
+      expect([...(mapped.static ?? []), ...(mapped.dynamic ?? [])]).toEqual([]);
+      const nd = JSON.parse(
+        Buffer.from(drive.files.find((f) => f.path === "openstack/latest/network_data.json")!.data).toString(),
+      ) as { links: { type: string }[] };
+      expect(nd.links.some((l) => l.type === "bond" || l.type === "vlan")).toBe(true);
+      return;
+    }
     const byMac = new Map<string, string[]>();
     for (const [net, spec] of Object.entries(drive.agentSettings.networks)) {
       if (spec.type === "vip") continue;
