@@ -4,7 +4,7 @@
 # waits, bounded, for IPA to reach the stub Ironic API there (ipa/ironic-api-stub.py): its inspection data
 # (the disk's serial, the NIC's address), its lookup and its first heartbeat. Prints the times from power-on.
 #
-#   check-ipa-ramdisk.sh [--dir DIR] [--dhcp] [--boot-iso] [--machine pc|q35] [--timeout SECS]
+#   check-ipa-ramdisk.sh [--dir DIR] [--dhcp] [--boot-iso] [--scsi] [--machine pc|q35] [--smp N] [--timeout SECS]
 #
 #   (default)    network_data.json (static IPv4, no DHCP server anywhere) on a CD made as Ironic makes its
 #                virtual-media ISO (label config-2, a publisher id, ir_pub_id=<it> on the command line);
@@ -12,22 +12,27 @@
 #   --dhcp       no network_data: a DHCP server (dnsmasq) in the namespace instead
 #   --boot-iso   boot from one ISO built like Ironic's BIOS virtual media (isolinux, kernel, ramdisk and
 #                network_data.json on it) instead of -kernel/-initrd: the whole virtual-media path
-#   --machine    QEMU machine: pc (i440fx, the CD on IDE; default) or q35 (the CD on AHCI/SATA)
+#   --scsi       the disk and the CD on a virtio-scsi controller (as the test bed's libvirt domains have them)
+#                instead of a virtio-blk disk and an IDE (pc) or SATA (q35) CD
+#   --machine    QEMU machine: pc (i440fx; default) or q35
+#   --smp        vCPUs (default 2)
 #
 # Stops QEMU and the stub and removes the namespace in every case; prints the serial console on failure.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 step() { echo "[check-ipa-ramdisk] $*" >&2; }
 
-dir="" dhcp=0 boot_iso=0 machine=pc timeout=900
+dir="" dhcp=0 boot_iso=0 scsi=0 machine=pc smp=2 timeout=900
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --dhcp) dhcp=1; shift ;;
     --boot-iso) boot_iso=1; shift ;;
+    --scsi) scsi=1; shift ;;
     --machine) machine="$2"; shift 2 ;;
+    --smp) smp="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    *) echo "usage: check-ipa-ramdisk.sh [--dir DIR] [--dhcp] [--boot-iso] [--machine pc|q35] [--timeout SECS]" >&2; exit 2 ;;
+    *) echo "usage: check-ipa-ramdisk.sh [--dir DIR] [--dhcp] [--boot-iso] [--scsi] [--machine pc|q35] [--smp N] [--timeout SECS]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { step "ERROR: needs root (network namespace, tap device)"; exit 1; }
@@ -51,6 +56,8 @@ qemu_pid="" stub_pid="" dns_pid="" ok=0
 
 cleanup() {
   local p
+  # (each was started as `ip netns exec CMD &`: ip execs CMD, so $! is CMD itself; QEMU's pidfile besides)
+  [ ! -s "${work}/qemu.pid" ] || qemu_pid="${qemu_pid} $(cat "${work}/qemu.pid")"
   for p in ${qemu_pid} ${stub_pid} ${dns_pid}; do kill "$p" 2>/dev/null || true; done
   for p in ${qemu_pid} ${stub_pid} ${dns_pid}; do
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -111,7 +118,8 @@ if [ "${boot_iso}" = 1 ]; then
   printf 'default boot\n\nlabel boot\nkernel /vmlinuz\nappend initrd=/initrd text %s ir_pub_id=%s --\n' "${cmdline}" "${pub}" >"${iso}/isolinux/isolinux.cfg"
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -no-emul-boot -boot-load-size 4 -boot-info-table \
     -b isolinux/isolinux.bin -o "${work}/vmedia.iso" "${iso}"
-  qemu_boot=(-drive "file=${work}/vmedia.iso,media=cdrom,readonly=on" -boot d)
+  cd_iso="${work}/vmedia.iso"
+  qemu_boot=(-boot d)
   step "boot ISO like Ironic's ($(($(stat -c %s "${work}/vmedia.iso") / 1048576)) MiB, label ${label})"
 else
   # The CD Ironic would attach, without the boot files: config-2 with network_data.json, or (no network_data)
@@ -119,12 +127,12 @@ else
   label=config-2
   if [ "${dhcp}" = 1 ]; then label=VMEDIA_BOOT_ISO; rm -rf "${work}/cd/openstack"; echo boot >"${work}/cd/boot.txt"; fi
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -o "${work}/vmedia.iso" "${work}/cd"
-  qemu_boot=(-kernel "${dir}/ipa.kernel" -initrd "${dir}/ipa.initramfs" -append "${cmdline} ir_pub_id=${pub}"
-    -drive "file=${work}/vmedia.iso,media=cdrom,readonly=on")
+  cd_iso="${work}/vmedia.iso"
+  qemu_boot=(-kernel "${dir}/ipa.kernel" -initrd "${dir}/ipa.initramfs" -append "${cmdline} ir_pub_id=${pub}")
 fi
 
 if [ "${dhcp}" = 1 ]; then
-  nsx dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --interface=br0 --except-interface=lo \
+  ip netns exec "${ns}" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --interface=br0 --except-interface=lo \
     --dhcp-range="${net}.100,${net}.150,255.255.255.0,1h" --dhcp-host="${mac},${net}.10" \
     --dhcp-leasefile="${work}/dnsmasq.leases" --pid-file= --port=0 --log-dhcp --log-facility="${work}/dnsmasq.log" &
   dns_pid=$!
@@ -133,14 +141,21 @@ fi
 qemu-img create -q -f qcow2 "${work}/disk.qcow2" 8G
 : >"${work}/events.jsonl"
 t0="$(date +%s.%N)"
-nsx /usr/bin/python3 "${here}/ipa/ironic-api-stub.py" --listen "${net}.1:6385" --node "${node}" --token "${token}" \
+ip netns exec "${ns}" /usr/bin/python3 "${here}/ipa/ironic-api-stub.py" --listen "${net}.1:6385" --node "${node}" --token "${token}" \
   --events "${work}/events.jsonl" --inventory "${work}/inventory.json" --t0 "${t0}" 2>"${work}/stub.log" &
 stub_pid=$!
-step "booting $(basename "${dir}") (machine ${machine}, TCG, 2 vCPUs, 2560 MiB); console: ${console}"
-nsx qemu-system-x86_64 -accel tcg -machine "${machine}" -smp 2 -m 2560 -display none -monitor none -no-reboot \
+if [ "${scsi}" = 1 ]; then
+  storage=(-device virtio-scsi-pci,id=scsi0
+    -drive "file=${work}/disk.qcow2,if=none,id=disk0,format=qcow2" -device "scsi-hd,bus=scsi0.0,drive=disk0,serial=${serial}"
+    -drive "file=${cd_iso},if=none,id=cd0,media=cdrom,readonly=on" -device "scsi-cd,bus=scsi0.0,drive=cd0,bootindex=1")
+else
+  storage=(-drive "file=${work}/disk.qcow2,if=none,id=disk0,format=qcow2" -device "virtio-blk-pci,drive=disk0,serial=${serial}"
+    -drive "file=${cd_iso},media=cdrom,readonly=on")
+fi
+step "booting $(basename "${dir}") (machine ${machine}, TCG, ${smp} vCPUs, 2560 MiB, $([ "${scsi}" = 1 ] && echo virtio-scsi || echo virtio-blk)); console: ${console}"
+ip netns exec "${ns}" qemu-system-x86_64 -pidfile "${work}/qemu.pid" -accel tcg -machine "${machine}" -smp "${smp}" -m 2560 -display none -monitor none -no-reboot \
   -serial "file:${console}" \
-  -drive "file=${work}/disk.qcow2,if=none,id=disk0,format=qcow2" -device "virtio-blk-pci,drive=disk0,serial=${serial}" \
-  -netdev tap,id=nic0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=nic0,mac=${mac}" \
+  "${storage[@]}" -netdev tap,id=nic0,ifname=tap0,script=no,downscript=no -device "virtio-net-pci,netdev=nic0,mac=${mac}" \
   "${qemu_boot[@]}" 2>"${work}/qemu.log" &
 qemu_pid=$!
 

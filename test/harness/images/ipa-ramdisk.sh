@@ -87,7 +87,8 @@ key_inputs() {
   cat "$0" "${harness}/python/dib.in" "${harness}/python/dib.txt"
   settings
   echo "${ELEMENTS[*]}"
-  (cd "${ipa}" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+  # every file under ipa/ but the documentation
+  (cd "${ipa}" && find . -type f ! -name 'README*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
   "${PY}" -VV
 }
 key="$(key_inputs | sha256sum | cut -c1-16)"
