@@ -87,6 +87,9 @@ export function ironicConfig(o: ConfigInput): IronicConfig {
       instance_master_path: `${d}/master_images`,
     },
     dhcp: { dhcp_provider: "none" },
+    // standalone, no Swift: virtual-media ISOs are served from [deploy] http_root. 21.4 defaults to Swift
+    // (its tear down of a redfish-virtual-media node failed: "An auth plugin is required"); Ironic 39 does not
+    redfish: { use_swift: false },
     // standalone: no Nova to tell of the power changes of nodes with an instance_uuid (a warning each time)
     nova: { send_power_notifications: false },
     oslo_concurrency: { lock_path: `${d}/lock` },
