@@ -92,15 +92,29 @@ describe("failure-domain spread", () => {
     live.push((soft.result as [string])[0]);
   });
 
-  it("6 parallel create_vm of one group on 3 racks of 4 servers: 2 per rack", async () => {
+  it("6 parallel create_vm of one group on 3 racks of 4 servers: 2 per rack, give or take the one preferred allows", async () => {
     const rc = await racks(["ra", "rb", "rc"], 4);
     const web = group(`web-${uniqueTag()}`);
     const results = await Promise.all(Array.from({ length: 6 }, () => web.createVm({ resource_class: rc })));
     for (const r of results) expect(r.error).toBeNull();
     live.push(...results.map((r) => (r.result as [string])[0]));
-    const perRack = new Map<string, number>();
-    for (const cid of live) perRack.set((await rackOf(cid))!, (perRack.get((await rackOf(cid))!) ?? 0) + 1);
-    expect(Object.fromEntries(perRack)).toEqual({ ra: 2, rb: 2, rc: 2 });
+    const perRack: Record<string, number> = { ra: 0, rb: 0, rc: 0 };
+    for (const cid of live) perRack[(await rackOf(cid))!]! += 1;
+    // What preferred spread promises (selection/failure-domains.ts surplus): a claim that is not among the
+    // first floor + 1 of its rack moves on, floor being the fewest VMs of the group in another rack with a
+    // free server; a claim stamped earlier that lands after a later one had counted itself and stayed is
+    // first in the order and stays too, so a rack may end one over its even share of 2 and another one
+    // under it: 2/2/2, or 3/2/1 in some order. Not 3/3/0: with a rack still empty every other rack keeps
+    // one VM, and one more only through such a late landing.
+    const counts = Object.values(perRack).sort((a, b) => a - b);
+    expect(
+      [
+        [2, 2, 2],
+        [1, 2, 3],
+      ],
+      JSON.stringify(perRack),
+    ).toContainEqual(counts);
+    process.stdout.write(`\nspread: 6 parallel create_vm per rack ${JSON.stringify(perRack)}\n`);
   });
 
   it("6 parallel create_vm of one group with spread: required on 3 racks: one per rack, 3 typed failures", async () => {
