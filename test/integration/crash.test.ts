@@ -1,10 +1,17 @@
-// Crash consistency: the bundled CPI is SIGKILLed at random points (a seeded delay after spawn) of
-// create_stemcell, create_vm, delete_vm, create_disk and attach_disk — 50 times each, 10 at a time — and
-// the test then carries on as the director would: it retries the same call, deletes what it knows, checks
-// with has_vm/has_disk/get_disks, makes later create_vm calls, and finally runs `reconcile` for the claims
-// of calls that died. Afterwards: 0 nodes claimed without a VM the director knows, 0 persistent disks
-// lost, 0 partial stemcells in the store. A dedicated Ironic with a 1 s fake deploy delay makes create_vm
-// and delete_vm take long enough (~2 s in Ironic) for the kills to land mid-deploy and mid-undeploy.
+// Crash consistency: the bundled CPI is SIGKILLed at random points of create_stemcell, create_vm,
+// delete_vm, create_disk and attach_disk — 50 times each, 10 at a time — and the test then carries on as
+// the director would: it retries the same call, deletes what it knows, checks with has_vm/has_disk/get_disks,
+// makes later create_vm calls, and finally runs `reconcile` for the claims of calls that died. Afterwards:
+// 0 nodes claimed without a VM the director knows, 0 persistent disks lost, 0 partial stemcells in the store.
+// Each kill comes a seeded delay after Ironic first answered the call (its GET /), and each method must
+// show that its kills landed mid-call: after that first answer, before the CPI's own (expectMidCallKills).
+// Counting from the spawn instead, as this test once did, left it to Node's start-up: on this 2-core machine
+// shared with other runs that took up to 4 s, and all but 5 of the 250 kills came before the CPI had
+// reached Ironic. The killed calls go through proxies of their own: one per lane in front of Ironic, whose
+// one call in flight shows when Ironic first answered it, and one in front of the store; both add a fixed
+// latency (LATENCY_MS) as a remote Ironic and store would, so that create_stemcell, create_disk and
+// attach_disk, like create_vm and delete_vm with Ironic's 1 s fake deploy delay, stay in flight long enough
+// for the kills to land inside them (IN_FLIGHT_FLOOR_MS).
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +31,34 @@ import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell
 
 const LANES = 10;
 const ROUNDS = 5; // × LANES = 50 kills per method
+/** Each kill comes a seeded delay after Ironic's first answer to the call, uniform over [0, window). */
+const KILL_WINDOW_MS = {
+  create_stemcell: 1500,
+  create_vm: 4500,
+  delete_vm: 4000,
+  create_disk: 1500,
+  attach_disk: 1200,
+};
+type Killed = keyof typeof KILL_WINDOW_MS;
+/** Added by the killed calls' proxies to every Ironic request but the first (GET /) and every store request. */
+const LATENCY_MS = 150;
+/**
+ * How long a killed call surely stays in flight after Ironic's first answer, so a kill with a shorter delay
+ * lands mid-call: the seeded delays below these floors (with this seed 11, 19, 17, 18 and 16 of each
+ * method's 50, in the order below) are the mid-call kills each method must show at least.
+ *   create_stemcell  the store's stat (sent beside GET /), the image PUT, its stat, the record PUT: 3 latencies
+ *   create_vm        Ironic's fake deploy interface sleeps the deploy delay (1 s) in prepare and in deploy
+ *   delete_vm        and in tear_down and clean_up (every killed delete_vm undeploys a VM just made)
+ *   create_disk      the VM's node (listed by its claim), the record PATCH, the re-read of the device race
+ *   attach_disk      the disk's node (GET), the record PATCH
+ */
+const IN_FLIGHT_FLOOR_MS: Record<Killed, number> = {
+  create_stemcell: 3 * LATENCY_MS,
+  create_vm: 2000,
+  delete_vm: 2000,
+  create_disk: 3 * LATENCY_MS,
+  attach_disk: 2 * LATENCY_MS,
+};
 const DEPLOY_TIMEOUT_S = 8;
 // Past this a `created` VM no director acknowledged (set_vm_metadata) is released as unknown, so it must
 // exceed the gap between a create_vm answer and the director's set_vm_metadata on a loaded machine.
@@ -39,13 +74,32 @@ let work: string;
 let servers: LifecycleServers;
 let director: Director;
 let configPath: string;
+/** Per lane: its own proxy in front of Ironic and a director whose configuration goes through it. */
+let laneRoutes: { proxy: FaultProxy; director: Director }[] = [];
+/** The killed calls' way to the store (one for all lanes: it only adds the latency). */
+let storeProxy: FaultProxy | undefined;
 let stemcell: string;
 let ip = 0;
 const nextNetwork = () => manualNetwork(`10.0.${2 + Math.floor(ip / 250)}.${(ip++ % 250) + 2}`);
 
 /** What the director knows: it learnt these from answers. */
 const known = { vms: new Set<string>(), disks: new Set<string>(), stemcells: new Set<string>() };
-const figures = new Map<string, { kills: number; killed: number; finishedFirst: number }>();
+const figures = new Map<
+  Killed,
+  {
+    kills: number;
+    killed: number;
+    finishedFirst: number;
+    /** killed after Ironic's first answer, before the CPI wrote its own */
+    midCall: number;
+    /** of those, the CPI had logged an Ironic answer (its own account of being at work) */
+    midCallLogged: number;
+    /** kills whose delay was below the method's in-flight floor: each must have landed mid-call */
+    belowFloor: number;
+    /** ms from Ironic's first answer to the CPI's exit (calls that answered before their kill) */
+    inFlightMs: number[];
+  }
+>();
 /** Broken invariants and follow-ups that must succeed; reset for each test. */
 let problems: string[] = [];
 /** create_vm failures the director saw during follow-ups (it retried or redeployed). */
@@ -53,15 +107,86 @@ const directorSaw: string[] = [];
 /** Servers still claimed without a VM the director knows after reconcile (the final check). */
 let leaked: number | undefined;
 
-function tally(method: string, r: CallResult): boolean {
-  const f = figures.get(method) ?? { kills: 0, killed: 0, finishedFirst: 0 };
+/**
+ * ironic/transport.ts logs every answered Ironic request at debug (the CPI's default level) with a
+ * synchronous write to stderr, so such a line is on the pipe before any later kill.
+ */
+const IRONIC_ANSWERED = '"msg":"ironic request"';
+
+/**
+ * Calls `method` on `lane` and SIGKILLs it `delayMs` after Ironic first answered it (seen on the lane's
+ * proxy: only this call uses it meanwhile; `info`, sent first, never reaches Ironic).
+ */
+async function killedCall(lane: number, method: Killed, args: unknown[], delayMs: number): Promise<CallResult> {
+  const { proxy, director: d } = laneRoutes[lane]!;
+  const from = proxy.requests.length;
+  let answeredAt: number | undefined;
+  let fired = false;
+  let poll: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const killWhen = new Promise<void>((resolve) => {
+    poll = setInterval(() => {
+      for (let i = from; i < proxy.requests.length; i++) {
+        if (proxy.requests[i]!.status === undefined) continue;
+        clearInterval(poll);
+        answeredAt = Date.now();
+        timer = setTimeout(() => {
+          fired = true;
+          resolve();
+        }, delayMs);
+        return;
+      }
+    }, 2);
+  });
+  try {
+    const r = await d.call(method, args, { killWhen });
+    const inFlight = answeredAt === undefined ? undefined : Date.now() - answeredAt;
+    tally(method, r, { delayMs, fired, inFlight });
+    return r;
+  } finally {
+    clearInterval(poll);
+    clearTimeout(timer);
+  }
+}
+
+function tally(method: Killed, r: CallResult, k: { delayMs: number; fired: boolean; inFlight?: number }): void {
+  const f = figures.get(method) ?? {
+    kills: 0,
+    killed: 0,
+    finishedFirst: 0,
+    midCall: 0,
+    midCallLogged: 0,
+    belowFloor: 0,
+    inFlightMs: [],
+  };
   f.kills++;
   const killed = r.run.signal === "SIGKILL";
   if (killed) f.killed++;
   else f.finishedFirst++;
+  // our timer killed it (so after Ironic's first answer) and it had not answered
+  if (killed && k.fired && r.run.stdout.trim() === "") {
+    f.midCall++;
+    if (r.run.stderr.includes(IRONIC_ANSWERED)) f.midCallLogged++;
+  }
+  if (k.delayMs < IN_FLIGHT_FLOOR_MS[method]) f.belowFloor++;
+  if (!killed && k.inFlight !== undefined) f.inFlightMs.push(k.inFlight);
   figures.set(method, f);
   if (!killed && !r.response) problems.push(`${method}: neither killed nor answered: ${r.protocolError}`);
-  return killed;
+}
+
+/**
+ * Every kill whose seeded delay fell below the method's in-flight floor must have landed mid-call: fewer
+ * means calls answered sooner than the floor says (or the kills missed), and the test no longer kills where
+ * it claims to. The test's last assertion, after the invariants.
+ */
+function expectMidCallKills(method: Killed): void {
+  const f = figures.get(method)!;
+  expect(f.belowFloor, `${method}: no seeded delay fell below its in-flight floor`).toBeGreaterThan(0);
+  expect(
+    f.midCall,
+    `${method}: ${f.midCall} of ${f.kills} kills landed mid-call; ${f.belowFloor} delays were below the ` +
+      `${IN_FLIGHT_FLOOR_MS[method]} ms the call surely stays in flight`,
+  ).toBeGreaterThanOrEqual(f.belowFloor);
 }
 
 /**
@@ -131,11 +256,38 @@ beforeAll(async () => {
     lifecycleConfig(servers, { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } }),
   );
   director = new Director({ configPath, callTimeoutMs: 180_000 });
+  const store = new URL(webdav().url);
+  storeProxy = await startFaultProxy({ upstream: store.origin, rate: 1, kinds: { delay: 1 }, delayMs: LATENCY_MS });
+  const slowStore = { ...webdav(), url: `${storeProxy.url}${store.pathname}` };
+  laneRoutes = await Promise.all(
+    Array.from({ length: LANES }, async (_, lane) => {
+      const proxy = await startFaultProxy({
+        upstream: ironic.url,
+        rate: 1,
+        kinds: { delay: 1 },
+        delayMs: LATENCY_MS,
+        eligible: (r) => r.path !== "/", // GET /: Ironic's first answer, from which the kill delay counts
+      });
+      const overrides = { ironic: { deploy_timeout: DEPLOY_TIMEOUT_S, stale_claim_margin: STALE_MARGIN_S } };
+      const config = lifecycleConfig({ ...servers, ironicUrl: proxy.url, webdav: slowStore }, overrides);
+      return {
+        proxy,
+        director: new Director({ configPath: writeConfig(work, config, `lane-${lane}.json`), callTimeoutMs: 180_000 }),
+      };
+    }),
+  );
 }, 300_000);
 
 afterAll(async () => {
+  const spread = (ms: number[]) => {
+    const sorted = [...ms].sort((a, b) => a - b);
+    return sorted.length ? `${sorted[0]}/${sorted[sorted.length >> 1]}/${sorted.at(-1)} ms` : "-";
+  };
   const rows = [...figures].map(
-    ([m, f]) => `${m} ${f.kills} kills (${f.killed} killed mid-call, ${f.finishedFirst} answered first)`,
+    ([m, f]) =>
+      `${m} ${f.kills} kills (${f.killed} killed, ${f.midCall} mid-call of which ${f.midCallLogged} after the ` +
+      `CPI logged an Ironic answer, ${f.belowFloor} delays below the ${IN_FLIGHT_FLOOR_MS[m]} ms floor; ` +
+      `${f.finishedFirst} answered first, in flight min/median/max ${spread(f.inFlightMs)})`,
   );
   process.stdout.write(`\ncrash: ${rows.join("; ")}\n`);
   process.stdout.write(
@@ -144,6 +296,7 @@ afterAll(async () => {
   const kills = [...figures.values()].reduce((n, f) => n + f.kills, 0);
   process.stdout.write(`crash: ${leaked ?? "(not checked)"} servers leaked over all ${kills} kills\n`);
   for (const f of directorSaw.slice(0, 10)) process.stdout.write(`  ${f.slice(0, 300)}\n`);
+  await Promise.all([...laneRoutes.map((l) => l.proxy.close()), storeProxy?.close()]);
   await fleet?.destroy().catch(() => undefined);
   await ironic?.stop();
 });
@@ -156,11 +309,10 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
   test("create_stemcell: a retry stores it; no partial stemcell is left", async () => {
     const image = writeStemcellImage(join(work, "image"), 8 * 1024 * 1024).path;
     for (let round = 0; round < ROUNDS; round++) {
-      await lanes(async () => {
-        const r = await director.call("create_stemcell", [image, stemcellCloudProperties()], {
-          killAfterMs: killAt(1500),
-        });
-        const killed = tally("create_stemcell", r);
+      await lanes(async (lane) => {
+        const args = [image, stemcellCloudProperties()];
+        const r = await killedCall(lane, "create_stemcell", args, killAt(KILL_WINDOW_MS.create_stemcell));
+        const killed = r.run.signal === "SIGKILL";
         if (!killed && r.response && !r.response.error) known.stemcells.add(r.response.result as string);
         if (killed || r.response?.error) {
           const cid = await must("create_stemcell", [image, stemcellCloudProperties()], "retried create_stemcell");
@@ -183,6 +335,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     );
     expect(problems).toEqual([]);
     expect(partial).toEqual([]);
+    expectMidCallKills("create_stemcell");
   }, 600_000);
 
   test("create_vm: retried or replaced by a later create_vm; stale claims are released", async () => {
@@ -191,8 +344,8 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       const made = await lanes(async (lane) => {
         const agent = randomUUID();
         const args = (a: string) => [a, stemcell, fleet.vmTypes.pool, nextNetwork(), [], directorEnv()];
-        const r = await director.call("create_vm", args(agent), { killAfterMs: killAt(4500) });
-        const killed = tally("create_vm", r);
+        const r = await killedCall(lane, "create_vm", args(agent), killAt(KILL_WINDOW_MS.create_vm));
+        const killed = r.run.signal === "SIGKILL";
         const ok = !killed && r.response && !r.response.error;
         if (ok) return acknowledge((r.response!.result as [string])[0]!);
         // the director learnt nothing: it retries the same call, or a later deploy asks for a new VM
@@ -208,6 +361,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       );
     }
     expect(problems).toEqual([]);
+    expectMidCallKills("create_vm");
   }, 900_000);
 
   test("delete_vm: the director's retry finishes the deletion; has_vm is false; the node is released", async () => {
@@ -219,12 +373,12 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         );
       });
       await Promise.all(
-        vms.map(async (vm) => {
+        vms.map(async (vm, lane) => {
           if (!vm) return;
           known.vms.add(vm);
           const nodeUuid = (await fleet.ironic.vmNode(vm)).uuid;
-          const r = await director.call("delete_vm", [vm], { killAfterMs: killAt(4000) });
-          const killed = tally("delete_vm", r);
+          const r = await killedCall(lane, "delete_vm", [vm], killAt(KILL_WINDOW_MS.delete_vm));
+          const killed = r.run.signal === "SIGKILL";
           if (killed || r.response?.error) {
             const again = await director.call("delete_vm", [vm], { skipInfo: true });
             const err = again.response?.error;
@@ -243,6 +397,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       );
     }
     expect(problems).toEqual([]);
+    expectMidCallKills("delete_vm");
   }, 900_000);
 
   describe("persistent disks", () => {
@@ -272,9 +427,10 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
     test("create_disk: a retry gets a disk; nothing the director knows is lost", async () => {
       for (let round = 0; round < ROUNDS; round++) {
         await Promise.all(
-          vms.map(async (vm) => {
-            const r = await director.call("create_disk", [2048, fleet.diskType, vm], { killAfterMs: killAt(1500) });
-            const killed = tally("create_disk", r);
+          vms.map(async (vm, lane) => {
+            const args = [2048, fleet.diskType, vm];
+            const r = await killedCall(lane, "create_disk", args, killAt(KILL_WINDOW_MS.create_disk));
+            const killed = r.run.signal === "SIGKILL";
             let disk = !killed && r.response && !r.response.error ? (r.response.result as string) : undefined;
             disk ??= (await must("create_disk", [2048, fleet.diskType, vm], "retried create_disk")) as
               | string
@@ -290,6 +446,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         );
       }
       expect(problems).toEqual([]);
+      expectMidCallKills("create_disk");
     }, 600_000);
 
     test("attach_disk: a retry attaches; the disk and the long-lived one stay", async () => {
@@ -303,10 +460,10 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
       );
       for (let round = 0; round < ROUNDS; round++) {
         await Promise.all(
-          vms.map(async (vm) => {
+          vms.map(async (vm, lane) => {
             const disk = extra.get(vm)!;
-            const r = await director.call("attach_disk", [vm, disk], { killAfterMs: killAt(1200) });
-            const killed = tally("attach_disk", r);
+            const r = await killedCall(lane, "attach_disk", [vm, disk], killAt(KILL_WINDOW_MS.attach_disk));
+            const killed = r.run.signal === "SIGKILL";
             if (killed || r.response?.error) await must("attach_disk", [vm, disk], "retried attach_disk");
             const attached = (await must("get_disks", [vm], "get_disks")) as string[] | undefined;
             if (!attached?.includes(disk) || !attached.includes(longLived.get(vm)!))
@@ -323,6 +480,7 @@ describe("SIGKILL at random points, then carry on as the director would", () => 
         }),
       );
       expect(problems).toEqual([]);
+      expectMidCallKills("attach_disk");
     }, 600_000);
 
     test("0 persistent disks lost: every disk the director knows is there, attached where it was", async () => {
