@@ -44,7 +44,9 @@ export function chooseDevice(input: ChoiceInput): Choice {
   for (const hint of input.hints) {
     const h = parseHint(hint); // CpiError for a hint that can never work: a configuration error, not "no space"
     const disk = input.inventory?.find((d) => matchesDisk(h, d));
-    const path = h.path ?? disk?.by_path ?? (disk?.wwn ? `/dev/disk/by-id/wwn-${disk.wwn.toLowerCase()}` : undefined);
+    // A stable hint is the agent's path as given; a kernel name (/dev/sdX) gives way to the inventory's link.
+    const wwnPath = disk?.wwn ? `/dev/disk/by-id/wwn-${disk.wwn.toLowerCase()}` : undefined;
+    const path = (h.stable ? h.path : undefined) ?? disk?.by_path ?? wwnPath ?? h.path;
     const why = (r: string) => reasons.push({ device: hint, why: r });
     if (namesRoot(h, hints, input.systemDevice) || (disk && root && disk === root)) {
       why("is the root device");

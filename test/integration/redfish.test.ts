@@ -8,10 +8,15 @@
 // - The VM of the power tests is made by the CPI on fake-hardware and then handed to the BMC the way an
 //   operator moves a server to another driver (maintenance, driver + driver_info, reset_interfaces).
 // The BMC password is registered with the log scan: it must show up in no answer and no log line.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { run as reconcile } from "../../src/commands/reconcile.ts";
 import { type SushyServer, startSushy } from "../harness/sushy.ts";
 import { createNode, removeNodes, someConductorGroup, uniqueTag } from "../support/ironic-fixtures.ts";
 import { IronicRest } from "../support/ironic-rest.ts";
+import { startRewriteProxy } from "../support/rewrite-proxy.ts";
 import { registerSecret } from "../support/secrets.ts";
 import { ironicUrl } from "../support/servers.ts";
 import { harness, vmConfig } from "./vm-support.ts";
@@ -34,6 +39,7 @@ beforeAll(async () => {
       { name: `${PREFIX}-legacy`, power_state: "Off", boot_mode: "Legacy" },
       { name: `${PREFIX}-vm`, power_state: "Off" },
       { name: `${PREFIX}-badpw`, power_state: "Off" },
+      { name: `${PREFIX}-sick`, power_state: "Off" },
     ],
   });
   h = harness(vmConfig(), { logWrite: (line) => cpiOutput.push(line) });
@@ -92,6 +98,64 @@ async function enrolDirectly(name: string, extra: Record<string, unknown> = {}):
   await rest.provision(node.uuid, "manage", ["manageable"]);
   return node.uuid;
 }
+
+describe("health (API 1.109: today's Ironic; 21.4 has none)", () => {
+  it("a server whose BMC reports Critical is never picked; the refusal and reconcile --dry-run count it", async () => {
+    // sushy-tools' fake driver always says OK: its System answer is rewritten on the way to Ironic
+    const sick = bmc.systemId(system("sick"));
+    const proxy = await startRewriteProxy(bmc.url, (method, path, body) =>
+      method === "GET" && path === sick ? body.replace(/"Health":\s*"OK"/g, '"Health": "Critical"') : body,
+    );
+    try {
+      const rc = `${PREFIX}-sick-rc`;
+      const node = await rest.call<{ uuid: string }>("POST", "/v1/nodes", {
+        name: `${PREFIX}-sick`,
+        driver: "redfish",
+        driver_info: { ...driverInfo("sick"), redfish_address: proxy.url },
+        conductor_group: someConductorGroup(),
+        resource_class: rc,
+        properties: { bosh_ephemeral_device: "/dev/disk/by-path/pci-0000:00:1f.2-ata-2" },
+      });
+      await rest.call("POST", "/v1/ports", { node_uuid: node.uuid, address: system("sick").nics[0]!.mac });
+      await rest.provision(node.uuid, "manage", ["manageable"]);
+      await rest.provision(node.uuid, "provide", ["available"]);
+      const root = (await latest("/")) as { default_version: { version: string } };
+      const minor = Number(root.default_version.version.split(".")[1]);
+      if (minor < 109) {
+        // 21.4: no health at all; the server is picked as before (and its deploy, without a ramdisk, fails)
+        const r = await h.createVm({ resource_class: rc });
+        cpiOutput.push(JSON.stringify(r));
+        expect(r.error?.message).toContain(node.uuid);
+        return;
+      }
+      // the power sync reads the BMC's health into the node
+      await nodeUntil(node.uuid, (n) => n["health"] === "Critical", 90_000);
+      const r = await h.createVm({ resource_class: rc });
+      cpiOutput.push(JSON.stringify(r));
+      expect(r.error).toMatchObject({ type: "Bosh::Clouds::VMCreationFailed", ok_to_retry: false });
+      expect(r.error!.message).toMatch(/no free Ironic node matches .*rejected: 1 health Critical/);
+      expect(await rest.node(node.uuid)).toMatchObject({ provision_state: "available", instance_uuid: null });
+
+      const dir = mkdtempSync(join(tmpdir(), "reconcile-health-"));
+      writeFileSync(join(dir, "cpi.json"), JSON.stringify(vmConfig()));
+      const out: string[] = [];
+      expect(
+        await reconcile(["--config", join(dir, "cpi.json"), "--dry-run"], {
+          stdout: (t) => out.push(t),
+          stderr: () => {},
+          env: {},
+        }),
+      ).toBe(0);
+      const report = JSON.parse(out.join("")) as { unhealthy_servers: { node: string; health: string }[] };
+      expect(report.unhealthy_servers).toContainEqual({ node: node.uuid, name: `${PREFIX}-sick`, health: "Critical" });
+    } finally {
+      // gone before its BMC address is: a node whose BMC does not answer slows every power sync after it
+      const left = await rest.findNode(`${PREFIX}-sick`);
+      if (left) await rest.forceDelete(left.uuid);
+      await proxy.close();
+    }
+  });
+});
 
 describe("what Ironic accepts for a redfish server", () => {
   it("refuses the fake deploy interface, accepts redfish-virtual-media boot with the direct deploy", async () => {

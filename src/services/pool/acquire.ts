@@ -68,7 +68,9 @@ export async function pass(
 }
 
 /**
- * Claims the best free node; VmCreationFailed(false) when none matches, (true) when only races were lost.
+ * Claims the best free node. VmCreationFailed(true) when candidates were still listed after every pass lost
+ * its race (another try can win); (false) when none matches, including when concurrent calls took every one
+ * of them (the message counts those lost claims).
  * When every fitting server lacks an ephemeral device (`want.ephemeralFor`), the error names the fix.
  */
 export async function acquire(deps: PoolDeps, want: Want): Promise<Acquired> {
