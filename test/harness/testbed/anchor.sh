@@ -15,6 +15,9 @@
 #   SIGHUP all lead to the same cleanup: every process of the bed is ended (TERM, KILL after 10 s), the
 #   network namespace is deleted when the bed made it, and BED_DIR is removed unless KEEP.
 set -euo pipefail
+# The whole script is one block, parsed before it runs: bash reads a script as it goes, and an edit of
+# this file (a checkout) while a bed runs would otherwise change what the waiting anchor runs next.
+{
 bed="${1:?usage: anchor.sh BED_DIR NETNS OWN_NETNS KEEP}"
 netns="${2:?}"
 own_netns="${3:?}"
@@ -42,9 +45,22 @@ done
 # It waits on a pipe from here: when the anchor goes, so does the init, and with it the namespace.
 exec {init_in}> >(exec unshare --pid --fork --mount-proc --kill-child=SIGKILL -- bash -c 'read -r _ || true')
 init_parent=$!
+# The init is the child of that unshare. A child's pid from /proc/<pid>/stat: its 4th field, counted
+# after the parenthesised command name (which may hold spaces), is the parent's pid.
+child_of() {
+  local parent="$1" p line fields
+  for p in /proc/[0-9]*; do
+    read -r line <"${p}/stat" 2>/dev/null || continue
+    read -r -a fields <<<"${line##*) }"
+    if [ "${fields[1]:-}" = "${parent}" ]; then
+      echo "${p#/proc/}"
+      return 0
+    fi
+  done
+}
 init=""
 for _ in $(seq 100); do
-  init="$(pgrep -P "${init_parent}" || true)"
+  init="$(child_of "${init_parent}")"
   [ -n "${init}" ] && break
   sleep 0.05
 done
@@ -116,3 +132,5 @@ while IFS= read -r line; do
   [ "${line}" = stop ] && break
 done
 log "stopping (${line:-stdin closed})"
+exit 0
+}

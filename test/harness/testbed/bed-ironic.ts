@@ -15,8 +15,8 @@ export interface BedIronicOptions {
   /** API port on the bridge address (default 6385, Ironic's own: the namespace is the bed's) */
   port?: number;
   debug?: boolean;
+  /** default <bed dir>/ironic: it goes with the bed dir (also when the anchor cleans up after a crash) */
   stateDir?: string;
-  keep?: boolean;
 }
 
 export interface BedIronic {
@@ -45,8 +45,7 @@ export async function startBedIronic(bed: Testbed, opts: BedIronicOptions = {}):
     // every power sync is a Redfish call through sushy-tools to libvirt: each 30 s is plenty here
     powerSyncInterval: 30,
     debug: opts.debug,
-    stateDir: opts.stateDir,
-    keep: opts.keep,
+    stateDir: opts.stateDir ?? join(bed.dir, "ironic"),
     extraConfig: bedIronicConfig({
       apiUrl: `http://${bed.address}:${port}`,
       httpRoot: bed.http.ironicRoot,

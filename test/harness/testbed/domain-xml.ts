@@ -39,6 +39,9 @@ export interface DomainInput {
   consoleFile: string;
 }
 
+/** Debian's SeaBIOS (package seabios, a dependency of qemu-system-x86) */
+export const SEABIOS = "/usr/share/seabios/bios-256k.bin";
+
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const SERIAL_RE = /^[A-Za-z0-9_.-]{1,20}$/;
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,30}$/;
@@ -77,6 +80,9 @@ export function domainXml(d: DomainInput): string {
       <driver name='qemu' type='raw' cache='unsafe' discard='unmap'/>
       <source file='${esc(disk.path)}'/>
       <target dev='${target(i)}' bus='scsi'/>
+      <!-- one SCSI target per disk: with LUNs of one target the guest names them in reverse (the root
+           disk became sdc); targets are scanned in order, so the guest's sda is the spec's first disk -->
+      <address type='drive' controller='0' bus='0' target='${i}' unit='0'/>
       <serial>${esc(disk.serial)}</serial>${i === 0 ? "\n      <boot order='1'/>" : ""}
     </disk>`,
   );
@@ -96,6 +102,9 @@ export function domainXml(d: DomainInput): string {
   <vcpu>${d.vcpus}</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
+    <!-- SeaBIOS named explicitly (QEMU's default for this machine): sushy-tools reads the boot mode from
+         the loader (Legacy), and sets it the same way (SUSHY_EMULATOR_BOOT_LOADER_MAP) when Ironic asks -->
+    <loader type='rom' readonly='yes'>${SEABIOS}</loader>
     <!-- SeaBIOS's screen on the serial console too (sgabios): "Booting from DVD/CD..." is in the log -->
     <bios useserial='yes'/>
   </os>
@@ -111,6 +120,7 @@ ${disks.join("\n")}
     <disk type='file' device='cdrom'>
       <driver name='qemu' type='raw'/>
       <target dev='${target(d.disks.length)}' bus='scsi'/>
+      <address type='drive' controller='0' bus='0' target='${d.disks.length}' unit='0'/>
       <readonly/>
     </disk>
 ${nics.join("\n")}

@@ -65,6 +65,9 @@ export function bedIronicConfig(o: BedIronicInput): IronicConfig {
     redfish: {
       // Ironic's default plus the serial console: the ramdisk's boot is in the VM's console file
       kernel_append_params: "nofb vga=normal console=tty0 console=ttyS0,115200n8",
+      // sushy-tools offers HTTP basic auth only; the default (auto) first tries a Redfish session and
+      // logs an authentication ERROR on every new connection before falling back
+      auth_type: "basic",
     },
     agent: {
       // IPA fetches image_source itself from the bed's nginx (Ironic's default, explicit here: the

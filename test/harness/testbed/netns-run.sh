@@ -42,11 +42,15 @@ cleanup() {
 
 ip netns add "${ns}"
 trap cleanup EXIT
+# A signal ends the run: cleanup (on EXIT) ends the command with everything else in the namespace. The
+# command runs in the background and the script waits for it, because bash runs a trap only once the
+# foreground command has finished.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 ip -n "${ns}" link set lo up
 log "running in network namespace ${ns}: $*"
+ip netns exec "${ns}" "$@" &
 status=0
-ip netns exec "${ns}" "$@" || status=$?
+wait "$!" || status=$?
 exit "${status}"

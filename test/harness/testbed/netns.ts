@@ -30,8 +30,7 @@ export function checkSubnet(subnet: string): string {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(subnet);
   const o = m?.slice(1).map(Number);
   const privateRange =
-    o !== undefined &&
-    o.every((n) => n <= 255) &&
+    o?.every((n) => n <= 255) &&
     (o[0] === 10 || (o[0] === 172 && o[1]! >= 16 && o[1]! <= 31) || (o[0] === 192 && o[1] === 168));
   if (!privateRange) throw new Error(`testbed: subnet must be the first three octets of a private /24, not ${subnet}`);
   return subnet;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { spawnDetached, tailFile, type DetachedProcess } from "../detached-process.ts";
 import { pythonEnv, pythonVenv } from "../ironic-release.ts";
 import type { Anchor } from "./anchor.ts";
+import { SEABIOS } from "./domain-xml.ts";
 import { inNetns } from "./netns.ts";
 import { run, waitFor } from "./run.ts";
 
@@ -66,6 +67,13 @@ SUSHY_EMULATOR_LIBVIRT_URI = 'qemu:///system'
 SUSHY_EMULATOR_STORAGE_POOL = 'default'
 # sqlite files of virtual-media and indicator state
 SUSHY_EMULATOR_STATE_DIR = ${py(join(o.dir, "state"))}
+# BIOS boot mode is the loader SeaBIOS (what Ironic sets for [deploy] default_boot_mode = bios)
+SUSHY_EMULATOR_BOOT_LOADER_MAP = {'Legacy': {'x86_64': ${py(SEABIOS)}}, 'UEFI': {'x86_64': '/usr/share/OVMF/OVMF_CODE.secboot.fd'}}
+# virtual media, boot, power and NICs, without what a Legacy server cannot answer: with the full set a
+# SecureBoot link is listed, its GET answers 501 for a BIOS machine, and sushy retries every GET that
+# fails on the server side 10 times 3 s apart (30 s lost each time Ironic caches the boot mode). Without
+# the link Ironic knows at once that the BMC has no secure boot.
+SUSHY_EMULATOR_FEATURE_SET = 'vmedia'
 # only the bed's servers
 SUSHY_EMULATOR_ALLOWED_INSTANCES = [${o.systems.map(py).join(", ")}]
 `,
