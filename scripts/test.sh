@@ -2,8 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine with Node and npm: installs the npm
 # dependencies, the Debian packages and the Python virtualenvs it needs (real Ironic, nginx WebDAV,
 # ISO readers, cloud-init, ruby, MariaDB, sushy-tools), builds dist/, type-checks, checks the
-# formatting, and runs every vitest project on today's Ironic (PyPI), then the lifecycle and the
-# distributed project again on Debian's Ironic 21.4.
+# formatting and lint, and runs every vitest project on today's Ironic (PyPI), then the lifecycle, the newer
+# API's features, Redfish and the distributed project again on Debian's Ironic 21.4.
 #
 #   scripts/test.sh                      the above (npm test)
 #   scripts/test.sh --with-conformance   the above, and the conformance project on both Ironics (CI)
@@ -13,8 +13,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx tsc --noEmit
-# The tree as the formatter writes it (npm run format fixes it).
-npx biome format . >/dev/null 2>&1 || { npx biome format . --max-diagnostics=20 >&2 || true; echo "test.sh: files are not formatted: run npm run format" >&2; exit 1; }
+# The tree as the formatter writes it (npm run format fixes it), and clean under the linter (biome.jsonc).
+npx biome check . >/dev/null 2>&1 || {
+  npx biome check . --max-diagnostics=20 >&2 || true
+  echo "test.sh: files are not formatted or not lint-clean: npm run format, then npx biome lint ." >&2
+  exit 1
+}
 
 mkdir -p .tmp
 # Every temporary directory of the run (tests, servers, clones) lives in one, removed at the end.
@@ -35,7 +39,9 @@ else
   runs=(
     "pypi --project unit --project exec --project integration --project release"
     "pypi --project distributed"
-    "debian --project integration test/integration/vm-lifecycle.test.ts"
+    # 21.4, the oldest Ironic we support: the lifecycle, what the newer API gives (each feature
+    # without it) and the Redfish BMC
+    "debian --project integration test/integration/vm-lifecycle.test.ts test/integration/ironic-features.test.ts test/integration/redfish.test.ts"
     "debian --project distributed"
   )
   if [ "${conformance}" = 1 ]; then

@@ -28,10 +28,10 @@ function retryable(err: unknown): boolean {
 function describe(err: unknown): string {
   if (err instanceof IronicStateError)
     return `Ironic ${err.resource} ended in "${err.state}": ${err.lastError ?? "no last_error"}`;
-  if (err instanceof IronicNoConductor)
-    return (
-      "no Ironic conductor serves the node now (a conductor down?): " + `${err.method} ${err.url}: ${err.ironicMessage}`
-    );
+  if (err instanceof IronicNoConductor) {
+    const request = `${err.method} ${err.url}`;
+    return `no Ironic conductor serves the node now (a conductor down?): ${request}: ${err.ironicMessage}`;
+  }
   if (err instanceof IronicBadRequest) return `Ironic refused ${err.method} ${err.url}: ${err.ironicMessage}`;
   return err instanceof Error ? err.message : String(err);
 }

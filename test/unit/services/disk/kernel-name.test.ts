@@ -19,7 +19,7 @@ it("a /dev/sdX hint found in the inventory records the inventory's by-path link 
   });
   const props = parseDiskCloudProperties({ device: "/dev/sdb" }, []);
   const cid = await createOnVm(diskDeps(fake), 1024, props, vmCidOf(NODE));
-  const rec = (fake.node(NODE).extra?.["bosh_disks"] as Record<string, Record<string, unknown>>)[cid];
+  const rec = (fake.node(NODE).extra!["bosh_disks"] as Record<string, Record<string, unknown>>)[cid];
   expect(rec).toMatchObject({ device: "/dev/sdb", capacity_mib: 2048 }); // capacity does come from the inventory
   expect(rec?.["path"]).toBe("/dev/disk/by-path/p-2");
 });

@@ -27,7 +27,8 @@ const input = (over: Partial<CreateVmInput> = {}): CreateVmInput => ({
 });
 function setup(version: string, nodes: Record<string, unknown>[] = [{}]) {
   const fake = fakeIronic({ version });
-  nodes.forEach((n, i) => fake.add({ uuid: i === 0 ? N0 : N1, name: `r1u0${i}`, resource_class: "rc", ...n }));
+  for (const [i, n] of nodes.entries())
+    fake.add({ uuid: i === 0 ? N0 : N1, name: `r1u0${i}`, resource_class: "rc", ...n });
   const deps = vmDeps(fake);
   return { fake, vms: VmService.over(deps) };
 }
