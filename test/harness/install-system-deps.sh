@@ -4,7 +4,8 @@
 # of today's Ironic from PyPI, python-venv.sh), nginx with the DAV modules, and for the tests only
 # (`--tests`, the default) the independent ISO readers, cloud-init (net-convert), ruby (ERB template
 # tests), MariaDB (Ironic's distributed shape: API + conductors on one database) and what the sushy-tools
-# virtualenv compiles libvirt-python with (the Redfish BMC emulator). `--demo` installs Ironic and nginx alone.
+# virtualenv compiles libvirt-python with (the Redfish BMC emulator), Keystone and htpasswd (Ironic behind
+# its own HTTP basic auth or a real Keystone). `--demo` installs Ironic and nginx alone.
 # `--testbed` adds what the real deploys need (emulated servers, image builds, the Python virtualenvs of
 # Ironic from PyPI and sushy-tools, python-venv.sh): QEMU, libvirt, debootstrap and the image tools.
 # No service is left enabled at boot or running: whatever the packages enabled is disabled again.
@@ -24,6 +25,9 @@ case "${MODE}" in
     PKGS+=(genisoimage xorriso p7zip-full python3-pycdlib cloud-init ruby mariadb-server python3-pymysql)
     # the sushy-tools virtualenv: libvirt-python has no wheel, pip compiles it against Debian's libvirt
     PKGS+=(python3-dev gcc pkg-config libvirt-dev)
+    # authenticated Ironic: Keystone 22 (keystone-manage, keystone-wsgi-public; no daemon package) and
+    # htpasswd for the bcrypt entry of Ironic's http_basic user file
+    PKGS+=(python3-keystone apache2-utils)
     ;;
   --testbed)
     # virtualenvs: Debian's python3 with venv, and what libvirt-python compiles with
@@ -45,7 +49,10 @@ verify() {
   [ -f /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || bad+=("ngx_http_dav_ext_module.so")
   /usr/sbin/nginx -V 2>&1 | grep -q -- --with-http_dav_module || bad+=("nginx without --with-http_dav_module")
   /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || bad+=("python3 venv/ensurepip")
-  if [ "${MODE}" = --tests ]; then [ -x /usr/sbin/mariadbd ] || bad+=("/usr/sbin/mariadbd"); fi
+  if [ "${MODE}" = --tests ]; then
+    [ -x /usr/sbin/mariadbd ] || bad+=("/usr/sbin/mariadbd")
+    [ -x /usr/bin/keystone-manage ] && [ -x /usr/bin/htpasswd ] || bad+=("/usr/bin/keystone-manage, /usr/bin/htpasswd")
+  fi
   if [ "${MODE}" = --testbed ]; then command -v qemu-system-x86_64 >/dev/null && [ -x /usr/sbin/libvirtd ] || bad+=("qemu-system-x86_64, libvirtd"); fi
   if [ ${#bad[@]} -gt 0 ]; then echo "[install-system-deps] ERROR: missing after install: ${bad[*]}" >&2; exit 1; fi
 }
