@@ -24,14 +24,18 @@ export interface HttpRequest {
   json?: unknown;
   /** Resolve on the status line and drop the body (a probe must not read a whole image). */
   headersOnly?: boolean;
+  /** Read at most this many bytes of the body into `head`, then drop the rest (a sniff of an image's start). */
+  firstBytes?: number;
 }
 
 export interface HttpAnswer {
   status: number;
   statusMessage: string;
   headers: IncomingHttpHeaders;
-  /** The body as text; "" with headersOnly. */
+  /** The body as text; "" with headersOnly or firstBytes. */
   body: string;
+  /** With firstBytes: the body's first bytes (fewer when the body is shorter). */
+  head?: Buffer;
 }
 
 /** Node's and OpenSSL's codes for a certificate that could not be verified (the clients say so, never retry). */
@@ -82,9 +86,22 @@ export function send(req: HttpRequest, opts: HttpOptions = {}): Promise<HttpAnsw
         return resolve({ ...answer, body: "" });
       }
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let read = 0;
+      const headDone = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(whole);
+        res.destroy();
+        resolve({ ...answer, body: "", head: Buffer.concat(chunks).subarray(0, req.firstBytes) });
+      };
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        read += c.length;
+        if (req.firstBytes !== undefined && read >= req.firstBytes) headDone();
+      });
       res.on("error", (e: NodeJS.ErrnoException) => fail(e.code ?? "ECONNRESET", e.message));
       res.on("end", () => {
+        if (req.firstBytes !== undefined) return headDone();
         if (settled) return;
         settled = true;
         clearTimeout(whole);

@@ -42,10 +42,11 @@ function outcome(res: HttpAnswer): ProbeResult {
 }
 
 /** One request, following redirects, with one more try after a transient connection failure. */
-async function follow(req: HttpRequest, opts: ProbeOptions): Promise<HttpAnswer> {
+async function follow(req: HttpRequest, opts: ProbeOptions, firstBytes?: number): Promise<HttpAnswer> {
   let url = req.url;
   for (let hops = 0; ; hops++) {
-    const once = () => send({ ...req, url, headersOnly: true }, { ...opts, timeoutMs: opts.timeoutMs ?? 30_000 });
+    const how = firstBytes === undefined ? { headersOnly: true } : { firstBytes };
+    const once = () => send({ ...req, url, ...how }, { ...opts, timeoutMs: opts.timeoutMs ?? 30_000 });
     const res = await once().catch((e: unknown) => {
       if (e instanceof HttpConnectionError && TRANSIENT_CODES.has(e.code)) return once();
       throw e;
@@ -53,6 +54,16 @@ async function follow(req: HttpRequest, opts: ProbeOptions): Promise<HttpAnswer>
     const location = res.headers.location;
     if (res.status < 300 || res.status >= 400 || !location || hops >= MAX_REDIRECTS) return res;
     url = new URL(location, url);
+  }
+}
+
+/** The first `n` bytes of the image at `url` (a ranged GET; a server that ignores Range is cut off after them). */
+export async function imageHead(url: string, n: number, opts: ProbeOptions = {}): Promise<Buffer | undefined> {
+  try {
+    const res = await follow({ method: "GET", url: new URL(url), headers: { range: `bytes=0-${n - 1}` } }, opts, n);
+    return res.status === 200 || res.status === 206 ? res.head : undefined;
+  } catch {
+    return undefined;
   }
 }
 

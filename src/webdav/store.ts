@@ -7,7 +7,7 @@ import { Collections } from "./collections.ts";
 import { openConnection, splitCredentials, type Connection, type ConnectionOptions } from "./connection.ts";
 import { WebdavHttpError } from "./errors.ts";
 import type { StoreKey } from "./paths.ts";
-import { probeUrl, type ProbeResult } from "./probe.ts";
+import { imageHead, probeUrl, type ProbeResult } from "./probe.ts";
 import { Requests, type StoreLogger } from "./requests.ts";
 import type { Backoff } from "../http/backoff.ts";
 import { DEFAULT_BACKOFF } from "./retry.ts";
@@ -197,6 +197,11 @@ export class WebdavStore {
   /** HEAD (or a one-byte GET) of any URL, trusting the store's CA; for checking light stemcells. */
   probe(url: string): Promise<ProbeResult> {
     return probeUrl(url, { ...this.conn.tls, timeoutMs: Math.min(this.requests.policy.timeoutMs, 30_000) });
+  }
+
+  /** The first `n` bytes of an image outside the store (a light stemcell's), or undefined when unreadable. */
+  imageHead(url: string, n: number): Promise<Buffer | undefined> {
+    return imageHead(url, n, { ...this.conn.tls, timeoutMs: Math.min(this.requests.policy.timeoutMs, 30_000) });
   }
 
   close(): void {

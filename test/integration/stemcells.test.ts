@@ -307,6 +307,21 @@ describe("light stemcells", () => {
     expect(existsSync(join(w.dataDir, FOLDER, cid))).toBe(false);
   });
 
+  it("without disk_format: the format is read from the image's first bytes (IPA refuses a deploy without one)", async () => {
+    // IPA 13 takes any MBR/GPT image for "gpt" when Ironic names no format (qemu-img: Unknown driver 'gpt'),
+    // and Ironic names it only from instance_info.image_disk_format: a light stemcell must carry one
+    const w = webdav();
+    const u = new URL(`${w.url}${FOLDER}/light-image.qcow2`);
+    const r = await cpi("create_stemcell", [
+      "/ignored/for/light",
+      { ...MF, disk_format: undefined, image_url: u.toString(), image_checksum: `sha256:${"1".repeat(64)}` },
+    ]);
+    expect(r.error).toBeNull();
+    const cid = r.result as string;
+    expect(record(cid)).toMatchObject({ light: true, format: "qcow2" });
+    expect((await cpi("delete_stemcell", [cid])).error).toBeNull();
+  });
+
   it("an unreachable image_url: CloudError, nothing recorded", async () => {
     const before = folders().length;
     const r = await cpi("create_stemcell", [

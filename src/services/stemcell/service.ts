@@ -7,7 +7,7 @@ import type { Logger } from "../../log/index.ts";
 import { BoshError, CloudError, CpiError } from "../../protocol/errors.ts";
 import type { ImageDigest } from "../../stemcell/digest.ts";
 import { StemcellImageError } from "../../stemcell/errors.ts";
-import { formatDisagreement } from "../../stemcell/format.ts";
+import { SNIFF_BYTES, formatDisagreement, sniffImageFormat } from "../../stemcell/format.ts";
 import { openRootImage, type RootImage } from "../../stemcell/image.ts";
 import { LEGACY_CID, legacyObjectNames, parseLegacyMeta } from "../../stemcell/legacy.ts";
 import { IMAGE_NAME, RECORD_NAME, StemcellRecord, type Checksums } from "../../stemcell/record.ts";
@@ -221,10 +221,16 @@ export class StemcellService {
     const probe = await this.store.probe(url);
     if (!probe.reachable)
       throw new CloudError(`light stemcell image_url ${redact(url)} is not reachable: ${probe.detail}`);
+    // Ironic names the format to IPA only from instance_info (image_disk_format); without one, IPA 13 takes
+    // any MBR/GPT image for "gpt" and fails. Undeclared: the image's first bytes say, as for an upload.
+    const head = props.disk_format === undefined ? await this.store.imageHead(url, SNIFF_BYTES) : undefined;
+    const format = props.disk_format ?? (head && head.length >= SNIFF_BYTES ? sniffImageFormat(head) : null);
+    if (format === null)
+      this.log.warn({ image_url: redact(url) }, "light stemcell without disk_format whose first bytes cannot be read");
     const record: StemcellRecord = {
       ...common,
       light: true,
-      format: props.disk_format ?? null,
+      format,
       size: probe.size ?? null,
       checksums,
       image_url: url,
