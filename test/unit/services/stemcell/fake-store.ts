@@ -126,5 +126,13 @@ export class FakeStore {
     return this.probeResult;
   }
 
+  /** A light stemcell's image start: a raw disk unless a test says otherwise. */
+  imageHeadResult: Buffer | undefined = Buffer.from([0xeb, 0x63, 0x90, 0x10]);
+
+  async imageHead(url: string, n: number): Promise<Buffer | undefined> {
+    this.calls.push(`HEAD-BYTES ${url} ${n}`);
+    return this.imageHeadResult;
+  }
+
   close(): void {}
 }
