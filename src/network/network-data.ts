@@ -107,17 +107,6 @@ export function networkData(model: NetworkModel): NetworkData {
   };
 }
 
-/** Bond modes Ironic's network_data schema (Nova's) accepts; note it has "802.1ad", not LACP's 802.3ad. */
-const IRONIC_BOND_MODES = new Set([
-  "802.1ad",
-  "balance-rr",
-  "active-backup",
-  "balance-xor",
-  "broadcast",
-  "balance-tlb",
-  "balance-alb",
-]);
-
 /**
  * node.network_data for DHCP-less deploys: only the links under `name` and that one network.
  * The ramdisk needs a static address to reach Ironic, so the network must be manual.
@@ -138,17 +127,18 @@ export function nodeNetworkData(model: NetworkModel, name: string): NetworkData 
   if (n.family === 4 && n.address!.prefix === 32)
     throw err("UNSUPPORTED", "Ironic's network_data schema rejects a /32 netmask");
   const byId = new Map(model.links.map((l) => [l.id, l]));
-  const chain: Link[] = [];
-  for (let l = byId.get(n.link); l; l = l.type === "vlan" ? byId.get(l.parent) : undefined) {
-    chain.unshift(l);
-    if (l.type === "bond") {
-      if (!IRONIC_BOND_MODES.has(l.bond.mode))
-        throw err(
-          "UNSUPPORTED",
-          `Ironic's network_data schema rejects bond mode ${l.bond.mode}; provision over a single NIC or another mode`,
-        );
-      chain.unshift(...l.members.map((m) => byId.get(m)!));
-    }
-  }
-  return { links: chain.map(renderLink), networks: [renderNetwork(n)], services: services(model.dns) };
+  // A bond becomes its first NIC here: IPA's ramdisks configure network_data with glean, one interface at a
+  // time, and glean fails on a bond (the other member's MAC is not its interface's): no address at all, seen on
+  // the test bed. One member reaches Ironic in active-backup and behind switches with LACP fallback, as
+  // provisioning over one port does; the deployed OS gets the bond from the config drive.
+  const single = (l: Link): Link => (l.type === "bond" ? byId.get(l.members[0]!)! : l);
+  const top = single(byId.get(n.link)!);
+  const chain: Link[] =
+    top.type === "vlan"
+      ? ((parent: Link) => [parent, { ...top, id: `${parent.id}.${top.vlanId}`, parent: parent.id }])(
+          single(byId.get(top.parent)!),
+        )
+      : [top];
+  const network = { ...n, link: chain.at(-1)!.id };
+  return { links: chain.map(renderLink), networks: [renderNetwork(network)], services: services(model.dns) };
 }

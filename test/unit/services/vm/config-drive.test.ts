@@ -131,10 +131,10 @@ describe("prepareVmConfigDrive", () => {
     expect(e.message).toMatch(/provisioning_network 'nope': is not one of this VM's networks/);
   });
 
-  test("DHCP-less over an 802.3ad bond -> CloudError explaining Ironic's schema", () => {
-    const e = fails({ ...bondVlan, vmCloudProperties: { provisioning_network: "default" } });
-    expect(e).toBeInstanceOf(CloudError);
-    expect(e.message).toMatch(/rejects bond mode 802\.3ad/);
+  test("DHCP-less over an 802.3ad bond: the ramdisk gets the bond's first NIC, the drive keeps the bond", () => {
+    const d = prepareVmConfigDrive({ ...bondVlan, vmCloudProperties: { provisioning_network: "default" } });
+    expect(d.nodeNetworkData!.links.some((l) => l.type === "bond")).toBe(false);
+    expect(d.networkData.links.some((l) => l.type === "bond")).toBe(true);
   });
 
   test("over max_packed_bytes -> CloudError naming the size and the limit", () => {
