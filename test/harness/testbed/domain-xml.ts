@@ -37,6 +37,8 @@ export interface DomainInput {
   macs: string[];
   bridge: string;
   consoleFile: string;
+  /** the serial console's UNIX socket: a test logs in and types there (the file still gets everything) */
+  consoleSocket: string;
 }
 
 /** Debian's SeaBIOS (package seabios, a dependency of qemu-system-x86) */
@@ -124,8 +126,9 @@ ${disks.join("\n")}
       <readonly/>
     </disk>
 ${nics.join("\n")}
-    <serial type='file'>
-      <source path='${esc(d.consoleFile)}' append='on'/>
+    <serial type='unix'>
+      <source mode='bind' path='${esc(d.consoleSocket)}'/>
+      <log file='${esc(d.consoleFile)}' append='on'/>
       <target port='0'/>
     </serial>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>

@@ -78,6 +78,8 @@ export interface TestbedServer {
   readonly address: string;
   readonly disks: readonly TestbedDisk[];
   readonly consoleFile: string;
+  /** the serial console's UNIX socket (serial-console.ts logs in there) */
+  readonly consoleSocket: string;
   /** the serial console so far (every boot, appended) */
   console(): string;
   /** libvirt's QEMU log of the domain */
@@ -260,6 +262,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<Testbed> {
         return { role: d.role, serial: d.serial, sizeMiB: d.sizeMiB, device: `sd${String.fromCharCode(97 + k)}`, path };
       });
       const consoleFile = join(sdir, "console.log");
+      const consoleSocket = join(sdir, "console.sock");
       const xmlFile = join(sdir, "domain.xml");
       writeFileSync(
         xmlFile,
@@ -272,6 +275,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<Testbed> {
           macs: spec.macs,
           bridge: network.bridge,
           consoleFile,
+          consoleSocket,
         }),
       );
       await libvirt.virsh(["define", xmlFile]);
@@ -284,6 +288,7 @@ export async function startTestbed(opts: TestbedOptions): Promise<Testbed> {
         address: `${network.subnet}.${10 + i}`,
         disks,
         consoleFile,
+        consoleSocket,
         console: () => {
           try {
             return readFileSync(consoleFile, "utf8");
