@@ -86,6 +86,21 @@ export default defineConfig({
         },
       },
       {
+        // real deploys (scripts/e2e.sh, npm run test:e2e): emulated servers behind a Redfish BMC, today's
+        // Ironic, IPA writing the stemcell built here, the real bosh-agent on it. Runs inside a network
+        // namespace of its own (root); not part of npm test. Each file drives its own server, side by side.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          ...SECRET_SCAN,
+          globalSetup: [...SECRET_SCAN.globalSetup, "test/e2e/global-setup.ts"],
+          testTimeout: 60 * 60_000,
+          hookTimeout: 20 * 60_000,
+          maxWorkers: 3,
+        },
+      },
+      {
         // the BOSH release: job templates (Ruby ERB), package scripts, manifests; fetches the
         // Node.js blob with npm pack and runs bin/cpi on the built bundle
         test: { name: "release", include: ["test/release/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000 },
