@@ -5,11 +5,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { benchColdStart } from "./cold-start.bench.ts";
 import { benchConfigDrive } from "./configdrive.bench.ts";
 import { benchPollSchedule } from "./poll.bench.ts";
+import { benchRealDeploy } from "./real-deploy.bench.ts";
 import { benchStemcellUpload } from "./stemcell-upload.bench.ts";
 import { type BenchRow, formatTable } from "./table.ts";
 import { benchVm } from "./vm.bench.ts";
 
-type Bench = { name: string; run: () => Promise<BenchRow[]> };
+type Bench = { name: string; run: () => Promise<BenchRow[]>; askedBy?: string };
 
 const BENCHES: Bench[] = [
   { name: "cold start", run: () => benchColdStart() },
@@ -18,13 +19,18 @@ const BENCHES: Bench[] = [
   { name: "vm", run: () => benchVm() },
   // Ironic's production shape: MariaDB, ironic-api, two conductors (json-rpc); the same rows beside
   { name: "vm distributed", run: () => benchVm({ shape: "distributed", only: ["overhead", "parallel"] }) },
+  // the oldest Ironic supported (Debian 12's 21.4) beside today's: the same create_vm figures
+  { name: "vm debian", run: () => benchVm({ release: "debian", only: ["overhead", "parallel"] }) },
   { name: "stemcell", run: () => benchStemcellUpload() },
+  // real deploys on emulated servers (root, the e2e test bed, ~15 min): with --real only
+  { name: "real deploy", run: () => benchRealDeploy(), askedBy: "--real" },
 ];
 
 const only = process.argv.filter((a) => a.startsWith("--only=")).map((a) => a.slice(7));
 const rows: BenchRow[] = [];
 for (const b of BENCHES) {
   if (only.length && !only.includes(b.name)) continue;
+  if (b.askedBy && !process.argv.includes(b.askedBy) && !only.includes(b.name)) continue;
   process.stderr.write(`bench: ${b.name}…\n`);
   try {
     rows.push(...(await b.run()));

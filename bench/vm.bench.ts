@@ -22,7 +22,7 @@ import { pass } from "../src/services/pool/acquire.ts";
 import { connectIronic } from "../src/wiring.ts";
 import { selectionRequest } from "../src/services/vm/create.ts";
 import { parseVmCloudProperties } from "../src/services/vm/cloud-properties.ts";
-import { type IronicShape, startIronic } from "../test/harness/ironic.ts";
+import { type IronicRelease, type IronicShape, startIronic } from "../test/harness/ironic.ts";
 import { startWebdav } from "../test/harness/webdav.ts";
 import { startFaultProxy } from "../test/support/fault-proxy.ts";
 import { releaseNode } from "../test/support/release-node.ts";
@@ -136,6 +136,8 @@ export interface BenchVmOptions {
   only?: readonly ("overhead" | "parallel" | "thirty" | "selection")[];
   /** Ironic's shape (test/harness/ironic.ts); distributed rows say so in their figure */
   shape?: IronicShape;
+  /** which Ironic (default: IRONIC_RELEASE, else today's from PyPI); Debian's 21.4 rows say so in their figure */
+  release?: IronicRelease;
 }
 
 interface Env {
@@ -157,7 +159,12 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
     execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit", cwd: ROOT });
   // Power sync every 5 s over 1000 nodes would compete with the figures: slow it down.
   const [ironic, webdav] = await Promise.all([
-    startIronic({ powerSyncInterval: 600, syncInterval: 5, shape: opts.shape ?? "all-in-one" }),
+    startIronic({
+      powerSyncInterval: 600,
+      syncInterval: 5,
+      shape: opts.shape ?? "all-in-one",
+      ...(opts.release ? { release: opts.release } : {}),
+    }),
     startWebdav(),
   ]);
   const groups = ironic.conductors.map((c) => c.group);
@@ -184,7 +191,9 @@ export async function benchVm(opts: BenchVmOptions = {}): Promise<BenchRow[]> {
       ironicUrl: ironic.url,
       config,
       spread: (spec) => (i) => (groups.length > 0 ? { ...spec, conductor_group: groups[i % groups.length]! } : spec),
-      shapeLabel: ironic.shape === "distributed" ? " (distributed Ironic)" : "",
+      shapeLabel:
+        (ironic.shape === "distributed" ? " (distributed Ironic)" : "") +
+        (ironic.release === "debian" ? ` (Debian's Ironic ${ironic.version.replace(/^\d+:/, "").split("-")[0]})` : ""),
       createVm: (rc) => cpi(node, configPath, "create_vm", createVmArgs(rc)),
       countedCreateVm: async (rc) => {
         const from = proxy.requests.length;
