@@ -85,8 +85,9 @@ export async function startAdminProxy(opts: {
           if (answer.status !== 401 || !opts.credentials.renew()) break;
         }
         const out = { ...answer!.headers };
-        delete out.connection;
-        delete out["transfer-encoding"];
+        // hop-by-hop headers are the upstream connection's, not ours: Ironic's `Keep-Alive: timeout=…` made
+        // clients (undici) reuse a socket this proxy had already closed ("other side closed")
+        for (const h of ["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"]) delete out[h];
         res.writeHead(answer!.status, { ...out, "content-length": String(answer!.body.length) });
         res.end(answer!.body);
       } catch (err) {
@@ -100,6 +101,10 @@ export async function startAdminProxy(opts: {
     server.listen(0, LOOPBACK, () => resolve());
   });
   server.unref();
+  // Idle sockets stay open until close(): a test that blocks its event loop (spawnSync of a CPI call) for
+  // longer than Node's 5 s default could not see the proxy close its kept-alive socket, and its next fetch
+  // failed with "other side closed"
+  server.keepAliveTimeout = 600_000;
   const { port } = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
   return {
