@@ -29,12 +29,17 @@ registerSecret("wrongKeystonePassword", WRONG_PASSWORD);
 const UNKNOWN_VM = "7f1d2c3b-0000-4000-8000-0000000000c1";
 
 let work: string;
-/** Keystone with its default token lifetime; Ironic deploys take FAKE_DEPLOY_S */
+/** Keystone with its default token lifetime; Ironic's fake deploy interface sleeps FAKE_DEPLOY_S in each of
+ * prepare, deploy, tear_down and clean_up (ironic/drivers/modules/fake.py): a deploy is "deploying" for twice
+ * that, long enough to revoke the CPI's token in the middle (4 s made the lifecycle alone take 110 s) */
 let s: AuthenticatedIronic;
 let fleet: Fleet;
 let servers: LifecycleServers;
 let stemcell: string;
-const FAKE_DEPLOY_S = 4;
+const FAKE_DEPLOY_S = 2;
+/** keystonemiddleware's token cache: Keystone took 150-350 ms to validate each token (measured), cached
+ * requests 5-9 ms; a revoked token is then refused up to this much later */
+const TOKEN_CACHE_S = 2;
 
 type Json = Record<string, unknown>;
 
@@ -92,7 +97,12 @@ async function projectScoped(): Promise<Json> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "auth-keystone-"));
-  s = await startAuthenticatedIronic({ kind: "keystone", work, ironic: { fakeDeployDelay: FAKE_DEPLOY_S } });
+  s = await startAuthenticatedIronic({
+    kind: "keystone",
+    work,
+    tokenCacheTime: TOKEN_CACHE_S,
+    ironic: { fakeDeployDelay: FAKE_DEPLOY_S },
+  });
   fleet = await buildFleet(s.ironic.adminUrl);
   servers = { ironicUrl: s.ironic.url, webdav: webdav(), storeFolder: `auth-keystone-${fleet.id}` };
   await prepareStore(servers);
@@ -163,12 +173,13 @@ describe("tokens", () => {
     expect((await d.call("delete_vm", [vm])).response?.error).toBeNull();
   }, 300_000);
 
-  test("a token that expires during a deploy ([token] expiration 12 s, a 16 s deploy): authenticated again once, the deploy finishes", async () => {
+  test("a token that expires during a deploy ([token] expiration 12 s, a 14 s deploy): authenticated again once, the deploy finishes", async () => {
     const short = await startAuthenticatedIronic({
       kind: "keystone",
       work,
       tokenExpiration: 12,
-      ironic: { fakeDeployDelay: 16 },
+      // prepare and deploy sleep 7 s each: deploying for 14 s
+      ironic: { fakeDeployDelay: 7 },
     });
     try {
       const f = await buildFleet(short.ironic.adminUrl, { poolSize: 1 });

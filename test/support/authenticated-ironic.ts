@@ -33,6 +33,8 @@ export async function startAuthenticatedIronic(o: {
   ironic?: Omit<IronicOptions, "auth" | "tls">;
   /** Keystone's [token] expiration in s */
   tokenExpiration?: number;
+  /** keystonemiddleware's token_cache_time in s (harness default -1: every token checked with Keystone) */
+  tokenCacheTime?: number;
 }): Promise<AuthenticatedIronic> {
   const chain = makeTlsChain(o.work);
   let keystone: KeystoneServer | undefined;
@@ -54,7 +56,13 @@ export async function startAuthenticatedIronic(o: {
       tls: chain,
       auth:
         o.kind === "keystone"
-          ? { type: "keystone", keystone: keystone!, username: CPI_USER, password: SECRETS.keystonePassword }
+          ? {
+              type: "keystone",
+              keystone: keystone!,
+              username: CPI_USER,
+              password: SECRETS.keystonePassword,
+              ...(o.tokenCacheTime === undefined ? {} : { tokenCacheTime: o.tokenCacheTime }),
+            }
           : { type: "http_basic", username: CPI_USER, password: SECRETS.ironicBasicPassword },
     });
   } catch (err) {
