@@ -4,7 +4,7 @@
 // wrong password or user is refused at once, named, without the password and without touching a server;
 // TLS verification with the CA bundle, with the root alone, against another CA, and turned off.
 // Release and shape follow IRONIC_RELEASE / IRONIC_SHAPE like every integration file.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -43,6 +43,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.destroy();
   await s?.stop();
+
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** A director whose CPI configuration has this `ironic` section over the server's own. */

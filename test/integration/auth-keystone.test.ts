@@ -7,7 +7,7 @@
 // wrong credentials; Keystone unreachable or slow; the endpoint chosen by region_name and interface, and a
 // catalog without one; TLS verification of Keystone. Release and shape follow IRONIC_RELEASE / IRONIC_SHAPE.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -115,6 +115,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.destroy();
   await s?.stop();
+
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test("the whole lifecycle, Ironic's endpoint from the catalog (no url), over TLS; no credential on the config drive", async () => {

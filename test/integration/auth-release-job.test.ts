@@ -7,7 +7,7 @@
 // with an intermediate (ironic-keystone.yml carries ironic_ca_cert), a project-scoped user (the ops file
 // names a project).
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -52,6 +52,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await basic?.stop();
   await keystone?.stop();
+
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** create-env's installation for bosh.yml + cpi.yml + `opsFile` with `vars` over the test's: its bin/cpi. */
