@@ -6,7 +6,9 @@
 # API's features, Redfish and the distributed project again on Debian's Ironic 21.4.
 #
 #   scripts/test.sh                      the above (npm test)
-#   scripts/test.sh --with-conformance   the above, and the conformance project on both Ironics (CI)
+#   scripts/test.sh --with-conformance   the above, and the conformance project on both Ironics, and once more
+#                                        on today's Ironic behind HTTP basic auth over TLS from a private CA
+#                                        with an intermediate (CI)
 #   scripts/test.sh ARGS...              one vitest run with these arguments, on $IRONIC_RELEASE (default pypi)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +30,8 @@ trap 'rm -rf "${TMPDIR}"' EXIT
 # Colour codes only for a terminal: a CI log or a file gets plain text.
 [ -t 1 ] || export NO_COLOR=1
 
-# One run per line: "<release> <vitest arguments>". Two Ironics never share the 2 cores: the distributed
-# project runs on its own, after the rest.
+# One run per line: "<release> [VAR=value ...] <vitest arguments>", the variables set for that run only.
+# Two Ironics never share the 2 cores: the distributed project runs on its own, after the rest.
 conformance=0
 if [ "${1:-}" = --with-conformance ]; then conformance=1; shift; fi
 runs=()
@@ -46,7 +48,11 @@ else
   )
   if [ "${conformance}" = 1 ]; then
     export BOSH_PEERS_BIN="${BOSH_PEERS_BIN:-$(cd .. && pwd)/shared/peers/bin}"
-    runs+=("pypi --project conformance" "debian --project conformance")
+    # issue 30: the create-env lifecycle through bosh-cli's CPI client and the rendered job against Ironic as
+    # Bifrost-style fleets run it (htpasswd with bcrypt, HTTPS from a private CA with an intermediate); the
+    # integration project's auth-*.test.ts cover Keystone and the failure cases on every run
+    runs+=("pypi --project conformance" "debian --project conformance"
+      "pypi IRONIC_AUTH=http_basic IRONIC_TLS=1 --project conformance test/conformance/cpi-call.test.ts")
   fi
 fi
 
@@ -56,13 +62,18 @@ timings=()
 for i in "${!runs[@]}"; do
   release="${runs[$i]%% *}"
   args="${runs[$i]#* }"
+  vars=()
+  while [[ "${args}" =~ ^([A-Z_]+=[^ ]*)\ (.*)$ ]]; do
+    vars+=("${BASH_REMATCH[1]}")
+    args="${BASH_REMATCH[2]}"
+  done
   out=".tmp/vitest-results-${i}.json"
   rm -f "${out}"
-  echo "=== test.sh: Ironic ${release}: vitest run ${args}" >&2
+  echo "=== test.sh: Ironic ${release}: ${vars[*]}${vars[*]:+ }vitest run ${args}" >&2
   t0=${SECONDS}
   # shellcheck disable=SC2086 # one string of arguments per run
-  IRONIC_RELEASE="${release}" npx vitest run --reporter=default --reporter=json --outputFile.json="${out}" ${args} || status=$?
-  timings+=("$((SECONDS - t0)) s  Ironic ${release}: ${args}")
+  env IRONIC_RELEASE="${release}" "${vars[@]}" npx vitest run --reporter=default --reporter=json --outputFile.json="${out}" ${args} || status=$?
+  timings+=("$((SECONDS - t0)) s  Ironic ${release}: ${vars[*]}${vars[*]:+ }${args}")
   results+=("${out}")
 done
 

@@ -24,7 +24,10 @@ const IronicAuth = z.discriminatedUnion("type", [
     auth_url: HttpUrl,
     username: NonEmpty,
     password: NonEmpty,
-    project_name: NonEmpty,
+    /** the token's scope: a project, or the whole deployment (`system_scope: all`, what Ironic's policy asks of
+     * an admin since its secure RBAC defaults, e.g. to turn a server's automated cleaning off) */
+    project_name: NonEmpty.optional(),
+    system_scope: z.literal("all").optional(),
     user_domain_name: z.string().default("Default"),
     project_domain_name: z.string().default("Default"),
     region_name: z.string().optional(),
@@ -33,7 +36,8 @@ const IronicAuth = z.discriminatedUnion("type", [
 ]);
 
 const Ironic = z.strictObject({
-  url: HttpUrl,
+  /** With keystone auth it may be left out: then the token's catalog names it (auth.region_name, auth.interface). */
+  url: HttpUrl.optional(),
   auth: IronicAuth.default({ type: "noauth" }),
   ca_cert: Pem.optional(),
   /** Turns TLS verification off; logged as a warning on every call. */
@@ -176,6 +180,16 @@ export const Config = z
     (c, ctx) => {
       const issue = (path: PropertyKey[], message: string) =>
         ctx.issues.push({ code: "custom", path, message, input: c });
+      const a = c.ironic.auth;
+      if (a.type === "keystone" && (a.project_name === undefined) === (a.system_scope === undefined)) {
+        issue(["ironic", "auth"], "needs exactly one scope for the Keystone token: project_name, or system_scope: all");
+      }
+      if (c.ironic.url === undefined && c.ironic.auth.type !== "keystone") {
+        issue(
+          ["ironic", "url"],
+          "is required unless ironic.auth.type is keystone (whose catalog names Ironic's endpoint)",
+        );
+      }
       if (c.registry.mode === "always" && !c.registry.store) {
         issue(
           ["registry", "store"],

@@ -3,7 +3,7 @@
 import { describeIssues } from "../issues.ts";
 import type { Logger } from "pino";
 import type * as z from "zod";
-import { createAuthHeaders, type AuthHeaders, type IronicAuth } from "./auth.ts";
+import { type Authenticator, type IronicAuth, KeystoneUnavailable, createAuthenticator } from "./auth.ts";
 import * as E from "./errors.ts";
 import { classifyConflict, decodeIronicFault, isNoValidHost } from "./faults.ts";
 import type { Microversion } from "./microversions.ts";
@@ -14,8 +14,9 @@ import { DEFAULT_RETRY, outcomeUnknown, shouldRetry, type RetryPolicy } from "./
 export type IronicLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
 export interface TransportOptions {
-  /** Ironic endpoint without /v1, e.g. https://ironic.example:6385 */
-  url: string;
+  /** Ironic endpoint without /v1, e.g. https://ironic.example:6385; without it (keystone auth only) the
+   * baremetal endpoint of Keystone's catalog */
+  url?: string | undefined;
   auth?: IronicAuth;
   /** PEM CA bundle that signed Ironic's (and Keystone's) certificate; replaces the system roots. */
   caCert?: string;
@@ -71,38 +72,40 @@ export class Transport {
   requestCount = 0;
   readonly log: IronicLogger;
   private readonly http: HttpOptions;
-  private readonly apiBase: string;
-  private readonly auth: AuthHeaders;
+  private readonly auth: Authenticator;
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  private readonly displayBase: string;
+  /** Ironic's root without a trailing slash: configured, or from Keystone's catalog on the first request. */
+  private root: string | undefined;
   private pinned: Microversion | undefined;
 
   constructor(opts: TransportOptions) {
-    const root = opts.url.replace(/\/+$/, "");
-    this.displayBase = redactUrl(root);
     this.http = {
       connectTimeoutMs: opts.connectTimeoutMs,
       timeoutMs: opts.timeoutMs,
       caCert: opts.caCert,
       insecure: opts.insecure,
     };
-    this.apiBase = `${root}/v1/`;
-    this.auth = createAuthHeaders(opts.auth ?? { type: "noauth" }, this.http);
+    this.root = opts.url?.replace(/\/+$/, "");
+    this.auth = createAuthenticator(opts.auth ?? { type: "noauth" }, this.http);
     this.policy = { ...DEFAULT_RETRY, ...opts.retry };
     this.log = opts.logger ?? NO_LOG;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
-    this.rootUrl = `${root}/`;
     this.scope = opts.scope ?? {};
   }
 
   /** See TransportOptions.scope; empty when the client sees every node. */
   readonly scope: NodeScope;
 
-  /** The API root (`GET /`), outside /v1. */
-  readonly rootUrl: string;
+  /**
+   * The API root (`GET /`), outside /v1. Before the endpoint is known (Keystone's catalog is read on the
+   * first request) it is the root relative to /v1/, which request() resolves once it is.
+   */
+  get rootUrl(): string {
+    return this.root === undefined ? "../" : `${this.root}/`;
+  }
 
   /** The negotiated version; set once by versions.ts. */
   get microversion(): Microversion {
@@ -129,26 +132,52 @@ export class Transport {
     return this.request("DELETE", path, opts);
   }
 
-  /** `path` is relative to <url>/v1/ (no leading slash), or an absolute URL (only the API root uses that). */
+  /**
+   * `path` is relative to <url>/v1/ (no leading slash), or an absolute URL (only the API root uses that).
+   * Ironic's 401 to a Keystone token gets one new token per request; Keystone unreachable is retried like
+   * Ironic unreachable, whatever the method (the request never reached Ironic).
+   */
   async request<T>(method: string, path: string, opts: RequestOptions<T> = {}): Promise<T> {
     const searchParams = toSearchParams(opts.query);
-    const shown = this.displayUrl(path, searchParams);
+    let renewed = false;
     for (let attempt = 1; ; attempt++) {
       let failure: E.IronicError;
+      let shown = path;
+      let auth: Record<string, string>;
       try {
-        const headers = { ...(await this.auth()), ...this.versionHeader() };
+        this.root ??= await this.auth.catalogEndpoint();
+        auth = await this.auth.headers();
+      } catch (err) {
+        if (!(err instanceof KeystoneUnavailable)) throw err; // refused credentials, TLS, catalog: final
+        if (attempt >= this.policy.attempts) throw err.after(attempt);
+        await this.backOff(attempt, "POST", err.url, err.message);
+        continue;
+      }
+      const url = new URL(path, `${this.root}/v1/`);
+      if (searchParams.size > 0) url.search = searchParams.toString();
+      shown = redactUrl(url.href);
+      try {
+        const headers = { accept: "application/json", ...auth, ...this.versionHeader() };
         this.requestCount++;
         const started = Date.now();
-        const url = new URL(path, this.apiBase);
-        if (searchParams.size > 0) url.search = searchParams.toString();
-        const res = await send(
-          { method, url, headers: { accept: "application/json", ...headers }, json: opts.json },
-          this.http,
-        );
+        const res = await send({ method, url, headers, json: opts.json }, this.http);
         this.log.debug({ method, url: shown, status: res.status, ms: Date.now() - started, attempt }, "ironic request");
         if (res.status < 300) {
           opts.onHeaders?.(res.headers);
           return parseBody(res, opts.schema, method, shown);
+        }
+        if (res.status === 401) {
+          // refused before Ironic acted (the auth middleware answers first): safe to send again, whatever the method
+          if (!renewed && this.auth.renew(auth)) {
+            renewed = true;
+            this.log.info(
+              { method, url: shown },
+              "Ironic refused the Keystone token (expired or revoked): authenticating again",
+            );
+            attempt--;
+            continue;
+          }
+          throw this.auth.refused(method, shown, res.status, res.body);
         }
         failure = toIronicError(res.status, method, shown, res.body);
       } catch (err) {
@@ -167,22 +196,18 @@ export class Transport {
           return done.result;
         }
       }
-      const delay = backoffDelay(attempt, this.policy, this.random);
-      this.log.warn(
-        { method, url: shown, attempt, delayMs: delay, reason: failure.message },
-        "retrying Ironic request",
-      );
-      await this.sleep(delay);
+      await this.backOff(attempt, method, shown, failure.message);
     }
+  }
+
+  private async backOff(attempt: number, method: string, url: string, reason: string): Promise<void> {
+    const delay = backoffDelay(attempt, this.policy, this.random);
+    this.log.warn({ method, url, attempt, delayMs: delay, reason }, "retrying Ironic request");
+    await this.sleep(delay);
   }
 
   private versionHeader(): Record<string, string> {
     return this.pinned ? { "x-openstack-ironic-api-version": this.pinned.version } : {};
-  }
-
-  private displayUrl(path: string, searchParams: URLSearchParams): string {
-    const base = /^https?:/.test(path) ? redactUrl(path) : `${this.displayBase}/v1/${path}`;
-    return searchParams.size > 0 ? `${base}?${searchParams}` : base;
   }
 }
 

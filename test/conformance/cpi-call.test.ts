@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Fleet, buildFleet } from "../support/fleet.ts";
 import { directorEnv, manualNetwork } from "../support/lifecycle.ts";
 import { prepareStore } from "../support/lifecycle-config.ts";
-import { ironicUrl, webdav } from "../support/servers.ts";
+import { ironicAccess, ironicAdminUrl, webdav } from "../support/servers.ts";
 import { stemcellCloudProperties, writeStemcellImage } from "../support/stemcell-tarball.ts";
 import { renderJob } from "../release/support/render.ts";
 import { peer } from "./peers.ts";
@@ -56,10 +56,10 @@ const ok = (a: Answer, what: string) => {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "conformance-cpi-"));
-  fleet = await buildFleet(ironicUrl());
+  fleet = await buildFleet(ironicAdminUrl());
   const dav = webdav();
   const folder = `conformance-${fleet.id}`;
-  await prepareStore({ ironicUrl: ironicUrl(), webdav: dav, storeFolder: folder });
+  await prepareStore({ ironicUrl: ironicAdminUrl(), webdav: dav, storeFolder: folder });
   // the installation as create-env lays it out: packages/<name>, jobs/ironic_cpi rendered from the job
   const packages = join(work, "packages");
   mkdirSync(join(packages, "node", "bin"), { recursive: true });
@@ -69,7 +69,8 @@ beforeAll(async () => {
     "ironic_cpi",
     {
       ironic: {
-        url: ironicUrl(),
+        // url, and with IRONIC_AUTH / IRONIC_TLS the credentials and the CA bundle (scripts/test.sh runs it so)
+        ...ironicAccess(),
         poll: { initial_interval_ms: 50, max_interval_ms: 500 },
         deploy_timeout: 120,
         delete_timeout: 120,

@@ -1,9 +1,19 @@
-// ironic.conf of the harness: standalone Ironic for tests (noauth, fake-hardware and the real hardware
-// types enabled), as sections of keys, with the caller's extraConfig merged over them.
+// ironic.conf of the harness: standalone Ironic for tests (fake-hardware and the real hardware types
+// enabled), as sections of keys, with the caller's extraConfig merged over them. The API is open (noauth)
+// unless `auth` says otherwise: HTTP basic from an htpasswd file, or Keystone tokens validated by
+// keystonemiddleware; with `tls` it serves HTTPS itself ([api] enable_ssl_api).
 import type { IronicInstall } from "./ironic-release.ts";
 
 export type IniValue = string | number | boolean;
 export type IronicConfig = Record<string, Record<string, IniValue>>;
+
+/** Who may call the API, as Ironic's [DEFAULT] auth_strategy names it. */
+export type ApiAuth =
+  | { strategy: "noauth" }
+  /** an htpasswd file of bcrypt entries ([DEFAULT] http_basic_auth_user_file) */
+  | { strategy: "http_basic"; userFile: string }
+  /** keystonemiddleware's [keystone_authtoken] section (its service user, auth_url, caching) */
+  | { strategy: "keystone"; authtoken: Record<string, IniValue> };
 
 export interface ConfigInput {
   install: IronicInstall;
@@ -22,14 +32,48 @@ export interface ConfigInput {
   automatedClean: boolean;
   debug: boolean;
   delays: { deploy: string; power: string; boot: string; management: string };
+  /** default noauth */
+  auth?: ApiAuth;
+  /** HTTPS on the API: the certificate chain (leaf + intermediates) and key files, and the URL clients use */
+  tls?: { chainFile: string; keyFile: string; publicEndpoint: string };
+}
+
+/** [DEFAULT] auth_strategy and what it reads. */
+function authConfig(o: ConfigInput): IronicConfig {
+  const auth = o.auth ?? { strategy: "noauth" };
+  switch (auth.strategy) {
+    case "noauth":
+      return { DEFAULT: { auth_strategy: "noauth" } };
+    case "http_basic":
+      return { DEFAULT: { auth_strategy: "http_basic", http_basic_auth_user_file: auth.userFile } };
+    case "keystone":
+      return {
+        // Ironic 39's default policy lets a project-scoped token act on every node only with the `service`
+        // role in the service project, and only with this on (ironic/common/context.py, policy.py
+        // SYSTEM_MEMBER/SYSTEM_READER → rule:service_role); 21.4's legacy rules take role:admin instead
+        DEFAULT: {
+          auth_strategy: "keystone",
+          ...(o.install.release === "pypi" ? { rbac_service_role_elevated_access: true } : {}),
+        },
+        keystone_authtoken: auth.authtoken,
+      };
+  }
+}
+
+/** Ironic's own TLS on the API: [api] cert_file/key_file on today's Ironic (cheroot), [ssl] on 21.4. */
+function tlsConfig(o: ConfigInput): IronicConfig {
+  if (!o.tls) return {};
+  const files = { cert_file: o.tls.chainFile, key_file: o.tls.keyFile };
+  // public_endpoint: the links Ironic's answers carry (pagination's `next`) name the https URL
+  const api = { enable_ssl_api: true, public_endpoint: o.tls.publicEndpoint };
+  return o.install.release === "pypi" ? { api: { ...api, ...files } } : { api, ssl: files };
 }
 
 export function ironicConfig(o: ConfigInput): IronicConfig {
   const d = o.stateDir;
   const rpcHost = o.rpc?.host ?? o.host;
-  return {
+  const base: IronicConfig = {
     DEFAULT: {
-      auth_strategy: "noauth",
       rpc_transport: o.rpc ? "json-rpc" : "none",
       host: rpcHost,
       debug: o.debug,
@@ -100,6 +144,7 @@ export function ironicConfig(o: ConfigInput): IronicConfig {
       management_delay: o.delays.management,
     },
   };
+  return mergeConfig(mergeConfig(base, authConfig(o)), tlsConfig(o));
 }
 
 /** `extra` over `base`, key by key (a section of `extra` adds to the section of `base`, never replaces it). */

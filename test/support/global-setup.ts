@@ -33,6 +33,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     conductorGroups: ironic.conductors.map((c) => c.group),
     conductors: ironic.conductors.map((c) => ({ group: c.group, name: c.name })),
     database: ironic.database,
+    // IRONIC_AUTH / IRONIC_TLS (harness ironic.ts): what the CPI's configuration needs, and the
+    // plain-HTTP admin way in for fixtures (the same as url for a noauth, plain-HTTP Ironic)
+    access: ironic.access,
+    adminUrl: ironic.adminUrl,
   });
   project.provide("webdav", {
     url: webdav.url,

@@ -1,5 +1,6 @@
 // Values the integration global setup (test/support/global-setup.ts) hands to the tests via provide/inject.
 import "vitest";
+import type { IronicAccess } from "../harness/ironic.ts";
 
 export interface ProvidedIronic {
   /** http://127.0.0.1:PORT, no trailing slash */
@@ -16,6 +17,10 @@ export interface ProvidedIronic {
   /** the distributed shape's conductors: group and the name Ironic lists it under (node.conductor) */
   conductors: { group: string; name: string }[];
   database: { engine: "sqlite"; file: string } | { engine: "mariadb"; socket: string };
+  /** the `ironic` section a CPI configuration needs: url, auth, ca_cert ($IRONIC_AUTH, $IRONIC_TLS) */
+  access: IronicAccess;
+  /** plain HTTP with the harness's admin credentials, for fixtures: url itself when noauth and plain HTTP */
+  adminUrl: string;
 }
 
 export interface ProvidedWebdav {
