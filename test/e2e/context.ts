@@ -6,6 +6,8 @@ export interface E2eServer {
   /** which test file drives it: agent, failures, bond */
   role: string;
   name: string;
+  /** its libvirt domain (virsh -c E2eBed.libvirtUri …) */
+  domain: string;
   /** its Ironic node */
   node: string;
   macs: string[];
@@ -24,6 +26,8 @@ export interface E2eBed {
   /** first three octets of the bed's /24 */
   subnet: string;
   bridge: string;
+  /** the bed's libvirt, reachable from outside its mount namespace */
+  libvirtUri: string;
   ironicUrl: string;
   ironicLog: string;
   ipaLogs: string;

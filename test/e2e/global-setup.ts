@@ -99,6 +99,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       servers.push({
         role,
         name: s.name,
+        domain: s.domain,
         node: node.uuid,
         macs: [...s.macs],
         address: s.address,
@@ -113,6 +114,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       address: bed.address,
       subnet: bed.network.subnet,
       bridge: bed.network.bridge,
+      libvirtUri: bed.libvirt.uri,
       ironicUrl: ironic.url,
       ironicLog: ironic.server.logFile,
       ipaLogs: ironic.deployLogsDir,
