@@ -36,14 +36,22 @@ export class IronicRest {
   ) {}
 
   async call<T = unknown>(method: string, path: string, body?: unknown, ok: readonly number[] = []): Promise<T> {
-    const res = await fetch(`${this.url.replace(/\/+$/, "")}${path}`, {
-      method,
-      headers: {
-        "X-OpenStack-Ironic-API-Version": this.version,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+    const send = () =>
+      fetch(`${this.url.replace(/\/+$/, "")}${path}`, {
+        method,
+        headers: {
+          "X-OpenStack-Ironic-API-Version": this.version,
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    // A test that blocked its event loop (spawnSync of a peer) past the server's keep-alive timeout may find
+    // the pooled connection closed ("other side closed"): a GET is sent once more on a fresh one.
+    const res = await send().catch((err: unknown) => {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (method === "GET" && code === "UND_ERR_SOCKET") return send();
+      throw err;
     });
     const text = await res.text();
     if (!res.ok && !ok.includes(res.status)) throw new IronicRestError(res.status, method, path, text);
