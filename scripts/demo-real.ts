@@ -10,7 +10,6 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const t0 = performance.now();
 
-say("A real deploy under software emulation: about 5 minutes on an idle 2-core machine (15 under load).");
 const o = await openBed();
 try {
   say(`Test bed ${o.bed.dir}: ${o.bed.servers.length} emulated servers, Ironic at ${o.bed.ironicUrl}`);

@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --real ]; then
+  echo "A real deploy under software emulation: about 5 minutes; the first time, 20-35 minutes more to build the IPA ramdisk and the stemcell (cached after)."
   exec bash scripts/e2e.sh --run scripts/demo-real.ts
 fi
 bash scripts/setup.sh --demo

@@ -47,5 +47,5 @@ if [ "${1:-}" = --run ]; then
 else
   bash test/harness/testbed/netns-run.sh npx vitest run --project e2e "$@" || status=$?
 fi
-step "tests took $((SECONDS - t1)) s (the whole run $((SECONDS - t0)) s)"
+step "inside the namespace $((SECONDS - t1)) s (the whole run $((SECONDS - t0)) s)"
 exit "${status}"
