@@ -152,7 +152,9 @@ async function manage(conf: string, args: string[], cwd: string): Promise<void> 
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
     const out = `${e.stdout ?? ""}${e.stderr ?? ""}`.split("\n").slice(-30).join("\n");
-    throw new Error(`startKeystone: keystone-manage ${args[0]} failed (${e.message.split("\n")[0]}):\n${out}`);
+    // the command line holds the bootstrap password: never in an error
+    const first = e.message.split("\n")[0]!.replace(/--bootstrap-password=\S+/, "--bootstrap-password=<hidden>");
+    throw new Error(`startKeystone: keystone-manage ${args[0]} failed (${first}):\n${out}`);
   }
 }
 
@@ -180,8 +182,8 @@ async function bootstrapped(version: string): Promise<string> {
       conf,
       [
         "bootstrap",
-        "--bootstrap-password",
-        password,
+        // one word: a random password may start with "-", which argparse takes for an option (seen in CI)
+        `--bootstrap-password=${password}`,
         "--bootstrap-region-id",
         "RegionOne",
         "--bootstrap-public-url",
