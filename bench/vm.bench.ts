@@ -113,6 +113,9 @@ async function ironicDeploy(rest: IronicRest, uuid: string, pollMs = 20): Promis
 async function undeployAll(rest: IronicRest, uuids: readonly string[]): Promise<void> {
   for (const u of uuids) {
     const n = await rest.node(u);
+    // the CPI protects a server running a VM (API 1.48): the bench clears up as an operator would, lifting it first
+    if (n["protected"] === true)
+      await rest.call("PATCH", `/v1/nodes/${u}`, [{ op: "replace", path: "/protected", value: false }]);
     if (n.provision_state === "active") await rest.provision(u, "deleted", ["available"]);
     if (n.instance_uuid || n.extra["bosh"])
       await rest.call(
