@@ -288,48 +288,34 @@ export async function startKeystone(opts: KeystoneOptions = {}): Promise<Keyston
       await sleep(100);
     }
 
-    const issueToken: KeystoneServer["issueToken"] = async (user) => {
-      const r = await http(
-        "POST",
-        `${url}/v3/auth/tokens`,
-        {},
-        {
-          auth: {
-            identity: {
-              methods: ["password"],
-              password: { user: { name: user.name, domain: { name: user.domain }, password: user.password } },
-            },
-            scope: { project: { name: user.project, domain: { name: "Default" } } },
-          },
-        },
-      );
+    /** POST /v3/auth/tokens with a password and a scope: the token and its body, or an error naming `who`. */
+    const passwordToken = async (
+      who: string,
+      user: { name: string; domain: string; password: string },
+      scope: Record<string, unknown>,
+    ): Promise<{ token: string; body: TokenBody }> => {
+      const identity = {
+        methods: ["password"],
+        password: { user: { name: user.name, domain: { name: user.domain }, password: user.password } },
+      };
+      const r = await http("POST", `${url}/v3/auth/tokens`, {}, { auth: { identity, scope } });
       const token = r.headers.get("x-subject-token");
-      if (r.status !== 201 || !token)
-        throw new Error(`Keystone: token for ${user.name} → ${r.status}: ${r.text.slice(0, 300)}`);
+      if (r.status !== 201 || !token) throw new Error(`Keystone: ${who} → ${r.status}: ${r.text.slice(0, 300)}`);
       return { token, body: JSON.parse(r.text) as TokenBody };
     };
+
+    const issueToken: KeystoneServer["issueToken"] = (user) =>
+      passwordToken(`token for ${user.name}`, user, { project: { name: user.project, domain: { name: "Default" } } });
 
     let admin: { token: string; expires: number } | undefined;
     const adminToken = async (renew = false): Promise<string> => {
       if (renew) admin = undefined;
       if (admin && admin.expires - Date.now() > 2_000) return admin.token;
-      const r = await http(
-        "POST",
-        `${url}/v3/auth/tokens`,
-        {},
-        {
-          auth: {
-            identity: {
-              methods: ["password"],
-              password: { user: { name: "admin", domain: { name: "Default" }, password: adminPassword } },
-            },
-            scope: { system: { all: true } },
-          },
-        },
+      const { token, body } = await passwordToken(
+        "admin token",
+        { name: "admin", domain: "Default", password: adminPassword },
+        { system: { all: true } },
       );
-      const token = r.headers.get("x-subject-token");
-      if (r.status !== 201 || !token) throw new Error(`Keystone: admin token → ${r.status}: ${r.text.slice(0, 300)}`);
-      const body = JSON.parse(r.text) as TokenBody;
       admin = { token, expires: Date.parse(body.token.expires_at) };
       return token;
     };
