@@ -80,12 +80,5 @@ done
 echo "=== test.sh: time per run" >&2
 printf '  %s\n' "${timings[@]}" >&2
 # One plain closing line that any CI reads: "N passed, N failed[, N skipped]", over every run.
-node -e '
-const rs = process.argv.slice(1).map((f) => { try { return require(require("path").resolve(f)); } catch { return undefined; } });
-if (rs.some((r) => !r)) { console.log("tests: a run wrote no results"); process.exit(1); }
-const sum = (k) => rs.reduce((n, r) => n + r[k], 0);
-const skipped = sum("numPendingTests") + sum("numTodoTests");
-console.log(`tests: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed` + (skipped ? `, ${skipped} skipped` : ""));
-if (sum("numTotalTests") === 0) process.exitCode = 1;
-' "${results[@]}" || status=1
+node scripts/vitest-summary.mjs "${results[@]}" || status=1
 exit $status

@@ -9,7 +9,8 @@
 #   (default)    network_data.json (static IPv4, no DHCP server anywhere) on a CD made as Ironic makes its
 #                virtual-media ISO (label config-2, a publisher id, ir_pub_id=<it> on the command line);
 #                the kernel and ramdisk come through QEMU's -kernel/-initrd
-#   --dhcp       no network_data: a DHCP server (dnsmasq) in the namespace instead
+#   --dhcp       network_data names the NIC with an ipv4_dhcp network (how the CPI describes a DHCP network):
+#                a DHCP server (dnsmasq) in the namespace answers it
 #   --boot-iso   boot from one ISO built like Ironic's BIOS virtual media (isolinux, kernel, ramdisk and
 #                network_data.json on it) instead of -kernel/-initrd: the whole virtual-media path
 #   --scsi       the disk and the CD on a virtio-scsi controller (as the test bed's libvirt domains have them)
@@ -86,9 +87,20 @@ nsx ip tuntap add dev tap0 mode tap
 nsx ip link set tap0 master br0
 nsx ip link set tap0 up
 
-# The node's network_data, as the CPI would give Ironic: one physical link, static IPv4, a gateway, DNS.
+# The node's network_data, as the CPI would give Ironic: one physical link, static IPv4, a gateway, DNS; or
+# (--dhcp) the link with an ipv4_dhcp network. The ramdisk never falls back to DHCP on a NIC network_data
+# does not name (ipa-ramdisk.sh: DIB_SIMPLE_INIT_NO_DHCP_FALLBACK).
 mkdir -p "${work}/cd/openstack/latest"
-cat >"${work}/cd/openstack/latest/network_data.json" <<EOF
+if [ "${dhcp}" = 1 ]; then
+  cat >"${work}/cd/openstack/latest/network_data.json" <<EOF
+{
+  "links": [{"id": "nic0", "type": "phy", "ethernet_mac_address": "${mac}", "mtu": 1500}],
+  "networks": [{"id": "provisioning", "type": "ipv4_dhcp", "link": "nic0", "network_id": "provisioning"}],
+  "services": []
+}
+EOF
+else
+  cat >"${work}/cd/openstack/latest/network_data.json" <<EOF
 {
   "links": [{"id": "nic0", "type": "phy", "ethernet_mac_address": "${mac}", "mtu": 1500}],
   "networks": [{"id": "provisioning", "type": "ipv4", "link": "nic0", "network_id": "provisioning",
@@ -97,6 +109,7 @@ cat >"${work}/cd/openstack/latest/network_data.json" <<EOF
   "services": [{"type": "dns", "address": "${net}.1"}]
 }
 EOF
+fi
 
 cmdline="console=ttyS0,115200 nofb vga=normal ipa-debug=1 boot_method=vmedia"
 cmdline+=" ipa-api-url=${api} ipa-agent-token=${token}"
@@ -112,9 +125,7 @@ if [ "${boot_iso}" = 1 ]; then
   cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "${iso}/isolinux/"
   cp "${dir}/ipa.kernel" "${iso}/vmlinuz"
   cp "${dir}/ipa.initramfs" "${iso}/initrd"
-  [ "${dhcp}" = 0 ] || rm -rf "${iso}/openstack"
   label=config-2
-  [ "${dhcp}" = 0 ] || label=VMEDIA_BOOT_ISO
   printf 'default boot\n\nlabel boot\nkernel /vmlinuz\nappend initrd=/initrd text %s ir_pub_id=%s --\n' "${cmdline}" "${pub}" >"${iso}/isolinux/isolinux.cfg"
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -no-emul-boot -boot-load-size 4 -boot-info-table \
     -b isolinux/isolinux.bin -o "${work}/vmedia.iso" "${iso}"
@@ -122,10 +133,8 @@ if [ "${boot_iso}" = 1 ]; then
   qemu_boot=(-boot d)
   step "boot ISO like Ironic's ($(($(stat -c %s "${work}/vmedia.iso") / 1048576)) MiB, label ${label})"
 else
-  # The CD Ironic would attach, without the boot files: config-2 with network_data.json, or (no network_data)
-  # VMEDIA_BOOT_ISO, which the ramdisk recognises by the publisher id and stops looking for a config drive.
+  # The CD Ironic would attach, without the boot files: config-2 with network_data.json.
   label=config-2
-  if [ "${dhcp}" = 1 ]; then label=VMEDIA_BOOT_ISO; rm -rf "${work}/cd/openstack"; echo boot >"${work}/cd/boot.txt"; fi
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -o "${work}/vmedia.iso" "${work}/cd"
   cd_iso="${work}/vmedia.iso"
   qemu_boot=(-kernel "${dir}/ipa.kernel" -initrd "${dir}/ipa.initramfs" -append "${cmdline} ir_pub_id=${pub}")

@@ -78,9 +78,14 @@ settings() {
   # One network stack: glean writes ifupdown configuration (static from network_data.json, DHCP otherwise);
   # the element's default would add systemd-networkd running DHCP on en* beside it.
   echo "DIB_IPA_ENABLE_SYSTEMD_NETWORKD=false"
+  # A NIC that network_data does not name stays down: glean's fallback ran dhclient on it, and IPA waited
+  # 40 s for that DHCP answer on every boot of a two-NIC server (the CPI always sets network_data, with
+  # ipv4_dhcp for a network that wants DHCP).
+  echo "DIB_SIMPLE_INIT_NO_DHCP_FALLBACK=1"
   echo "DIB_IPA_ENABLE_RESCUE=false"
-  # zstd: near xz's size, and decompresses several times faster (the kernel unpacks it under emulation).
-  echo "DIB_IPA_COMPRESS_CMD=zstd -19 -T0 -q -c"
+  # zstd: decompresses several times faster than xz (the kernel unpacks it under emulation). Level 10:
+  # 118 MB in 6.5 s; level 19 saved 15 MB for 7.5 minutes of a first build.
+  echo "DIB_IPA_COMPRESS_CMD=zstd -10 -T0 -q -c"
   echo "DIB_CHECKSUM=0"
 }
 key_inputs() {
