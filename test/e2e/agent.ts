@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import YAML from "yaml";
 import { peer, runPeer } from "./peers.ts";
@@ -75,4 +76,62 @@ export async function agentCall(
     ...(run.code === 0 ? { result: text ? JSON.parse(text) : null } : {}),
     stderr: run.stderr.replaceAll(creds.password, "<mbus password>"),
   };
+}
+
+/**
+ * The agent's `apply`, which `agent-call` does not offer: create-env sends it once the agent answers (bosh-cli's
+ * agentclient: POST /agent {method, arguments, reply_to}, an asynchronous task polled with get_task). Sent
+ * without a configuration_hash, the agent only records the spec (networks, name, deployment): what its
+ * get_state reports from then on. Resolves to the task's final value; rejects with the agent's exception.
+ */
+export async function agentApply(ip: string, creds: MbusCredentials, spec: object, timeoutMs = 120_000) {
+  const started = await mbusPost(ip, creds, "apply", [spec]);
+  const deadline = Date.now() + timeoutMs;
+  let value = started;
+  for (;;) {
+    const task = value as { agent_task_id?: string; state?: string } | undefined;
+    if (task?.state !== "running" || !task.agent_task_id) return value;
+    if (Date.now() > deadline) throw new Error(`apply: task ${task.agent_task_id} still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+    value = await mbusPost(ip, creds, "get_task", [task.agent_task_id]);
+  }
+}
+
+function mbusPost(ip: string, creds: MbusCredentials, method: string, args: unknown[]): Promise<unknown> {
+  const body = JSON.stringify({ method, arguments: args, reply_to: "e2e" });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: ip,
+        port: 6868,
+        path: "/agent",
+        method: "POST",
+        ca: creds.cert.ca,
+        servername: ip,
+        auth: `mbus:${creds.password}`,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        timeout: 60_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: { value?: unknown; exception?: { message?: string } };
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            reject(new Error(`${method}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`));
+            return;
+          }
+          if (res.statusCode !== 200 || parsed.exception) {
+            reject(new Error(`${method}: HTTP ${res.statusCode}: ${parsed.exception?.message ?? text.slice(0, 300)}`));
+          } else resolve(parsed.value);
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method}: no answer from ${ip}:6868 in 60 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
 }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blkid, extractIso, extractPartition, partitionTable, readRange } from "../harness/testbed/disk-inspect.ts";
 import { IronicRest } from "../support/ironic-rest.ts";
 import { registerSecret } from "../support/secrets.ts";
-import { type MbusCredentials, agentCall, mbusCredentials } from "./agent.ts";
+import { type MbusCredentials, agentApply, agentCall, mbusCredentials } from "./agent.ts";
 import { SerialConsole } from "./console.ts";
 import { bed, byId, disk, manualNetwork, server } from "./context.ts";
 import { type Installation, bedProperties, install, ok } from "./cpi.ts";
@@ -141,17 +141,30 @@ describe("create-env's path on a real server: the stemcell, the VM, the agent", 
     expect((system["Boot"] as Record<string, unknown>)["BootSourceOverrideTarget"]).toBe("Hdd");
   });
 
-  it("the agent answers bosh-cli's client over the HTTPS mbus at the VM's address: ping, then get_state", async () => {
+  it("the agent answers bosh-cli's client over the HTTPS mbus at the VM's address: ping, get_state, apply, get_state", async () => {
     const ping = await agent("ping", [], { wait: 1800 });
     if (ping.code !== 0) throw new Error(`no pong: ${ping.stderr}\n${context()}`);
     expect(ping.result).toBe("pong");
     measured["agent pong after create_vm"] = ping.ms;
     // the agent answered at the VM's static address with the certificate made for it; bosh-cli's client reads
-    // JobState and NetworkSpecs, and NetworkSpecs stays empty until the CLI's `apply` (not a method agent-call
-    // has): a fresh agent is "running" with no spec yet
+    // JobState and NetworkSpecs: a fresh agent is "running" with no spec yet
+    const fresh = await agent("get_state");
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.result).toEqual({ JobState: "running", NetworkSpecs: {} });
+    // create-env's next step, the initial apply (the instance and its networks, no jobs yet: no
+    // configuration_hash); from then on the agent reports the VM's network and address
+    const applied = await agentApply(IP, creds, {
+      deployment: "e2e",
+      name: "e2e-agent",
+      index: 0,
+      id: randomUUID(),
+      az: "z1",
+      networks: networks(),
+    });
+    expect(applied).toBe("applied");
     const state = await agent("get_state");
     expect(state.code, state.stderr).toBe(0);
-    expect(state.result).toEqual({ JobState: "running", NetworkSpecs: {} });
+    expect(state.result).toEqual({ JobState: "running", NetworkSpecs: { default: { ip: IP } } });
     // the console shows the stemcell booted from the disk and the agent started
     const text = readFileSync(S.consoleFile, "latin1");
     expect(text.slice(text.lastIndexOf("Booting from Hard Disk"))).toMatch(/Linux version 6\.1/);
