@@ -107,7 +107,6 @@ function mbusPost(ip: string, creds: MbusCredentials, method: string, args: unkn
         path: "/agent",
         method: "POST",
         ca: creds.cert.ca,
-        servername: ip,
         auth: `mbus:${creds.password}`,
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
         timeout: 60_000,
