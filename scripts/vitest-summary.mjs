@@ -13,10 +13,8 @@ const reports = process.argv.slice(2).map((file) => {
     return undefined;
   }
 });
-if (reports.length === 0 || reports.some((r) => r === undefined)) {
-  if (reports.length === 0) console.log("tests: no results");
-  process.exit(1);
-}
+if (reports.length === 0) console.log("tests: no results");
+if (reports.length === 0 || reports.some((r) => r === undefined)) process.exit(1);
 const sum = (key) => reports.reduce((n, r) => n + r[key], 0);
 const skipped = sum("numPendingTests") + sum("numTodoTests");
 console.log(

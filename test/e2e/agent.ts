@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import YAML from "yaml";
+import { send } from "../../src/http/request.ts";
 import { peer, runPeer } from "./peers.ts";
 
 export interface MbusCredentials {
@@ -97,40 +97,24 @@ export async function agentApply(ip: string, creds: MbusCredentials, spec: objec
   }
 }
 
-function mbusPost(ip: string, creds: MbusCredentials, method: string, args: unknown[]): Promise<unknown> {
-  const body = JSON.stringify({ method, arguments: args, reply_to: "e2e" });
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: ip,
-        port: 6868,
-        path: "/agent",
-        method: "POST",
-        ca: creds.cert.ca,
-        auth: `mbus:${creds.password}`,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-        timeout: 60_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: { value?: unknown; exception?: { message?: string } };
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            reject(new Error(`${method}: HTTP ${res.statusCode}, not JSON: ${text.slice(0, 300)}`));
-            return;
-          }
-          if (res.statusCode !== 200 || parsed.exception) {
-            reject(new Error(`${method}: HTTP ${res.statusCode}: ${parsed.exception?.message ?? text.slice(0, 300)}`));
-          } else resolve(parsed.value);
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${method}: no answer from ${ip}:6868 in 60 s`)));
-    req.on("error", reject);
-    req.end(body);
-  });
+/** One agent request over the mbus with the project's own HTTP exchange; the answer's `value`, or its exception. */
+async function mbusPost(ip: string, creds: MbusCredentials, method: string, args: unknown[]): Promise<unknown> {
+  const a = await send(
+    {
+      method: "POST",
+      url: new URL(`https://${ip}:6868/agent`),
+      headers: { authorization: `Basic ${Buffer.from(`mbus:${creds.password}`).toString("base64")}` },
+      json: { method, arguments: args, reply_to: "e2e" },
+    },
+    { caCert: creds.cert.ca, timeoutMs: 60_000 },
+  );
+  let parsed: { value?: unknown; exception?: { message?: string } };
+  try {
+    parsed = JSON.parse(a.body);
+  } catch {
+    throw new Error(`${method}: HTTP ${a.status}, not JSON: ${a.body.slice(0, 300)}`);
+  }
+  if (a.status !== 200 || parsed.exception)
+    throw new Error(`${method}: HTTP ${a.status}: ${parsed.exception?.message ?? a.body.slice(0, 300)}`);
+  return parsed.value;
 }

@@ -111,6 +111,7 @@ else
 EOF
 fi
 
+label=config-2 # the ISO's volume label, as Ironic labels a virtual-media ISO with network_data on it
 cmdline="console=ttyS0,115200 nofb vga=normal ipa-debug=1 boot_method=vmedia"
 cmdline+=" ipa-api-url=${api} ipa-agent-token=${token}"
 # Inspection data shows what IPA sees (disk serials, addresses); the "default" collector alone, as the
@@ -125,7 +126,6 @@ if [ "${boot_iso}" = 1 ]; then
   cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "${iso}/isolinux/"
   cp "${dir}/ipa.kernel" "${iso}/vmlinuz"
   cp "${dir}/ipa.initramfs" "${iso}/initrd"
-  label=config-2
   printf 'default boot\n\nlabel boot\nkernel /vmlinuz\nappend initrd=/initrd text %s ir_pub_id=%s --\n' "${cmdline}" "${pub}" >"${iso}/isolinux/isolinux.cfg"
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -no-emul-boot -boot-load-size 4 -boot-info-table \
     -b isolinux/isolinux.bin -o "${work}/vmedia.iso" "${iso}"
@@ -134,7 +134,6 @@ if [ "${boot_iso}" = 1 ]; then
   step "boot ISO like Ironic's ($(($(stat -c %s "${work}/vmedia.iso") / 1048576)) MiB, label ${label})"
 else
   # The CD Ironic would attach, without the boot files: config-2 with network_data.json.
-  label=config-2
   genisoimage -quiet -r -V "${label}" -J -l -publisher "${pub}" -o "${work}/vmedia.iso" "${work}/cd"
   cd_iso="${work}/vmedia.iso"
   qemu_boot=(-kernel "${dir}/ipa.kernel" -initrd "${dir}/ipa.initramfs" -append "${cmdline} ir_pub_id=${pub}")
